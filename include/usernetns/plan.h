@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A plan: what the policy says a login of one user gets.  Resolving it
+ * is the only place that looks at the user's groups.
+ */
+#ifndef USERNETNS_PLAN_H
+#define USERNETNS_PLAN_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "usernetns/addr.h"
+#include "usernetns/policy.h"
+#include "usernetns/util.h"
+
+enum plan_verdict {
+	PLAN_HANDLED,		/* the user gets a namespace */
+	PLAN_BELOW_MIN_UID,	/* uid < min_uid: left alone */
+	PLAN_MODE_NONE,		/* the matching section says mode none */
+};
+
+enum plan_addr_source {
+	PLAN_ADDR_NONE,
+	PLAN_ADDR_FIXED,	/* address4/address6 of a [user:] section */
+	PLAN_ADDR_POOL,		/* a block leased from pool4/pool6 */
+};
+
+struct plan_addr {
+	enum plan_addr_source source;
+	struct addr_prefix pool;	/* PLAN_ADDR_POOL */
+	unsigned int block_len;		/* PLAN_ADDR_POOL */
+	/* PLAN_ADDR_FIXED: known now; PLAN_ADDR_POOL: once leased. */
+	struct addr_prefix block, host, peer;
+};
+
+struct plan {
+	char user[POLICY_NAME_MAX];
+	uid_t uid;
+	gid_t gid;
+
+	enum plan_verdict verdict;
+	enum policy_rule_kind rule_kind;	/* the section that matched */
+	char rule_name[POLICY_NAME_MAX];	/* "" for [default] */
+	unsigned int rule_line;			/* 0: the built-in default */
+
+	enum policy_mode mode;
+	char netns[NAME_MAX + 1];
+	char host_ifname[IFNAMSIZ];
+	char peer_ifname[IFNAMSIZ];
+	char bridge[IFNAMSIZ];
+	unsigned int mtu;
+	struct plan_addr v4, v6;
+	enum policy_teardown teardown;
+};
+
+/*
+ * Resolve user (looked up through NSS) against the policy.  Returns 0 with
+ * a plan whose verdict says whether the user is handled; -ENOENT for an
+ * unknown user; -EINVAL when the user's name makes an invalid namespace
+ * name; another -errno when NSS failed.  Precedence: [user:NAME], then
+ * the first [group:NAME] in file order the user belongs to (primary group
+ * included), then [default].
+ */
+int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
+		 struct errbuf *err);
+
+/* The same for a uid. */
+int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
+		     struct errbuf *err);
+
+/* "[group:netusers]", "[default]" or "built-in default". */
+const char *plan_rule_label(const struct plan *plan, char *buf, size_t size);
+
+/*
+ * Is name a namespace name iproute2 accepts (and one that needs no
+ * quoting: no white space or control characters)?
+ */
+bool plan_netns_name_valid(const char *name);
+
+/* Human-readable description, as usernetns-create --dry-run prints it. */
+void plan_print(const struct plan *plan, const char *policy_path,
+		const char *rundir, FILE *out);
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The policy: usernetns.conf read with inih into a validated struct.
+ * See usernetns.conf(5) for the file format and every rule enforced here.
+ */
+#ifndef USERNETNS_POLICY_H
+#define USERNETNS_POLICY_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "usernetns/addr.h"
+#include "usernetns/diag.h"
+
+/* Limits on what a policy file may hold. */
+#define POLICY_FILE_MAX		(4u << 20)	/* bytes */
+#define POLICY_SECTIONS_MAX	10000u
+#define POLICY_TEMPLATE_MAX	64u		/* bytes of a name template */
+#define POLICY_NAME_MAX		256u		/* user and group names */
+
+/* The largest uid a template may have to hold: (uid_t)-2. */
+#define POLICY_UID_MAX		UINT32_C(4294967294)
+
+/* Flags for policy_load() and policy_parse(). */
+enum {
+	/* Warn about [user:] and [group:] sections naming nobody (NSS). */
+	POLICY_CHECK_NAMES = 1u << 0,
+};
+
+enum policy_mode {
+	POLICY_MODE_NONE,
+	POLICY_MODE_ISOLATED,
+	POLICY_MODE_VETH,
+	POLICY_MODE_BRIDGE,
+	POLICY_MODE_NAT,
+};
+
+enum policy_on_error {
+	POLICY_ON_ERROR_FAIL,
+	POLICY_ON_ERROR_IGNORE,
+};
+
+enum policy_teardown {
+	POLICY_TEARDOWN_LAST_LOGOUT,
+	POLICY_TEARDOWN_NEVER,
+};
+
+enum policy_rule_kind {
+	POLICY_RULE_DEFAULT,
+	POLICY_RULE_GROUP,
+	POLICY_RULE_USER,
+};
+
+enum policy_key {
+	/* [global] */
+	POLICY_KEY_NETNS_NAME,
+	POLICY_KEY_HOST_IFNAME,
+	POLICY_KEY_PEER_IFNAME,
+	POLICY_KEY_MIN_UID,
+	POLICY_KEY_ON_ERROR,
+	POLICY_KEY_TEARDOWN,
+	POLICY_KEY_ADMIN_GROUP,
+	/* [default], [group:NAME], [user:NAME] */
+	POLICY_KEY_MODE,
+	POLICY_KEY_POOL4,
+	POLICY_KEY_PREFIX4,
+	POLICY_KEY_POOL6,
+	POLICY_KEY_PREFIX6,
+	POLICY_KEY_ADDRESS4,
+	POLICY_KEY_ADDRESS6,
+	POLICY_KEY_MTU,
+	POLICY_KEY_BRIDGE,
+	POLICY_KEY__MAX
+};
+
+struct policy_global {
+	unsigned int line;			/* of [global]; 0 if absent */
+	unsigned int key_line[POLICY_KEY__MAX];	/* 0: not in the file */
+	char netns_name[POLICY_TEMPLATE_MAX];
+	char host_ifname[POLICY_TEMPLATE_MAX];
+	char peer_ifname[POLICY_TEMPLATE_MAX];
+	uid_t min_uid;
+	enum policy_on_error on_error;
+	enum policy_teardown teardown;
+	char admin_group[POLICY_NAME_MAX];	/* "" when none */
+};
+
+/*
+ * One [default], [group:NAME] or [user:NAME] section.  The values are the
+ * effective ones: what the section sets, else what [default] sets, else
+ * the built-in default.  key_line tells which keys the section itself set.
+ */
+struct policy_rule {
+	enum policy_rule_kind kind;
+	char *name;				/* NULL for [default] */
+	unsigned int line;			/* of the header; 0 if built in */
+	unsigned int key_line[POLICY_KEY__MAX];
+	uint32_t bad_keys;			/* bit per key whose value was rejected */
+
+	enum policy_mode mode;
+	struct addr_prefix pool4, pool6;	/* family 0 when unset */
+	unsigned int prefix4, prefix6;		/* block sizes leased from pools */
+	struct addr_prefix address4, address6;	/* fixed; [user:] only */
+	unsigned int mtu;
+	char bridge[IFNAMSIZ];
+};
+
+struct policy {
+	char *path;
+	struct policy_global global;
+	struct policy_rule defaults;
+	struct policy_rule *rules;		/* groups and users, file order */
+	size_t n_rules;
+};
+
+/*
+ * Read and validate the policy at path.  The file is opened without
+ * following symlinks and must be a regular file owned by root (or by
+ * trusted_uid, when that is not 0: meant for a caller checking its own
+ * draft) that neither group nor others can write, in a directory they
+ * cannot write either.  Every problem found is added to diag as
+ * "PATH:LINE: message".  Returns 0 and the policy, -EINVAL when the
+ * policy is invalid, or another -errno when it could not be read.
+ */
+int policy_load(const char *path, uid_t trusted_uid, unsigned int flags,
+		struct policy **ret, struct diag *diag);
+
+/* The same for a policy already in memory; name is used in messages. */
+int policy_parse(const char *name, const char *buf, size_t len,
+		 unsigned int flags, struct policy **ret, struct diag *diag);
+
+void policy_free(struct policy *p);
+
+const char *policy_mode_to_string(enum policy_mode mode);
+const char *policy_on_error_to_string(enum policy_on_error e);
+const char *policy_teardown_to_string(enum policy_teardown t);
+
+/* Does this mode put addresses on a veth pair? */
+bool policy_mode_has_link(enum policy_mode mode);
+
+/*
+ * Expand a validated name template: %u is the user name, %U the uid, %%
+ * a percent sign.  -ENAMETOOLONG when the result does not fit size.
+ */
+int policy_template_expand(const char *tmpl, const char *user, uint32_t uid,
+			   char *buf, size_t size);
+
+/* The rule for a user name, a group name, or NULL. */
+const struct policy_rule *policy_find_rule(const struct policy *p,
+					   enum policy_rule_kind kind,
+					   const char *name);
+
+#endif

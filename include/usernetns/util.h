@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Small helpers shared by lib/ files. */
+#ifndef USERNETNS_UTIL_H
+#define USERNETNS_UTIL_H
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Context for an error: lib/ functions return -errno and describe the
+ * failure here; the caller prints or logs it once.
+ */
+struct errbuf {
+	char msg[512];
+};
+
+__attribute__((format(printf, 2, 3)))
+void errbuf_set(struct errbuf *e, const char *fmt, ...);
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+/* Strict decimal: digits only, no sign, no white space, no overflow. */
+int util_parse_ulong(const char *s, unsigned long *ret);
+
+/*
+ * Read fd to its end into a NUL-terminated buffer (the NUL not counted).
+ * -EFBIG when it holds more than max bytes.
+ */
+int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
+
+/*
+ * getpwnam_r()/getgrnam_r() with a buffer that grows as needed; *buf is
+ * the storage behind the result, to free() after use.  -ENOENT when there
+ * is no such entry, another -errno when NSS failed (fail closed on that).
+ */
+int util_getpwnam(const char *name, struct passwd *ret, char **buf);
+int util_getpwuid(uid_t uid, struct passwd *ret, char **buf);
+int util_getgrnam(const char *name, struct group *ret, char **buf);
+
+/*
+ * The groups of a user (getgrouplist(), so NSS sources such as LDAP and
+ * SSSD count), including gid.  *ret is to free().
+ */
+int util_getgrouplist(const char *user, gid_t gid, gid_t **ret, size_t *ret_n);
+
+#endif

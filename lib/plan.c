@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usernetns/plan.h"
+
+bool plan_netns_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* iproute2's rules (ip/ipnetns.c)... */
+	if (n == 0 || n > NAME_MAX || strchr(name, '/') || streq(name, ".") ||
+	    streq(name, ".."))
+		return false;
+	/* ...and nothing a shell or a log line would have to quote. */
+	for (const char *s = name; *s; s++)
+		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static bool gid_in(gid_t gid, const gid_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == gid)
+			return true;
+	return false;
+}
+
+/* The first [group:] section, in file order, that the user belongs to. */
+static int match_group(const struct policy *p, const char *user, gid_t gid,
+		       const struct policy_rule **ret, struct errbuf *err)
+{
+	gid_t *groups = NULL;
+	size_t n_groups = 0;
+	char *buf = NULL;
+	bool any = false;
+	int r = 0;
+
+	*ret = NULL;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].kind == POLICY_RULE_GROUP) {
+			any = true;
+			break;
+		}
+	if (!any)
+		return 0;
+
+	r = util_getgrouplist(user, gid, &groups, &n_groups);
+	if (r < 0) {
+		errbuf_set(err, "cannot list the groups of user '%s': %s", user,
+			   strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		struct group gr;
+
+		if (rule->kind != POLICY_RULE_GROUP)
+			continue;
+		r = util_getgrnam(rule->name, &gr, &buf);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			/* Not knowing a group could pick the wrong section. */
+			errbuf_set(err, "cannot look up group '%s': %s", rule->name,
+				   strerror(-r));
+			break;
+		}
+		if (gid_in(gr.gr_gid, groups, n_groups)) {
+			*ret = rule;
+			break;
+		}
+	}
+	free(buf);
+	free(groups);
+	return r;
+}
+
+static void plan_addr_fill(struct plan_addr *a, const struct addr_prefix *fixed,
+			   const struct addr_prefix *pool, unsigned int block_len)
+{
+	*a = (struct plan_addr){ .source = PLAN_ADDR_NONE };
+	if (addr_prefix_is_set(fixed)) {
+		a->source = PLAN_ADDR_FIXED;
+		a->block = addr_prefix_network(fixed);
+		/* The policy checked that fixed is a valid namespace end. */
+		a->peer = *fixed;
+		(void)addr_block_ends(&a->block, &a->host, &(struct addr_prefix){ 0 });
+	} else if (addr_prefix_is_set(pool)) {
+		a->source = PLAN_ADDR_POOL;
+		a->pool = *pool;
+		a->block_len = block_len;
+	}
+}
+
+static int plan_fill(const struct policy *p, const struct passwd *pw,
+		     struct plan *plan, struct errbuf *err)
+{
+	const struct policy_rule *rule = NULL;
+	int r;
+
+	*plan = (struct plan){ 0 };
+	if (strlen(pw->pw_name) >= sizeof(plan->user)) {
+		errbuf_set(err, "user name '%.32s...' is too long", pw->pw_name);
+		return -ENAMETOOLONG;
+	}
+	snprintf(plan->user, sizeof(plan->user), "%s", pw->pw_name);
+	plan->uid = pw->pw_uid;
+	plan->gid = pw->pw_gid;
+	plan->teardown = p->global.teardown;
+
+	if (pw->pw_uid < p->global.min_uid) {
+		plan->verdict = PLAN_BELOW_MIN_UID;
+		plan->mode = POLICY_MODE_NONE;
+		return 0;
+	}
+
+	rule = policy_find_rule(p, POLICY_RULE_USER, pw->pw_name);
+	if (!rule) {
+		r = match_group(p, pw->pw_name, pw->pw_gid, &rule, err);
+		if (r < 0)
+			return r;
+	}
+	if (!rule)
+		rule = &p->defaults;
+
+	plan->rule_kind = rule->kind;
+	plan->rule_line = rule->line;
+	if (rule->name)
+		snprintf(plan->rule_name, sizeof(plan->rule_name), "%s", rule->name);
+	plan->mode = rule->mode;
+	if (rule->mode == POLICY_MODE_NONE) {
+		plan->verdict = PLAN_MODE_NONE;
+		return 0;
+	}
+	plan->verdict = PLAN_HANDLED;
+
+	r = policy_template_expand(p->global.netns_name, pw->pw_name, pw->pw_uid,
+				   plan->netns, sizeof(plan->netns));
+	if (r < 0 || !plan_netns_name_valid(plan->netns)) {
+		errbuf_set(err,
+			   "user name '%s' gives an invalid namespace name with netns_name = %s",
+			   pw->pw_name, p->global.netns_name);
+		return -EINVAL;
+	}
+	/* Checked by the policy to fit IFNAMSIZ for every uid. */
+	r = policy_template_expand(p->global.host_ifname, pw->pw_name, pw->pw_uid,
+				   plan->host_ifname, sizeof(plan->host_ifname));
+	if (r == 0)
+		r = policy_template_expand(p->global.peer_ifname, pw->pw_name,
+					   pw->pw_uid, plan->peer_ifname,
+					   sizeof(plan->peer_ifname));
+	if (r < 0) {
+		errbuf_set(err, "cannot expand the interface names for uid %lu",
+			   (unsigned long)pw->pw_uid);
+		return r;
+	}
+	snprintf(plan->bridge, sizeof(plan->bridge), "%s", rule->bridge);
+	plan->mtu = rule->mtu;
+	if (policy_mode_has_link(rule->mode)) {
+		plan_addr_fill(&plan->v4, &rule->address4, &rule->pool4, rule->prefix4);
+		plan_addr_fill(&plan->v6, &rule->address6, &rule->pool6, rule->prefix6);
+	}
+	return 0;
+}
+
+int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
+		 struct errbuf *err)
+{
+	struct passwd pw;
+	char *buf = NULL;
+	int r;
+
+	r = util_getpwnam(user, &pw, &buf);
+	if (r == -ENOENT)
+		errbuf_set(err, "unknown user '%s'", user);
+	else if (r < 0)
+		errbuf_set(err, "cannot look up user '%s': %s", user, strerror(-r));
+	else
+		r = plan_fill(p, &pw, ret, err);
+	free(buf);
+	return r;
+}
+
+int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
+		     struct errbuf *err)
+{
+	struct passwd pw;
+	char *buf = NULL;
+	int r;
+
+	r = util_getpwuid(uid, &pw, &buf);
+	if (r == -ENOENT)
+		errbuf_set(err, "unknown uid %lu", (unsigned long)uid);
+	else if (r < 0)
+		errbuf_set(err, "cannot look up uid %lu: %s", (unsigned long)uid,
+			   strerror(-r));
+	else
+		r = plan_fill(p, &pw, ret, err);
+	free(buf);
+	return r;
+}
+
+const char *plan_rule_label(const struct plan *plan, char *buf, size_t size)
+{
+	switch (plan->rule_kind) {
+	case POLICY_RULE_USER:
+		snprintf(buf, size, "[user:%s]", plan->rule_name);
+		break;
+	case POLICY_RULE_GROUP:
+		snprintf(buf, size, "[group:%s]", plan->rule_name);
+		break;
+	case POLICY_RULE_DEFAULT:
+		snprintf(buf, size, plan->rule_line ? "[default]" : "the built-in default");
+		break;
+	}
+	return buf;
+}
+
+static void print_addr(const char *label, const struct plan_addr *a, FILE *out)
+{
+	char b1[ADDR_PREFIX_STRLEN], b2[ADDR_PREFIX_STRLEN], b3[ADDR_PREFIX_STRLEN];
+
+	switch (a->source) {
+	case PLAN_ADDR_NONE:
+		fprintf(out, "  %-11s none\n", label);
+		break;
+	case PLAN_ADDR_FIXED:
+		fprintf(out, "  %-11s host end %s, namespace end %s (fixed)\n", label,
+			addr_prefix_format(&a->host, b1, sizeof(b1)),
+			addr_prefix_format(&a->peer, b2, sizeof(b2)));
+		break;
+	case PLAN_ADDR_POOL:
+		if (addr_prefix_is_set(&a->block))
+			fprintf(out, "  %-11s host end %s, namespace end %s (leased from %s)\n",
+				label, addr_prefix_format(&a->host, b1, sizeof(b1)),
+				addr_prefix_format(&a->peer, b2, sizeof(b2)),
+				addr_prefix_format(&a->pool, b3, sizeof(b3)));
+		else
+			fprintf(out, "  %-11s a /%u block leased from pool %s at first login\n",
+				label, a->block_len,
+				addr_prefix_format(&a->pool, b1, sizeof(b1)));
+		break;
+	}
+}
+
+void plan_print(const struct plan *plan, const char *policy_path,
+		const char *rundir, FILE *out)
+{
+	char label[POLICY_NAME_MAX + 16];
+
+	plan_rule_label(plan, label, sizeof(label));
+	switch (plan->verdict) {
+	case PLAN_BELOW_MIN_UID:
+		fprintf(out, "%s (uid %lu): not handled: uid is below min_uid\n",
+			plan->user, (unsigned long)plan->uid);
+		return;
+	case PLAN_MODE_NONE:
+		if (plan->rule_line)
+			fprintf(out, "%s (uid %lu): not handled: mode none, from %s at %s:%u\n",
+				plan->user, (unsigned long)plan->uid, label,
+				policy_path, plan->rule_line);
+		else
+			fprintf(out, "%s (uid %lu): not handled: mode none, from %s\n",
+				plan->user, (unsigned long)plan->uid, label);
+		return;
+	case PLAN_HANDLED:
+		break;
+	}
+
+	if (plan->rule_line)
+		fprintf(out, "%s (uid %lu): handled by %s at %s:%u\n", plan->user,
+			(unsigned long)plan->uid, label, policy_path, plan->rule_line);
+	else
+		fprintf(out, "%s (uid %lu): handled by %s\n", plan->user,
+			(unsigned long)plan->uid, label);
+	fprintf(out, "  %-11s %s\n", "mode", policy_mode_to_string(plan->mode));
+	fprintf(out, "  %-11s %s (%s/%s)\n", "namespace", plan->netns, rundir,
+		plan->netns);
+	if (policy_mode_has_link(plan->mode)) {
+		if (plan->mode == POLICY_MODE_BRIDGE)
+			fprintf(out, "  %-11s %s, enslaved to bridge %s\n", "host end",
+				plan->host_ifname, plan->bridge);
+		else
+			fprintf(out, "  %-11s %s\n", "host end", plan->host_ifname);
+		fprintf(out, "  %-11s %s\n", "peer end", plan->peer_ifname);
+		fprintf(out, "  %-11s %u\n", "mtu", plan->mtu);
+		print_addr("ipv4", &plan->v4, out);
+		print_addr("ipv6", &plan->v6, out);
+	}
+	fprintf(out, "  %-11s %s\n", "teardown", policy_teardown_to_string(plan->teardown));
+}

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# usernetns-create --dry-run: how an admin checks a policy without a login.
+set -u
+. "$(dirname "$0")/tap.sh"
+
+: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_FIXTURES:?}" "${USERNETNS_CONF:?}" "${NSS_WRAPPER_LIB:?}"
+create=$USERNETNS_BUILDDIR/helpers/usernetns-create
+nss=$USERNETNS_FIXTURES/../nss
+examples=$(dirname "$USERNETNS_CONF")/examples
+
+tmp=$(mktemp -d /tmp/uns-dry-run.XXXXXX) || bail_out "mktemp"
+trap 'rm -rf "$tmp"' EXIT
+chmod 0755 "$tmp"
+
+# A policy as the caller owns it, writable only by its owner.
+install_policy() {
+	install -m 0644 "$1" "$tmp/$2"
+}
+
+run() {
+	out=$(LD_PRELOAD=$NSS_WRAPPER_LIB NSS_WRAPPER_PASSWD=$nss/passwd \
+		NSS_WRAPPER_GROUP=$nss/group "$create" "$@" 2>"$tmp/stderr")
+	status=$?
+	err=$(cat "$tmp/stderr")
+}
+
+run --help
+check_eq "--help exits 0" 0 "$status"
+check_contains "--help explains --dry-run" "--dry-run" "$out"
+
+run --version
+check_contains "--version prints the version" "usernetns-create 0." "$out"
+
+run --dry-run
+check_eq "no USER is a usage error" 2 "$status"
+check_contains "and says so" "no USER given" "$err"
+
+run --bogus alice
+check_eq "an unknown option is a usage error" 2 "$status"
+
+install_policy "$USERNETNS_CONF" default.conf
+run --dry-run --config "$tmp/default.conf" alice
+check_eq "default policy: exit 0" 0 "$status"
+check_contains "default policy handles nobody" \
+	"alice (uid 1001): not handled: mode none, from [default] at $tmp/default.conf:" "$out"
+check_eq "default policy: no warnings" "" "$err"
+
+install_policy "$examples/netusers.conf" netusers.conf
+run --dry-run --config "$tmp/netusers.conf" alice bob root
+check_eq "example policy: exit 0" 0 "$status"
+check_contains "a member of netusers is handled by its section" \
+	"alice (uid 1001): handled by [group:netusers] at $tmp/netusers.conf:17" "$out"
+check_contains "the plan names the namespace" "namespace   user-alice (/run/netns/user-alice)" "$out"
+check_contains "the plan names the host end" "host end    vu1001" "$out"
+check_contains "the plan names the peer end" "peer end    eth0" "$out"
+check_contains "IPv4 comes from the pool" "ipv4        a /30 block leased from pool 10.200.0.0/16" "$out"
+check_contains "IPv6 comes from the pool" "ipv6        a /64 block leased from pool fd42:200::/48" "$out"
+check_contains "a non-member is not handled" "bob (uid 1002): not handled: mode none" "$out"
+check_contains "root is below min_uid" "root (uid 0): not handled: uid is below min_uid" "$out"
+
+install_policy "$USERNETNS_FIXTURES/bad/pools-overlap.conf" bad.conf
+run --dry-run --config "$tmp/bad.conf" alice
+check_eq "a bad policy exits 1" 1 "$status"
+check_eq "no plan is printed for a bad policy" "" "$out"
+check_contains "every error is printed (1)" "$tmp/bad.conf:10: pool4 10.200.128.0/17 overlaps pool4 10.200.0.0/16 at line 6" "$err"
+check_contains "every error is printed (2)" "$tmp/bad.conf:11: pool6 fd42:200::/56 overlaps" "$err"
+check_contains "every error is printed (3)" "$tmp/bad.conf:14: pool4 10.200.0.0/16 is split" "$err"
+check_contains "and counted" "usernetns-create: $tmp/bad.conf: 3 errors; nothing would be created" "$err"
+
+run --dry-run --config "$tmp/netusers.conf" mallory alice
+check_eq "an unknown user exits 1" 1 "$status"
+check_contains "and is named" "usernetns-create: unknown user 'mallory'" "$err"
+check_contains "the other users are still shown" "alice (uid 1001): handled" "$out"
+
+cat >"$tmp/warn.conf" <<'POLICY'
+[group:nosuchgroup]
+mode = isolated
+POLICY
+chmod 0644 "$tmp/warn.conf"
+run --dry-run --config "$tmp/warn.conf" alice
+check_eq "warnings alone do not fail" 0 "$status"
+check_contains "a section for an unknown group is a warning" \
+	"$tmp/warn.conf:1: warning: [group:nosuchgroup]: no such group" "$err"
+
+ln -s "$tmp/netusers.conf" "$tmp/link.conf"
+run --dry-run --config "$tmp/link.conf" alice
+check_eq "a symlinked policy is refused" 1 "$status"
+check_contains "with a reason" "$tmp/link.conf: is a symbolic link" "$err"
+
+install -m 0664 "$examples/netusers.conf" "$tmp/gw.conf"
+run --dry-run --config "$tmp/gw.conf" alice
+check_eq "a group-writable policy is refused" 1 "$status"
+check_contains "with a reason" "$tmp/gw.conf: is writable by group or others (mode 0664)" "$err"
+
+run --dry-run --config "$tmp/missing.conf" alice
+check_eq "a missing policy exits 1" 1 "$status"
+check_contains "with a reason" "$tmp/missing.conf: cannot open: No such file or directory" "$err"
+
+done_testing

@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The policy parser: values, defaults, inheritance from [default],
+ * templates, how lines are read, and the checks on the file itself.
+ * tests/fixtures/ holds one file per class of bad input (test-fixtures).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "usernetns/policy.h"
+
+static struct policy *parse_ok(const char *text)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+	int r = test_parse(text, &p, &d);
+
+	if (r != 0) {
+		test_diag_dump(&d);
+		fail_msg("policy rejected: %d", r);
+	}
+	assert_int_equal(d.n_errors, 0);
+	diag_clear(&d);
+	return p;
+}
+
+/* Parse text, expect it rejected with exactly one error at line. */
+static void parse_one_error(const char *text, unsigned int line,
+			    const char *needle)
+{
+	struct diag d = DIAG_INIT;
+
+	assert_int_equal(test_parse(text, NULL, &d), -EINVAL);
+	if (d.n_errors != 1 || !test_diag_has(&d, DIAG_ERROR, line, needle)) {
+		test_diag_dump(&d);
+		fail_msg("expected one error at line %u with '%s'", line, needle);
+	}
+	diag_clear(&d);
+}
+
+static const char *fmt(const struct addr_prefix *p)
+{
+	static char buf[4][ADDR_PREFIX_STRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return addr_prefix_format(p, buf[i], sizeof(buf[i]));
+}
+
+static void test_empty_policy_has_safe_defaults(void **state)
+{
+	struct policy *p = parse_ok("");
+
+	assert_string_equal(p->global.netns_name, "user-%u");
+	assert_string_equal(p->global.host_ifname, "vu%U");
+	assert_string_equal(p->global.peer_ifname, "eth0");
+	assert_int_equal(p->global.min_uid, 1000);
+	assert_int_equal(p->global.on_error, POLICY_ON_ERROR_FAIL);
+	assert_int_equal(p->global.teardown, POLICY_TEARDOWN_LAST_LOGOUT);
+	assert_string_equal(p->global.admin_group, "");
+	assert_int_equal(p->defaults.mode, POLICY_MODE_NONE);
+	assert_int_equal(p->defaults.line, 0);
+	assert_int_equal(p->n_rules, 0);
+	policy_free(p);
+}
+
+static void test_global_keys(void **state)
+{
+	struct policy *p = parse_ok("[global]\n"
+				    "netns_name = ns-%U-%%\n"
+				    "host_ifname = h%U\n"
+				    "peer_ifname = net0\n"
+				    "min_uid = 5000\n"
+				    "on_error = ignore\n"
+				    "teardown = never\n"
+				    "admin_group = netadmin\n");
+
+	assert_string_equal(p->global.netns_name, "ns-%U-%%");
+	assert_string_equal(p->global.host_ifname, "h%U");
+	assert_string_equal(p->global.peer_ifname, "net0");
+	assert_int_equal(p->global.min_uid, 5000);
+	assert_int_equal(p->global.on_error, POLICY_ON_ERROR_IGNORE);
+	assert_int_equal(p->global.teardown, POLICY_TEARDOWN_NEVER);
+	assert_string_equal(p->global.admin_group, "netadmin");
+	assert_int_equal(p->global.line, 1);
+	assert_int_equal(p->global.key_line[POLICY_KEY_MIN_UID], 5);
+	policy_free(p);
+}
+
+static void test_rules_in_file_order(void **state)
+{
+	struct policy *p = parse_ok("[group:b]\nmode = isolated\n"
+				    "[user:alice]\nmode = veth\naddress4 = 10.201.0.2/30\n"
+				    "[group:a]\nmode = none\n");
+
+	assert_int_equal(p->n_rules, 3);
+	assert_int_equal(p->rules[0].kind, POLICY_RULE_GROUP);
+	assert_string_equal(p->rules[0].name, "b");
+	assert_int_equal(p->rules[0].line, 1);
+	assert_int_equal(p->rules[1].kind, POLICY_RULE_USER);
+	assert_string_equal(p->rules[1].name, "alice");
+	assert_string_equal(fmt(&p->rules[1].address4), "10.201.0.2/30");
+	assert_int_equal(p->rules[2].mode, POLICY_MODE_NONE);
+	assert_ptr_equal(policy_find_rule(p, POLICY_RULE_GROUP, "a"), &p->rules[2]);
+	assert_ptr_equal(policy_find_rule(p, POLICY_RULE_USER, "alice"), &p->rules[1]);
+	assert_null(policy_find_rule(p, POLICY_RULE_USER, "b"));
+	policy_free(p);
+}
+
+static void test_rules_inherit_default(void **state)
+{
+	/* [default] may come after the sections that inherit from it. */
+	struct policy *p = parse_ok("[group:netusers]\n"
+				    "mode = veth\n"
+				    "prefix4 = 30\n"
+				    "[group:wide]\n"
+				    "mode = veth\n"
+				    "pool4 = 10.210.0.0/16\n"
+				    "prefix4 = 29\n"
+				    "mtu = 9000\n"
+				    "[default]\n"
+				    "pool4 = 10.200.0.0/16\n"
+				    "pool6 = fd42:200::/48\n"
+				    "mtu = 1400\n");
+	const struct policy_rule *n = &p->rules[0], *w = &p->rules[1];
+
+	assert_int_equal(p->defaults.mode, POLICY_MODE_NONE);
+	assert_int_equal(n->mode, POLICY_MODE_VETH);
+	assert_string_equal(fmt(&n->pool4), "10.200.0.0/16");
+	assert_string_equal(fmt(&n->pool6), "fd42:200::/48");
+	assert_int_equal(n->prefix4, 30);
+	assert_int_equal(n->prefix6, 64);
+	assert_int_equal(n->mtu, 1400);
+	assert_int_equal(n->key_line[POLICY_KEY_POOL4], 0);
+	assert_int_equal(n->key_line[POLICY_KEY_PREFIX4], 3);
+
+	assert_string_equal(fmt(&w->pool4), "10.210.0.0/16");
+	assert_int_equal(w->prefix4, 29);
+	assert_int_equal(w->mtu, 9000);
+	/* IPv6 comes from [default] even where IPv4 is overridden. */
+	assert_string_equal(fmt(&w->pool6), "fd42:200::/48");
+	policy_free(p);
+}
+
+static void test_modes(void **state)
+{
+	struct policy *p = parse_ok("[default]\nmode = isolated\n"
+				    "[group:v]\nmode = veth\npool4 = 10.200.0.0/16\n"
+				    "[group:b]\nmode = bridge\nbridge = br0\n");
+
+	assert_int_equal(p->defaults.mode, POLICY_MODE_ISOLATED);
+	assert_int_equal(p->rules[0].mode, POLICY_MODE_VETH);
+	assert_int_equal(p->rules[1].mode, POLICY_MODE_BRIDGE);
+	assert_string_equal(p->rules[1].bridge, "br0");
+	assert_string_equal(policy_mode_to_string(POLICY_MODE_ISOLATED), "isolated");
+	assert_true(policy_mode_has_link(POLICY_MODE_VETH));
+	assert_false(policy_mode_has_link(POLICY_MODE_ISOLATED));
+	policy_free(p);
+
+	parse_one_error("[default]\nmode = Veth\n", 2,
+			"mode = Veth: expected none, isolated, veth, bridge or nat");
+	parse_one_error("[default]\nmode = nat\npool4 = 10.200.0.0/16\n", 2,
+			"mode nat is not supported");
+	parse_one_error("[group:b]\nmode = bridge\n", 2, "needs 'bridge = NAME'");
+	parse_one_error("[group:v]\nmode = veth\n", 2, "mode veth needs addresses");
+}
+
+static void test_syntax_accepted(void **state)
+{
+	/* Comments of both kinds, inline ';', CRLF, a BOM, blank lines with
+	 * white space, indented comments, "key: value", no final newline. */
+	struct policy *p = parse_ok("\xef\xbb\xbf# comment\r\n"
+				    "; another\r\n"
+				    "   \t\r\n"
+				    "   ; indented comment\n"
+				    "[global]   ; trailing comment\n"
+				    "min_uid=2000 ; inline comment\n"
+				    "netns_name: ns-%u\n"
+				    "[default]\n"
+				    "mode = none");
+
+	assert_int_equal(p->global.min_uid, 2000);
+	assert_string_equal(p->global.netns_name, "ns-%u");
+	assert_int_equal(p->global.line, 5);
+	assert_int_equal(p->global.key_line[POLICY_KEY_NETNS_NAME], 7);
+	assert_int_equal(p->defaults.line, 8);
+	policy_free(p);
+}
+
+static void test_line_numbers_survive_bad_lines(void **state)
+{
+	struct diag d = DIAG_INIT;
+	char text[1024];
+
+	/* A long line must count as one line, not be split in two. */
+	snprintf(text, sizeof(text), "[global]\n; %0300d\nmin_uid = x\n", 0);
+	assert_int_equal(test_parse(text, NULL, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 2);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 2, "line is too long (302 characters; the limit is 199)"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 3, "min_uid = x: not a decimal number"));
+	diag_clear(&d);
+}
+
+static void test_every_error_is_reported(void **state)
+{
+	struct diag d = DIAG_INIT;
+
+	assert_int_equal(test_parse("mode = veth\n"
+				    "[global]\n"
+				    "min_uid = -1\n"
+				    "min_uid = 10\n"
+				    "bogus = 1\n"
+				    "[default]\n"
+				    "mode = fast\n"
+				    "  pool4 = 10.0.0.0/8\n"
+				    "[group:x]\n"
+				    "pool4 = 10.1.0.0/16/\n"
+				    "[group:x]\n",
+				    NULL, &d),
+			 -EINVAL);
+	if (d.n_errors != 8)
+		test_diag_dump(&d);
+	assert_int_equal(d.n_errors, 8);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 1, "key 'mode' before any section header"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 3, "min_uid = -1: not a decimal number"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 4, "duplicate key 'min_uid' in [global] (first at line 3)"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 5, "unknown key 'bogus' in [global]"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 7, "mode = fast"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 8, "indented line"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 10, "pool4 = 10.1.0.0/16/: prefix length is not a number"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 11, "duplicate section [group:x] (first at line 9)"));
+	/* Messages carry the file name and the line. */
+	assert_string_equal(d.entries[0].text,
+			    "test.conf:1: key 'mode' before any section header");
+	diag_clear(&d);
+}
+
+static void test_errors_are_capped(void **state)
+{
+	struct diag d = DIAG_INIT;
+	size_t n = 500, len = 0;
+	char *text = malloc(n * 16 + 16);
+
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "[global]\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "junk%zu = 1\n", i);
+	assert_int_equal(policy_parse("t", text, len, 0, NULL, &d), -EINVAL);
+	assert_int_equal(d.n_errors, n);
+	assert_int_equal(d.n_entries, DIAG_MAX_ENTRIES);
+	assert_int_equal(d.n_dropped, n - DIAG_MAX_ENTRIES);
+	diag_clear(&d);
+	free(text);
+}
+
+static void test_hostile_bytes(void **state)
+{
+	struct diag d = DIAG_INIT;
+	static const char nul[] = "[global]\nmin_uid = 1\0000\n";
+
+	assert_int_equal(policy_parse("t", nul, sizeof(nul) - 1, 0, NULL, &d), -EINVAL);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 2, "NUL byte"));
+	diag_clear(&d);
+
+	parse_one_error("[global]\rmin_uid = 1\n", 1, "carriage return");
+	parse_one_error("[global]\nmin_uid = 1\x1b[0m\n", 2, "control character 0x1b");
+	parse_one_error("[global]\n\xef\xbb\xbfmin_uid = 1\n", 2, "unknown key");
+}
+
+static void test_too_many_sections(void **state)
+{
+	struct diag d = DIAG_INIT;
+	size_t n = POLICY_SECTIONS_MAX + 5, len = 0;
+	char *text = malloc(n * 32);
+
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "[user:u%zu]\nmode = isolated\n", i);
+	assert_int_equal(policy_parse("t", text, len, 0, NULL, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_true(test_diag_has(&d, DIAG_ERROR, POLICY_SECTIONS_MAX * 2 + 1,
+				  "too many sections (the limit is 10000)"));
+	diag_clear(&d);
+	free(text);
+}
+
+static void test_sections(void **state)
+{
+	parse_one_error("[globals]\n", 1, "unknown section [globals]; expected [global]");
+	parse_one_error("[group:]\n", 1, "[group:]: empty name");
+	parse_one_error("[user:a:b]\n", 1, "character ':' is not allowed");
+	parse_one_error("[user: alice]\n", 1, "begins or ends with white space");
+	parse_one_error("[global\n", 1, "without a closing ']'");
+	parse_one_error("[global] x\n", 1, "unexpected text after the section header");
+	parse_one_error("[default]\n[default]\n", 2, "duplicate section [default] (first at line 1)");
+	parse_one_error("[global]\n[global]\n", 2, "duplicate section [global] (first at line 1)");
+	parse_one_error("[global]\nmode = veth\n", 2, "'mode' belongs in [default], [group:NAME] or [user:NAME]");
+	parse_one_error("[default]\nmin_uid = 1\n", 2, "'min_uid' belongs in [global]");
+	parse_one_error("[group:g]\naddress4 = 10.201.0.2/30\n", 2, "belongs in a [user:NAME] section");
+	parse_one_error("[global]\nMode = veth\n", 2, "did you mean 'mode'?");
+	parse_one_error("[global]\n= x\n", 2, "missing key before '='");
+	parse_one_error("[global]\nmin_uid\n", 2, "expected 'key = value'");
+	parse_one_error("[global]\nmin_uid ; = 1\n", 2, "expected 'key = value'");
+	parse_one_error("[global]\nmin_uid =\n", 2, "'min_uid' has no value");
+
+	/* A group name with a space (as SSSD reports AD groups) is fine. */
+	struct policy *p = parse_ok("[group:domain users]\nmode = isolated\n");
+	assert_string_equal(p->rules[0].name, "domain users");
+	policy_free(p);
+}
+
+static void test_numbers(void **state)
+{
+	struct policy *p = parse_ok("[global]\nmin_uid = 4294967294\n"
+				    "[default]\nmtu = 68\n");
+
+	assert_true(p->global.min_uid == (uid_t)4294967294u);
+	assert_int_equal(p->defaults.mtu, 68);
+	policy_free(p);
+
+	parse_one_error("[global]\nmin_uid = 4294967295\n", 2, "out of range (0-4294967294)");
+	parse_one_error("[global]\nmin_uid = 99999999999999999999999\n", 2, "not a decimal number");
+	parse_one_error("[global]\nmin_uid = +5\n", 2, "not a decimal number");
+	parse_one_error("[default]\nmtu = 67\n", 2, "out of range (68-65535)");
+	parse_one_error("[default]\nmtu = 65536\n", 2, "out of range");
+	parse_one_error("[default]\nprefix4 = 32\n", 2, "prefix4 = 32: out of range (1-31)");
+	parse_one_error("[default]\nprefix6 = 128\n", 2, "out of range (1-127)");
+	parse_one_error("[default]\nmtu = 1000\npool6 = fd42::/48\n", 2, "below 1280, the minimum for IPv6");
+}
+
+static void test_templates(void **state)
+{
+	char buf[64];
+
+	parse_one_error("[global]\nnetns_name = user-%x\n", 2, "unknown escape '%x'");
+	parse_one_error("[global]\nnetns_name = user-%\n", 2, "lone '%'");
+	parse_one_error("[global]\nnetns_name = shared\n", 2, "must contain %u or %U");
+	parse_one_error("[global]\nnetns_name = a/%u\n", 2, "character '/' is not allowed");
+	parse_one_error("[global]\nnetns_name = \"user-%u\"\n", 2, "character '\"' is not allowed");
+	parse_one_error("[global]\nhost_ifname = veth-%u\n", 2, "%u cannot be used in an interface name");
+	parse_one_error("[global]\nhost_ifname = vhost\n", 2, "must contain %U");
+	/* 6 + 10 digits of uid 4294967294 = 16 bytes: one too many. */
+	parse_one_error("[global]\nhost_ifname = usrnet%U\n", 2, "expands to 16 bytes for uid 4294967294");
+	parse_one_error("[global]\npeer_ifname = lo\n", 2, "not usable as the namespace end");
+	parse_one_error("[global]\npeer_ifname = eth:0\n", 2, "character ':' is not allowed");
+	parse_one_error("[global]\npeer_ifname = averyveryverylongname\n", 2, "expands to 21 bytes");
+
+	struct policy *p = parse_ok("[global]\nhost_ifname = usrne%U\npeer_ifname = %%\n");
+	policy_free(p);
+
+	assert_int_equal(policy_template_expand("user-%u", "alice", 1001, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "user-alice");
+	assert_int_equal(policy_template_expand("vu%U", "alice", 4294967294u, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vu4294967294");
+	assert_int_equal(policy_template_expand("%u.%U%%", "bob", 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "bob.7%");
+	assert_int_equal(policy_template_expand("vu%U", "x", 4294967294u, buf, 12), -ENAMETOOLONG);
+	assert_int_equal(policy_template_expand("vu%U", "x", 4294967294u, buf, 13), 0);
+}
+
+static void test_addresses(void **state)
+{
+	struct policy *p = parse_ok("[user:alice]\nmode = veth\naddress4 = 10.201.0.2/30\n"
+				    "address6 = fd42:201::2/64\n");
+
+	assert_string_equal(fmt(&p->rules[0].address4), "10.201.0.2/30");
+	assert_string_equal(fmt(&p->rules[0].address6), "fd42:201::2/64");
+	policy_free(p);
+
+	parse_one_error("[default]\npool4 = 10.200.0.1/16\n", 2,
+			"pool4 = 10.200.0.1/16: host bits are set beyond the prefix length");
+	parse_one_error("[default]\npool4 = fd42::/48\n", 2, "not an IPv4 address");
+	parse_one_error("[default]\npool6 = 10.0.0.0/8\n", 2, "not an IPv6 address");
+	parse_one_error("[default]\npool4 = 10.200.0.0/33\n", 2, "out of range (0-32)");
+	parse_one_error("[default]\npool4 = ten/8\n", 2, "not an IPv4 address");
+	parse_one_error("[default]\npool4 = 10.200.0.0/30\nprefix4 = 29\n", 3,
+			"pool4 10.200.0.0/30 is too small for /29 blocks (prefix4 = 29)");
+	parse_one_error("[default]\npool6 = fd42::/72\n", 2, "pool6 fd42::/72 is too small for /64 blocks");
+	parse_one_error("[user:a]\naddress4 = 10.201.0.1/30\n", 2,
+			"is the address the host end takes (the host end takes 10.201.0.1/30; the namespace end could be 10.201.0.2/30)");
+	parse_one_error("[user:a]\naddress4 = 10.201.0.3/30\n", 2, "broadcast");
+	parse_one_error("[user:a]\naddress4 = 10.201.0.0/30\n", 2, "network address");
+	parse_one_error("[user:a]\naddress6 = fd42::1/128\n", 2, "no address for the host end");
+	parse_one_error("[default]\npool4 = 127.0.0.0/16\n", 2, "overlaps 127.0.0.0/8 (loopback)");
+	parse_one_error("[default]\npool6 = fe80::/64\n", 2, "(link-local)");
+	parse_one_error("[default]\npool4 = 224.0.0.0/24\n", 2, "(multicast)");
+}
+
+static void test_overlaps(void **state)
+{
+	struct policy *p;
+
+	/* Two groups may share one pool with the same block size. */
+	p = parse_ok("[group:a]\nmode = veth\npool4 = 10.200.0.0/16\n"
+		     "[group:b]\nmode = veth\npool4 = 10.200.0.0/16\n");
+	policy_free(p);
+	/* Or inherit it from [default]. */
+	p = parse_ok("[default]\npool4 = 10.200.0.0/16\n"
+		     "[group:a]\nmode = veth\n[group:b]\nmode = veth\nprefix4 = 30\n");
+	policy_free(p);
+
+	parse_one_error("[group:a]\nmode = veth\npool4 = 10.200.0.0/16\n"
+			"[group:b]\nmode = veth\npool4 = 10.200.128.0/17\n",
+			6, "pool4 10.200.128.0/17 overlaps pool4 10.200.0.0/16 at line 3");
+	parse_one_error("[group:b]\nmode = veth\npool4 = 10.200.128.0/17\n"
+			"[group:a]\nmode = veth\npool4 = 10.0.0.0/8\n",
+			6, "pool4 10.0.0.0/8 overlaps pool4 10.200.128.0/17 at line 3");
+	parse_one_error("[default]\npool4 = 10.200.0.0/16\n"
+			"[group:a]\nmode = veth\nprefix4 = 29\n",
+			5, "pool4 10.200.0.0/16 is split into /29 blocks here and into /30 blocks at line 2");
+	parse_one_error("[default]\npool4 = 10.200.0.0/16\n"
+			"[user:a]\nmode = veth\naddress4 = 10.200.7.2/30\n",
+			5, "address4 10.200.7.0/30 overlaps pool4 10.200.0.0/16 at line 2");
+	parse_one_error("[user:a]\nmode = veth\naddress4 = 10.201.0.2/30\n"
+			"[user:b]\nmode = veth\naddress4 = 10.201.0.2/30\n",
+			6, "address4 10.201.0.0/30 overlaps address4 10.201.0.0/30 at line 3");
+	parse_one_error("[group:a]\nmode = veth\npool6 = fd42::/48\n"
+			"[group:b]\nmode = veth\npool6 = fd42:0:0:8000::/49\n",
+			6, "pool6 fd42:0:0:8000::/49 overlaps pool6 fd42::/48 at line 3");
+
+	/* A narrow pool between two wide ones is caught too. */
+	struct diag d = DIAG_INIT;
+	assert_int_equal(test_parse("[group:a]\nmode=veth\npool4 = 10.0.0.0/8\n"
+				    "[group:b]\nmode=veth\npool4 = 10.1.0.0/24\n"
+				    "[group:c]\nmode=veth\npool4 = 10.2.0.0/16\n",
+				    NULL, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 2);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 6, "overlaps pool4 10.0.0.0/8"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 9, "overlaps pool4 10.0.0.0/8"));
+	diag_clear(&d);
+}
+
+/* ---- the file itself ----------------------------------------------------- */
+
+struct tmpdir {
+	char dir[64];
+	char path[128];
+};
+
+static int tmpdir_setup(void **state)
+{
+	struct tmpdir *t = calloc(1, sizeof(*t));
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/uns-policy-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/usernetns.conf", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int tmpdir_teardown(void **state)
+{
+	struct tmpdir *t = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int load(const char *path, struct diag *d)
+{
+	struct policy *p = NULL;
+	int r = policy_load(path, getuid(), 0, &p, d);
+
+	policy_free(p);
+	return r;
+}
+
+static void test_load_good_file(void **state)
+{
+	struct tmpdir *t = *state;
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+
+	write_file(t->path, "[global]\nmin_uid = 1234\n", 0644);
+	assert_int_equal(policy_load(t->path, getuid(), 0, &p, &d), 0);
+	assert_int_equal(p->global.min_uid, 1234);
+	assert_string_equal(p->path, t->path);
+	policy_free(p);
+	diag_clear(&d);
+}
+
+static void test_load_rejects_unsafe_files(void **state)
+{
+	struct tmpdir *t = *state;
+	struct diag d = DIAG_INIT;
+	char other[160];
+
+	/* Missing. */
+	assert_int_equal(load(t->path, &d), -ENOENT);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "cannot open: No such file"));
+	diag_clear(&d);
+
+	/* Writable by group or others. */
+	write_file(t->path, "[global]\n", 0664);
+	assert_int_equal(load(t->path, &d), -EPERM);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "writable by group or others (mode 0664)"));
+	diag_clear(&d);
+	write_file(t->path, "[global]\n", 0646);
+	assert_int_equal(load(t->path, &d), -EPERM);
+	diag_clear(&d);
+
+	/* A symlink to a perfectly good file. */
+	snprintf(other, sizeof(other), "%s/real.conf", t->dir);
+	write_file(other, "[global]\n", 0644);
+	unlink(t->path);
+	assert_int_equal(symlink(other, t->path), 0);
+	assert_int_equal(load(t->path, &d), -ELOOP);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "is a symbolic link"));
+	diag_clear(&d);
+
+	/* A FIFO: rejected at once, without blocking the login. */
+	unlink(t->path);
+	assert_int_equal(mkfifo(t->path, 0644), 0);
+	assert_int_equal(load(t->path, &d), -EINVAL);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "is not a regular file"));
+	diag_clear(&d);
+
+	/* A directory. */
+	unlink(t->path);
+	assert_int_equal(mkdir(t->path, 0755), 0);
+	assert_true(load(t->path, &d) < 0);
+	assert_true(d.n_errors == 1);
+	diag_clear(&d);
+	rmdir(t->path);
+
+	/* Too big. */
+	{
+		int fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, POLICY_FILE_MAX + 1), 0);
+		close(fd);
+		assert_int_equal(load(t->path, &d), -EFBIG);
+		assert_true(test_diag_has(&d, DIAG_ERROR, 0, "is larger than"));
+		diag_clear(&d);
+	}
+
+	/* A directory others may write to (not sticky). */
+	write_file(t->path, "[global]\n", 0644);
+	assert_int_equal(chmod(t->dir, 0777), 0);
+	assert_int_equal(load(t->path, &d), -EPERM);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "is writable by group or others (mode 0777)"));
+	diag_clear(&d);
+	assert_int_equal(chmod(t->dir, 01777), 0);
+	assert_int_equal(load(t->path, &d), 0);
+	assert_int_equal(chmod(t->dir, 0700), 0);
+	diag_clear(&d);
+}
+
+static void test_load_checks_owner(void **state)
+{
+	struct tmpdir *t = *state;
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+
+	if (geteuid() != 0)
+		skip();	/* needs chown; CI runs as root */
+
+	write_file(t->path, "[global]\n", 0644);
+	assert_int_equal(chown(t->path, 4242, 4242), 0);
+	/* Root-only, as the module and the privileged helpers load it. */
+	assert_int_equal(policy_load(t->path, 0, 0, &p, &d), -EPERM);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "is owned by uid 4242, not root"));
+	diag_clear(&d);
+	/* Trusted explicitly: a user checking their own draft. */
+	assert_int_equal(policy_load(t->path, 4242, 0, &p, &d), 0);
+	policy_free(p);
+	diag_clear(&d);
+	assert_int_equal(chown(t->path, 0, 0), 0);
+	assert_int_equal(chown(t->dir, 4242, 4242), 0);
+	assert_int_equal(policy_load(t->path, 0, 0, &p, &d), -EPERM);
+	assert_true(test_diag_has(&d, DIAG_ERROR, 0, "is owned by uid 4242, not root"));
+	diag_clear(&d);
+	assert_int_equal(chown(t->dir, 0, 0), 0);
+}
+
+static void test_default_policy_is_valid_and_safe(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+	const char *path = getenv("USERNETNS_CONF");
+	size_t len;
+	char *text;
+
+	assert_non_null(path);
+	text = test_read_file(path, &len);
+	assert_int_equal(policy_parse(path, text, len, 0, &p, &d), 0);
+	assert_int_equal(d.n_errors + d.n_warnings, 0);
+	/* As installed it handles nobody. */
+	assert_int_equal(p->defaults.mode, POLICY_MODE_NONE);
+	assert_int_equal(p->n_rules, 0);
+	assert_int_equal(p->global.on_error, POLICY_ON_ERROR_FAIL);
+	assert_true(p->global.min_uid >= 1000);
+	policy_free(p);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_policy_has_safe_defaults),
+		cmocka_unit_test(test_global_keys),
+		cmocka_unit_test(test_rules_in_file_order),
+		cmocka_unit_test(test_rules_inherit_default),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_syntax_accepted),
+		cmocka_unit_test(test_line_numbers_survive_bad_lines),
+		cmocka_unit_test(test_every_error_is_reported),
+		cmocka_unit_test(test_errors_are_capped),
+		cmocka_unit_test(test_hostile_bytes),
+		cmocka_unit_test(test_too_many_sections),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_overlaps),
+		cmocka_unit_test_setup_teardown(test_load_good_file, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_rejects_unsafe_files, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_load_checks_owner, tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test(test_default_policy_is_valid_and_safe),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared by the unit tests. */
+#ifndef USERNETNS_TESTUTIL_H
+#define USERNETNS_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "usernetns/diag.h"
+#include "usernetns/policy.h"
+
+/* $USERNETNS_FIXTURES/rel, in a static buffer. */
+const char *test_fixture(const char *rel);
+
+/* The whole file, NUL-terminated; fails the test if unreadable. */
+char *test_read_file(const char *path, size_t *ret_len);
+
+/* Is there an error (or warning) at line whose text contains needle? */
+bool test_diag_has(const struct diag *d, enum diag_level level,
+		   unsigned int line, const char *needle);
+
+/* Print every diagnostic as a TAP comment, to explain a failure. */
+void test_diag_dump(const struct diag *d);
+
+/*
+ * Parse a policy from a string; returns what policy_parse() returns and
+ * leaves the diagnostics in *d.
+ */
+int test_parse(const char *text, struct policy **ret, struct diag *d);
+
+/*
+ * Run under nss_wrapper with the users and groups of tests/nss/: re-execs
+ * the test with LD_PRELOAD set when it is not yet.
+ */
+void test_use_nss_wrapper(char **argv);
+
+#endif
