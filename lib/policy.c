@@ -252,14 +252,25 @@ static int parse_prefix(const char *value, int family, bool host_bits,
 	return r;
 }
 
+/* "none" undoes a pool a section would otherwise take from [default]. */
+static int parse_pool(const char *value, int family, void *dst, char *why,
+		      size_t size)
+{
+	if (streq(value, "none")) {
+		*(struct addr_prefix *)dst = (struct addr_prefix){ 0 };
+		return 0;
+	}
+	return parse_prefix(value, family, false, dst, why, size);
+}
+
 static int parse_pool4(const char *value, void *dst, char *why, size_t size)
 {
-	return parse_prefix(value, AF_INET, false, dst, why, size);
+	return parse_pool(value, AF_INET, dst, why, size);
 }
 
 static int parse_pool6(const char *value, void *dst, char *why, size_t size)
 {
-	return parse_prefix(value, AF_INET6, false, dst, why, size);
+	return parse_pool(value, AF_INET6, dst, why, size);
 }
 
 static int parse_address(const char *value, int family, void *dst, char *why,
@@ -1102,14 +1113,28 @@ static void check_rule(const struct policy *p, const struct policy_rule *r,
 		/* [default] may hold pools for the sections that inherit them. */
 		if (r->kind == POLICY_RULE_DEFAULT)
 			return;
-		for (enum policy_key k = POLICY_KEY_POOL4; k <= POLICY_KEY_BRIDGE; k++)
-			if (k != POLICY_KEY_MTU && k != POLICY_KEY_PREFIX4 &&
-			    k != POLICY_KEY_PREFIX6 && rule_sets(r, k) &&
-			    rule_key_ok(r, k))
+		{
+			static const enum policy_key linked_keys[] = {
+				POLICY_KEY_POOL4, POLICY_KEY_POOL6, POLICY_KEY_ADDRESS4,
+				POLICY_KEY_ADDRESS6, POLICY_KEY_BRIDGE,
+			};
+			const struct addr_prefix *v[] = {
+				&r->pool4, &r->pool6, &r->address4, &r->address6, NULL,
+			};
+
+			for (size_t i = 0; i < ELEMENTSOF(linked_keys); i++) {
+				enum policy_key k = linked_keys[i];
+
+				/* "pool4 = none" is no address: nothing to say. */
+				if (!rule_sets(r, k) || !rule_key_ok(r, k) ||
+				    (v[i] && !addr_prefix_is_set(v[i])))
+					continue;
 				diag_warning(d, file, r->key_line[k],
 					     "%s: %s has no effect in mode %s",
 					     rule_label(r, label, sizeof(label)),
 					     key_name(k), policy_mode_to_string(r->mode));
+			}
+		}
 		return;
 	case POLICY_MODE_NAT:
 		diag_error(d, file, blame_line(p, r, POLICY_KEY_MODE),
@@ -1246,7 +1271,8 @@ static void check_overlaps(const struct policy *p, const char *file,
 
 	for (size_t i = 0; i <= p->n_rules && err == 0; i++) {
 		r = i == 0 ? &p->defaults : &p->rules[i - 1];
-		if (rule_sets(r, POLICY_KEY_POOL4) && rule_key_ok(r, POLICY_KEY_POOL4))
+		if (rule_sets(r, POLICY_KEY_POOL4) && rule_key_ok(r, POLICY_KEY_POOL4) &&
+		    addr_prefix_is_set(&r->pool4))
 			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4,
 					POLICY_KEY_POOL4, r->key_line[POLICY_KEY_POOL4]);
 		else if (rule_sets(r, POLICY_KEY_PREFIX4) &&
@@ -1255,7 +1281,7 @@ static void check_overlaps(const struct policy *p, const char *file,
 			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4,
 					POLICY_KEY_POOL4, r->key_line[POLICY_KEY_PREFIX4]);
 		if (err == 0 && rule_sets(r, POLICY_KEY_POOL6) &&
-		    rule_key_ok(r, POLICY_KEY_POOL6))
+		    rule_key_ok(r, POLICY_KEY_POOL6) && addr_prefix_is_set(&r->pool6))
 			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6,
 					POLICY_KEY_POOL6, r->key_line[POLICY_KEY_POOL6]);
 		else if (err == 0 && rule_sets(r, POLICY_KEY_PREFIX6) &&

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "usernetns/paths.h"
 #include "usernetns/util.h"
 
 /* NSS entries larger than this are treated as an error, not grown into. */
@@ -163,4 +170,157 @@ int util_getgrouplist(const char *user, gid_t gid, gid_t **ret, size_t *ret_n)
 			return -E2BIG;
 		n = want;
 	}
+}
+
+const struct uns_paths uns_paths_default = {
+	.rundir = USERNETNS_RUNDIR,
+	.statedir = USERNETNS_STATEDIR,
+	.runstatedir = USERNETNS_RUNSTATEDIR,
+};
+
+int util_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int util_write_atomic(int dirfd, const char *name, const char *content,
+		      size_t len, mode_t mode, bool sync)
+{
+	char tmp[NAME_MAX + 1];
+	size_t done = 0;
+	int fd, r = 0;
+
+	/* One writer per name at a time (callers hold a lock): a fixed name. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    mode);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, content + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && sync && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	if (sync && fsync(dirfd) < 0)
+		return -errno;
+	return 0;
+}
+
+int util_read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+	size_t len = 0;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return 0;
+}
+
+int util_flock_timeout(int fd, int operation, unsigned int timeout_ms)
+{
+	struct timespec start, now, pause = { 0, 1000000 };	/* 1 ms */
+
+	if (flock(fd, operation | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		long elapsed;
+
+		nanosleep(&pause, NULL);
+		if (flock(fd, operation | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+			  (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= (long)timeout_ms)
+			return -ETIMEDOUT;
+		/* Back off to 16 ms: waiters poll, the holder is not slowed. */
+		if (pause.tv_nsec < 16000000)
+			pause.tv_nsec *= 2;
+	}
+}
+
+void util_close_from(int min)
+{
+	DIR *d;
+	struct dirent *e;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned int)min, ~0u, 0) == 0)
+		return;
+#endif
+	d = opendir("/proc/self/fd");
+	if (!d) {
+		for (int fd = min; fd < 65536; fd++)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd >= min && fd != dirfd(d))
+			close(fd);
+	}
+	closedir(d);
 }

@@ -37,6 +37,31 @@ int util_parse_ulong(const char *s, unsigned long *ret);
  */
 int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 
+/* mkdir -p with mode for the directories it creates. */
+int util_mkdir_p(const char *path, mode_t mode);
+
+/*
+ * Replace dirfd/name with content, atomically (a temporary file renamed
+ * over it).  With sync, the data and the rename are on disk on return.
+ */
+int util_write_atomic(int dirfd, const char *name, const char *content,
+		      size_t len, mode_t mode, bool sync);
+
+/*
+ * Read a small file into buf (NUL-terminated).  -EFBIG when it does not
+ * fit, -ENOENT when absent.
+ */
+int util_read_small(int dirfd, const char *name, char *buf, size_t size);
+
+/*
+ * Take an flock on fd, waiting at most timeout_ms.  -ETIMEDOUT when the
+ * holder does not let go.
+ */
+int util_flock_timeout(int fd, int operation, unsigned int timeout_ms);
+
+/* Close every fd from min up, as before an exec. */
+void util_close_from(int min);
+
 /*
  * getpwnam_r()/getgrnam_r() with a buffer that grows as needed; *buf is
  * the storage behind the result, to free() after use.  -ENOENT when there

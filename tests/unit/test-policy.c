@@ -150,6 +150,19 @@ static void test_rules_inherit_default(void **state)
 	policy_free(p);
 }
 
+static void test_pool_none_stops_inheritance(void **state)
+{
+	struct policy *p = parse_ok("[default]\npool4 = 10.200.0.0/16\npool6 = fd42::/48\n"
+				    "[group:v4only]\nmode = veth\npool6 = none\n"
+				    "[group:iso]\nmode = isolated\npool4 = none\n");
+
+	assert_int_equal(p->rules[0].pool6.family, 0);
+	assert_string_equal(fmt(&p->rules[0].pool4), "10.200.0.0/16");
+	assert_int_equal(p->rules[1].pool4.family, 0);
+	policy_free(p);
+	parse_one_error("[group:g]\nmode = veth\npool4 = none\n", 2, "mode veth needs addresses");
+}
+
 static void test_modes(void **state)
 {
 	struct policy *p = parse_ok("[default]\nmode = isolated\n"
@@ -624,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_global_keys),
 		cmocka_unit_test(test_rules_in_file_order),
 		cmocka_unit_test(test_rules_inherit_default),
+		cmocka_unit_test(test_pool_none_stops_inheritance),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_syntax_accepted),
 		cmocka_unit_test(test_line_numbers_survive_bad_lines),

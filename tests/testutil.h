@@ -39,4 +39,21 @@ int test_parse(const char *text, struct policy **ret, struct diag *d);
  */
 void test_use_nss_wrapper(char **argv);
 
+/*
+ * Enter a sandbox for tests that need root: new mount, network and PID
+ * namespaces, / made private, a fresh /proc, a tmpfs on /run, and lo up
+ * in the new network namespace, which plays the host.  Forks: the caller
+ * goes on as PID 1 of the new PID namespace, and the original process
+ * exits with its status.  Not root: prints a TAP skip plan and exits.
+ */
+void test_sandbox(void);
+
+/* Run a shell command (printf-style); returns its exit status. */
+__attribute__((format(printf, 1, 2)))
+int test_sh(const char *fmt, ...);
+
+/* Run a shell command and return its standard output (to free()). */
+__attribute__((format(printf, 1, 2)))
+char *test_sh_out(const char *fmt, ...);
+
 #endif

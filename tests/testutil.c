@@ -2,9 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -99,4 +104,108 @@ void test_use_nss_wrapper(char **argv)
 	execv("/proc/self/exe", argv);
 	printf("Bail out! cannot re-exec under nss_wrapper: %s\n", strerror(errno));
 	exit(1);
+}
+
+void test_sandbox(void)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root for network namespaces\n");
+		exit(0);
+	}
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) < 0) {
+		printf("Bail out! unshare: %s\n", strerror(errno));
+		exit(1);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		printf("Bail out! fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		if (waitpid(pid, &status, 0) < 0)
+			exit(1);
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
+
+	/* PID 1 of the sandbox; die with the process that started it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+	    mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+		printf("Bail out! sandbox mounts: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (test_sh("ip link set lo up") != 0) {
+		printf("Bail out! cannot bring lo up in the sandbox\n");
+		exit(1);
+	}
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *cmd = NULL;
+
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		return NULL;
+	return cmd;
+}
+
+int test_sh(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	int status;
+
+	va_start(ap, fmt);
+	cmd = vformat(fmt, ap);
+	va_end(ap);
+	if (!cmd)
+		return -1;
+	fflush(NULL);
+	status = system(cmd);
+	free(cmd);
+	if (status < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+char *test_sh_out(const char *fmt, ...)
+{
+	char *cmd, *out = NULL;
+	size_t len = 0, cap = 0;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	cmd = vformat(fmt, ap);
+	va_end(ap);
+	if (!cmd)
+		return NULL;
+	fflush(NULL);
+	f = popen(cmd, "r");
+	free(cmd);
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t n;
+
+		if (len + 1024 > cap) {
+			cap = cap ? cap * 2 : 4096;
+			out = realloc(out, cap);
+			if (!out)
+				break;
+		}
+		n = fread(out + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	pclose(f);
+	if (out)
+		out[len] = '\0';
+	return out;
 }

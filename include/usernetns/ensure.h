@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Turning a plan into a live namespace, idempotently, and removing it.
+ * Everything a login or a helper does to namespaces and links goes
+ * through here, under the lock of the user.
+ */
+#ifndef USERNETNS_ENSURE_H
+#define USERNETNS_ENSURE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "usernetns/netns.h"
+#include "usernetns/paths.h"
+#include "usernetns/plan.h"
+#include "usernetns/state.h"
+#include "usernetns/util.h"
+
+/* What ensure_netns() changed, for logs. */
+enum {
+	ENSURE_CREATED = 1u << 0,		/* a new namespace */
+	ENSURE_REMOVED_PLACEHOLDER = 1u << 1,
+	ENSURE_ADOPTED = 1u << 2,		/* finished a crashed creation */
+	ENSURE_REPLACED_STALE_LINK = 1u << 3,	/* ghost host end or lone peer */
+	ENSURE_CREATED_LINK = 1u << 4,
+	ENSURE_FIXED_LINK = 1u << 5,		/* up, MTU, master */
+	ENSURE_FIXED_ADDRESSES = 1u << 6,
+	ENSURE_FIXED_ROUTES = 1u << 7,
+	ENSURE_LEASED = 1u << 8,		/* a new lease was taken */
+	ENSURE_REMOVED_OLD = 1u << 9,		/* of a previous policy */
+};
+
+struct ensure_result {
+	int netns_fd;			/* of the namespace; the caller closes it */
+	struct netns_id id;
+	unsigned int changes;		/* ENSURE_* */
+	struct state_record record;	/* as written */
+};
+
+/*
+ * Bring the namespace of plan (whose verdict must be PLAN_HANDLED) to the
+ * state the plan describes, from whatever state it is in: absent, a
+ * placeholder, half made by a crashed login, without links, with a stale
+ * host end of a ghost namespace, down, without addresses or routes.
+ * Never touches a namespace or interface that its records and markers do
+ * not show as made for this user.  Waits at most lock_timeout_ms for
+ * another login of the same user.
+ */
+int ensure_netns(const struct uns_paths *p, const struct plan *plan,
+		 unsigned int lock_timeout_ms, struct ensure_result *ret,
+		 struct errbuf *err);
+
+enum {
+	ENSURE_REMOVE_FORCE = 1u << 0,	/* even with processes inside */
+};
+
+/*
+ * Remove what ensure_netns() made for uid: the host end (which takes its
+ * peer), the name (unmounted and unlinked) and the record.  Leases stay.
+ * -EBUSY when processes remain in the namespace and FORCE is not given
+ * (*ret_pid, if not NULL, gets one of them); -ENOENT when there is no
+ * record.
+ */
+int ensure_remove(const struct uns_paths *p, uid_t uid, unsigned int flags,
+		  unsigned int lock_timeout_ms, pid_t *ret_pid,
+		  struct errbuf *err);
+
+/* The same, for a caller already holding the lock of uid. */
+int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
+			 unsigned int flags, pid_t *ret_pid, struct errbuf *err);
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Named network namespaces, as ip-netns(8) makes them: an nsfs bind mount
+ * on a file under the run dir (/run/netns), which itself is a shared
+ * mount so that unmounting a name reaches every mount namespace.
+ */
+#ifndef USERNETNS_NETNS_H
+#define USERNETNS_NETNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "usernetns/util.h"
+
+/* What identifies a namespace: the device and inode of its nsfs file. */
+struct netns_id {
+	uint64_t dev;
+	uint64_t ino;
+};
+
+static inline bool netns_id_equal(const struct netns_id *a,
+				  const struct netns_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+enum netns_state {
+	NETNS_ABSENT,		/* no such name */
+	NETNS_MOUNTED,		/* a network namespace is mounted there */
+	NETNS_PLACEHOLDER,	/* an empty file with nothing mounted on it */
+	NETNS_FOREIGN,		/* anything else: not ours to touch */
+};
+
+/*
+ * Make the run dir as iproute2 does: create it, and under an flock of it
+ * make it a shared mount, bind-mounting it on itself first if it is not a
+ * mount point.  Returns an O_PATH fd of the directory.
+ */
+int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
+			 struct errbuf *err);
+
+/*
+ * Look at rundir/name.  For NETNS_MOUNTED, *ret_fd (if not NULL) gets an
+ * fd of the namespace and *ret_id its identity; the name was verified to
+ * be an nsfs mount (fstatfs) of a network namespace (NS_GET_NSTYPE).
+ */
+int netns_open(const char *rundir, const char *name, enum netns_state *ret_state,
+	       int *ret_fd, struct netns_id *ret_id, struct errbuf *err);
+
+/* Called inside the new namespace, before the thread returns to its own. */
+typedef int (*netns_inside_fn)(void *data, struct errbuf *err);
+
+/*
+ * Create rundir/name: a new network namespace, bind-mounted on an O_EXCL
+ * placeholder.  The calling thread unshares into the new namespace, runs
+ * inside (may be NULL) there, and returns to its own namespace; on any
+ * failure the placeholder is removed again.  -EEXIST if the name exists.
+ * An error from returning to the original namespace is -ENOTRECOVERABLE:
+ * the thread is then stuck in the new namespace and must not go on.
+ */
+int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
+		 void *data, int *ret_fd, struct netns_id *ret_id,
+		 struct errbuf *err);
+
+/* Unmount (lazily, as ip netns del does) and unlink rundir/name. */
+int netns_remove(const char *rundir, const char *name, struct errbuf *err);
+
+/* Unlink a placeholder (an empty regular file, not a mount). */
+int netns_remove_placeholder(const char *rundir, const char *name,
+			     struct errbuf *err);
+
+/* Identity of an fd that refers to a namespace. */
+int netns_id_of_fd(int fd, struct netns_id *ret);
+
+/* Identity of the calling thread's network namespace. */
+int netns_current(struct netns_id *ret);
+
+/*
+ * Move the calling thread into the namespace of fd and verify, through
+ * /proc/thread-self/ns/net, that it is now in expect.
+ */
+int netns_enter(int fd, const struct netns_id *expect, struct errbuf *err);
+
+/*
+ * Run fn with the calling thread inside the namespace of fd, then return
+ * it to its own.  -ENOTRECOVERABLE as for netns_create().
+ */
+int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err);
+
+/*
+ * Count the processes whose network namespace is id (scanning /proc; a
+ * caller without CAP_SYS_PTRACE sees only its own).  *ret_first gets one
+ * of them, or 0.
+ */
+int netns_count_processes(const struct netns_id *id, size_t *ret_n,
+			  pid_t *ret_first);
+
+#endif

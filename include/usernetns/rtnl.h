@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rtnetlink over libmnl: the few link, address and route requests a
+ * user's namespace needs.  One socket per network namespace (a netlink
+ * socket acts in the namespace it was created in).  Every request asks
+ * for an ACK, is sequence-checked, and on failure returns -errno with the
+ * kernel's extended-ack text, if any, in the message.
+ */
+#ifndef USERNETNS_RTNL_H
+#define USERNETNS_RTNL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "usernetns/addr.h"
+#include "usernetns/util.h"
+
+struct mnl_socket;
+
+struct rtnl {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	char *buf;		/* for requests and replies */
+	size_t buf_size;
+};
+
+#define RTNL_INIT { 0 }
+
+/* Links as RTM_GETLINK describes them; only what we look at. */
+struct rtnl_link {
+	int ifindex;
+	char ifname[IFNAMSIZ];
+	unsigned int flags;		/* IFF_* */
+	unsigned int mtu;
+	int link;			/* IFLA_LINK: a veth's peer ifindex */
+	int master;			/* IFLA_MASTER, 0 if none */
+	char kind[16];			/* IFLA_INFO_KIND, "" if none */
+	char alias[64];			/* IFLA_IFALIAS, "" if none */
+};
+
+/* Open a socket acting in the calling thread's current namespace. */
+int rtnl_open(struct rtnl *r, struct errbuf *err);
+void rtnl_close(struct rtnl *r);
+
+/* -ENODEV when there is no such link. */
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret,
+		  struct errbuf *err);
+int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
+			struct errbuf *err);
+
+struct rtnl_veth {
+	const char *ifname;		/* this end, in r's namespace */
+	const char *peer_ifname;
+	int peer_netns_fd;		/* where the peer goes */
+	unsigned int mtu;		/* both ends; 0: kernel default */
+	int master;			/* ifindex of a bridge for this end, or 0 */
+	bool up;			/* create this end up (the peer stays down) */
+};
+
+/*
+ * One RTM_NEWLINK that creates the pair with the peer directly inside
+ * its namespace.  -EEXIST when either name is taken.
+ */
+int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
+		     struct errbuf *err);
+
+int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
+		     struct errbuf *err);
+
+/*
+ * Bring a link up, and set its MTU, alias and master when given (mtu 0,
+ * alias NULL and master < 0 leave them alone).
+ */
+int rtnl_link_set(struct rtnl *r, int ifindex, const char *ifname, bool up,
+		  unsigned int mtu, const char *alias, int master,
+		  struct errbuf *err);
+
+/* The global-scope addresses of a link, IPv4 and IPv6. */
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
+		   size_t max, size_t *ret_n, struct errbuf *err);
+
+/* Add (or keep, if it is there) an address; IPv6 without DAD. */
+int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
+		  const struct addr_prefix *a, struct errbuf *err);
+int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
+		  const struct addr_prefix *a, struct errbuf *err);
+
+/*
+ * The default route of a family in the main table: its gateway and
+ * output link, -ENOENT when there is none.
+ */
+int rtnl_route_default_get(struct rtnl *r, int family,
+			   struct addr_prefix *ret_gateway, int *ret_ifindex,
+			   struct errbuf *err);
+
+/* Set the default route of gw's family to go via gw on ifindex. */
+int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
+			       int ifindex, const char *ifname,
+			       struct errbuf *err);
+
+#endif

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ensure_netns(): plan -> live namespace, from any state.
+ *
+ * Ownership is what keeps this safe on a shared machine: a namespace is
+ * ours when the record of the user names its nsfs inode (or says a
+ * creation was under way when the process died); a host interface is ours
+ * when it carries the alias "usernetns uid=N" or is paired with an
+ * interface inside our namespace.  Anything else with one of our names is
+ * reported and left alone.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usernetns/ensure.h"
+#include "usernetns/lease.h"
+#include "usernetns/rtnl.h"
+
+/* lo is the first interface of every namespace. */
+#define LOOPBACK_IFINDEX 1
+
+/* Addresses a link may carry before we call it corrupt. */
+#define ADDRS_MAX 64
+
+struct ensure_ctx {
+	const struct uns_paths *p;
+	const struct plan *plan;
+	struct errbuf *err;
+
+	struct rtnl host;		/* in the caller's (host) namespace */
+	struct rtnl ns;			/* in the user's namespace */
+	int nsfd;
+	struct netns_id id;
+	struct netns_id host_id;
+	bool fresh;			/* made by this call */
+	unsigned int changes;
+
+	bool have_old;
+	struct state_record old;
+	struct state_record rec;
+};
+
+static int open_ns_rtnl(void *data, struct errbuf *err)
+{
+	struct ensure_ctx *c = data;
+
+	return rtnl_open(&c->ns, err);
+}
+
+/* Inside a namespace just made: our socket there, and lo up. */
+static int setup_fresh(void *data, struct errbuf *err)
+{
+	struct ensure_ctx *c = data;
+	int r;
+
+	r = rtnl_open(&c->ns, err);
+	if (r < 0)
+		return r;
+	return rtnl_link_set(&c->ns, LOOPBACK_IFINDEX, "lo", true, 0, NULL, -1, err);
+}
+
+static void record_init(struct ensure_ctx *c, enum state_phase phase)
+{
+	const struct plan *plan = c->plan;
+	struct state_record *rec = &c->rec;
+
+	*rec = (struct state_record){
+		.uid = plan->uid,
+		.mode = plan->mode,
+		.phase = phase,
+		.host_id = c->host_id,
+		.created = c->have_old && c->old.created && !c->fresh ?
+				   c->old.created : (uint64_t)time(NULL),
+	};
+	snprintf(rec->user, sizeof(rec->user), "%s", plan->user);
+	snprintf(rec->netns, sizeof(rec->netns), "%s", plan->netns);
+	if (policy_mode_has_link(plan->mode)) {
+		snprintf(rec->host_ifname, sizeof(rec->host_ifname), "%s",
+			 plan->host_ifname);
+		snprintf(rec->peer_ifname, sizeof(rec->peer_ifname), "%s",
+			 plan->peer_ifname);
+	}
+}
+
+/* Is the host link l one we made for this uid? */
+static bool host_link_is_ours(const struct rtnl_link *l, uid_t uid)
+{
+	char alias[64];
+
+	state_host_alias(uid, alias, sizeof(alias));
+	return streq(l->kind, "veth") && streq(l->alias, alias);
+}
+
+static bool links_paired(const struct rtnl_link *host, const struct rtnl_link *peer)
+{
+	return streq(host->kind, "veth") && streq(peer->kind, "veth") &&
+	       host->link == peer->ifindex && peer->link == host->ifindex;
+}
+
+/* Delete the host link named ifname if it is ours; fine if absent. */
+static int delete_host_link(struct ensure_ctx *c, uid_t uid, const char *ifname)
+{
+	struct rtnl_link l;
+	int r;
+
+	r = rtnl_link_get(&c->host, ifname, &l, c->err);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!host_link_is_ours(&l, uid))
+		return 0;	/* not ours: leave it be */
+	return rtnl_link_delete(&c->host, l.ifindex, ifname, c->err);
+}
+
+/* ---- links ---------------------------------------------------------------- */
+
+/* master: ifindex of the bridge the host end joins, or 0. */
+static int ensure_links(struct ensure_ctx *c, int master,
+			struct rtnl_link *ret_host, struct rtnl_link *ret_peer)
+{
+	const struct plan *plan = c->plan;
+	struct rtnl_link hl = { 0 }, pl = { 0 };
+	bool have_host = false, have_peer = false;
+	char alias[64];
+	int r;
+
+	state_host_alias(plan->uid, alias, sizeof(alias));
+
+	r = rtnl_link_get(&c->host, plan->host_ifname, &hl, c->err);
+	if (r == 0)
+		have_host = true;
+	else if (r != -ENODEV)
+		return r;
+	if (!c->fresh) {
+		r = rtnl_link_get(&c->ns, plan->peer_ifname, &pl, c->err);
+		if (r == 0)
+			have_peer = true;
+		else if (r != -ENODEV)
+			return r;
+	}
+
+	if (have_host && have_peer && links_paired(&hl, &pl)) {
+		/* Ours: its other end is inside our namespace. */
+	} else {
+		if (have_host) {
+			if (!host_link_is_ours(&hl, plan->uid)) {
+				errbuf_set(c->err,
+					   "interface '%s' exists on the host and was not made by usernetns for uid %lu; rename or delete it",
+					   plan->host_ifname, (unsigned long)plan->uid);
+				return -EEXIST;
+			}
+			/* The end of a ghost: a namespace gone from the run dir. */
+			r = rtnl_link_delete(&c->host, hl.ifindex, hl.ifname, c->err);
+			if (r < 0 && r != -ENODEV)
+				return r;
+			c->changes |= ENSURE_REPLACED_STALE_LINK;
+		}
+		if (have_peer) {
+			/* Inside our namespace, so ours; its pair is gone. */
+			r = rtnl_link_delete(&c->ns, pl.ifindex, pl.ifname, c->err);
+			if (r < 0 && r != -ENODEV)
+				return r;
+			c->changes |= ENSURE_REPLACED_STALE_LINK;
+		}
+
+		r = rtnl_veth_create(&c->host,
+				     &(struct rtnl_veth){
+					     .ifname = plan->host_ifname,
+					     .peer_ifname = plan->peer_ifname,
+					     .peer_netns_fd = c->nsfd,
+					     .mtu = plan->mtu,
+					     .master = master,
+					     .up = true,
+				     },
+				     c->err);
+		if (r < 0)
+			return r;
+		c->changes |= ENSURE_CREATED_LINK;
+		r = rtnl_link_get(&c->host, plan->host_ifname, &hl, c->err);
+		if (r == 0)
+			r = rtnl_link_get(&c->ns, plan->peer_ifname, &pl, c->err);
+		if (r < 0)
+			return r;
+	}
+
+	/* The kernel ignores IFLA_IFALIAS on creation: mark it ours now. */
+	if (!(hl.flags & IFF_UP) || hl.mtu != plan->mtu || !streq(hl.alias, alias) ||
+	    hl.master != master) {
+		r = rtnl_link_set(&c->host, hl.ifindex, hl.ifname, true, plan->mtu,
+				  streq(hl.alias, alias) ? NULL : alias, master, c->err);
+		if (r < 0)
+			return r;
+		if (!(c->changes & ENSURE_CREATED_LINK) || !streq(hl.alias, alias) ||
+		    hl.master != master)
+			c->changes |= ENSURE_FIXED_LINK;
+	}
+	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu) {
+		r = rtnl_link_set(&c->ns, pl.ifindex, pl.ifname, true, plan->mtu, NULL,
+				  -1, c->err);
+		if (r < 0)
+			return r;
+		c->changes |= ENSURE_FIXED_LINK;
+	}
+	*ret_host = hl;
+	*ret_peer = pl;
+	return 0;
+}
+
+/* ---- addresses and routes --------------------------------------------------- */
+
+static bool addr_in(const struct addr_prefix *a, const struct addr_prefix *v,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addr_prefix_equal(a, &v[i]))
+			return true;
+	return false;
+}
+
+/* Make the global addresses of a link exactly want[0..n). */
+static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r,
+			    const struct rtnl_link *l, const struct addr_prefix *want,
+			    size_t n_want)
+{
+	struct addr_prefix have[ADDRS_MAX];
+	size_t n_have = 0;
+	int rc;
+
+	if (!(c->changes & ENSURE_CREATED_LINK)) {
+		rc = rtnl_addr_list(r, l->ifindex, have, ADDRS_MAX, &n_have, c->err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n_want; i++) {
+		if (addr_in(&want[i], have, n_have))
+			continue;
+		rc = rtnl_addr_add(r, l->ifindex, l->ifname, &want[i], c->err);
+		if (rc < 0)
+			return rc;
+		if (!(c->changes & ENSURE_CREATED_LINK))
+			c->changes |= ENSURE_FIXED_ADDRESSES;
+	}
+	for (size_t i = 0; i < n_have; i++) {
+		if (addr_in(&have[i], want, n_want))
+			continue;
+		rc = rtnl_addr_del(r, l->ifindex, l->ifname, &have[i], c->err);
+		if (rc < 0 && rc != -EADDRNOTAVAIL)
+			return rc;
+		c->changes |= ENSURE_FIXED_ADDRESSES;
+	}
+	return 0;
+}
+
+static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *via,
+				const struct rtnl_link *peer)
+{
+	struct addr_prefix gw = *via, have;
+	int oif, r;
+
+	gw.len = addr_family_bits(gw.family);
+	if (!(c->changes & ENSURE_CREATED_LINK)) {
+		r = rtnl_route_default_get(&c->ns, gw.family, &have, &oif, c->err);
+		if (r == 0 && addr_prefix_equal(&have, &gw) && oif == peer->ifindex)
+			return 0;
+		if (r < 0 && r != -ENOENT)
+			return r;
+		c->changes |= ENSURE_FIXED_ROUTES;
+	}
+	return rtnl_route_default_replace(&c->ns, &gw, peer->ifindex, peer->ifname,
+					  c->err);
+}
+
+/* The two ends' addresses of one family, fixed or leased. */
+static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a,
+			struct addr_prefix *ret_host, struct addr_prefix *ret_peer)
+{
+	struct addr_prefix block;
+	int r;
+
+	switch (a->source) {
+	case PLAN_ADDR_NONE:
+		*ret_host = *ret_peer = (struct addr_prefix){ 0 };
+		return 0;
+	case PLAN_ADDR_FIXED:
+		*ret_host = a->host;
+		*ret_peer = a->peer;
+		return 0;
+	case PLAN_ADDR_POOL:
+		break;
+	}
+	r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user,
+		      false, &block, c->err);
+	if (r == -ENOENT) {
+		r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid,
+			      c->plan->user, true, &block, c->err);
+		if (r == 0)
+			c->changes |= ENSURE_LEASED;
+	}
+	if (r < 0)
+		return r;
+	return addr_block_ends(&block, ret_host, ret_peer);
+}
+
+/*
+ * In bridge mode the namespace sits on the bridge's subnet: its address
+ * takes the prefix length of the bridge address whose subnet holds the
+ * block, and that address is its gateway.
+ */
+static int bridge_addressing(struct ensure_ctx *c, const struct rtnl_link *bridge,
+			     struct addr_prefix *gw, struct addr_prefix *peer)
+{
+	struct addr_prefix have[ADDRS_MAX];
+	char pbuf[ADDR_PREFIX_STRLEN];
+	size_t n;
+	int r;
+
+	if (!addr_prefix_is_set(peer))
+		return 0;
+	r = rtnl_addr_list(&c->host, bridge->ifindex, have, ADDRS_MAX, &n, c->err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct addr_prefix subnet = addr_prefix_network(&have[i]);
+
+		if (have[i].family == peer->family && addr_prefix_contains(&subnet, peer)) {
+			peer->len = have[i].len;
+			*gw = have[i];
+			return 0;
+		}
+	}
+	errbuf_set(c->err, "bridge '%s' has no address whose subnet holds %s",
+		   bridge->ifname, addr_prefix_format(peer, pbuf, sizeof(pbuf)));
+	return -EADDRNOTAVAIL;
+}
+
+static int ensure_network(struct ensure_ctx *c)
+{
+	const struct plan *plan = c->plan;
+	struct addr_prefix host[2], peer[2];
+	size_t n_host = 0, n_peer = 0;
+	struct rtnl_link hl, pl, bridge = { 0 };
+	struct state_record *rec = &c->rec;
+	int r;
+
+	r = resolve_addr(c, &plan->v4, &rec->host4, &rec->peer4);
+	if (r == 0)
+		r = resolve_addr(c, &plan->v6, &rec->host6, &rec->peer6);
+	if (r < 0)
+		return r;
+
+	if (plan->mode == POLICY_MODE_BRIDGE) {
+		r = rtnl_link_get(&c->host, plan->bridge, &bridge, c->err);
+		if (r == -ENODEV)
+			errbuf_set(c->err, "bridge '%s' does not exist", plan->bridge);
+		if (r < 0)
+			return r;
+		if (!streq(bridge.kind, "bridge")) {
+			errbuf_set(c->err, "'%s' is not a bridge", plan->bridge);
+			return -EINVAL;
+		}
+		/* The host end is a port: the "host" address is the gateway. */
+		r = bridge_addressing(c, &bridge, &rec->host4, &rec->peer4);
+		if (r == 0)
+			r = bridge_addressing(c, &bridge, &rec->host6, &rec->peer6);
+		if (r < 0)
+			return r;
+	}
+
+	r = ensure_links(c, bridge.ifindex, &hl, &pl);
+	if (r < 0)
+		return r;
+	rec->host_ifindex = hl.ifindex;
+	rec->peer_ifindex = pl.ifindex;
+
+	/* In bridge mode the host end is a bridge port, without addresses. */
+	if (plan->mode != POLICY_MODE_BRIDGE) {
+		if (addr_prefix_is_set(&rec->host4))
+			host[n_host++] = rec->host4;
+		if (addr_prefix_is_set(&rec->host6))
+			host[n_host++] = rec->host6;
+	}
+	if (addr_prefix_is_set(&rec->peer4))
+		peer[n_peer++] = rec->peer4;
+	if (addr_prefix_is_set(&rec->peer6))
+		peer[n_peer++] = rec->peer6;
+
+	r = ensure_addresses(c, &c->host, &hl, host, n_host);
+	if (r == 0)
+		r = ensure_addresses(c, &c->ns, &pl, peer, n_peer);
+	if (r < 0)
+		return r;
+
+	if (addr_prefix_is_set(&rec->peer4))
+		r = ensure_default_route(c, &rec->host4, &pl);
+	if (r == 0 && addr_prefix_is_set(&rec->peer6))
+		r = ensure_default_route(c, &rec->host6, &pl);
+	return r;
+}
+
+/* ---- the namespace ------------------------------------------------------------ */
+
+static int ensure_namespace(struct ensure_ctx *c)
+{
+	const struct plan *plan = c->plan;
+	enum netns_state state;
+	struct rtnl_link lo;
+	int r;
+
+	r = netns_open(c->p->rundir, plan->netns, &state, &c->nsfd, &c->id, c->err);
+	if (r < 0)
+		return r;
+
+	switch (state) {
+	case NETNS_MOUNTED:
+		if (c->have_old && c->old.phase == STATE_READY &&
+		    netns_id_equal(&c->old.id, &c->id))
+			break;
+		if (c->have_old && c->old.phase == STATE_CREATING) {
+			/* A login died between mounting and recording it. */
+			c->changes |= ENSURE_ADOPTED;
+			break;
+		}
+		errbuf_set(c->err,
+			   "network namespace '%s' exists but was not created by usernetns for %s; remove it (ip netns del %s) or rename it",
+			   plan->netns, plan->user, plan->netns);
+		return -EEXIST;
+	case NETNS_FOREIGN:
+		errbuf_set(c->err,
+			   "%s/%s exists and is not a network namespace; remove it",
+			   c->p->rundir, plan->netns);
+		return -EEXIST;
+	case NETNS_PLACEHOLDER:
+		/* Left by a crash, or by a creator that was not ip netns add. */
+		r = netns_remove_placeholder(c->p->rundir, plan->netns, c->err);
+		if (r < 0)
+			return r;
+		c->changes |= ENSURE_REMOVED_PLACEHOLDER;
+		/* fall through */
+	case NETNS_ABSENT:
+		/* Say what we are about to make before making it. */
+		record_init(c, STATE_CREATING);
+		if (c->have_old && c->old.host_ifname[0] &&
+		    streq(c->old.host_ifname, c->rec.host_ifname))
+			c->rec.host_ifindex = c->old.host_ifindex;
+		r = state_write(c->p, &c->rec, c->err);
+		if (r < 0)
+			return r;
+		c->have_old = true;
+		c->old = c->rec;
+		r = netns_create(c->p->rundir, plan->netns, setup_fresh, c, &c->nsfd,
+				 &c->id, c->err);
+		if (r < 0)
+			return r;
+		c->fresh = true;
+		c->changes |= ENSURE_CREATED;
+		return 0;
+	}
+
+	r = netns_run_in(c->nsfd, open_ns_rtnl, c, c->err);
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_index(&c->ns, LOOPBACK_IFINDEX, &lo, c->err);
+	if (r == 0 && !(lo.flags & IFF_UP)) {
+		r = rtnl_link_set(&c->ns, lo.ifindex, "lo", true, 0, NULL, -1, c->err);
+		c->changes |= ENSURE_FIXED_LINK;
+	}
+	return r;
+}
+
+/* Undo a namespace this very call made, after a later step failed. */
+static void roll_back(struct ensure_ctx *c)
+{
+	struct errbuf ignored;
+
+	if (!c->fresh)
+		return;
+	if (c->host.nl && c->plan->host_ifname[0]) {
+		struct errbuf *saved = c->err;
+
+		c->err = &ignored;
+		delete_host_link(c, c->plan->uid, c->plan->host_ifname);
+		c->err = saved;
+	}
+	netns_remove(c->p->rundir, c->plan->netns, &ignored);
+	state_remove(c->p, c->plan->uid, &ignored);
+}
+
+static int ensure_locked(struct ensure_ctx *c)
+{
+	const struct plan *plan = c->plan;
+	char old_record[2048], new_record[2048];
+	int r;
+
+	r = netns_current(&c->host_id);
+	if (r < 0) {
+		errbuf_set(c->err, "cannot identify the current network namespace: %s",
+			   strerror(-r));
+		return r;
+	}
+	r = state_read(c->p, plan->uid, &c->old, c->err);
+	if (r == 0)
+		c->have_old = true;
+	else if (r != -ENOENT)
+		return r;
+
+	if (c->have_old && (c->old.host_id.ino || c->old.host_id.dev) &&
+	    !netns_id_equal(&c->old.host_id, &c->host_id)) {
+		errbuf_set(c->err,
+			   "the namespace of %s was made from another network namespace than this one; run from the host's",
+			   plan->user);
+		return -EXDEV;
+	}
+
+	/* A previous policy named the namespace differently: retire it. */
+	if (c->have_old && !streq(c->old.netns, plan->netns)) {
+		pid_t pid = 0;
+
+		r = ensure_remove_locked(c->p, plan->uid, 0, &pid, c->err);
+		if (r == -EBUSY) {
+			errbuf_set(c->err,
+				   "namespace '%s' of an earlier policy still has processes (pid %ld); end them or run usernetns-cleanup --force %s",
+				   c->old.netns, (long)pid, plan->user);
+			return r;
+		}
+		if (r < 0 && r != -ENOENT)
+			return r;
+		c->have_old = false;
+		c->changes |= ENSURE_REMOVED_OLD;
+	}
+
+	r = rtnl_open(&c->host, c->err);
+	if (r < 0)
+		return r;
+
+	/* Links of an earlier policy (other name, or a mode without links). */
+	if (c->have_old && c->old.host_ifname[0] &&
+	    (!policy_mode_has_link(plan->mode) ||
+	     !streq(c->old.host_ifname, plan->host_ifname))) {
+		r = delete_host_link(c, plan->uid, c->old.host_ifname);
+		if (r < 0)
+			return r;
+		c->old.host_ifname[0] = '\0';
+		c->changes |= ENSURE_REMOVED_OLD;
+	}
+
+	r = ensure_namespace(c);
+	if (r < 0)
+		goto fail;
+
+	record_init(c, STATE_READY);
+	c->rec.id = c->id;
+	if (policy_mode_has_link(plan->mode)) {
+		r = ensure_network(c);
+		if (r < 0)
+			goto fail;
+	}
+
+	if (!c->have_old || state_format(&c->old, old_record, sizeof(old_record)) < 0 ||
+	    state_format(&c->rec, new_record, sizeof(new_record)) < 0 ||
+	    !streq(old_record, new_record)) {
+		r = state_write(c->p, &c->rec, c->err);
+		if (r < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	roll_back(c);
+	return r;
+}
+
+int ensure_netns(const struct uns_paths *p, const struct plan *plan,
+		 unsigned int lock_timeout_ms, struct ensure_result *ret,
+		 struct errbuf *err)
+{
+	struct ensure_ctx c = {
+		.p = p,
+		.plan = plan,
+		.err = err,
+		.nsfd = -1,
+	};
+	int lockfd, r;
+
+	if (plan->verdict != PLAN_HANDLED) {
+		errbuf_set(err, "%s is not handled by the policy", plan->user);
+		return -EINVAL;
+	}
+	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = ensure_locked(&c);
+	close(lockfd);
+
+	rtnl_close(&c.host);
+	rtnl_close(&c.ns);
+	if (r < 0) {
+		if (c.nsfd >= 0)
+			close(c.nsfd);
+		return r;
+	}
+	ret->netns_fd = c.nsfd;
+	ret->id = c.id;
+	ret->changes = c.changes;
+	ret->record = c.rec;
+	return 0;
+}
+
+/* ---- removal ------------------------------------------------------------------ */
+
+int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
+			 unsigned int flags, pid_t *ret_pid, struct errbuf *err)
+{
+	struct ensure_ctx c = { .p = p, .err = err, .nsfd = -1 };
+	struct state_record rec;
+	enum netns_state state;
+	struct netns_id id, now;
+	bool ours = false;
+	int r;
+
+	r = state_read(p, uid, &rec, err);
+	if (r < 0)
+		return r;
+
+	r = netns_current(&now);
+	if (r < 0) {
+		errbuf_set(err, "cannot identify the current network namespace: %s",
+			   strerror(-r));
+		return r;
+	}
+	if ((rec.host_id.ino || rec.host_id.dev) && !netns_id_equal(&rec.host_id, &now)) {
+		errbuf_set(err, "not in the host network namespace of '%s'", rec.netns);
+		return -EXDEV;
+	}
+
+	r = netns_open(p->rundir, rec.netns, &state, NULL, &id, err);
+	if (r < 0)
+		return r;
+	if (state == NETNS_MOUNTED)
+		ours = (rec.phase == STATE_READY && netns_id_equal(&rec.id, &id)) ||
+		       rec.phase == STATE_CREATING;
+	if (ours) {
+		size_t n = 0;
+		pid_t pid = 0;
+
+		r = netns_count_processes(&id, &n, &pid);
+		if (r < 0) {
+			errbuf_set(err, "cannot scan /proc: %s", strerror(-r));
+			return r;
+		}
+		if (n > 0 && !(flags & ENSURE_REMOVE_FORCE)) {
+			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)",
+				   n, n == 1 ? "" : "es", rec.netns, (long)pid);
+			if (ret_pid)
+				*ret_pid = pid;
+			return -EBUSY;
+		}
+	}
+
+	if (rec.host_ifname[0]) {
+		r = rtnl_open(&c.host, err);
+		if (r < 0)
+			return r;
+		r = delete_host_link(&c, uid, rec.host_ifname);
+		rtnl_close(&c.host);
+		if (r < 0)
+			return r;
+	}
+	if (ours)
+		r = netns_remove(p->rundir, rec.netns, err);
+	else if (state == NETNS_PLACEHOLDER)
+		r = netns_remove_placeholder(p->rundir, rec.netns, err);
+	if (r < 0)
+		return r;
+	return state_remove(p, uid, err);
+}
+
+int ensure_remove(const struct uns_paths *p, uid_t uid, unsigned int flags,
+		  unsigned int lock_timeout_ms, pid_t *ret_pid,
+		  struct errbuf *err)
+{
+	int lockfd, r;
+
+	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = ensure_remove_locked(p, uid, flags, ret_pid, err);
+	close(lockfd);
+	return r;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "usernetns/lease.h"
+
+#define LEASE_LOCK_TIMEOUT_MS 10000u
+
+int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len,
+		       char *buf, size_t size)
+{
+	char a[ADDR_PREFIX_STRLEN];
+
+	addr_format(pool, a, sizeof(a));
+	if ((size_t)snprintf(buf, size, "%s_%u_%u", a, pool->len, block_len) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Open (and with create, make) statedir/leases/<pool>. */
+static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *pool,
+			 unsigned int block_len, bool create, int *ret_fd,
+			 char *path, size_t size, struct errbuf *err)
+{
+	char name[ADDR_PREFIX_STRLEN + 16];
+	int fd, r;
+
+	lease_pool_dirname(pool, block_len, name, sizeof(name));
+	if ((size_t)snprintf(path, size, "%s/leases/%s", p->statedir, name) >= size) {
+		errbuf_set(err, "lease path too long");
+		return -ENAMETOOLONG;
+	}
+	if (create) {
+		r = util_mkdir_p(path, 0755);
+		if (r < 0) {
+			errbuf_set(err, "cannot create %s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT)
+			errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* "uid=1001 user=alice" */
+static int parse_block_file(const char *text, uid_t *ret_uid, char *user,
+			    size_t size)
+{
+	unsigned long uid;
+	char num[16];
+	const char *u;
+	size_t n;
+
+	if (strncmp(text, "uid=", 4) != 0)
+		return -EBADMSG;
+	n = strcspn(text + 4, " \n");
+	if (n == 0 || n >= sizeof(num))
+		return -EBADMSG;
+	memcpy(num, text + 4, n);
+	num[n] = '\0';
+	if (util_parse_ulong(num, &uid) < 0 || uid > POLICY_UID_MAX)
+		return -EBADMSG;
+	*ret_uid = (uid_t)uid;
+	if (user) {
+		u = strstr(text, " user=");
+		user[0] = '\0';
+		if (u) {
+			u += 6;
+			n = strcspn(u, "\n");
+			if (n < size) {
+				memcpy(user, u, n);
+				user[n] = '\0';
+			}
+		}
+	}
+	return 0;
+}
+
+/* Whose is block index?  -ENOENT when free. */
+static int block_owner(int dfd, uint64_t index, uid_t *ret_uid)
+{
+	char name[32], buf[512];
+	int r;
+
+	snprintf(name, sizeof(name), "%" PRIu64, index);
+	r = util_read_small(dfd, name, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return parse_block_file(buf, ret_uid, NULL, 0);
+}
+
+/* The index recorded for uid, if that block is still uid's. */
+static int lookup(int dfd, const struct addr_prefix *pool, unsigned int block_len,
+		  uid_t uid, uint64_t *ret_index)
+{
+	char name[32], buf[32];
+	unsigned long index;
+	uid_t owner;
+	int r;
+
+	snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
+	r = util_read_small(dfd, name, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (util_parse_ulong(buf, &index) < 0 ||
+	    index >= addr_block_count(pool, block_len))
+		return -EBADMSG;
+	r = block_owner(dfd, index, &owner);
+	if (r < 0)
+		return r == -ENOENT ? -ENOENT : -EBADMSG;
+	if (owner != uid)
+		return -EBADMSG;
+	*ret_index = index;
+	return 0;
+}
+
+/* SplitMix64's finaliser: spreads neighbouring uids over the pool. */
+static uint64_t hash_uid(uid_t uid)
+{
+	uint64_t z = (uint64_t)uid + UINT64_C(0x9e3779b97f4a7c15);
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/*
+ * Claim a free block for uid, under the pool lock.  Each block file
+ * appears complete through link(2), so a crash leaves either no file or a
+ * whole one; a whole one of ours found while probing (a crash before the
+ * index was written) is taken back.
+ */
+static int allocate(int dfd, const struct addr_prefix *pool,
+		    unsigned int block_len, uid_t uid, const char *user,
+		    uint64_t *ret_index, struct errbuf *err)
+{
+	uint64_t n = addr_block_count(pool, block_len), start;
+	char content[POLICY_NAME_MAX + 32], tmp[48], name[32];
+	int len, r;
+
+	len = snprintf(content, sizeof(content), "uid=%lu user=%s\n",
+		       (unsigned long)uid, user);
+	if (len < 0 || (size_t)len >= sizeof(content))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), ".new-%lu", (unsigned long)uid);
+	r = util_write_atomic(dfd, tmp, content, (size_t)len, 0644, true);
+	if (r < 0) {
+		errbuf_set(err, "cannot write a lease: %s", strerror(-r));
+		return r;
+	}
+
+	start = hash_uid(uid) % n;
+	r = -ENOSPC;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t index = (start + i) % n;
+		uid_t owner;
+
+		snprintf(name, sizeof(name), "%" PRIu64, index);
+		if (linkat(dfd, tmp, dfd, name, 0) == 0) {
+			*ret_index = index;
+			r = 0;
+			break;
+		}
+		if (errno != EEXIST) {
+			r = -errno;
+			errbuf_set(err, "cannot lease block %s: %s", name, strerror(-r));
+			break;
+		}
+		if (block_owner(dfd, index, &owner) == 0 && owner == uid) {
+			*ret_index = index;
+			r = 0;
+			break;
+		}
+	}
+	unlinkat(dfd, tmp, 0);
+	if (r == -ENOSPC) {
+		char pbuf[ADDR_PREFIX_STRLEN];
+
+		errbuf_set(err, "pool %s is full: all %" PRIu64 " blocks of /%u are leased",
+			   addr_prefix_format(pool, pbuf, sizeof(pbuf)), n, block_len);
+	}
+	if (r == 0 && fsync(dfd) < 0)
+		r = -errno;
+	return r;
+}
+
+int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
+	      unsigned int block_len, uid_t uid, const char *user,
+	      bool allocate_new, struct addr_prefix *ret_block,
+	      struct errbuf *err)
+{
+	char path[PATH_MAX], name[32], buf[32];
+	uint64_t index;
+	int dfd, lfd, r;
+
+	if (addr_block_count(pool, block_len) == 0) {
+		errbuf_set(err, "a /%u block does not fit its pool", block_len);
+		return -EINVAL;
+	}
+	r = open_pool_dir(p, pool, block_len, allocate_new, &dfd, path,
+			  sizeof(path), err);
+	if (r < 0)
+		return r;
+
+	/* The common path: one index file and one block file, no lock. */
+	r = lookup(dfd, pool, block_len, uid, &index);
+	if (r == 0)
+		goto found;
+	if (r != -ENOENT && r != -EBADMSG) {
+		errbuf_set(err, "cannot read the lease of uid %lu in %s: %s",
+			   (unsigned long)uid, path, strerror(-r));
+		goto out;
+	}
+	if (!allocate_new) {
+		r = -ENOENT;
+		goto out;
+	}
+
+	lfd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lfd < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot open %s/.lock: %s", path, strerror(-r));
+		goto out;
+	}
+	r = util_flock_timeout(lfd, LOCK_EX, LEASE_LOCK_TIMEOUT_MS);
+	if (r < 0) {
+		errbuf_set(err, "cannot lock %s: %s", path, strerror(-r));
+		close(lfd);
+		goto out;
+	}
+	r = allocate(dfd, pool, block_len, uid, user, &index, err);
+	if (r == 0) {
+		int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", index);
+
+		snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
+		r = util_write_atomic(dfd, name, buf, (size_t)n, 0644, true);
+		if (r < 0)
+			errbuf_set(err, "cannot write %s/%s: %s", path, name,
+				   strerror(-r));
+	}
+	close(lfd);
+	if (r < 0)
+		goto out;
+found:
+	r = addr_block_nth(pool, block_len, index, ret_block);
+out:
+	close(dfd);
+	return r;
+}
+
+int lease_release(const struct uns_paths *p, const struct addr_prefix *pool,
+		  unsigned int block_len, uid_t uid, struct errbuf *err)
+{
+	char path[PATH_MAX], name[32];
+	uint64_t index;
+	int dfd, r;
+
+	r = open_pool_dir(p, pool, block_len, false, &dfd, path, sizeof(path), err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = lookup(dfd, pool, block_len, uid, &index);
+	if (r == 0) {
+		snprintf(name, sizeof(name), "%" PRIu64, index);
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+			r = -errno;
+			errbuf_set(err, "cannot remove %s/%s: %s", path, name,
+				   strerror(-r));
+			goto out;
+		}
+	}
+	/* The index goes last: a crash in between is seen as no lease. */
+	snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+		r = -errno;
+		errbuf_set(err, "cannot remove %s/%s: %s", path, name, strerror(-r));
+		goto out;
+	}
+	r = fsync(dfd) < 0 ? -errno : 0;
+out:
+	close(dfd);
+	return r;
+}
+
+/* "10.200.0.0_16_30" back into a pool and a block size. */
+static int parse_pool_dirname(const char *s, struct addr_prefix *pool,
+			      unsigned int *block_len)
+{
+	char buf[ADDR_PREFIX_STRLEN + 16], *u1, *u2;
+	unsigned long bl;
+	const char *reason;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	u2 = strrchr(buf, '_');
+	if (!u2)
+		return -EINVAL;
+	*u2++ = '\0';
+	u1 = strrchr(buf, '_');
+	if (!u1)
+		return -EINVAL;
+	*u1 = '/';
+	if (addr_prefix_parse(buf, AF_UNSPEC, false, pool, &reason) < 0 ||
+	    util_parse_ulong(u2, &bl) < 0 || bl > 128)
+		return -EINVAL;
+	*block_len = (unsigned int)bl;
+	return 0;
+}
+
+int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data,
+		  struct errbuf *err)
+{
+	char path[PATH_MAX];
+	struct dirent *pe;
+	DIR *top;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/leases", p->statedir);
+	top = opendir(path);
+	if (!top) {
+		if (errno == ENOENT)
+			return 0;
+		r = -errno;
+		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		return r;
+	}
+	while (r == 0 && (pe = readdir(top))) {
+		struct lease_entry e = { 0 };
+		struct dirent *be;
+		DIR *pool;
+		int dfd;
+
+		if (pe->d_name[0] == '.' ||
+		    parse_pool_dirname(pe->d_name, &e.pool, &e.block_len) < 0)
+			continue;
+		dfd = openat(dirfd(top), pe->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		pool = fdopendir(dfd);
+		if (!pool) {
+			close(dfd);
+			continue;
+		}
+		while (r == 0 && (be = readdir(pool))) {
+			unsigned long index;
+			char buf[512];
+
+			if (util_parse_ulong(be->d_name, &index) < 0)
+				continue;
+			if (util_read_small(dirfd(pool), be->d_name, buf, sizeof(buf)) < 0 ||
+			    parse_block_file(buf, &e.uid, e.user, sizeof(e.user)) < 0 ||
+			    addr_block_nth(&e.pool, e.block_len, index, &e.block) < 0)
+				continue;
+			r = fn(&e, data);
+		}
+		closedir(pool);
+	}
+	closedir(top);
+	return r;
+}

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "usernetns/netns.h"
+
+#define THREAD_NETNS "/proc/thread-self/ns/net"
+
+static int netns_path(const char *rundir, const char *name, char *buf,
+		      size_t size, struct errbuf *err)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", rundir, name) >= size) {
+		errbuf_set(err, "namespace path %s/%s is too long", rundir, name);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
+			 struct errbuf *err)
+{
+	bool made_mount = false;
+	int fd, r = 0;
+
+	if (mkdir(rundir, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		errbuf_set(err, "cannot create %s: %s", rundir, strerror(-r));
+		return r;
+	}
+	fd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot open %s: %s", rundir, strerror(-r));
+		return r;
+	}
+	/*
+	 * Serialise with other creators, ip netns add among them: two
+	 * concurrent self-binds would stack mounts on the directory.
+	 */
+	if (flock(fd, LOCK_EX) < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot lock %s: %s", rundir, strerror(-r));
+		goto out;
+	}
+	while (mount("", rundir, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL || made_mount) {
+			r = -errno;
+			errbuf_set(err, "cannot make %s a shared mount: %s", rundir,
+				   strerror(-r));
+			break;
+		}
+		/* Not a mount point yet: make it one. */
+		if (mount(rundir, rundir, "none", MS_BIND | MS_REC, NULL) < 0) {
+			r = -errno;
+			errbuf_set(err, "cannot bind-mount %s on itself: %s", rundir,
+				   strerror(-r));
+			break;
+		}
+		made_mount = true;
+	}
+	flock(fd, LOCK_UN);
+out:
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	/* The directory on top, now that it may have been bind-mounted. */
+	close(fd);
+	fd = open(rundir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot open %s: %s", rundir, strerror(-r));
+		return r;
+	}
+	*ret_dirfd = fd;
+	return 0;
+}
+
+int netns_id_of_fd(int fd, struct netns_id *ret)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	ret->dev = st.st_dev;
+	ret->ino = st.st_ino;
+	return 0;
+}
+
+int netns_current(struct netns_id *ret)
+{
+	struct stat st;
+
+	if (stat(THREAD_NETNS, &st) < 0)
+		return -errno;
+	ret->dev = st.st_dev;
+	ret->ino = st.st_ino;
+	return 0;
+}
+
+/* Is fd a network namespace (and not some other file or namespace)? */
+static bool fd_is_netns(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
+		return false;
+	return ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET;
+}
+
+int netns_open(const char *rundir, const char *name, enum netns_state *ret_state,
+	       int *ret_fd, struct netns_id *ret_id, struct errbuf *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	r = netns_path(rundir, name, path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	/* O_NONBLOCK: a FIFO planted under the name must not block us. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT) {
+			*ret_state = NETNS_ABSENT;
+			return 0;
+		}
+		if (r == -ELOOP || r == -ENXIO) {
+			*ret_state = NETNS_FOREIGN;
+			return 0;
+		}
+		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fd_is_netns(fd)) {
+		if (ret_id) {
+			r = netns_id_of_fd(fd, ret_id);
+			if (r < 0) {
+				errbuf_set(err, "cannot stat %s: %s", path, strerror(-r));
+				close(fd);
+				return r;
+			}
+		}
+		*ret_state = NETNS_MOUNTED;
+		if (ret_fd)
+			*ret_fd = fd;
+		else
+			close(fd);
+		return 0;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		*ret_state = NETNS_PLACEHOLDER;
+	else
+		*ret_state = NETNS_FOREIGN;
+	close(fd);
+	return 0;
+}
+
+/* Return the thread to orig; failing that, it must not go on. */
+static int restore_netns(int orig, struct errbuf *err)
+{
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		errbuf_set(err, "cannot return to the original network namespace: %s",
+			   strerror(errno));
+		return -ENOTRECOVERABLE;
+	}
+	return 0;
+}
+
+int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
+		 void *data, int *ret_fd, struct netns_id *ret_id,
+		 struct errbuf *err)
+{
+	char path[PATH_MAX];
+	int dirfd = -1, fd = -1, orig = -1, nsfd = -1, r;
+	bool mounted = false;
+
+	r = netns_path(rundir, name, path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	r = netns_rundir_prepare(rundir, &dirfd, err);
+	if (r < 0)
+		return r;
+
+	/* The placeholder: it also claims the name against other creators. */
+	fd = openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		errbuf_set(err, "Cannot create namespace file \"%s\": %s", path,
+			   strerror(-r));
+		close(dirfd);
+		return r;
+	}
+	close(fd);
+
+	orig = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
+	if (orig < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
+		goto fail;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = -errno;
+		errbuf_set(err, "Failed to create a new network namespace \"%s\": %s",
+			   name, strerror(-r));
+		goto fail;
+	}
+	if (mount(THREAD_NETNS, path, "none", MS_BIND, NULL) < 0) {
+		r = -errno;
+		errbuf_set(err, "Bind %s -> %s failed: %s", THREAD_NETNS, path,
+			   strerror(-r));
+		goto fail_restore;
+	}
+	mounted = true;
+	nsfd = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
+		goto fail_restore;
+	}
+	if (inside) {
+		r = inside(data, err);
+		if (r < 0)
+			goto fail_restore;
+	}
+	r = restore_netns(orig, err);
+	if (r < 0)
+		goto fail_stuck;
+	close(orig);
+	close(dirfd);
+
+	if (ret_id) {
+		r = netns_id_of_fd(nsfd, ret_id);
+		if (r < 0) {
+			errbuf_set(err, "cannot stat %s: %s", path, strerror(-r));
+			close(nsfd);
+			netns_remove(rundir, name, NULL);
+			return r;
+		}
+	}
+	if (ret_fd)
+		*ret_fd = nsfd;
+	else
+		close(nsfd);
+	return 0;
+
+fail_restore:
+	if (restore_netns(orig, NULL) < 0) {
+		r = -ENOTRECOVERABLE;
+		errbuf_set(err, "cannot return to the original network namespace: %s",
+			   strerror(errno));
+		goto fail_stuck;
+	}
+fail:
+	if (nsfd >= 0)
+		close(nsfd);
+	if (orig >= 0)
+		close(orig);
+	if (mounted)
+		umount2(path, MNT_DETACH);
+	unlinkat(dirfd, name, 0);
+	close(dirfd);
+	return r;
+
+fail_stuck:
+	/* Leave the name: the next login repairs it, and we cannot trust much. */
+	if (nsfd >= 0)
+		close(nsfd);
+	close(orig);
+	close(dirfd);
+	return r;
+}
+
+int netns_remove(const char *rundir, const char *name, struct errbuf *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = netns_path(rundir, name, path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+		r = -errno;
+		errbuf_set(err, "Cannot umount namespace file \"%s\": %s", path,
+			   strerror(-r));
+		return r;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		r = -errno;
+		errbuf_set(err, "Cannot remove namespace file \"%s\": %s", path,
+			   strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int netns_remove_placeholder(const char *rundir, const char *name,
+			     struct errbuf *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = netns_path(rundir, name, path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		r = -errno;
+		errbuf_set(err, "Cannot remove placeholder \"%s\": %s", path,
+			   strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int netns_enter(int fd, const struct netns_id *expect, struct errbuf *err)
+{
+	struct netns_id now;
+	int r;
+
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		r = -errno;
+		errbuf_set(err, "setns: %s", strerror(-r));
+		return r;
+	}
+	r = netns_current(&now);
+	if (r < 0) {
+		errbuf_set(err, "cannot verify the namespace entered: %s: %s",
+			   THREAD_NETNS, strerror(-r));
+		return r;
+	}
+	if (!netns_id_equal(&now, expect)) {
+		errbuf_set(err,
+			   "entered network namespace %llu, not %llu as expected",
+			   (unsigned long long)now.ino,
+			   (unsigned long long)expect->ino);
+		return -EIO;
+	}
+	return 0;
+}
+
+int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err)
+{
+	int orig, r, r2;
+
+	orig = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
+	if (orig < 0) {
+		r = -errno;
+		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
+		return r;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		r = -errno;
+		errbuf_set(err, "setns: %s", strerror(-r));
+		close(orig);
+		return r;
+	}
+	r = fn(data, err);
+	r2 = restore_netns(orig, r < 0 ? NULL : err);
+	close(orig);
+	return r2 < 0 ? r2 : r;
+}
+
+int netns_count_processes(const struct netns_id *id, size_t *ret_n,
+			  pid_t *ret_first)
+{
+	struct dirent *e;
+	size_t n = 0;
+	pid_t first = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[sizeof(e->d_name) + 8];
+		struct stat st;
+		char *end;
+		long pid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid = strtol(e->d_name, &end, 10);
+		if (*end)
+			continue;
+		snprintf(path, sizeof(path), "%s/ns/net", e->d_name);
+		if (fstatat(dirfd(d), path, &st, 0) < 0)
+			continue;	/* gone, or not ours to see */
+		if (st.st_dev == id->dev && st.st_ino == id->ino) {
+			if (!first)
+				first = (pid_t)pid;
+			n++;
+		}
+	}
+	closedir(d);
+	*ret_n = n;
+	if (ret_first)
+		*ret_first = first;
+	return 0;
+}

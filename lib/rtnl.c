@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "usernetns/rtnl.h"
+
+/* Large enough for any dump message the kernel sends in one datagram. */
+#define RTNL_BUF_SIZE 32768
+
+/* A reply that never comes would hang a login: bound every wait. */
+#define RTNL_RECV_TIMEOUT_SEC 5
+
+struct rtnl_call {
+	mnl_cb_t cb;
+	void *data;
+	char extack[256];
+};
+
+int rtnl_open(struct rtnl *r, struct errbuf *err)
+{
+	struct timeval tv = { .tv_sec = RTNL_RECV_TIMEOUT_SEC };
+	int one = 1;
+
+	*r = (struct rtnl)RTNL_INIT;
+	r->buf = malloc(RTNL_BUF_SIZE);
+	if (!r->buf) {
+		errbuf_set(err, "out of memory");
+		return -ENOMEM;
+	}
+	r->buf_size = RTNL_BUF_SIZE;
+
+	r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!r->nl) {
+		int e = errno;
+
+		errbuf_set(err, "Cannot open rtnetlink socket: %s", strerror(e));
+		rtnl_close(r);
+		return -e;
+	}
+	/* The kernel's own explanation of a failure, without our request. */
+	mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Let dumps filter by interface in the kernel (Linux 4.20+). */
+	mnl_socket_setsockopt(r->nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	setsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
+
+	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		errbuf_set(err, "Cannot bind rtnetlink socket: %s", strerror(e));
+		rtnl_close(r);
+		return -e;
+	}
+	r->portid = mnl_socket_get_portid(r->nl);
+	/* Distinct from other sockets' numbers, for readable traces. */
+	r->seq = (unsigned int)time(NULL);
+	return 0;
+}
+
+void rtnl_close(struct rtnl *r)
+{
+	if (r->nl)
+		mnl_socket_close(r->nl);
+	free(r->buf);
+	*r = (struct rtnl)RTNL_INIT;
+}
+
+/* ---- the call helper -------------------------------------------------- */
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rtnl_call *c = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(c->extack, sizeof(c->extack), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_call *c = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;	/* the ACK */
+
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+			mnl_attr_parse(nlh, (unsigned int)off, extack_attr_cb, c);
+	}
+	errno = e->error < 0 ? -e->error : EIO;
+	return MNL_CB_ERROR;
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	/* A dump the kernel could not finish ends in a negative errno. */
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int))) {
+		int e = *(const int *)mnl_nlmsg_get_payload(nlh);
+
+		if (e < 0) {
+			errno = -e;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+static int noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_OK;
+}
+
+static int overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_call *c = data;
+
+	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
+}
+
+static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return nlh;
+}
+
+/*
+ * Send nlh, hand every reply message to cb, and wait for the ACK (or, for
+ * a dump, its end).  Returns 0 or -errno; on failure err says what failed
+ * ("Failed to <what>: <strerror>", plus the kernel's extack text).
+ */
+static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
+		     void *data, struct errbuf *err, const char *what_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
+		     void *data, struct errbuf *err, const char *what_fmt, ...)
+{
+	/* Not const: mnl_cb_run2() takes a plain pointer. */
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_NOOP] = noop_cb,
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+		[NLMSG_OVERRUN] = overrun_cb,
+	};
+	struct rtnl_call c = { .cb = cb, .data = data };
+	unsigned int seq = ++r->seq;
+	char what[256];
+	va_list ap;
+	ssize_t n;
+	int ret, e;
+
+	nlh->nlmsg_seq = seq;
+	/*
+	 * A dump ends in NLMSG_DONE; anything else is asked to ACK.  (The
+	 * dump bits are reused by NEW requests: NLM_F_EXCL is NLM_F_MATCH.)
+	 */
+	if (!((nlh->nlmsg_type & 3) == 2 &&
+	      (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
+		e = errno;
+		goto fail;
+	}
+	errno = 0;
+	do {
+		n = mnl_socket_recvfrom(r->nl, r->buf, r->buf_size);
+		if (n < 0) {
+			e = errno == EAGAIN ? ETIMEDOUT : errno;
+			goto fail;
+		}
+		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c,
+				  ctl, ELEMENTSOF(ctl));
+	} while (ret > MNL_CB_STOP);
+	if (ret == MNL_CB_STOP)
+		return 0;
+	e = errno ? errno : EIO;
+fail:
+	va_start(ap, what_fmt);
+	vsnprintf(what, sizeof(what), what_fmt, ap);
+	va_end(ap);
+	if (c.extack[0])
+		errbuf_set(err, "Failed to %s: %s (%s)", what, strerror(e), c.extack);
+	else
+		errbuf_set(err, "Failed to %s: %s", what, strerror(e));
+	return -e;
+}
+
+/* ---- links ------------------------------------------------------------ */
+
+struct link_parse {
+	struct rtnl_link *link;
+	bool found;
+};
+
+static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rtnl_link *l = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+		snprintf(l->kind, sizeof(l->kind), "%.*s",
+			 (int)mnl_attr_get_payload_len(attr),
+			 (const char *)mnl_attr_get_payload(attr));
+	return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rtnl_link *l = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(l->ifname, sizeof(l->ifname), "%s", mnl_attr_get_str(attr));
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(attr);
+		break;
+	case IFLA_LINK:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			l->link = (int)mnl_attr_get_u32(attr);
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			l->master = (int)mnl_attr_get_u32(attr);
+		break;
+	case IFLA_IFALIAS:
+		if (mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+			snprintf(l->alias, sizeof(l->alias), "%.*s",
+				 (int)strnlen(mnl_attr_get_payload(attr),
+					      mnl_attr_get_payload_len(attr)),
+				 (const char *)mnl_attr_get_payload(attr));
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(attr, linkinfo_attr_cb, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_parse *p = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
+		return MNL_CB_OK;
+	*p->link = (struct rtnl_link){ .ifindex = ifi->ifi_index,
+				       .flags = ifi->ifi_flags };
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, p->link);
+	p->found = true;
+	return MNL_CB_OK;
+}
+
+static int link_get(struct rtnl *r, int ifindex, const char *ifname,
+		    struct rtnl_link *ret, struct errbuf *err)
+{
+	struct rtnl_link link;
+	struct link_parse p = { .link = &link };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	int rc;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (ifname)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+
+	if (ifname)
+		rc = rtnl_call(r, nlh, link_cb, &p, err, "get link '%s'", ifname);
+	else
+		rc = rtnl_call(r, nlh, link_cb, &p, err, "get link %d", ifindex);
+	if (rc < 0)
+		return rc;
+	if (!p.found) {
+		errbuf_set(err, "Failed to get link '%s': no reply",
+			   ifname ? ifname : "?");
+		return -ENODEV;
+	}
+	*ret = link;
+	return 0;
+}
+
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret,
+		  struct errbuf *err)
+{
+	return link_get(r, 0, ifname, ret, err);
+}
+
+int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
+			struct errbuf *err)
+{
+	return link_get(r, ifindex, NULL, ret, err);
+}
+
+int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
+		     struct errbuf *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlattr *linkinfo, *infodata, *peer;
+	struct ifinfomsg *pifi;
+
+	ifi->ifi_family = AF_UNSPEC;
+	if (v->up) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->ifname);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	if (v->master > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)v->master);
+
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	infodata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* The peer's attributes follow an ifinfomsg of its own. */
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	/*
+	 * No IFF_UP for the peer: the kernel configures it before the two
+	 * ends know each other, and opening it then fails with ENOTCONN.
+	 */
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer_ifname);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_netns_fd);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, infodata);
+	mnl_attr_nest_end(nlh, linkinfo);
+
+	return rtnl_call(r, nlh, NULL, NULL, err, "create veth '%s'", v->ifname);
+}
+
+int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
+		     struct errbuf *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_DELLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return rtnl_call(r, nlh, NULL, NULL, err, "delete link '%s'", ifname);
+}
+
+int rtnl_link_set(struct rtnl *r, int ifindex, const char *ifname, bool up,
+		  unsigned int mtu, const char *alias, int master,
+		  struct errbuf *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	if (master >= 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	return rtnl_call(r, nlh, NULL, NULL, err, "set link '%s'", ifname);
+}
+
+/* ---- addresses -------------------------------------------------------- */
+
+struct addr_collect {
+	int ifindex;
+	struct addr_prefix *v;
+	size_t max, n;
+	bool overflow;
+};
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_collect *c = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *local = NULL, *address = NULL, *attr;
+	const struct nlattr *use;
+	struct addr_prefix a = { 0 };
+	size_t len;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
+		return MNL_CB_OK;
+	if ((int)ifa->ifa_index != c->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+		return MNL_CB_OK;
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(attr) == IFA_LOCAL)
+			local = attr;
+		else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+			address = attr;
+	}
+	/* IFA_LOCAL is the interface's own address where both are given. */
+	use = local ? local : address;
+	len = ifa->ifa_family == AF_INET ? 4 : 16;
+	if (!use || mnl_attr_get_payload_len(use) != len)
+		return MNL_CB_OK;
+	a.family = ifa->ifa_family;
+	a.len = ifa->ifa_prefixlen;
+	memcpy(a.bytes, mnl_attr_get_payload(use), len);
+	if (c->n < c->max)
+		c->v[c->n++] = a;
+	else
+		c->overflow = true;
+	return MNL_CB_OK;
+}
+
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
+		   size_t max, size_t *ret_n, struct errbuf *err)
+{
+	struct addr_collect c = { .ifindex = ifindex, .v = ret, .max = max };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	int rc;
+
+	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_index = (uint32_t)ifindex;
+	rc = rtnl_call(r, nlh, addr_cb, &c, err, "list addresses of link %d",
+		       ifindex);
+	if (rc < 0)
+		return rc;
+	if (c.overflow) {
+		errbuf_set(err, "link %d has more than %zu addresses", ifindex, max);
+		return -E2BIG;
+	}
+	*ret_n = c.n;
+	return 0;
+}
+
+static int addr_change(struct rtnl *r, uint16_t type, uint16_t flags,
+		       int ifindex, const struct addr_prefix *a,
+		       struct ifaddrmsg **ret_ifa)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, type, flags);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	ifa->ifa_family = (uint8_t)a->family;
+	ifa->ifa_prefixlen = (uint8_t)a->len;
+	ifa->ifa_index = (uint32_t)ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put(nlh, IFA_LOCAL, len, a->bytes);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, a->bytes);
+	*ret_ifa = ifa;
+	return 0;
+}
+
+int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
+		  const struct addr_prefix *a, struct errbuf *err)
+{
+	char buf[ADDR_PREFIX_STRLEN];
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+
+	addr_change(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, a, &ifa);
+	nlh = (struct nlmsghdr *)r->buf;
+	if (a->family == AF_INET && a->len <= 30) {
+		/* As "ip addr add ... brd +" would. */
+		struct addr_prefix b = *a;
+
+		for (unsigned int i = b.len; i < 32; i++)
+			b.bytes[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, b.bytes);
+	}
+	if (a->family == AF_INET6) {
+		/* A point-to-point link has nobody to collide with. */
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	return rtnl_call(r, nlh, NULL, NULL, err, "add address %s to '%s'",
+			 addr_prefix_format(a, buf, sizeof(buf)), ifname);
+}
+
+int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
+		  const struct addr_prefix *a, struct errbuf *err)
+{
+	char buf[ADDR_PREFIX_STRLEN];
+	struct ifaddrmsg *ifa;
+
+	addr_change(r, RTM_DELADDR, 0, ifindex, a, &ifa);
+	return rtnl_call(r, (struct nlmsghdr *)r->buf, NULL, NULL, err,
+			 "delete address %s from '%s'",
+			 addr_prefix_format(a, buf, sizeof(buf)), ifname);
+}
+
+/* ---- routes ----------------------------------------------------------- */
+
+struct route_find {
+	int family;
+	bool found;
+	struct addr_prefix gateway;
+	int oif;
+};
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_find *f = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	uint32_t table;
+	size_t len = f->family == AF_INET ? 4 : 16;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return MNL_CB_OK;
+	if (rtm->rtm_family != f->family || rtm->rtm_dst_len != 0 ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	table = rtm->rtm_table;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+		if (mnl_attr_get_type(attr) == RTA_TABLE &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			table = mnl_attr_get_u32(attr);
+	if (table != RT_TABLE_MAIN)
+		return MNL_CB_OK;
+
+	f->found = true;
+	f->gateway = (struct addr_prefix){ 0 };
+	f->oif = 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(attr)) {
+		case RTA_GATEWAY:
+			if (mnl_attr_get_payload_len(attr) == len) {
+				f->gateway.family = f->family;
+				f->gateway.len = f->family == AF_INET ? 32 : 128;
+				memcpy(f->gateway.bytes, mnl_attr_get_payload(attr), len);
+			}
+			break;
+		case RTA_OIF:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				f->oif = (int)mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int rtnl_route_default_get(struct rtnl *r, int family,
+			   struct addr_prefix *ret_gateway, int *ret_ifindex,
+			   struct errbuf *err)
+{
+	struct route_find f = { .family = family };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int rc;
+
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rc = rtnl_call(r, nlh, route_cb, &f, err, "list %s routes",
+		       family == AF_INET ? "IPv4" : "IPv6");
+	if (rc < 0)
+		return rc;
+	if (!f.found)
+		return -ENOENT;
+	*ret_gateway = f.gateway;
+	*ret_ifindex = f.oif;
+	return 0;
+}
+
+int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
+			       int ifindex, const char *ifname,
+			       struct errbuf *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	char buf[ADDR_PREFIX_STRLEN];
+
+	rtm->rtm_family = (uint8_t)gw->family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16, gw->bytes);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	return rtnl_call(r, nlh, NULL, NULL, err,
+			 "add default route via %s dev '%s'",
+			 addr_format(gw, buf, sizeof(buf)), ifname);
+}

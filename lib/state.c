@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "usernetns/state.h"
+
+#define RECORD_VERSION 1
+#define RECORD_MAX 2048
+
+static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode,
+		       bool create, int *ret_fd, struct errbuf *err)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", p->runstatedir, sub) >=
+	    sizeof(path)) {
+		errbuf_set(err, "path %s/%s is too long", p->runstatedir, sub);
+		return -ENAMETOOLONG;
+	}
+	if (create) {
+		r = util_mkdir_p(path, mode);
+		if (r < 0) {
+			errbuf_set(err, "cannot create %s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT || create)
+			errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
+	       int *ret_fd, struct errbuf *err)
+{
+	char name[32];
+	int dfd, fd, r;
+
+	r = open_subdir(p, "locks", 0700, true, &dfd, err);
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	r = -errno;
+	close(dfd);
+	if (fd < 0) {
+		errbuf_set(err, "cannot open the lock of uid %lu: %s",
+			   (unsigned long)uid, strerror(-r));
+		return r;
+	}
+	r = util_flock_timeout(fd, LOCK_EX, timeout_ms);
+	if (r < 0) {
+		if (r == -ETIMEDOUT)
+			errbuf_set(err,
+				   "gave up after %u ms waiting for another login of uid %lu to finish (lock %s/locks/%s)",
+				   timeout_ms, (unsigned long)uid, p->runstatedir, name);
+		else
+			errbuf_set(err, "cannot lock uid %lu: %s", (unsigned long)uid,
+				   strerror(-r));
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+void state_host_alias(uid_t uid, char *buf, size_t size)
+{
+	snprintf(buf, size, "usernetns uid=%lu", (unsigned long)uid);
+}
+
+static size_t put_addr(char *buf, size_t size, const char *key,
+		       const struct addr_prefix *a)
+{
+	char tmp[ADDR_PREFIX_STRLEN];
+
+	if (!addr_prefix_is_set(a))
+		return 0;
+	return (size_t)snprintf(buf, size, "%s=%s\n", key,
+				addr_prefix_format(a, tmp, sizeof(tmp)));
+}
+
+int state_format(const struct state_record *rec, char *buf, size_t size)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size,
+			     "version=%d\n"
+			     "uid=%lu\n"
+			     "user=%s\n"
+			     "netns=%s\n"
+			     "mode=%s\n"
+			     "phase=%s\n"
+			     "netns_dev=%" PRIu64 "\n"
+			     "netns_ino=%" PRIu64 "\n"
+			     "host_netns_dev=%" PRIu64 "\n"
+			     "host_netns_ino=%" PRIu64 "\n"
+			     "created=%" PRIu64 "\n",
+			     RECORD_VERSION, (unsigned long)rec->uid, rec->user,
+			     rec->netns, policy_mode_to_string(rec->mode),
+			     rec->phase == STATE_READY ? "ready" : "creating",
+			     rec->id.dev, rec->id.ino, rec->host_id.dev,
+			     rec->host_id.ino, rec->created);
+	if (n < size && rec->host_ifname[0])
+		n += (size_t)snprintf(buf + n, size - n,
+				      "host_ifname=%s\nhost_ifindex=%d\n"
+				      "peer_ifname=%s\npeer_ifindex=%d\n",
+				      rec->host_ifname, rec->host_ifindex,
+				      rec->peer_ifname, rec->peer_ifindex);
+	if (n < size)
+		n += put_addr(buf + n, size - n, "host4", &rec->host4);
+	if (n < size)
+		n += put_addr(buf + n, size - n, "peer4", &rec->peer4);
+	if (n < size)
+		n += put_addr(buf + n, size - n, "host6", &rec->host6);
+	if (n < size)
+		n += put_addr(buf + n, size - n, "peer6", &rec->peer6);
+	if (n >= size)
+		return -ENOBUFS;
+	return (int)n;
+}
+
+static int parse_u64(const char *v, uint64_t *ret)
+{
+	unsigned long long x;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*ret = x;
+	return 0;
+}
+
+static int parse_str(const char *v, char *dst, size_t size)
+{
+	if (strlen(v) >= size)
+		return -EINVAL;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int parse_addr(const char *v, struct addr_prefix *ret)
+{
+	const char *reason;
+
+	return addr_prefix_parse(v, AF_UNSPEC, true, ret, &reason);
+}
+
+static int parse_field(struct state_record *rec, const char *key,
+		       const char *v, unsigned int *seen)
+{
+	uint64_t x;
+	int r = 0;
+
+	if (streq(key, "version")) {
+		r = parse_u64(v, &x);
+		if (r == 0 && x != RECORD_VERSION)
+			r = -EPROTO;
+	} else if (streq(key, "uid")) {
+		r = parse_u64(v, &x);
+		if (r == 0 && x > POLICY_UID_MAX)
+			r = -EINVAL;
+		rec->uid = (uid_t)x;
+		*seen |= 1;
+	} else if (streq(key, "user")) {
+		r = parse_str(v, rec->user, sizeof(rec->user));
+	} else if (streq(key, "netns")) {
+		r = parse_str(v, rec->netns, sizeof(rec->netns));
+		*seen |= 2;
+	} else if (streq(key, "mode")) {
+		static const enum policy_mode modes[] = {
+			POLICY_MODE_NONE, POLICY_MODE_ISOLATED, POLICY_MODE_VETH,
+			POLICY_MODE_BRIDGE, POLICY_MODE_NAT,
+		};
+		r = -EINVAL;
+		for (size_t i = 0; i < ELEMENTSOF(modes); i++)
+			if (streq(v, policy_mode_to_string(modes[i]))) {
+				rec->mode = modes[i];
+				r = 0;
+			}
+	} else if (streq(key, "phase")) {
+		if (streq(v, "ready"))
+			rec->phase = STATE_READY;
+		else if (streq(v, "creating"))
+			rec->phase = STATE_CREATING;
+		else
+			r = -EINVAL;
+	} else if (streq(key, "netns_dev")) {
+		r = parse_u64(v, &rec->id.dev);
+	} else if (streq(key, "netns_ino")) {
+		r = parse_u64(v, &rec->id.ino);
+	} else if (streq(key, "host_netns_dev")) {
+		r = parse_u64(v, &rec->host_id.dev);
+	} else if (streq(key, "host_netns_ino")) {
+		r = parse_u64(v, &rec->host_id.ino);
+	} else if (streq(key, "created")) {
+		r = parse_u64(v, &rec->created);
+	} else if (streq(key, "host_ifname")) {
+		r = parse_str(v, rec->host_ifname, sizeof(rec->host_ifname));
+	} else if (streq(key, "peer_ifname")) {
+		r = parse_str(v, rec->peer_ifname, sizeof(rec->peer_ifname));
+	} else if (streq(key, "host_ifindex")) {
+		r = parse_u64(v, &x);
+		rec->host_ifindex = (int)x;
+	} else if (streq(key, "peer_ifindex")) {
+		r = parse_u64(v, &x);
+		rec->peer_ifindex = (int)x;
+	} else if (streq(key, "host4")) {
+		r = parse_addr(v, &rec->host4);
+	} else if (streq(key, "peer4")) {
+		r = parse_addr(v, &rec->peer4);
+	} else if (streq(key, "host6")) {
+		r = parse_addr(v, &rec->host6);
+	} else if (streq(key, "peer6")) {
+		r = parse_addr(v, &rec->peer6);
+	}
+	/* Unknown keys: written by a newer version, safe to ignore. */
+	return r;
+}
+
+int state_parse(const char *text, struct state_record *ret)
+{
+	struct state_record rec = { .phase = STATE_CREATING };
+	unsigned int seen = 0;
+	char line[512];
+
+	for (const char *s = text; *s;) {
+		size_t n = strcspn(s, "\n");
+		char *eq;
+		int r;
+
+		if (n >= sizeof(line))
+			return -EBADMSG;
+		memcpy(line, s, n);
+		line[n] = '\0';
+		s += n + (s[n] == '\n');
+		if (n == 0)
+			continue;
+		eq = strchr(line, '=');
+		if (!eq)
+			return -EBADMSG;
+		*eq = '\0';
+		r = parse_field(&rec, line, eq + 1, &seen);
+		if (r == -EPROTO)
+			return r;
+		if (r < 0)
+			return -EBADMSG;
+	}
+	if (seen != 3)
+		return -EBADMSG;
+	*ret = rec;
+	return 0;
+}
+
+int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
+	       struct errbuf *err)
+{
+	char buf[RECORD_MAX], name[32];
+	int dfd, r;
+
+	r = open_subdir(p, "users", 0755, false, &dfd, err);
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	r = util_read_small(dfd, name, buf, sizeof(buf));
+	close(dfd);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		errbuf_set(err, "cannot read the record of uid %lu: %s",
+			   (unsigned long)uid, strerror(-r));
+		return r;
+	}
+	r = state_parse(buf, ret);
+	if (r == 0 && ret->uid != uid)
+		r = -EBADMSG;
+	if (r < 0) {
+		errbuf_set(err, "the record %s/users/%s is corrupt or of another version",
+			   p->runstatedir, name);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int state_write(const struct uns_paths *p, const struct state_record *rec,
+		struct errbuf *err)
+{
+	char buf[RECORD_MAX], name[32];
+	int dfd, n, r;
+
+	n = state_format(rec, buf, sizeof(buf));
+	if (n < 0) {
+		errbuf_set(err, "record of uid %lu too large", (unsigned long)rec->uid);
+		return n;
+	}
+	r = open_subdir(p, "users", 0755, true, &dfd, err);
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "%lu", (unsigned long)rec->uid);
+	/* /run does not survive a crash of the machine: no fsync needed. */
+	r = util_write_atomic(dfd, name, buf, (size_t)n, 0644, false);
+	close(dfd);
+	if (r < 0)
+		errbuf_set(err, "cannot write %s/users/%s: %s", p->runstatedir, name,
+			   strerror(-r));
+	return r;
+}
+
+int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err)
+{
+	char name[32];
+	int dfd, r;
+
+	r = open_subdir(p, "users", 0755, false, &dfd, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	r = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	close(dfd);
+	if (r < 0)
+		errbuf_set(err, "cannot remove %s/users/%s: %s", p->runstatedir, name,
+			   strerror(-r));
+	return r;
+}
+
+static int uid_compare(const void *a, const void *b)
+{
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
+	       struct errbuf *err)
+{
+	uid_t *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+	int dfd, r;
+
+	r = open_subdir(p, "users", 0755, false, &dfd, err);
+	if (r == -ENOENT) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	d = fdopendir(dfd);
+	if (!d) {
+		r = -errno;
+		close(dfd);
+		errbuf_set(err, "cannot list %s/users: %s", p->runstatedir, strerror(-r));
+		return r;
+	}
+	while ((e = readdir(d))) {
+		unsigned long uid;
+
+		if (util_parse_ulong(e->d_name, &uid) < 0 || uid > POLICY_UID_MAX)
+			continue;
+		if (n == cap) {
+			uid_t *nv;
+
+			cap = cap ? cap * 2 : 64;
+			nv = reallocarray(v, cap, sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				errbuf_set(err, "out of memory");
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = (uid_t)uid;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), uid_compare);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}

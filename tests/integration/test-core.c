@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The core as root, in a sandbox (see test_sandbox()): namespaces, veth
+ * pairs, leases and records made, reused, repaired and removed for real,
+ * and checked with ip(8) and ping(8) from outside.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "usernetns/ensure.h"
+#include "usernetns/lease.h"
+#include "usernetns/plan.h"
+
+static const struct uns_paths paths = {
+	.rundir = "/run/netns",
+	.statedir = "/run/test-state",
+	.runstatedir = "/run/usernetns",
+};
+
+static const char policy_text[] =
+	"[default]\n"
+	"mode = none\n"
+	"pool4 = 10.200.0.0/16\n"
+	"pool6 = fd42:200::/48\n"
+	"[group:netusers]\n"		/* alice, carol, dave */
+	"mode = veth\n"
+	"[group:many]\n"		/* user01 ... user30 */
+	"mode = veth\n"
+	"[user:bob]\n"
+	"mode = isolated\n"
+	"[user:erin]\n"
+	"mode = veth\n"
+	"address4 = 10.201.0.2/30\n"
+	"mtu = 1400\n"
+	"[user:dave]\n"
+	"mode = bridge\n"
+	"bridge = br0\n"
+	"pool4 = 10.50.0.128/25\n"
+	"pool6 = none\n";
+
+static struct policy *policy;
+
+static struct plan plan_for(const char *user)
+{
+	struct errbuf err = { "" };
+	struct plan plan;
+
+	if (plan_resolve(policy, user, &plan, &err) != 0)
+		fail_msg("%s: %s", user, err.msg);
+	assert_int_equal(plan.verdict, PLAN_HANDLED);
+	return plan;
+}
+
+static int try_ensure(const char *user, struct ensure_result *ret,
+		      struct errbuf *err)
+{
+	struct plan plan = plan_for(user);
+	struct ensure_result res;
+	int r;
+
+	r = ensure_netns(&paths, &plan, STATE_LOCK_TIMEOUT_MS, &res, err);
+	if (r == 0) {
+		close(res.netns_fd);
+		if (ret)
+			*ret = res;
+	}
+	return r;
+}
+
+static struct ensure_result ensure(const char *user)
+{
+	struct errbuf err = { "" };
+	struct ensure_result res;
+
+	if (try_ensure(user, &res, &err) != 0)
+		fail_msg("ensure %s: %s", user, err.msg);
+	return res;
+}
+
+static void remove_user(const char *user, unsigned int flags)
+{
+	struct plan plan = plan_for(user);
+	struct errbuf err = { "" };
+
+	if (ensure_remove(&paths, plan.uid, flags, 1000, NULL, &err) != 0)
+		fail_msg("remove %s: %s", user, err.msg);
+}
+
+static const char *fmt(const struct addr_prefix *p)
+{
+	static char buf[8][ADDR_PREFIX_STRLEN];
+	static int i;
+
+	i = (i + 1) % 8;
+	return addr_prefix_format(p, buf[i], sizeof(buf[i]));
+}
+
+static const char *addr_only(const struct addr_prefix *p)
+{
+	static char buf[4][ADDR_PREFIX_STRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return addr_format(p, buf[i], sizeof(buf[i]));
+}
+
+static bool netns_mounted(const char *name)
+{
+	enum netns_state state;
+	struct errbuf err;
+
+	return netns_open(paths.rundir, name, &state, NULL, NULL, &err) == 0 &&
+	       state == NETNS_MOUNTED;
+}
+
+static int count_lines(const char *cmd)
+{
+	char *out = test_sh_out("%s", cmd);
+	int n = 0;
+
+	assert_non_null(out);
+	for (const char *s = out; *s; s++)
+		n += *s == '\n';
+	free(out);
+	return n;
+}
+
+/* Everything the previous test left: processes, names, links, state. */
+static int reset(void **state)
+{
+	int status;
+
+	kill(-1, SIGKILL);
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null;"
+		"rm -rf /run/netns /run/usernetns /run/test-state;"
+		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
+		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	return 0;
+}
+
+/* ---- create, reuse, remove ------------------------------------------------- */
+
+static void test_create_veth(void **state)
+{
+	struct ensure_result res = ensure("alice");
+	struct state_record *rec = &res.record;
+	char *out;
+
+	assert_true(res.changes & ENSURE_CREATED);
+	assert_true(res.changes & ENSURE_CREATED_LINK);
+	assert_true(res.changes & ENSURE_LEASED);
+	assert_true(netns_mounted("user-alice"));
+	assert_int_equal(rec->phase, STATE_READY);
+	assert_string_equal(rec->netns, "user-alice");
+	assert_string_equal(rec->host_ifname, "vu1001");
+	assert_int_equal(rec->host4.len, 30);
+	assert_int_equal(rec->peer6.len, 64);
+
+	/* ip(8) sees the namespace and what is in it. */
+	out = test_sh_out("ip netns list");
+	assert_non_null(strstr(out, "user-alice"));
+	free(out);
+	out = test_sh_out("ip -n user-alice -o addr show dev eth0");
+	assert_non_null(strstr(out, fmt(&rec->peer4)));
+	assert_non_null(strstr(out, fmt(&rec->peer6)));
+	free(out);
+	out = test_sh_out("ip -o addr show dev vu1001");
+	assert_non_null(strstr(out, fmt(&rec->host4)));
+	free(out);
+	out = test_sh_out("ip -n user-alice -o link show lo");
+	assert_non_null(strstr(out, "UP"));
+	free(out);
+	out = test_sh_out("ip -n user-alice route show default");
+	assert_non_null(strstr(out, addr_only(&rec->host4)));
+	free(out);
+	out = test_sh_out("ip -n user-alice -6 route show default");
+	assert_non_null(strstr(out, addr_only(&rec->host6)));
+	free(out);
+
+	/* The user's namespace reaches the host end, both families. */
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&rec->host4)), 0);
+	assert_int_equal(test_sh("ip netns exec user-alice ping -6 -c 1 -W 2 %s >/dev/null",
+				 addr_only(&rec->host6)), 0);
+	/* And the host reaches the namespace. */
+	assert_int_equal(test_sh("ping -c 1 -W 2 %s >/dev/null", addr_only(&rec->peer4)), 0);
+}
+
+static void test_reuse_changes_nothing(void **state)
+{
+	struct ensure_result a = ensure("alice"), b;
+	char rec1[2048], rec2[2048];
+
+	b = ensure("alice");
+	assert_int_equal(b.changes, 0);
+	assert_true(netns_id_equal(&a.id, &b.id));
+	assert_int_equal(state_format(&a.record, rec1, sizeof(rec1)) > 0, 1);
+	assert_int_equal(state_format(&b.record, rec2, sizeof(rec2)) > 0, 1);
+	assert_string_equal(rec1, rec2);
+	assert_int_equal(count_lines("ip -o link show type veth"), 1);
+}
+
+static void test_remove(void **state)
+{
+	struct ensure_result res = ensure("alice");
+	struct errbuf err;
+	struct state_record rec;
+	struct addr_prefix block;
+	struct plan plan = plan_for("alice");
+
+	remove_user("alice", 0);
+	assert_false(netns_mounted("user-alice"));
+	assert_int_equal(access("/run/netns/user-alice", F_OK), -1);
+	assert_int_not_equal(test_sh("ip link show vu1001 >/dev/null 2>&1"), 0);
+	assert_int_equal(state_read(&paths, 1001, &rec, &err), -ENOENT);
+	/* The lease stays: the next login gets the same addresses. */
+	assert_int_equal(lease_get(&paths, &plan.v4.pool, 30, 1001, "alice", false,
+				   &block, &err), 0);
+	assert_true(addr_prefix_contains(&block, &res.record.peer4));
+	/* Removing what is not there says so. */
+	assert_int_equal(ensure_remove(&paths, 1001, 0, 1000, NULL, &err), -ENOENT);
+}
+
+static void test_isolated(void **state)
+{
+	struct ensure_result res = ensure("bob");
+
+	assert_true(res.changes & ENSURE_CREATED);
+	assert_string_equal(res.record.host_ifname, "");
+	assert_int_equal(count_lines("ip -n user-bob -o link show"), 1);
+	assert_int_equal(count_lines("ip -n user-bob -o link show up"), 1);
+	assert_int_equal(count_lines("ip -o link show type veth"), 0);
+	assert_int_equal(ensure("bob").changes, 0);
+}
+
+static void test_fixed_address_and_mtu(void **state)
+{
+	struct ensure_result res = ensure("erin");
+	char *out;
+
+	assert_string_equal(fmt(&res.record.host4), "10.201.0.1/30");
+	assert_string_equal(fmt(&res.record.peer4), "10.201.0.2/30");
+	out = test_sh_out("ip -n user-erin -o link show eth0");
+	assert_non_null(strstr(out, "mtu 1400"));
+	free(out);
+	out = test_sh_out("ip -o link show vu1005");
+	assert_non_null(strstr(out, "mtu 1400"));
+	free(out);
+	assert_int_equal(test_sh("ip netns exec user-erin ping -c 1 -W 2 10.201.0.1 >/dev/null"), 0);
+}
+
+static void test_bridge(void **state)
+{
+	struct errbuf err = { "" };
+	struct ensure_result res;
+	char *out;
+
+	assert_int_equal(try_ensure("dave", NULL, &err), -ENODEV);
+	assert_string_equal(err.msg, "bridge 'br0' does not exist");
+	assert_false(netns_mounted("user-dave"));
+
+	assert_int_equal(test_sh("ip link add br0 type bridge && ip link set br0 up"), 0);
+	assert_int_equal(try_ensure("dave", NULL, &err), -EADDRNOTAVAIL);
+	assert_non_null(strstr(err.msg, "bridge 'br0' has no address whose subnet holds 10.50.0."));
+
+	assert_int_equal(test_sh("ip addr add 10.50.0.1/24 dev br0"), 0);
+	res = ensure("dave");
+	/* On the bridge's subnet, with the bridge as its gateway. */
+	assert_string_equal(fmt(&res.record.host4), "10.50.0.1/24");
+	assert_int_equal(res.record.peer4.len, 24);
+	assert_int_equal(res.record.host6.family, 0);
+	out = test_sh_out("ip -o link show vu1004");
+	assert_non_null(strstr(out, "master br0"));
+	free(out);
+	out = test_sh_out("ip -o addr show dev vu1004 scope global");
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(test_sh("ip netns exec user-dave ping -c 1 -W 2 10.50.0.1 >/dev/null"), 0);
+	assert_int_equal(ensure("dave").changes, 0);
+}
+
+/* ---- interoperation with ip(8) ------------------------------------------------ */
+
+static void test_ip_netns_interop(void **state)
+{
+	struct errbuf err = { "" };
+	char *out;
+
+	/* Namespaces ip made live beside ours, in the same run dir. */
+	assert_int_equal(test_sh("ip netns add other"), 0);
+	ensure("alice");
+	out = test_sh_out("ip netns list");
+	assert_non_null(strstr(out, "user-alice"));
+	assert_non_null(strstr(out, "other"));
+	free(out);
+	out = test_sh_out("ip netns exec user-alice ip -o -4 addr show dev eth0");
+	assert_non_null(strstr(out, "10.200."));
+	free(out);
+	/* A name ip made is not ours, even if it has a user's name. */
+	assert_int_equal(test_sh("ip netns add user-carol"), 0);
+	assert_int_equal(try_ensure("carol", NULL, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "was not created by usernetns"));
+	assert_int_equal(count_lines("ip -n user-carol -o link show"), 1);
+	/* ip netns del removes ours as it removes its own. */
+	assert_int_equal(test_sh("ip netns del other"), 0);
+	assert_true(netns_mounted("user-alice"));
+}
+
+/* ---- repairs -------------------------------------------------------------------- */
+
+static void test_repair_placeholder(void **state)
+{
+	struct ensure_result res;
+
+	/* An empty file under the name, nothing mounted: a crashed creator. */
+	assert_int_equal(test_sh("mkdir -p /run/netns && touch /run/netns/user-alice"), 0);
+	res = ensure("alice");
+	assert_true(res.changes & ENSURE_REMOVED_PLACEHOLDER);
+	assert_true(res.changes & ENSURE_CREATED);
+	assert_true(netns_mounted("user-alice"));
+}
+
+static void test_repair_missing_veth(void **state)
+{
+	struct ensure_result a = ensure("alice"), b;
+
+	assert_int_equal(test_sh("ip link del vu1001"), 0);
+	b = ensure("alice");
+	assert_true(b.changes & ENSURE_CREATED_LINK);
+	assert_false(b.changes & ENSURE_CREATED);
+	assert_true(netns_id_equal(&a.id, &b.id));
+	assert_string_equal(fmt(&a.record.peer4), fmt(&b.record.peer4));
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&b.record.host4)), 0);
+}
+
+static void test_repair_down_links(void **state)
+{
+	struct ensure_result res = ensure("alice");
+
+	assert_int_equal(test_sh("ip link set vu1001 down && ip -n user-alice link set eth0 down"
+				 " && ip -n user-alice link set lo down"), 0);
+	res = ensure("alice");
+	assert_true(res.changes & ENSURE_FIXED_LINK);
+	assert_int_equal(count_lines("ip -n user-alice -o link show up"), 2);
+	assert_int_equal(count_lines("ip -o link show vu1001 up"), 1);
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&res.record.host4)), 0);
+}
+
+static void test_repair_addresses_and_routes(void **state)
+{
+	struct ensure_result res = ensure("alice");
+	char *out;
+
+	assert_int_equal(test_sh("ip addr flush dev vu1001 scope global &&"
+				 " ip -n user-alice addr flush dev eth0 scope global &&"
+				 " ip -n user-alice addr add 192.0.2.9/24 dev eth0"), 0);
+	out = test_sh_out("ip -n user-alice route show default");
+	assert_string_equal(out, "");
+	free(out);
+	res = ensure("alice");
+	assert_true(res.changes & ENSURE_FIXED_ADDRESSES);
+	assert_true(res.changes & ENSURE_FIXED_ROUTES);
+	out = test_sh_out("ip -n user-alice -o addr show dev eth0 scope global");
+	assert_non_null(strstr(out, fmt(&res.record.peer4)));
+	assert_null(strstr(out, "192.0.2.9"));
+	free(out);
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&res.record.host4)), 0);
+	assert_int_equal(test_sh("ip netns exec user-alice ping -6 -c 1 -W 2 %s >/dev/null",
+				 addr_only(&res.record.host6)), 0);
+}
+
+static void test_repair_ghost_namespace(void **state)
+{
+	struct ensure_result a = ensure("alice"), b;
+	char *ghost, *now;
+
+	/* A process keeps the namespace alive after its name is deleted. */
+	assert_int_equal(test_sh("ip netns exec user-alice sleep 300 >/dev/null 2>&1 &"), 0);
+	usleep(200000);
+	assert_int_equal(test_sh("ip netns del user-alice"), 0);
+	assert_false(netns_mounted("user-alice"));
+	/* Its host end lives on, and is in the way of a new one. */
+	assert_int_equal(test_sh("ip link show vu1001 >/dev/null"), 0);
+
+	b = ensure("alice");
+	assert_true(b.changes & ENSURE_CREATED);
+	assert_true(b.changes & ENSURE_REPLACED_STALE_LINK);
+	assert_false(netns_id_equal(&a.id, &b.id));
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&b.record.host4)), 0);
+	/* The ghost process is still in the old namespace, not the new one. */
+	ghost = test_sh_out("stat -L -c %%i /proc/$(pgrep -x sleep)/ns/net");
+	now = test_sh_out("stat -L -c %%i /run/netns/user-alice");
+	assert_string_not_equal(ghost, now);
+	free(ghost);
+	free(now);
+}
+
+static void test_repair_crash_after_mount(void **state)
+{
+	struct state_record rec = {
+		.uid = 1001,
+		.mode = POLICY_MODE_VETH,
+		.phase = STATE_CREATING,
+	};
+	struct errbuf err;
+	struct ensure_result res;
+
+	/* As a login that died between mounting and recording would leave. */
+	snprintf(rec.user, sizeof(rec.user), "alice");
+	snprintf(rec.netns, sizeof(rec.netns), "user-alice");
+	assert_int_equal(test_sh("ip netns add user-alice"), 0);
+	assert_int_equal(state_write(&paths, &rec, &err), 0);
+	res = ensure("alice");
+	assert_true(res.changes & ENSURE_ADOPTED);
+	assert_int_equal(res.record.phase, STATE_READY);
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&res.record.host4)), 0);
+}
+
+static void test_foreign_interface_is_left_alone(void **state)
+{
+	struct errbuf err = { "" };
+	struct stat st;
+
+	/* A veth pair somebody else made, under alice's host end name. */
+	assert_int_equal(test_sh("ip link add vu1001 type veth peer name foreign0"), 0);
+	assert_int_equal(try_ensure("alice", NULL, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "interface 'vu1001' exists on the host and was not made by usernetns"));
+	/* Untouched, and nothing half-made left behind. */
+	assert_int_equal(test_sh("ip link show vu1001 >/dev/null && ip link show foreign0 >/dev/null"), 0);
+	assert_false(netns_mounted("user-alice"));
+	assert_int_equal(stat("/run/netns/user-alice", &st), -1);
+	assert_int_equal(state_read(&paths, 1001, &(struct state_record){ 0 }, &err), -ENOENT);
+}
+
+/* ---- removal ------------------------------------------------------------------------ */
+
+static void test_remove_refuses_with_processes(void **state)
+{
+	struct errbuf err = { "" };
+	pid_t pid = 0;
+
+	ensure("alice");
+	assert_int_equal(test_sh("ip netns exec user-alice sleep 300 >/dev/null 2>&1 &"), 0);
+	usleep(200000);
+	assert_int_equal(ensure_remove(&paths, 1001, 0, 1000, &pid, &err), -EBUSY);
+	assert_true(pid > 0);
+	assert_non_null(strstr(err.msg, "1 process still in namespace 'user-alice'"));
+	assert_true(netns_mounted("user-alice"));
+	assert_int_equal(test_sh("ip link show vu1001 >/dev/null"), 0);
+
+	remove_user("alice", ENSURE_REMOVE_FORCE);
+	assert_false(netns_mounted("user-alice"));
+	assert_int_not_equal(test_sh("ip link show vu1001 >/dev/null 2>&1"), 0);
+}
+
+static void test_policy_change_retires_old_namespace(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *other = NULL, *saved = policy;
+	struct ensure_result res;
+
+	ensure("alice");
+	assert_int_equal(test_parse("[global]\nnetns_name = ns-%U\nhost_ifname = h%U\n"
+				    "[user:alice]\nmode = veth\naddress4 = 10.202.0.2/30\n",
+				    &other, &d), 0);
+	policy = other;
+	res = ensure("alice");
+	policy = saved;
+	assert_true(res.changes & ENSURE_REMOVED_OLD);
+	assert_false(netns_mounted("user-alice"));
+	assert_true(netns_mounted("ns-1001"));
+	assert_int_not_equal(test_sh("ip link show vu1001 >/dev/null 2>&1"), 0);
+	assert_int_equal(test_sh("ip netns exec ns-1001 ping -c 1 -W 2 10.202.0.1 >/dev/null"), 0);
+	policy_free(other);
+	diag_clear(&d);
+}
+
+/* ---- concurrency and endurance --------------------------------------------------------- */
+
+/* Run ensure for users[i % n] in `count` processes at once. */
+static int ensure_in_parallel(const char *const *users, size_t n, size_t count)
+{
+	pid_t pids[64];
+	int failures = 0;
+
+	assert_true(count <= 64);
+	for (size_t i = 0; i < count; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct errbuf err = { "" };
+			int r = try_ensure(users[i % n], NULL, &err);
+
+			if (r < 0)
+				fprintf(stderr, "# %s: %s\n", users[i % n], err.msg);
+			_exit(r == 0 ? 0 : 1);
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failures++;
+	}
+	return failures;
+}
+
+static void test_fifty_concurrent_logins_one_user(void **state)
+{
+	static const char *const users[] = { "alice" };
+
+	assert_int_equal(ensure_in_parallel(users, 1, 50), 0);
+	assert_int_equal(count_lines("ip netns list"), 1);
+	assert_int_equal(count_lines("ip -o link show type veth"), 1);
+	assert_int_equal(count_lines("ip -n user-alice -o link show type veth"), 1);
+	assert_int_equal(count_lines("ls /run/usernetns/users"), 1);
+}
+
+static void test_twenty_users_in_parallel(void **state)
+{
+	const char *users[20];
+	char names[20][16];
+	char *out;
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "user%02d", i + 1);
+		users[i] = names[i];
+	}
+	assert_int_equal(ensure_in_parallel(users, 20, 20), 0);
+	assert_int_equal(count_lines("ip netns list"), 20);
+	assert_int_equal(count_lines("ip -o link show type veth"), 20);
+	/* Twenty distinct /30s. */
+	assert_int_equal(count_lines("ip -o -4 addr show scope global | awk '{ print $4 }' | sort -u"),
+			 20);
+	out = test_sh_out("ip netns exec user-user07 ip -o -4 route show default");
+	assert_non_null(strstr(out, "via 10.200."));
+	free(out);
+}
+
+static void test_hundred_remove_ensure_cycles(void **state)
+{
+	int failures = 0;
+
+	for (int i = 0; i < 100; i++) {
+		struct errbuf err = { "" };
+		struct plan plan = plan_for("alice");
+
+		if (try_ensure("alice", NULL, &err) != 0) {
+			printf("# cycle %d: ensure: %s\n", i, err.msg);
+			failures++;
+			continue;
+		}
+		if (ensure_remove(&paths, plan.uid, 0, 1000, NULL, &err) != 0) {
+			printf("# cycle %d: remove: %s\n", i, err.msg);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+	assert_int_equal(count_lines("ip netns list"), 0);
+	assert_int_equal(count_lines("ip -o link show type veth"), 0);
+}
+
+static void test_lease_survives_reboot(void **state)
+{
+	struct ensure_result before = ensure("alice"), after;
+	struct ensure_result carol = ensure("carol");
+
+	/* A reboot: every namespace and link gone, /run emptied, /var kept. */
+	test_sh("for n in /run/netns/*; do umount -l \"$n\"; done; umount -l /run/netns;"
+		"rm -rf /run/netns /run/usernetns;"
+		"ip link del vu1001 2>/dev/null; ip link del vu1003 2>/dev/null");
+	assert_int_equal(count_lines("ip -o link show type veth"), 0);
+
+	after = ensure("alice");
+	assert_true(after.changes & ENSURE_CREATED);
+	assert_false(after.changes & ENSURE_LEASED);
+	assert_string_equal(fmt(&before.record.peer4), fmt(&after.record.peer4));
+	assert_string_equal(fmt(&before.record.peer6), fmt(&after.record.peer6));
+	assert_string_not_equal(fmt(&carol.record.peer4), fmt(&after.record.peer4));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_create_veth, reset),
+		cmocka_unit_test_setup(test_reuse_changes_nothing, reset),
+		cmocka_unit_test_setup(test_remove, reset),
+		cmocka_unit_test_setup(test_isolated, reset),
+		cmocka_unit_test_setup(test_fixed_address_and_mtu, reset),
+		cmocka_unit_test_setup(test_bridge, reset),
+		cmocka_unit_test_setup(test_ip_netns_interop, reset),
+		cmocka_unit_test_setup(test_repair_placeholder, reset),
+		cmocka_unit_test_setup(test_repair_missing_veth, reset),
+		cmocka_unit_test_setup(test_repair_down_links, reset),
+		cmocka_unit_test_setup(test_repair_addresses_and_routes, reset),
+		cmocka_unit_test_setup(test_repair_ghost_namespace, reset),
+		cmocka_unit_test_setup(test_repair_crash_after_mount, reset),
+		cmocka_unit_test_setup(test_foreign_interface_is_left_alone, reset),
+		cmocka_unit_test_setup(test_remove_refuses_with_processes, reset),
+		cmocka_unit_test_setup(test_policy_change_retires_old_namespace, reset),
+		cmocka_unit_test_setup(test_fifty_concurrent_logins_one_user, reset),
+		cmocka_unit_test_setup(test_twenty_users_in_parallel, reset),
+		cmocka_unit_test_setup(test_hundred_remove_ensure_cycles, reset),
+		cmocka_unit_test_setup(test_lease_survives_reboot, reset),
+	};
+	struct diag d = DIAG_INIT;
+
+	(void)argc;
+	test_use_nss_wrapper(argv);
+	test_sandbox();
+	if (test_parse(policy_text, &policy, &d) != 0) {
+		test_diag_dump(&d);
+		printf("Bail out! test policy rejected\n");
+		return 1;
+	}
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
