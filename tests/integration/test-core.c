@@ -20,6 +20,7 @@
 #include "usernetns/ensure.h"
 #include "usernetns/lease.h"
 #include "usernetns/plan.h"
+#include "usernetns/rtnl.h"
 
 static const struct uns_paths paths = {
 	.rundir = "/run/netns",
@@ -290,6 +291,42 @@ static void test_bridge(void **state)
 	free(out);
 	assert_int_equal(test_sh("ip netns exec user-dave ping -c 1 -W 2 10.50.0.1 >/dev/null"), 0);
 	assert_int_equal(ensure("dave").changes, 0);
+}
+
+static int count_fds(void)
+{
+	return count_lines("ls /proc/$PPID/fd");
+}
+
+static void test_no_fd_leaks(void **state)
+{
+	struct errbuf err = { "" };
+	int before = count_fds();
+
+	/* Success, reuse, failure and removal each leave no fd behind. */
+	ensure("alice");
+	ensure("alice");
+	ensure("bob");
+	assert_int_equal(try_ensure("dave", NULL, &err), -ENODEV);
+	remove_user("alice", 0);
+	remove_user("bob", 0);
+	assert_int_equal(count_fds(), before);
+}
+
+static void test_kernel_explains_failures(void **state)
+{
+	struct rtnl r = RTNL_INIT;
+	struct errbuf err = { "" };
+	struct addr_prefix gw;
+	const char *reason;
+
+	/* The kernel's extended ack text reaches the message. */
+	assert_int_equal(rtnl_open(&r, &err), 0);
+	assert_int_equal(addr_prefix_parse("192.0.2.1/32", AF_INET, false, &gw, &reason), 0);
+	assert_true(rtnl_route_default_replace(&r, &gw, 1, "lo", &err) < 0);
+	assert_non_null(strstr(err.msg, "Failed to add default route via 192.0.2.1 dev 'lo': "));
+	assert_non_null(strstr(err.msg, "(Nexthop has invalid gateway)"));
+	rtnl_close(&r);
 }
 
 /* ---- interoperation with ip(8) ------------------------------------------------ */
@@ -607,6 +644,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_isolated, reset),
 		cmocka_unit_test_setup(test_fixed_address_and_mtu, reset),
 		cmocka_unit_test_setup(test_bridge, reset),
+		cmocka_unit_test_setup(test_no_fd_leaks, reset),
+		cmocka_unit_test_setup(test_kernel_explains_failures, reset),
 		cmocka_unit_test_setup(test_ip_netns_interop, reset),
 		cmocka_unit_test_setup(test_repair_placeholder, reset),
 		cmocka_unit_test_setup(test_repair_missing_veth, reset),
