@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -576,9 +577,8 @@ fail:
 	return r;
 }
 
-int ensure_netns(const struct uns_paths *p, const struct plan *plan,
-		 unsigned int lock_timeout_ms, struct ensure_result *ret,
-		 struct errbuf *err)
+int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
+			struct ensure_result *ret, struct errbuf *err)
 {
 	struct ensure_ctx c = {
 		.p = p,
@@ -586,18 +586,13 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 		.err = err,
 		.nsfd = -1,
 	};
-	int lockfd, r;
+	int r;
 
 	if (plan->verdict != PLAN_HANDLED) {
 		errbuf_set(err, "%s is not handled by the policy", plan->user);
 		return -EINVAL;
 	}
-	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
-	if (r < 0)
-		return r;
 	r = ensure_locked(&c);
-	close(lockfd);
-
 	rtnl_close(&c.host);
 	rtnl_close(&c.ns);
 	if (r < 0) {
@@ -610,6 +605,92 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 	ret->changes = c.changes;
 	ret->record = c.rec;
 	return 0;
+}
+
+int ensure_netns(const struct uns_paths *p, const struct plan *plan,
+		 unsigned int lock_timeout_ms, struct ensure_result *ret,
+		 struct errbuf *err)
+{
+	int lockfd, r;
+
+	if (plan->verdict != PLAN_HANDLED) {
+		errbuf_set(err, "%s is not handled by the policy", plan->user);
+		return -EINVAL;
+	}
+	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = ensure_netns_locked(p, plan, ret, err);
+	close(lockfd);
+	return r;
+}
+
+int ensure_find_host(const struct uns_paths *p, int *ret_fd,
+		     struct netns_id *ret_id, struct errbuf *err)
+{
+	struct netns_id now, init_ns, host;
+	uid_t *uids = NULL;
+	size_t n = 0;
+	bool inside = false;
+	int fd, r;
+
+	r = netns_current(&now);
+	if (r < 0) {
+		errbuf_set(err, "cannot identify the current network namespace: %s",
+			   strerror(-r));
+		return r;
+	}
+	/* The common case costs one stat: we are where init is. */
+	fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && netns_id_of_fd(fd, &init_ns) == 0 &&
+	    netns_id_equal(&now, &init_ns)) {
+		*ret_fd = fd;
+		*ret_id = now;
+		return 0;
+	}
+
+	/* Elsewhere: inside one of ours, or in a namespace of the admin's. */
+	r = state_list(p, &uids, &n, err);
+	for (size_t i = 0; r == 0 && i < n && !inside; i++) {
+		struct state_record rec;
+		struct errbuf ignored;
+
+		if (state_read(p, uids[i], &rec, &ignored) == 0 &&
+		    netns_id_equal(&rec.id, &now) && (rec.host_id.ino || rec.host_id.dev)) {
+			inside = true;
+			host = rec.host_id;
+		}
+	}
+	free(uids);
+	if (r < 0)
+		goto fail;
+	if (!inside) {
+		if (fd >= 0)
+			close(fd);
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			errbuf_set(err, "cannot open /proc/thread-self/ns/net: %s",
+				   strerror(-r));
+			return r;
+		}
+		*ret_fd = fd;
+		*ret_id = now;
+		return 0;
+	}
+	if (fd < 0 || !netns_id_equal(&init_ns, &host)) {
+		errbuf_set(err,
+			   "called inside a usernetns namespace whose host namespace is not init's; cannot reach it");
+		r = -EXDEV;
+		goto fail;
+	}
+	*ret_fd = fd;
+	*ret_id = host;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 /* ---- removal ------------------------------------------------------------------ */

@@ -1486,7 +1486,12 @@ int policy_parse(const char *name, const char *buf, size_t len,
 	check_overlaps(p, name, diag);
 
 	if (diag->n_errors != errors_before || diag->oom) {
-		policy_free(p);
+		if (flags & POLICY_KEEP_INVALID) {
+			p->invalid = true;
+			*ret = p;
+		} else {
+			policy_free(p);
+		}
 		return -EINVAL;
 	}
 	if (flags & POLICY_CHECK_NAMES)

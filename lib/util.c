@@ -301,6 +301,22 @@ int util_flock_timeout(int fd, int operation, unsigned int timeout_ms)
 	}
 }
 
+int util_thread_count(void)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc/self/task");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
 void util_close_from(int min)
 {
 	DIR *d;

@@ -9,10 +9,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
+#include "usernetns/util.h"
 
 const char *test_fixture(const char *rel)
 {
@@ -106,6 +108,51 @@ void test_use_nss_wrapper(char **argv)
 	exit(1);
 }
 
+/* PID 1 of the sandbox: reap orphans until the test process is done. */
+static void reap_until(pid_t test)
+{
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = wait(&status);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			exit(1);
+		if (pid == test)
+			exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
+}
+
+/*
+ * The mount points that the configured persistent state dir needs: a
+ * tmpfs over it, or over its nearest existing ancestor (then the rest is
+ * made inside the tmpfs), so that nothing is written on the machine.
+ */
+static void sandbox_statedir(const char *statedir)
+{
+	char path[4096], cwd[4096];
+	struct stat st;
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", statedir);
+	while (stat(path, &st) < 0 && (slash = strrchr(path, '/')) && slash != path)
+		*slash = '\0';
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(path, "/") == 0 ||
+	    strncmp(cwd, path, strlen(path)) == 0) {
+		printf("Bail out! cannot put a tmpfs over %s for %s without hiding the build;"
+		       " configure with --localstatedir=/var\n", path, statedir);
+		exit(1);
+	}
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+	    util_mkdir_p(statedir, 0755) < 0) {
+		printf("Bail out! cannot mount a tmpfs for %s: %s\n", statedir,
+		       strerror(errno));
+		exit(1);
+	}
+}
+
 void test_sandbox(void)
 {
 	int status;
@@ -139,10 +186,25 @@ void test_sandbox(void)
 		printf("Bail out! sandbox mounts: %s\n", strerror(errno));
 		exit(1);
 	}
+	sandbox_statedir(USERNETNS_STATEDIR);
 	if (test_sh("ip link set lo up") != 0) {
 		printf("Bail out! cannot bring lo up in the sandbox\n");
 		exit(1);
 	}
+
+	/*
+	 * The tests run as PID 2 so that they may move between namespaces
+	 * while PID 1, whose namespace marks the host, stays put.
+	 */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		printf("Bail out! fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0)
+		reap_until(pid);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static char *vformat(const char *fmt, va_list ap)

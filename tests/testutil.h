@@ -41,10 +41,12 @@ void test_use_nss_wrapper(char **argv);
 
 /*
  * Enter a sandbox for tests that need root: new mount, network and PID
- * namespaces, / made private, a fresh /proc, a tmpfs on /run, and lo up
- * in the new network namespace, which plays the host.  Forks: the caller
- * goes on as PID 1 of the new PID namespace, and the original process
- * exits with its status.  Not root: prints a TAP skip plan and exits.
+ * namespaces, / made private, a fresh /proc, a tmpfs on /run and on the
+ * configured persistent state dir, and lo up in the new network
+ * namespace, which plays the host.  Forks twice: PID 1 of the new PID
+ * namespace reaps orphans, the caller goes on as PID 2, and the original
+ * process exits with its status.  Not root: prints a TAP skip plan and
+ * exits.
  */
 void test_sandbox(void);
 

@@ -50,6 +50,20 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 		 unsigned int lock_timeout_ms, struct ensure_result *ret,
 		 struct errbuf *err);
 
+/*
+ * The host's network namespace, where host ends go and from where
+ * namespaces are made: the caller's own, unless the caller is inside a
+ * namespace usernetns made (a login from a user's shell), whose record
+ * then names the host; that one is reached through /proc/1/ns/net.
+ * Returns an fd of it and its identity.
+ */
+int ensure_find_host(const struct uns_paths *p, int *ret_fd,
+		     struct netns_id *ret_id, struct errbuf *err);
+
+/* The same, for a caller already holding the lock of the user. */
+int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
+			struct ensure_result *ret, struct errbuf *err);
+
 enum {
 	ENSURE_REMOVE_FORCE = 1u << 0,	/* even with processes inside */
 };

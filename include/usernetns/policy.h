@@ -27,6 +27,12 @@
 enum {
 	/* Warn about [user:] and [group:] sections naming nobody (NSS). */
 	POLICY_CHECK_NAMES = 1u << 0,
+	/*
+	 * Return an invalid policy too (still with -EINVAL), marked invalid,
+	 * so that a caller can honour its on_error.  Nothing else of it may
+	 * be used.
+	 */
+	POLICY_KEEP_INVALID = 1u << 1,
 };
 
 enum policy_mode {
@@ -109,6 +115,7 @@ struct policy_rule {
 
 struct policy {
 	char *path;
+	bool invalid;			/* POLICY_KEEP_INVALID: see there */
 	struct policy_global global;
 	struct policy_rule defaults;
 	struct policy_rule *rules;		/* groups and users, file order */

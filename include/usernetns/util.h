@@ -59,6 +59,9 @@ int util_read_small(int dirfd, const char *name, char *buf, size_t size);
  */
 int util_flock_timeout(int fd, int operation, unsigned int timeout_ms);
 
+/* Threads of the calling process (entries of /proc/self/task). */
+int util_thread_count(void);
+
 /* Close every fd from min up, as before an exec. */
 void util_close_from(int min);
 

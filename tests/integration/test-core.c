@@ -141,9 +141,11 @@ static int reset(void **state)
 {
 	int status;
 
+	/* Everything but PID 1 (the reaper) and us. */
 	kill(-1, SIGKILL);
 	while (waitpid(-1, &status, WNOHANG) > 0)
 		;
+	usleep(10000);
 	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
 		"umount -l /run/netns 2>/dev/null;"
 		"rm -rf /run/netns /run/usernetns /run/test-state;"

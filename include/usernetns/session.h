@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Login sessions: several sessions of one user share the namespace, and
+ * the last one to close may remove it.  A session is a file under
+ * /run/usernetns/sessions/UID/ naming the process that opened it, so a
+ * session whose process died without closing is recognised and dropped.
+ * Opening and closing happen under the user's lock, which is what keeps a
+ * closing last session from removing a namespace another login is about
+ * to enter.
+ */
+#ifndef USERNETNS_SESSION_H
+#define USERNETNS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "usernetns/ensure.h"
+#include "usernetns/paths.h"
+#include "usernetns/plan.h"
+#include "usernetns/util.h"
+
+#define SESSION_ID_MAX 48
+
+struct session_open_result {
+	struct ensure_result ensure;	/* netns_fd is the caller's to close */
+	char id[SESSION_ID_MAX];
+};
+
+/*
+ * Ensure the namespace of plan and record a session of process pid
+ * (opened by service, for logs), atomically with respect to other logins
+ * and logouts of the user.
+ */
+int session_open(const struct uns_paths *p, const struct plan *plan,
+		 pid_t pid, const char *service, unsigned int lock_timeout_ms,
+		 struct session_open_result *ret, struct errbuf *err);
+
+/* Drop a session record that session_open() wrote (for a failed login). */
+int session_forget(const struct uns_paths *p, uid_t uid, const char *id,
+		   unsigned int lock_timeout_ms, struct errbuf *err);
+
+enum session_close_outcome {
+	SESSION_OTHERS_REMAIN,		/* other live sessions of the user */
+	SESSION_KEPT,			/* last one, but teardown = never */
+	SESSION_BUSY,			/* last one, but processes remain */
+	SESSION_REMOVED,		/* last one: the namespace was removed */
+	SESSION_NOTHING,		/* no namespace to remove */
+};
+
+struct session_close_result {
+	enum session_close_outcome outcome;
+	size_t live;			/* sessions still open */
+	pid_t busy_pid;			/* SESSION_BUSY: one process inside */
+};
+
+/*
+ * Close session id (NULL: only drop the records of dead processes) of
+ * uid; if no live session remains and teardown is last-logout, remove the
+ * namespace unless processes remain in it.  The calling thread must be in
+ * the host's network namespace.
+ */
+int session_close(const struct uns_paths *p, uid_t uid, const char *id,
+		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
+		  struct session_close_result *ret, struct errbuf *err);
+
+/*
+ * The live sessions of uid; with prune, the records of dead processes are
+ * removed on the way (needs the lock held, and privilege).
+ */
+int session_count(const struct uns_paths *p, uid_t uid, bool prune,
+		  size_t *ret_live, struct errbuf *err);
+
+#endif

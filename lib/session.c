@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usernetns/session.h"
+
+/*
+ * A process's start time (field 22 of /proc/PID/stat, in clock ticks since
+ * boot): with the pid it names one process, even after pid reuse.
+ */
+static int process_start_time(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024], *s;
+	unsigned long long start;
+	int fd, n;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EIO;
+	buf[len] = '\0';
+	/* The command name may hold spaces and ')': skip past the last ')'. */
+	s = strrchr(buf, ')');
+	if (!s)
+		return -EIO;
+	/* After ") " come fields 3 (state) to 52; the start time is the 22nd. */
+	n = sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+			  "%*d %*d %*d %*d %*d %*d %llu", &start);
+	if (n != 1)
+		return -EIO;
+	*ret = start;
+	return 0;
+}
+
+static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create,
+			 int *ret_fd, struct errbuf *err)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/sessions/%lu", p->runstatedir,
+		 (unsigned long)uid);
+	if (create) {
+		r = util_mkdir_p(path, 0755);
+		if (r < 0) {
+			errbuf_set(err, "cannot create %s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT)
+			errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Is the process the record at dfd/name names still alive? */
+static bool session_alive(int dfd, const char *name)
+{
+	unsigned long long pid = 0, start = 0;
+	uint64_t now;
+	char buf[512];
+	const char *s;
+
+	if (util_read_small(dfd, name, buf, sizeof(buf)) < 0)
+		return false;
+	s = strstr(buf, "pid=");
+	if (!s || sscanf(s, "pid=%llu", &pid) != 1 || pid == 0 || pid > INT32_MAX)
+		return false;
+	s = strstr(buf, "start=");
+	if (!s || sscanf(s, "start=%llu", &start) != 1)
+		return false;
+	return process_start_time((pid_t)pid, &now) == 0 && now == start;
+}
+
+static int count_locked(int dfd, bool prune, size_t *ret_live)
+{
+	struct dirent *e;
+	size_t live = 0;
+	DIR *d;
+	int fd;
+
+	fd = dup(dfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (session_alive(dfd, e->d_name))
+			live++;
+		else if (prune)
+			unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(d);
+	*ret_live = live;
+	return 0;
+}
+
+int session_count(const struct uns_paths *p, uid_t uid, bool prune,
+		  size_t *ret_live, struct errbuf *err)
+{
+	int dfd, r;
+
+	r = open_user_dir(p, uid, false, &dfd, err);
+	if (r == -ENOENT) {
+		*ret_live = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = count_locked(dfd, prune, ret_live);
+	close(dfd);
+	if (r < 0)
+		errbuf_set(err, "cannot list the sessions of uid %lu: %s",
+			   (unsigned long)uid, strerror(-r));
+	return r;
+}
+
+static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid,
+			 const char *service, char *id, size_t size,
+			 struct errbuf *err)
+{
+	char content[256];
+	uint64_t start, rnd = 0;
+	int dfd, n, r;
+
+	r = process_start_time(pid, &start);
+	if (r < 0) {
+		errbuf_set(err, "cannot read the start time of process %ld: %s",
+			   (long)pid, strerror(-r));
+		return r;
+	}
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint64_t)time(NULL) ^ ((uint64_t)pid << 32);
+	snprintf(id, size, "%ld-%016" PRIx64, (long)pid, rnd);
+	n = snprintf(content, sizeof(content),
+		     "pid=%ld\nstart=%" PRIu64 "\nservice=%s\nopened=%lld\n",
+		     (long)pid, start, service ? service : "",
+		     (long long)time(NULL));
+	if (n < 0 || (size_t)n >= sizeof(content))
+		return -ENAMETOOLONG;
+
+	r = open_user_dir(p, uid, true, &dfd, err);
+	if (r < 0)
+		return r;
+	r = util_write_atomic(dfd, id, content, (size_t)n, 0644, false);
+	close(dfd);
+	if (r < 0)
+		errbuf_set(err, "cannot record the session: %s", strerror(-r));
+	return r;
+}
+
+static int remove_session(const struct uns_paths *p, uid_t uid, const char *id)
+{
+	struct errbuf ignored;
+	int dfd, r;
+
+	/* Ids are ours ("PID-HEX"); refuse anything that could be a path. */
+	if (!id[0] || strchr(id, '/') || id[0] == '.')
+		return -EINVAL;
+	r = open_user_dir(p, uid, false, &dfd, &ignored);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	r = unlinkat(dfd, id, 0) < 0 && errno != ENOENT ? -errno : 0;
+	close(dfd);
+	return r;
+}
+
+int session_open(const struct uns_paths *p, const struct plan *plan,
+		 pid_t pid, const char *service, unsigned int lock_timeout_ms,
+		 struct session_open_result *ret, struct errbuf *err)
+{
+	struct session_open_result res = { 0 };
+	int lockfd, r;
+
+	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = ensure_netns_locked(p, plan, &res.ensure, err);
+	if (r == 0) {
+		r = write_session(p, plan->uid, pid, service, res.id, sizeof(res.id),
+				  err);
+		if (r < 0)
+			close(res.ensure.netns_fd);
+	}
+	close(lockfd);
+	if (r < 0)
+		return r;
+	*ret = res;
+	return 0;
+}
+
+int session_forget(const struct uns_paths *p, uid_t uid, const char *id,
+		   unsigned int lock_timeout_ms, struct errbuf *err)
+{
+	int lockfd, r;
+
+	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = remove_session(p, uid, id);
+	close(lockfd);
+	if (r < 0)
+		errbuf_set(err, "cannot remove session %s: %s", id, strerror(-r));
+	return r;
+}
+
+int session_close(const struct uns_paths *p, uid_t uid, const char *id,
+		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
+		  struct session_close_result *ret, struct errbuf *err)
+{
+	struct session_close_result res = { 0 };
+	int lockfd, r;
+
+	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	if (id) {
+		r = remove_session(p, uid, id);
+		if (r < 0) {
+			errbuf_set(err, "cannot remove session %s: %s", id, strerror(-r));
+			goto out;
+		}
+	}
+	r = session_count(p, uid, true, &res.live, err);
+	if (r < 0)
+		goto out;
+	if (res.live > 0) {
+		res.outcome = SESSION_OTHERS_REMAIN;
+		goto out;
+	}
+	if (teardown == POLICY_TEARDOWN_NEVER) {
+		res.outcome = SESSION_KEPT;
+		goto out;
+	}
+	r = ensure_remove_locked(p, uid, 0, &res.busy_pid, err);
+	if (r == 0) {
+		res.outcome = SESSION_REMOVED;
+	} else if (r == -EBUSY) {
+		res.outcome = SESSION_BUSY;
+		r = 0;
+	} else if (r == -ENOENT) {
+		res.outcome = SESSION_NOTHING;
+		r = 0;
+	}
+out:
+	close(lockfd);
+	if (r == 0)
+		*ret = res;
+	return r;
+}

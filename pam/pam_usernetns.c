@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pam_usernetns: put a session into its user's own network namespace.
+ *
+ * open_session:  policy -> plan -> namespace ensured and session recorded
+ *                (lib/session.c) -> the calling thread enters it, verified.
+ * close_session: session dropped; the last one may remove the namespace.
+ *
+ * All the work is in lib/; this file is PAM glue: options, logging,
+ * return codes, and the data that carries a session from open to close.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "usernetns/ensure.h"
+#include "usernetns/netns.h"
+#include "usernetns/plan.h"
+#include "usernetns/policy.h"
+#include "usernetns/session.h"
+
+#define DATA_NAME "pam_usernetns_session"
+
+struct options {
+	bool debug;
+	const char *conf;
+	unsigned long lock_timeout_ms;
+};
+
+enum option_type {
+	OPT_FLAG,
+	OPT_STRING,
+	OPT_MSEC,
+};
+
+struct option_def {
+	const char *name;
+	enum option_type type;
+	size_t offset;
+};
+
+/* Sorted by name. */
+static const struct option_def option_defs[] = {
+	{ "conf", OPT_STRING, offsetof(struct options, conf) },
+	{ "debug", OPT_FLAG, offsetof(struct options, debug) },
+	{ "lock_timeout", OPT_MSEC, offsetof(struct options, lock_timeout_ms) },
+};
+
+/* What open_session leaves for close_session (and for nothing else). */
+struct session_data {
+	char id[SESSION_ID_MAX];
+	uid_t uid;
+	int orig_fd;		/* the process's namespace before open */
+	struct netns_id orig;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void debug(pam_handle_t *pamh, const struct options *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->debug)
+		return;
+	va_start(ap, fmt);
+	pam_vsyslog(pamh, LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+static void parse_options(pam_handle_t *pamh, int argc, const char **argv,
+			  struct options *o)
+{
+	*o = (struct options){
+		.conf = USERNETNS_POLICY_PATH,
+		.lock_timeout_ms = STATE_LOCK_TIMEOUT_MS,
+	};
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq = strchr(arg, '=');
+		size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+		const struct option_def *d = NULL;
+
+		for (size_t k = 0; k < sizeof(option_defs) / sizeof(option_defs[0]); k++)
+			if (strlen(option_defs[k].name) == n &&
+			    strncmp(option_defs[k].name, arg, n) == 0)
+				d = &option_defs[k];
+		if (!d || (d->type == OPT_FLAG) != !eq) {
+			pam_syslog(pamh, LOG_ERR, "unknown or malformed option: %s", arg);
+			continue;
+		}
+		switch (d->type) {
+		case OPT_FLAG:
+			*(bool *)((char *)o + d->offset) = true;
+			break;
+		case OPT_STRING:
+			*(const char **)((char *)o + d->offset) = eq + 1;
+			break;
+		case OPT_MSEC:
+			if (util_parse_ulong(eq + 1, (unsigned long *)((char *)o + d->offset)) < 0)
+				pam_syslog(pamh, LOG_ERR, "option %s: not a number of milliseconds",
+					   arg);
+			break;
+		}
+	}
+}
+
+static void free_data(pam_handle_t *pamh, void *data, int error_status)
+{
+	struct session_data *d = data;
+
+	/*
+	 * Also runs in forked children (PAM_DATA_SILENT) and at pam_end():
+	 * release memory and our fd, never tear anything down.
+	 */
+	if (d->orig_fd >= 0)
+		close(d->orig_fd);
+	free(d);
+}
+
+/* A failure to place a session: logged, then what on_error says. */
+__attribute__((format(printf, 4, 5)))
+static int fail(pam_handle_t *pamh, enum policy_on_error on_error,
+		const char *user, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (on_error == POLICY_ON_ERROR_IGNORE) {
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot place the session of %s in its network namespace: %s; it stays on the host network (on_error = ignore)",
+			   user, msg);
+		return PAM_IGNORE;
+	}
+	pam_syslog(pamh, LOG_ERR,
+		   "cannot place the session of %s in its network namespace: %s; refusing the session",
+		   user, msg);
+	/* Not PAM_SESSION_ERR: sudo ignores that and would run on the host. */
+	return PAM_SYSTEM_ERR;
+}
+
+static void log_diag(pam_handle_t *pamh, const struct diag *d)
+{
+	for (size_t i = 0; i < d->n_entries; i++)
+		pam_syslog(pamh, d->entries[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING,
+			   "%s", d->entries[i].text);
+	if (d->n_dropped)
+		pam_syslog(pamh, LOG_ERR, "%zu more policy messages not shown",
+			   d->n_dropped);
+}
+
+/* Load the policy; on failure *ret_on_error says what to do about it. */
+static int load_policy(pam_handle_t *pamh, const struct options *o,
+		       struct policy **ret, enum policy_on_error *ret_on_error)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+	int r;
+
+	r = policy_load(o->conf, 0, POLICY_KEEP_INVALID, &p, &d);
+	log_diag(pamh, &d);
+	diag_clear(&d);
+	if (r < 0) {
+		/* An invalid policy's own on_error, if that line was valid. */
+		*ret_on_error = p && p->global.key_line[POLICY_KEY_ON_ERROR] ?
+					p->global.on_error : POLICY_ON_ERROR_FAIL;
+		policy_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+static const char *changes_text(unsigned int c)
+{
+	if (c & ENSURE_CREATED)
+		return "created";
+	if (c & (ENSURE_ADOPTED | ENSURE_REPLACED_STALE_LINK | ENSURE_CREATED_LINK |
+		 ENSURE_FIXED_LINK | ENSURE_FIXED_ADDRESSES | ENSURE_FIXED_ROUTES |
+		 ENSURE_REMOVED_PLACEHOLDER))
+		return "repaired";
+	return "existing";
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	struct session_data *data = NULL;
+	struct session_open_result res;
+	enum policy_on_error on_error = POLICY_ON_ERROR_FAIL;
+	struct policy *policy = NULL;
+	struct errbuf err = { "" };
+	struct netns_id host;
+	const void *service = NULL;
+	const char *user = NULL;
+	struct options o;
+	struct plan plan;
+	char env[NAME_MAX + 16];
+	int host_fd = -1, threads, r, ret;
+
+	parse_options(pamh, argc, argv, &o);
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
+		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
+		return PAM_USER_UNKNOWN;
+	}
+	pam_get_item(pamh, PAM_SERVICE, &service);
+
+	if (load_policy(pamh, &o, &policy, &on_error) < 0)
+		return fail(pamh, on_error, user, "policy %s is not usable",
+			    o.conf);
+	on_error = policy->global.on_error;
+
+	r = plan_resolve(policy, user, &plan, &err);
+	if (r == -ENOENT) {
+		pam_syslog(pamh, LOG_ERR, "%s", err.msg);
+		ret = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	if (r < 0) {
+		ret = fail(pamh, on_error, user, "%s", err.msg);
+		goto out;
+	}
+	if (plan.verdict != PLAN_HANDLED) {
+		debug(pamh, &o, "%s is not handled: %s", user,
+		      plan.verdict == PLAN_BELOW_MIN_UID ? "uid below min_uid" : "mode none");
+		ret = PAM_IGNORE;
+		goto out;
+	}
+
+	/* setns() moves one thread: the others would stay on the host. */
+	threads = util_thread_count();
+	if (threads != 1) {
+		ret = fail(pamh, on_error, user,
+			   "the calling process has %d threads; only a single-threaded process can be moved",
+			   threads);
+		goto out;
+	}
+
+	data = calloc(1, sizeof(*data));
+	if (!data) {
+		ret = fail(pamh, on_error, user, "out of memory");
+		goto out;
+	}
+	data->uid = plan.uid;
+	data->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (data->orig_fd < 0 || netns_id_of_fd(data->orig_fd, &data->orig) < 0) {
+		ret = fail(pamh, on_error, user, "cannot open /proc/thread-self/ns/net: %s",
+			   strerror(errno));
+		goto out;
+	}
+
+	/* Namespaces are made from the host's, whatever ours is now. */
+	r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
+	if (r == 0 && !netns_id_equal(&host, &data->orig))
+		r = netns_enter(host_fd, &host, &err);
+	if (r < 0) {
+		ret = fail(pamh, on_error, user, "%s", err.msg);
+		goto restore;
+	}
+
+	r = session_open(&uns_paths_default, &plan, getpid(), service,
+			 (unsigned int)o.lock_timeout_ms, &res, &err);
+	if (r < 0) {
+		ret = fail(pamh, on_error, user, "%s", err.msg);
+		goto restore;
+	}
+	snprintf(data->id, sizeof(data->id), "%s", res.id);
+
+	r = netns_enter(res.ensure.netns_fd, &res.ensure.id, &err);
+	close(res.ensure.netns_fd);
+	if (r == 0) {
+		snprintf(env, sizeof(env), "USERNETNS=%s", plan.netns);
+		if (pam_putenv(pamh, env) != PAM_SUCCESS) {
+			snprintf(err.msg, sizeof(err.msg), "cannot set %s", env);
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0 && pam_set_data(pamh, DATA_NAME, data, free_data) != PAM_SUCCESS) {
+		snprintf(err.msg, sizeof(err.msg), "cannot keep the session data");
+		r = -ENOMEM;
+	}
+	if (r < 0) {
+		struct errbuf ignored;
+
+		session_forget(&uns_paths_default, plan.uid, data->id,
+			       (unsigned int)o.lock_timeout_ms, &ignored);
+		ret = fail(pamh, on_error, user, "%s", err.msg);
+		goto restore;
+	}
+
+	pam_syslog(pamh, LOG_INFO, "session of %s placed in network namespace %s (%s)",
+		   user, plan.netns, changes_text(res.ensure.changes));
+	debug(pamh, &o, "%s: namespace inode %llu, session %s, changes 0x%x", user,
+	      (unsigned long long)res.ensure.id.ino, data->id, res.ensure.changes);
+	data = NULL;	/* owned by PAM now */
+	ret = PAM_SUCCESS;
+	goto out;
+
+restore:
+	/* Leave the process where it was: no half placement. */
+	if (data && data->orig_fd >= 0) {
+		struct netns_id now;
+
+		if (netns_current(&now) == 0 && !netns_id_equal(&now, &data->orig) &&
+		    netns_enter(data->orig_fd, &data->orig, &err) < 0) {
+			pam_syslog(pamh, LOG_CRIT,
+				   "cannot return to the original network namespace: %s",
+				   err.msg);
+			ret = PAM_SYSTEM_ERR;
+		}
+	}
+out:
+	if (host_fd >= 0)
+		close(host_fd);
+	if (data)
+		free_data(pamh, data, 0);
+	policy_free(policy);
+	return ret;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+				    const char **argv)
+{
+	enum policy_teardown teardown = POLICY_TEARDOWN_NEVER;
+	enum policy_on_error ignored_on_error;
+	struct session_close_result res;
+	struct session_data *data = NULL;
+	struct policy *policy = NULL;
+	struct errbuf err = { "" };
+	struct netns_id host, now;
+	const char *user = "?";
+	struct options o;
+	int host_fd = -1, r;
+
+	parse_options(pamh, argc, argv, &o);
+	pam_get_user(pamh, &user, NULL);
+	if (pam_get_data(pamh, DATA_NAME, (const void **)&data) != PAM_SUCCESS ||
+	    !data) {
+		debug(pamh, &o, "no session of %s was placed by this handle", user);
+		return PAM_IGNORE;
+	}
+
+	/* (sd-pam) and the like close sessions without privilege: do no harm. */
+	if (geteuid() != 0) {
+		debug(pamh, &o,
+		      "not running as root: leaving the namespace of %s to the next login or usernetns-cleanup",
+		      user);
+		pam_set_data(pamh, DATA_NAME, NULL, NULL);
+		return PAM_SUCCESS;
+	}
+
+	if (load_policy(pamh, &o, &policy, &ignored_on_error) == 0)
+		teardown = policy->global.teardown;
+	else
+		pam_syslog(pamh, LOG_ERR, "policy %s is not usable: not removing any namespace",
+			   o.conf);
+	policy_free(policy);
+
+	/* The work is done from the host's namespace, as at open. */
+	r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
+	if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
+		r = netns_enter(host_fd, &host, &err);
+	if (host_fd >= 0)
+		close(host_fd);
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot reach the host network namespace (%s): not removing the namespace of %s",
+			   err.msg, user);
+		teardown = POLICY_TEARDOWN_NEVER;
+	}
+
+	r = session_close(&uns_paths_default, data->uid, data->id, teardown,
+			  (unsigned int)o.lock_timeout_ms, &res, &err);
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot close the session of %s: %s", user,
+			   err.msg);
+	} else {
+		switch (res.outcome) {
+		case SESSION_REMOVED:
+			pam_syslog(pamh, LOG_INFO,
+				   "last session of %s closed: its network namespace was removed",
+				   user);
+			break;
+		case SESSION_BUSY:
+			pam_syslog(pamh, LOG_INFO,
+				   "last session of %s closed: namespace kept, process %ld still in it",
+				   user, (long)res.busy_pid);
+			break;
+		case SESSION_OTHERS_REMAIN:
+			debug(pamh, &o, "session of %s closed, %zu more open", user, res.live);
+			break;
+		case SESSION_KEPT:
+		case SESSION_NOTHING:
+			debug(pamh, &o, "last session of %s closed; namespace kept (teardown)",
+			      user);
+			break;
+		}
+	}
+
+	/* Back where the process was before open_session. */
+	if (netns_current(&now) == 0 && !netns_id_equal(&now, &data->orig) &&
+	    netns_enter(data->orig_fd, &data->orig, &err) < 0)
+		pam_syslog(pamh, LOG_ERR, "cannot return to the original network namespace: %s",
+			   err.msg);
+
+	pam_set_data(pamh, DATA_NAME, NULL, NULL);
+	return r < 0 ? PAM_SESSION_ERR : PAM_SUCCESS;
+}

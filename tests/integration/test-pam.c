@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pam_usernetns.so through a real PAM stack: pam_start_confdir() on a
+ * generated service file that names the built module by absolute path,
+ * users from nss_wrapper, in the sandbox.  Every return code, logging,
+ * shared and closing sessions, lingering processes, on_error, bad
+ * policies, threads, forked children and unprivileged closes.
+ *
+ * What the module logs is caught by defining syslog() here: the program
+ * exports it (-rdynamic), so libpam and the module call this one.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "testutil.h"
+#include "usernetns/netns.h"
+
+#define CONFDIR "/run/pamtest"
+#define SERVICE "uns-test"
+#define POLICY CONFDIR "/usernetns.conf"
+
+/* ---- syslog capture --------------------------------------------------------- */
+
+static char logbuf[1 << 16];
+static size_t loglen;
+
+static void capture(int pri, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (loglen >= sizeof(logbuf) - 256)
+		return;
+	n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d>", pri & 7);
+	loglen += (size_t)n;
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen - 1, fmt, ap);
+	if (n > 0)
+		loglen += (size_t)n < sizeof(logbuf) - loglen - 1 ? (size_t)n :
+								    sizeof(logbuf) - loglen - 2;
+	logbuf[loglen++] = '\n';
+	logbuf[loglen] = '\0';
+}
+
+void vsyslog(int pri, const char *fmt, va_list ap)
+{
+	capture(pri, fmt, ap);
+}
+
+void syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap);
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
+{
+	(void)flag;
+	capture(pri, fmt, ap);
+}
+
+static void log_clear(void)
+{
+	loglen = 0;
+	logbuf[0] = '\0';
+}
+
+static void expect_log(const char *needle)
+{
+	if (!strstr(logbuf, needle)) {
+		printf("# log was:\n");
+		for (const char *s = logbuf; *s;) {
+			size_t n = strcspn(s, "\n");
+
+			printf("#   %.*s\n", (int)n, s);
+			s += n + (s[n] == '\n');
+		}
+		fail_msg("log lacks: %s", needle);
+	}
+}
+
+/* ---- PAM stacks ----------------------------------------------------------------- */
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;	/* the session stack asks nothing */
+}
+
+static const struct pam_conv conversation = { conv, NULL };
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+}
+
+static char module_path[4096];
+
+/*
+ * The service file: a module that succeeds, as pam_unix does in Debian's
+ * common-session, then ours by absolute path.  So a PAM_IGNORE of ours
+ * leaves the stack's PAM_SUCCESS, as it would on a real system.
+ */
+static void write_service(const char *options)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s conf=" POLICY " %s\n",
+		 module_path, options);
+	write_text(CONFDIR "/" SERVICE, text);
+}
+
+static const char good_policy[] =
+	"[global]\n"
+	"min_uid = 1000\n"
+	"[default]\n"
+	"mode = none\n"
+	"[group:netusers]\n"
+	"mode = veth\n"
+	"pool4 = 10.200.0.0/16\n"
+	"[user:erin]\n"
+	"mode = isolated\n";
+
+static pam_handle_t *start(const char *user)
+{
+	pam_handle_t *pamh = NULL;
+
+	assert_int_equal(pam_start_confdir(SERVICE, user, &conversation, CONFDIR, &pamh),
+			 PAM_SUCCESS);
+	return pamh;
+}
+
+static struct netns_id host;
+
+static bool on_host(void)
+{
+	struct netns_id now;
+
+	assert_int_equal(netns_current(&now), 0);
+	return netns_id_equal(&now, &host);
+}
+
+static struct netns_id named(const char *name)
+{
+	enum netns_state state;
+	struct netns_id id = { 0 };
+	struct errbuf err;
+
+	assert_int_equal(netns_open("/run/netns", name, &state, NULL, &id, &err), 0);
+	if (state != NETNS_MOUNTED)
+		fail_msg("namespace %s is not there", name);
+	return id;
+}
+
+static bool exists(const char *name)
+{
+	enum netns_state state;
+	struct errbuf err;
+
+	return netns_open("/run/netns", name, &state, NULL, NULL, &err) == 0 &&
+	       state == NETNS_MOUNTED;
+}
+
+/* Is this thread in the namespace mounted as name? */
+static bool in_ns(const char *name)
+{
+	struct netns_id now, id = named(name);
+
+	assert_int_equal(netns_current(&now), 0);
+	return netns_id_equal(&now, &id);
+}
+
+static int count_sessions(uid_t uid)
+{
+	char *out = test_sh_out("ls /run/usernetns/sessions/%lu 2>/dev/null | wc -l",
+				(unsigned long)uid);
+	int n = atoi(out);
+
+	free(out);
+	return n;
+}
+
+static int reset(void **state)
+{
+	int status;
+
+	kill(-1, SIGKILL);
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+	usleep(10000);
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null;"
+		"rm -rf /run/netns /run/usernetns " CONFDIR ";"
+		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
+		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	assert_int_equal(mkdir(CONFDIR, 0755), 0);
+	write_text(POLICY, good_policy);
+	write_service("");
+	log_clear();
+	/* Every test starts on the host. */
+	if (!netns_id_equal(&host, &(struct netns_id){ 0 })) {
+		int fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+		struct errbuf err;
+
+		assert_true(fd >= 0);
+		assert_int_equal(netns_enter(fd, &host, &err), 0);
+		close(fd);
+	}
+	return 0;
+}
+
+/* ---- the tests -------------------------------------------------------------------- */
+
+static void test_open_places_the_session(void **state)
+{
+	pam_handle_t *pamh = start("alice");
+	const char *env;
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	/* Verified placement: this thread is in the namespace of the name. */
+	assert_true(in_ns("user-alice"));
+	env = pam_getenv(pamh, "USERNETNS");
+	assert_non_null(env);
+	assert_string_equal(env, "user-alice");
+	assert_int_equal(count_sessions(1001), 1);
+	expect_log("pam_usernetns(uns-test:session): session of alice placed in network namespace user-alice (created)");
+	/* It has its link and its address. */
+	assert_int_equal(test_sh("ip -o -4 addr show dev eth0 | grep -q 10.200."), 0);
+
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_true(on_host());
+	assert_false(exists("user-alice"));
+	assert_int_equal(count_sessions(1001), 0);
+	expect_log("last session of alice closed: its network namespace was removed");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+static void test_isolated_user(void **state)
+{
+	pam_handle_t *pamh = start("erin");
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(test_sh("test $(ip -o link show | wc -l) -eq 1"), 0);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_not_handled_is_ignored(void **state)
+{
+	int (*open_session)(pam_handle_t *, int, int, const char **);
+	const char *args[] = { "conf=" POLICY };
+	pam_handle_t *pamh;
+	void *module;
+
+	/* The module's own answer, called directly: PAM_IGNORE. */
+	module = dlopen(module_path, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(module);
+	*(void **)&open_session = dlsym(module, "pam_sm_open_session");
+	assert_non_null(open_session);
+	pamh = start("bob");
+	assert_int_equal(open_session(pamh, 0, 1, args), PAM_IGNORE);
+	pam_end(pamh, PAM_SUCCESS);
+	dlclose(module);
+
+	write_service("debug");
+	/* bob: mode none from [default]; the stack goes on without us. */
+	pamh = start("bob");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_true(on_host());
+	assert_null(pam_getenv(pamh, "USERNETNS"));
+	expect_log("bob is not handled: mode none");
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	expect_log("no session of bob was placed by this handle");
+	pam_end(pamh, PAM_SUCCESS);
+	/* root and system users: below min_uid. */
+	pamh = start("root");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_true(on_host());
+	expect_log("root is not handled: uid below min_uid");
+	pam_end(pamh, PAM_SUCCESS);
+	assert_int_equal(test_sh("ls /run/netns 2>/dev/null | wc -l | grep -qx 0"), 0);
+}
+
+static void test_unknown_user(void **state)
+{
+	pam_handle_t *pamh = start("mallory");
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_USER_UNKNOWN);
+	expect_log("unknown user 'mallory'");
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_debug_logging_is_optional(void **state)
+{
+	pam_handle_t *pamh = start("alice");
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_null(strstr(logbuf, "<7>"));
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+
+	log_clear();
+	write_service("debug");
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	expect_log("<7>pam_usernetns(uns-test:session): alice: namespace inode ");
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_unknown_options_are_logged(void **state)
+{
+	pam_handle_t *pamh;
+
+	write_service("debug=1 frobnicate lock_timeout=x");
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	expect_log("unknown or malformed option: debug=1");
+	expect_log("unknown or malformed option: frobnicate");
+	expect_log("option lock_timeout=x: not a number of milliseconds");
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_two_sessions_share_one_namespace(void **state)
+{
+	pam_handle_t *a = start("alice"), *b = start("alice");
+	struct netns_id first;
+
+	assert_int_equal(pam_open_session(a, 0), PAM_SUCCESS);
+	first = named("user-alice");
+	/* The second login starts inside the first's namespace, as su would. */
+	assert_int_equal(pam_open_session(b, 0), PAM_SUCCESS);
+	assert_true(in_ns("user-alice"));
+	assert_true(netns_id_equal(&first, &(struct netns_id){ named("user-alice").dev,
+							       named("user-alice").ino }));
+	expect_log("session of alice placed in network namespace user-alice (existing)");
+	assert_int_equal(count_sessions(1001), 2);
+	assert_int_equal(test_sh("test $(ip -o link show type veth | wc -l) -eq 1"), 0);
+
+	/* Teardown happens on the last close only. */
+	assert_int_equal(pam_close_session(a, 0), PAM_SUCCESS);
+	assert_true(exists("user-alice"));
+	assert_int_equal(count_sessions(1001), 1);
+	assert_int_equal(pam_close_session(b, 0), PAM_SUCCESS);
+	assert_false(exists("user-alice"));
+	pam_end(a, PAM_SUCCESS);
+	pam_end(b, PAM_SUCCESS);
+}
+
+static void test_lingering_process_keeps_namespace(void **state)
+{
+	pam_handle_t *pamh = start("alice");
+	pid_t child;
+	int status;
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	/* The user's shell left something running: it inherits the namespace. */
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	expect_log("last session of alice closed: namespace kept, process");
+	assert_true(exists("user-alice"));
+	pam_end(pamh, PAM_SUCCESS);
+
+	/* Once it is gone, the next logout takes the namespace. */
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_false(exists("user-alice"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_teardown_never(void **state)
+{
+	pam_handle_t *pamh;
+
+	write_text(POLICY, "[global]\nteardown = never\n[group:netusers]\nmode = veth\n"
+			   "pool4 = 10.200.0.0/16\n");
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_true(exists("user-alice"));
+	assert_int_equal(count_sessions(1001), 0);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_failure_with_on_error_fail(void **state)
+{
+	pam_handle_t *pamh = start("alice");
+
+	/* Somebody else's interface under alice's host end name. */
+	assert_int_equal(test_sh("ip link add vu1001 type veth peer name other0"), 0);
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
+	expect_log("<3>pam_usernetns(uns-test:session): cannot place the session of alice in its network namespace: interface 'vu1001' exists on the host and was not made by usernetns for uid 1001");
+	expect_log("refusing the session");
+	/* Nothing half-done: still on the host, no namespace, no session. */
+	assert_true(on_host());
+	assert_false(exists("user-alice"));
+	assert_int_equal(count_sessions(1001), 0);
+	assert_null(pam_getenv(pamh, "USERNETNS"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_failure_with_on_error_ignore(void **state)
+{
+	pam_handle_t *pamh;
+
+	write_text(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = veth\n"
+			   "pool4 = 10.200.0.0/16\n");
+	assert_int_equal(test_sh("ip link add vu1001 type veth peer name other0"), 0);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_null(pam_getenv(pamh, "USERNETNS"));
+	expect_log("it stays on the host network (on_error = ignore)");
+	assert_true(on_host());
+	assert_false(exists("user-alice"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_bad_policy_fails_closed_for_everyone(void **state)
+{
+	pam_handle_t *pamh;
+
+	write_text(POLICY, "[global]\nmin_uid = 1000\n[group:netusers]\nmode = vteh\n");
+	/* alice would be handled, bob would not: both are refused. */
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
+	expect_log(POLICY ":4: mode = vteh: expected none, isolated, veth, bridge or nat");
+	expect_log("policy " POLICY " is not usable; refusing the session");
+	pam_end(pamh, PAM_SUCCESS);
+	pamh = start("bob");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
+	pam_end(pamh, PAM_SUCCESS);
+
+	/* Unless the broken policy itself says on_error = ignore. */
+	write_text(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = vteh\n");
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	expect_log("policy " POLICY " is not usable; it stays on the host network (on_error = ignore)");
+	assert_true(on_host());
+	pam_end(pamh, PAM_SUCCESS);
+
+	/* A missing or unsafe policy is no better. */
+	assert_int_equal(chmod(POLICY, 0666), 0);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
+	expect_log("is writable by group or others");
+	pam_end(pamh, PAM_SUCCESS);
+	assert_int_equal(unlink(POLICY), 0);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
+	expect_log(POLICY ": cannot open: No such file or directory");
+	pam_end(pamh, PAM_SUCCESS);
+	assert_false(exists("user-alice"));
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+static void test_multithreaded_caller_is_refused(void **state)
+{
+	pid_t child = fork();
+	int status;
+
+	/* In a child: a thread that never ends would outlive the test. */
+	if (child == 0) {
+		pam_handle_t *pamh = NULL;
+		pthread_t t;
+		int r;
+
+		if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+			_exit(2);
+		pam_start_confdir(SERVICE, "alice", &conversation, CONFDIR, &pamh);
+		r = pam_open_session(pamh, 0);
+		if (r != PAM_SYSTEM_ERR)
+			_exit(3);
+		if (!strstr(logbuf, "the calling process has 2 threads"))
+			_exit(4);
+		if (exists("user-alice"))
+			_exit(5);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_forked_child_tears_nothing_down(void **state)
+{
+	pam_handle_t *pamh = start("alice");
+	pid_t child;
+	int status;
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	/* As sshd's session child: drops the handle without closing. */
+	child = fork();
+	if (child == 0)
+		_exit(pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT) == PAM_SUCCESS ? 0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(exists("user-alice"));
+	assert_int_equal(count_sessions(1001), 1);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_false(exists("user-alice"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_unprivileged_close_does_no_harm(void **state)
+{
+	pam_handle_t *pamh;
+	pid_t child;
+	int status;
+
+	write_service("debug");
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	/* As systemd's (sd-pam): the close runs after dropping to the user. */
+	child = fork();
+	if (child == 0) {
+		if (setgid(1001) < 0 || setuid(1001) < 0)
+			_exit(2);
+		if (pam_close_session(pamh, 0) != PAM_SUCCESS)
+			_exit(3);
+		_exit(strstr(logbuf, "not running as root") ? 0 : 4);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(exists("user-alice"));
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+static void test_concurrent_logins(void **state)
+{
+	pid_t pids[50];
+	int failures = 0;
+
+	/* Fifty logins of alice at once, each a process of its own. */
+	for (int i = 0; i < 50; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			pam_handle_t *pamh = NULL;
+
+			if (pam_start_confdir(SERVICE, "alice", &conversation, CONFDIR, &pamh) != PAM_SUCCESS ||
+			    pam_open_session(pamh, 0) != PAM_SUCCESS)
+				_exit(1);
+			_exit(0);	/* the session stays open: the process is gone */
+		}
+	}
+	for (int i = 0; i < 50; i++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failures++;
+	}
+	assert_int_equal(failures, 0);
+	assert_int_equal(test_sh("test $(ls /run/netns | wc -l) -eq 1"), 0);
+	assert_int_equal(test_sh("test $(ip -o link show type veth | wc -l) -eq 1"), 0);
+	/* Their processes died without closing: the next close drops them all. */
+	{
+		pam_handle_t *pamh = start("alice");
+
+		assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+		assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+		assert_int_equal(count_sessions(1001), 0);
+		assert_false(exists("user-alice"));
+		pam_end(pamh, PAM_SUCCESS);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_open_places_the_session, reset),
+		cmocka_unit_test_setup(test_isolated_user, reset),
+		cmocka_unit_test_setup(test_not_handled_is_ignored, reset),
+		cmocka_unit_test_setup(test_unknown_user, reset),
+		cmocka_unit_test_setup(test_debug_logging_is_optional, reset),
+		cmocka_unit_test_setup(test_unknown_options_are_logged, reset),
+		cmocka_unit_test_setup(test_two_sessions_share_one_namespace, reset),
+		cmocka_unit_test_setup(test_lingering_process_keeps_namespace, reset),
+		cmocka_unit_test_setup(test_teardown_never, reset),
+		cmocka_unit_test_setup(test_failure_with_on_error_fail, reset),
+		cmocka_unit_test_setup(test_failure_with_on_error_ignore, reset),
+		cmocka_unit_test_setup(test_bad_policy_fails_closed_for_everyone, reset),
+		cmocka_unit_test_setup(test_multithreaded_caller_is_refused, reset),
+		cmocka_unit_test_setup(test_forked_child_tears_nothing_down, reset),
+		cmocka_unit_test_setup(test_unprivileged_close_does_no_harm, reset),
+		cmocka_unit_test_setup(test_concurrent_logins, reset),
+	};
+
+	const char *builddir = getenv("USERNETNS_BUILDDIR");
+
+	(void)argc;
+	if (!builddir) {
+		printf("Bail out! USERNETNS_BUILDDIR is not set\n");
+		return 1;
+	}
+	snprintf(module_path, sizeof(module_path), "%s/pam/.libs/pam_usernetns.so",
+		 builddir);
+	test_use_nss_wrapper(argv);
+	test_sandbox();
+	assert_int_equal(netns_current(&host), 0);
+	return cmocka_run_group_tests_name("pam", tests, NULL, NULL);
+}
