@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * usernetns-create: make the namespace a login of USER would get.
+ * usernetns-create: make the namespace a login of USER would get, by the
+ * code path a login takes, without entering it; or, with --dry-run, show
+ * what it would be.
  */
 #include "config.h"
 
@@ -10,38 +12,122 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
-#include "usernetns/plan.h"
-#include "usernetns/policy.h"
+#include <linux/capability.h>
 
-#define PROG "usernetns-create"
+#include "helper.h"
+#include "usernetns/ensure.h"
 
-enum {
-	EXIT_USAGE = 2,
+/* Namespaces and links; root-owned state files through the fs uid. */
+static const int create_caps[] = {
+	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAPS_END
 };
+static const int work_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAPS_END };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s --dry-run [--config FILE] USER...\n"
+		"Usage: %s [--dry-run] [--config FILE] [USER...]\n"
 		"\n"
-		"Show the namespace, links and addresses a login of each USER would get.\n"
+		"Make the network namespace of each USER (default: yourself) as a login\n"
+		"would, without entering it; with --dry-run, only show what it would be.\n"
 		"\n"
 		"  -n, --dry-run      print the plan; change nothing\n"
 		"  -c, --config FILE  read FILE instead of %s\n"
+		"                     (root, or with --dry-run)\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n",
-		PROG, USERNETNS_POLICY_PATH);
+		helper_prog, USERNETNS_POLICY_PATH);
 }
 
-static void print_diag(const struct diag *d)
+static int dry_run_one(const struct policy *policy, const char *config,
+		       const char *user)
 {
-	for (size_t i = 0; i < d->n_entries; i++)
-		fprintf(stderr, "%s\n", d->entries[i].text);
-	if (d->n_dropped)
-		fprintf(stderr, "%s: %zu more messages not shown\n", PROG,
-			d->n_dropped);
+	struct errbuf err = { "" };
+	struct plan plan;
+	uid_t uid;
+	int r;
+
+	r = helper_target_uid(user, &uid);
+	if (r)
+		return r;
+	r = plan_resolve_uid(policy, uid, &plan, &err);
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	plan_print(&plan, config ? config : USERNETNS_POLICY_PATH, USERNETNS_RUNDIR,
+		   stdout);
+	return 0;
+}
+
+static void print_result(const struct plan *plan, const struct ensure_result *res)
+{
+	const struct state_record *rec = &res->record;
+	char h[ADDR_PREFIX_STRLEN], p[ADDR_PREFIX_STRLEN];
+	const char *what = res->changes & ENSURE_CREATED ? "created" :
+			   res->changes ? "repaired" : "already in place";
+
+	printf("%s: namespace %s %s", plan->user, plan->netns, what);
+	if (rec->host_ifname[0] && addr_prefix_is_set(&rec->peer4))
+		printf(" (%s %s <-> %s %s)", rec->host_ifname,
+		       addr_prefix_is_set(&rec->host4) ?
+			       addr_prefix_format(&rec->host4, h, sizeof(h)) : "-",
+		       rec->peer_ifname, addr_prefix_format(&rec->peer4, p, sizeof(p)));
+	else if (rec->host_ifname[0])
+		printf(" (%s <-> %s)", rec->host_ifname, rec->peer_ifname);
+	printf("\n");
+}
+
+static int create_one(const struct policy *policy, const char *user)
+{
+	struct ensure_result res;
+	struct errbuf err = { "" };
+	struct netns_id host, now;
+	struct plan plan;
+	int host_fd = -1, r;
+
+	r = helper_plan(policy, user, &plan);
+	if (r)
+		return r;
+	if (plan.verdict != PLAN_HANDLED) {
+		helper_error("%s is not handled by the policy (%s)", plan.user,
+			     plan.verdict == PLAN_BELOW_MIN_UID ? "uid below min_uid" :
+								  "mode none");
+		return HELPER_EXIT_FAILED;
+	}
+
+	r = caps_fs_root(true, &err);
+	if (r == 0)
+		r = caps_raise(work_caps, &err);
+	if (r == 0) {
+		/* From the host's namespace, like a login. */
+		r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
+		if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
+			r = netns_enter(host_fd, &host, &err);
+		if (host_fd >= 0)
+			close(host_fd);
+	}
+	if (r == 0)
+		r = ensure_netns(&uns_paths_default, &plan, STATE_LOCK_TIMEOUT_MS, &res, &err);
+	caps_lower();
+	caps_fs_root(false, NULL);
+	if (r < 0) {
+		helper_error("cannot create '%s': %s", plan.netns, err.msg);
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "uid %lu: creating %s for %s failed: %s",
+		       (unsigned long)helper_caller(), plan.netns, plan.user, err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	close(res.netns_fd);
+	print_result(&plan, &res);
+	if (res.changes)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu: %s namespace %s for %s",
+		       (unsigned long)helper_caller(),
+		       res.changes & ENSURE_CREATED ? "created" : "repaired", plan.netns,
+		       plan.user);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -53,12 +139,13 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	const char *config = USERNETNS_POLICY_PATH;
-	bool dry_run = false, own_config = false;
-	struct diag diag = DIAG_INIT;
-	struct policy *policy = NULL;
-	int c, r, status = EXIT_SUCCESS;
+	const char *config = NULL;
+	struct policy *policy;
+	struct errbuf err = { "" };
+	bool dry_run = false;
+	int c, status = 0;
 
+	helper_prog = "usernetns-create";
 	while ((c = getopt_long(argc, argv, "nc:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -66,55 +153,52 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			config = optarg;
-			own_config = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_SUCCESS;
+			return HELPER_EXIT_OK;
 		case 'V':
-			printf("%s %s\n", PROG, PACKAGE_VERSION);
-			return EXIT_SUCCESS;
+			helper_version();
+			return HELPER_EXIT_OK;
 		default:
 			usage(stderr);
-			return EXIT_USAGE;
+			return HELPER_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s: no USER given\n", PROG);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!dry_run) {
-		fprintf(stderr, "%s: only --dry-run is available in this version\n",
-			PROG);
-		return EXIT_USAGE;
+
+	if (dry_run) {
+		/* Nothing privileged in a dry run: no capability survives. */
+		if (caps_drop_all(&err) < 0) {
+			helper_error("%s", err.msg);
+			return HELPER_EXIT_FAILED;
+		}
+		policy = helper_load_policy(config, true, true);
+		if (!policy)
+			return HELPER_EXIT_FAILED;
+		if (optind == argc)
+			status = dry_run_one(policy, config, NULL);
+		for (int i = optind; i < argc; i++) {
+			int r = dry_run_one(policy, config, argv[i]);
+
+			if (r && !status)
+				status = r;
+		}
+		policy_free(policy);
+		return status;
 	}
 
-	/* A draft policy of the caller's own is fine to check. */
-	r = policy_load(config, own_config ? getuid() : 0, POLICY_CHECK_NAMES,
-			&policy, &diag);
-	print_diag(&diag);
-	if (r < 0) {
-		if (diag.n_errors > 0 && r == -EINVAL)
-			fprintf(stderr, "%s: %s: %zu error%s; nothing would be created\n",
-				PROG, config, diag.n_errors,
-				diag.n_errors == 1 ? "" : "s");
-		diag_clear(&diag);
-		return EXIT_FAILURE;
-	}
-	diag_clear(&diag);
-
+	helper_start("usernetns-create", create_caps);
+	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
+	policy = helper_load_policy(config, false, false);
+	if (!policy)
+		return HELPER_EXIT_FAILED;
+	if (optind == argc)
+		status = create_one(policy, NULL);
 	for (int i = optind; i < argc; i++) {
-		struct errbuf err = { "" };
-		struct plan plan;
+		int r = create_one(policy, argv[i]);
 
-		r = plan_resolve(policy, argv[i], &plan, &err);
-		if (r < 0) {
-			fprintf(stderr, "%s: %s\n", PROG, err.msg);
-			status = EXIT_FAILURE;
-			continue;
-		}
-		plan_print(&plan, config, USERNETNS_RUNDIR, stdout);
+		if (r && !status)
+			status = r;
 	}
 	policy_free(policy);
 	return status;

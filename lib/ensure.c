@@ -55,16 +55,39 @@ static int open_ns_rtnl(void *data, struct errbuf *err)
 	return rtnl_open(&c->ns, err);
 }
 
-/* Inside a namespace just made: our socket there, and lo up. */
+/*
+ * Let every user of the namespace ping without privilege (ICMP echo
+ * sockets), as systemd's default sysctls do on the host: commands run by
+ * usernetns-join have no capabilities, so ping's cap_net_raw is void.
+ */
+static int allow_unprivileged_ping(struct errbuf *err)
+{
+	static const char range[] = "0 2147483647\n";
+	int fd, r = 0;
+
+	/* /proc/sys/net shows the namespace of the thread that opens it. */
+	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, range, sizeof(range) - 1) != (ssize_t)sizeof(range) - 1)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		errbuf_set(err, "cannot set net.ipv4.ping_group_range: %s", strerror(-r));
+	return r;
+}
+
+/* Inside a namespace just made: our socket there, lo up, ping allowed. */
 static int setup_fresh(void *data, struct errbuf *err)
 {
 	struct ensure_ctx *c = data;
 	int r;
 
 	r = rtnl_open(&c->ns, err);
-	if (r < 0)
-		return r;
-	return rtnl_link_set(&c->ns, LOOPBACK_IFINDEX, "lo", true, 0, NULL, -1, err);
+	if (r == 0)
+		r = rtnl_link_set(&c->ns, LOOPBACK_IFINDEX, "lo", true, 0, NULL, -1, err);
+	if (r == 0)
+		r = allow_unprivileged_ping(err);
+	return r;
 }
 
 static void record_init(struct ensure_ctx *c, enum state_phase phase)
@@ -726,21 +749,28 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 	if (state == NETNS_MOUNTED)
 		ours = (rec.phase == STATE_READY && netns_id_equal(&rec.id, &id)) ||
 		       rec.phase == STATE_CREATING;
-	if (ours) {
-		size_t n = 0;
+	if (ours && !(flags & ENSURE_REMOVE_FORCE)) {
+		size_t n = 0, hidden = 0;
 		pid_t pid = 0;
 
-		r = netns_count_processes(&id, &n, &pid);
+		r = netns_count_processes(&id, &n, &pid, &hidden);
 		if (r < 0) {
 			errbuf_set(err, "cannot scan /proc: %s", strerror(-r));
 			return r;
 		}
-		if (n > 0 && !(flags & ENSURE_REMOVE_FORCE)) {
+		if (n > 0) {
 			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)",
 				   n, n == 1 ? "" : "es", rec.netns, (long)pid);
 			if (ret_pid)
 				*ret_pid = pid;
 			return -EBUSY;
+		}
+		if (hidden > 0) {
+			/* Removing it could cut processes we cannot see off. */
+			errbuf_set(err,
+				   "cannot tell whether processes remain in namespace '%s': %zu processes are not visible (needs CAP_SYS_PTRACE)",
+				   rec.netns, hidden);
+			return -EACCES;
 		}
 	}
 

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -144,6 +145,15 @@ int netns_open(const char *rundir, const char *name, enum netns_state *ret_state
 		}
 		if (r == -ELOOP || r == -ENXIO) {
 			*ret_state = NETNS_FOREIGN;
+			return 0;
+		}
+		/*
+		 * A mounted namespace reads as 0444: what we may not open is
+		 * the file beneath, such as the mode 0 placeholder ip(8) makes.
+		 */
+		if (r == -EACCES && lstat(path, &st) == 0) {
+			*ret_state = S_ISREG(st.st_mode) && st.st_size == 0 ?
+					     NETNS_PLACEHOLDER : NETNS_FOREIGN;
 			return 0;
 		}
 		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
@@ -355,6 +365,71 @@ int netns_enter(int fd, const struct netns_id *expect, struct errbuf *err)
 	return 0;
 }
 
+/* Bind /etc/netns/NAME/ENTRY over /etc/ENTRY for each entry there. */
+static int bind_etc(const char *name, struct errbuf *err)
+{
+	char dir[NAME_MAX + 16], src[2 * NAME_MAX + 32], dst[NAME_MAX + 16];
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", dir, e->d_name);
+		snprintf(dst, sizeof(dst), "/etc/%s", e->d_name);
+		/* As ip(8): a file with no counterpart in /etc is skipped. */
+		if (access(dst, F_OK) < 0)
+			continue;
+		if (mount(src, dst, "none", MS_BIND, NULL) < 0) {
+			r = -errno;
+			errbuf_set(err, "Bind %s -> %s failed: %s", src, dst, strerror(-r));
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int netns_exec_prepare(const char *name, struct errbuf *err)
+{
+	unsigned long flags = 0;
+	struct statvfs sv;
+	int r;
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		r = -errno;
+		errbuf_set(err, "unshare failed: %s", strerror(-r));
+		return r;
+	}
+	/* Mounts made here must not propagate back to the host. */
+	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
+		r = -errno;
+		errbuf_set(err, "\"mount --make-rslave /\" failed: %s", strerror(-r));
+		return r;
+	}
+	/* A /sys for this namespace; read-only if the old one was. */
+	if (statvfs("/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		flags = MS_RDONLY;
+	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL) {
+		r = -errno;
+		errbuf_set(err, "umount of /sys failed: %s", strerror(-r));
+		return r;
+	}
+	if (mount(name, "/sys", "sysfs", flags, NULL) < 0) {
+		r = -errno;
+		errbuf_set(err, "mount of /sys failed: %s", strerror(-r));
+		return r;
+	}
+	return bind_etc(name, err);
+}
+
 int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err)
 {
 	int orig, r, r2;
@@ -377,12 +452,12 @@ int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err)
 	return r2 < 0 ? r2 : r;
 }
 
-int netns_count_processes(const struct netns_id *id, size_t *ret_n,
-			  pid_t *ret_first)
+/* Call fn for every process's namespace; count unreadable ones. */
+static int scan_proc(void (*fn)(const struct stat *st, pid_t pid, void *data),
+		     void *data, size_t *ret_hidden)
 {
 	struct dirent *e;
-	size_t n = 0;
-	pid_t first = 0;
+	size_t hidden = 0;
 	DIR *d;
 
 	d = opendir("/proc");
@@ -400,17 +475,160 @@ int netns_count_processes(const struct netns_id *id, size_t *ret_n,
 		if (*end)
 			continue;
 		snprintf(path, sizeof(path), "%s/ns/net", e->d_name);
-		if (fstatat(dirfd(d), path, &st, 0) < 0)
-			continue;	/* gone, or not ours to see */
-		if (st.st_dev == id->dev && st.st_ino == id->ino) {
-			if (!first)
-				first = (pid_t)pid;
-			n++;
+		if (fstatat(dirfd(d), path, &st, 0) < 0) {
+			/* Gone since readdir(), or not ours to look at. */
+			if (errno == EACCES || errno == EPERM)
+				hidden++;
+			continue;
 		}
+		fn(&st, (pid_t)pid, data);
 	}
 	closedir(d);
-	*ret_n = n;
-	if (ret_first)
-		*ret_first = first;
+	*ret_hidden = hidden;
 	return 0;
+}
+
+struct count_ctx {
+	const struct netns_id *id;
+	size_t n;
+	pid_t first;
+};
+
+static void count_one(const struct stat *st, pid_t pid, void *data)
+{
+	struct count_ctx *c = data;
+
+	if (st->st_dev == c->id->dev && st->st_ino == c->id->ino) {
+		if (!c->first)
+			c->first = pid;
+		c->n++;
+	}
+}
+
+int netns_count_processes(const struct netns_id *id, size_t *ret_n,
+			  pid_t *ret_first, size_t *ret_hidden)
+{
+	struct count_ctx c = { .id = id };
+	size_t hidden;
+	int r;
+
+	r = scan_proc(count_one, &c, &hidden);
+	if (r < 0)
+		return r;
+	*ret_n = c.n;
+	if (ret_first)
+		*ret_first = c.first;
+	if (ret_hidden)
+		*ret_hidden = hidden;
+	return 0;
+}
+
+struct pids_ctx {
+	const struct netns_id *id;
+	pid_t *v;
+	size_t max, n;
+};
+
+static void pids_one(const struct stat *st, pid_t pid, void *data)
+{
+	struct pids_ctx *c = data;
+
+	if (st->st_dev == c->id->dev && st->st_ino == c->id->ino && c->n < c->max)
+		c->v[c->n++] = pid;
+}
+
+int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max,
+		    size_t *ret_n)
+{
+	struct pids_ctx c = { .id = id, .v = ret, .max = max };
+	size_t hidden;
+	int r;
+
+	r = scan_proc(pids_one, &c, &hidden);
+	if (r == 0)
+		*ret_n = c.n;
+	return r;
+}
+
+struct census_ctx {
+	struct netns_census *c;
+	size_t cap;
+	bool oom;
+};
+
+static void census_one(const struct stat *st, pid_t pid, void *data)
+{
+	struct census_ctx *x = data;
+	struct netns_census *c = x->c;
+
+	(void)pid;
+	if (x->oom)
+		return;
+	if (c->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 256;
+		struct netns_census_entry *v = reallocarray(c->v, cap, sizeof(*v));
+
+		if (!v) {
+			x->oom = true;
+			return;
+		}
+		c->v = v;
+		x->cap = cap;
+	}
+	c->v[c->n++] = (struct netns_census_entry){
+		.id = { st->st_dev, st->st_ino },
+		.n = 1,
+	};
+}
+
+static int census_compare(const void *a, const void *b)
+{
+	const struct netns_id *x = &((const struct netns_census_entry *)a)->id;
+	const struct netns_id *y = &((const struct netns_census_entry *)b)->id;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int netns_census_take(struct netns_census *ret)
+{
+	struct netns_census c = { 0 };
+	struct census_ctx x = { .c = &c };
+	size_t out = 0;
+	int r;
+
+	r = scan_proc(census_one, &x, &c.hidden);
+	if (r == 0 && x.oom)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(c.v);
+		return r;
+	}
+	/* One entry per process so far: sort, then fold equal ones. */
+	qsort(c.v, c.n, sizeof(*c.v), census_compare);
+	for (size_t i = 0; i < c.n; i++) {
+		if (out > 0 && netns_id_equal(&c.v[out - 1].id, &c.v[i].id))
+			c.v[out - 1].n++;
+		else
+			c.v[out++] = c.v[i];
+	}
+	c.n = out;
+	*ret = c;
+	return 0;
+}
+
+size_t netns_census_count(const struct netns_census *c, const struct netns_id *id)
+{
+	struct netns_census_entry key = { .id = *id };
+	const struct netns_census_entry *e;
+
+	e = bsearch(&key, c->v, c->n, sizeof(*c->v), census_compare);
+	return e ? e->n : 0;
+}
+
+void netns_census_free(struct netns_census *c)
+{
+	free(c->v);
+	*c = (struct netns_census){ 0 };
 }

@@ -210,6 +210,36 @@ int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
 	return r;
 }
 
+int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
+		    size_t n_groups, uid_t target, struct errbuf *err)
+{
+	struct group gr;
+	char *buf = NULL;
+	int r;
+
+	if (caller == target || caller == 0)
+		return 0;
+	if (p->global.admin_group[0]) {
+		r = util_getgrnam(p->global.admin_group, &gr, &buf);
+		if (r < 0 && r != -ENOENT) {
+			errbuf_set(err, "cannot look up admin_group '%s': %s",
+				   p->global.admin_group, strerror(-r));
+			free(buf);
+			return r;
+		}
+		/* The caller's own credentials, not a group file's member list. */
+		if (r == 0 && gid_in(gr.gr_gid, groups, n_groups)) {
+			free(buf);
+			return 0;
+		}
+		free(buf);
+	}
+	errbuf_set(err, "only root%s%s%s may act for other users",
+		   p->global.admin_group[0] ? " and members of " : "",
+		   p->global.admin_group, "");
+	return -EPERM;
+}
+
 const char *plan_rule_label(const struct plan *plan, char *buf, size_t size)
 {
 	switch (plan->rule_kind) {

@@ -332,6 +332,38 @@ int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
 	return link_get(r, ifindex, NULL, ret, err);
 }
 
+struct link_walk {
+	rtnl_link_fn fn;
+	void *data;
+	int r;
+};
+
+static int link_walk_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_walk *w = data;
+	struct rtnl_link link;
+	struct link_parse p = { .link = &link };
+
+	link_cb(nlh, &p);
+	if (p.found && w->r == 0)
+		w->r = w->fn(&link, w->data);
+	return MNL_CB_OK;
+}
+
+int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
+		      struct errbuf *err)
+{
+	struct link_walk w = { .fn = fn, .data = data };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	int rc;
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	rc = rtnl_call(r, nlh, link_walk_cb, &w, err, "list links");
+	return rc < 0 ? rc : w.r;
+}
+
 int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
 		     struct errbuf *err)
 {

@@ -275,3 +275,38 @@ out:
 		*ret = res;
 	return r;
 }
+
+int session_reap(const struct uns_paths *p, uid_t uid, bool force,
+		 unsigned int lock_timeout_ms, struct session_close_result *ret,
+		 struct errbuf *err)
+{
+	struct session_close_result res = { 0 };
+	int lockfd, r;
+
+	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = session_count(p, uid, true, &res.live, err);
+	if (r < 0)
+		goto out;
+	if (res.live > 0 && !force) {
+		res.outcome = SESSION_OTHERS_REMAIN;
+		goto out;
+	}
+	r = ensure_remove_locked(p, uid, force ? ENSURE_REMOVE_FORCE : 0,
+				 &res.busy_pid, err);
+	if (r == 0) {
+		res.outcome = SESSION_REMOVED;
+	} else if (r == -EBUSY) {
+		res.outcome = SESSION_BUSY;
+		r = 0;
+	} else if (r == -ENOENT) {
+		res.outcome = SESSION_NOTHING;
+		r = 0;
+	}
+out:
+	close(lockfd);
+	if (r == 0)
+		*ret = res;
+	return r;
+}

@@ -186,11 +186,12 @@ int util_mkdir_p(const char *path, mode_t mode)
 	if (n == 0 || n >= sizeof(buf))
 		return -ENAMETOOLONG;
 	memcpy(buf, path, n + 1);
+	/* Parents are made traversable: mode is for the last one only. */
 	for (char *s = buf + 1; *s; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
 			return -errno;
 		*s = '/';
 	}

@@ -84,17 +84,48 @@ int netns_current(struct netns_id *ret);
 int netns_enter(int fd, const struct netns_id *expect, struct errbuf *err);
 
 /*
+ * What "ip netns exec NAME" does after setns(), for a process that is
+ * about to run a command there: a private mount namespace (slave to the
+ * host's), /sys mounted afresh so that /sys/class/net shows the
+ * namespace's links, and each file of /etc/netns/NAME/ bind-mounted over
+ * its namesake in /etc.  Needs CAP_SYS_ADMIN.
+ */
+int netns_exec_prepare(const char *name, struct errbuf *err);
+
+/*
  * Run fn with the calling thread inside the namespace of fd, then return
  * it to its own.  -ENOTRECOVERABLE as for netns_create().
  */
 int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err);
 
 /*
- * Count the processes whose network namespace is id (scanning /proc; a
- * caller without CAP_SYS_PTRACE sees only its own).  *ret_first gets one
- * of them, or 0.
+ * Count the processes whose network namespace is id (scanning /proc).
+ * *ret_first gets one of them, or 0.  *ret_hidden counts the processes
+ * whose namespace could not be read: a caller without CAP_SYS_PTRACE
+ * sees only its own, and must not conclude that nobody is inside.
  */
 int netns_count_processes(const struct netns_id *id, size_t *ret_n,
-			  pid_t *ret_first);
+			  pid_t *ret_first, size_t *ret_hidden);
+
+/* Up to max pids of the processes in id, for messages. */
+int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max,
+		    size_t *ret_n);
+
+/* Processes per namespace, from one pass over /proc. */
+struct netns_census_entry {
+	struct netns_id id;
+	size_t n;
+};
+
+struct netns_census {
+	struct netns_census_entry *v;
+	size_t n;
+	size_t hidden;		/* processes whose namespace was not readable */
+};
+
+int netns_census_take(struct netns_census *ret);
+/* The number of processes in id (0 when none were seen). */
+size_t netns_census_count(const struct netns_census *c, const struct netns_id *id);
+void netns_census_free(struct netns_census *c);
 
 #endif

@@ -70,6 +70,15 @@ int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
 int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
 		     struct errbuf *err);
 
+/*
+ * May the caller (a process with real uid caller and the given groups)
+ * act on the namespace of target?  Yes for target itself, for root, and
+ * for members of the policy's admin_group.  -EPERM with a message if not;
+ * another -errno if the admin group could not be looked up (fail closed).
+ */
+int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
+		    size_t n_groups, uid_t target, struct errbuf *err);
+
 /* "[group:netusers]", "[default]" or "built-in default". */
 const char *plan_rule_label(const struct plan *plan, char *buf, size_t size);
 

@@ -50,6 +50,11 @@ int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret,
 int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
 			struct errbuf *err);
 
+/* Call fn for every link of the namespace (a dump). */
+typedef int (*rtnl_link_fn)(const struct rtnl_link *l, void *data);
+int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
+		      struct errbuf *err);
+
 struct rtnl_veth {
 	const char *ifname;		/* this end, in r's namespace */
 	const char *peer_ifname;

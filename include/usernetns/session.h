@@ -65,6 +65,16 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 		  struct session_close_result *ret, struct errbuf *err);
 
 /*
+ * For cleanup: under the lock, drop the records of dead sessions; if no
+ * live session remains (or force), remove what ensure_netns() made for
+ * uid: a namespace without processes (any, with force), a placeholder, a
+ * host end, the record.  Outcomes as for session_close().
+ */
+int session_reap(const struct uns_paths *p, uid_t uid, bool force,
+		 unsigned int lock_timeout_ms, struct session_close_result *ret,
+		 struct errbuf *err);
+
+/*
  * The live sessions of uid; with prune, the records of dead processes are
  * removed on the way (needs the lock held, and privilege).
  */

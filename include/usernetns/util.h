@@ -37,7 +37,7 @@ int util_parse_ulong(const char *s, unsigned long *ret);
  */
 int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 
-/* mkdir -p with mode for the directories it creates. */
+/* mkdir -p: the last directory with mode, missing parents with 0755. */
 int util_mkdir_p(const char *path, mode_t mode);
 
 /*

@@ -32,14 +32,14 @@ check_contains "--help explains --dry-run" "--dry-run" "$out"
 run --version
 check_contains "--version prints the version" "usernetns-create 0." "$out"
 
-run --dry-run
-check_eq "no USER is a usage error" 2 "$status"
-check_contains "and says so" "no USER given" "$err"
 
 run --bogus alice
 check_eq "an unknown option is a usage error" 2 "$status"
 
 install_policy "$USERNETNS_CONF" default.conf
+run --dry-run --config "$tmp/default.conf"
+check_eq "no USER means the caller" 0 "$status"
+check_contains "and shows the caller's plan" "(uid $(id -u)):" "$out"
 run --dry-run --config "$tmp/default.conf" alice
 check_eq "default policy: exit 0" 0 "$status"
 check_contains "default policy handles nobody" \
@@ -66,7 +66,7 @@ check_eq "no plan is printed for a bad policy" "" "$out"
 check_contains "every error is printed (1)" "$tmp/bad.conf:10: pool4 10.200.128.0/17 overlaps pool4 10.200.0.0/16 at line 6" "$err"
 check_contains "every error is printed (2)" "$tmp/bad.conf:11: pool6 fd42:200::/56 overlaps" "$err"
 check_contains "every error is printed (3)" "$tmp/bad.conf:14: pool4 10.200.0.0/16 is split" "$err"
-check_contains "and counted" "usernetns-create: $tmp/bad.conf: 3 errors; nothing would be created" "$err"
+check_contains "and counted" "usernetns-create: $tmp/bad.conf: 3 errors; nothing was done" "$err"
 
 run --dry-run --config "$tmp/netusers.conf" mallory alice
 check_eq "an unknown user exits 1" 1 "$status"

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+const char *helper_prog = "usernetns";
+
+void helper_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", helper_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void helper_version(void)
+{
+	printf("%s %s\n", helper_prog, PACKAGE_VERSION);
+}
+
+uid_t helper_caller(void)
+{
+	return getuid();
+}
+
+void helper_start(const char *prog, const int *caps)
+{
+	struct errbuf err = { "" };
+
+	helper_prog = prog;
+	/* A file the policy opens must not land on a closed standard fd. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			if (open("/dev/null", O_RDWR) != fd)
+				exit(HELPER_EXIT_FAILED);
+		}
+	if (caps_init(prog, caps, &err) < 0) {
+		helper_error("%s", err.msg);
+		exit(HELPER_EXIT_DENIED);
+	}
+}
+
+static void print_diag(const struct diag *d)
+{
+	for (size_t i = 0; i < d->n_entries; i++)
+		fprintf(stderr, "%s\n", d->entries[i].text);
+	if (d->n_dropped)
+		helper_error("%zu more messages not shown", d->n_dropped);
+}
+
+struct policy *helper_load_policy(const char *config, bool dry_run,
+				  bool check_names)
+{
+	struct diag diag = DIAG_INIT;
+	struct policy *policy = NULL;
+	struct errbuf err = { "" };
+	uid_t trusted = 0;
+	int r;
+
+	if (config && helper_caller() != 0) {
+		if (!dry_run) {
+			helper_error("--config is only for root, or with --dry-run: privileged actions use %s",
+				     USERNETNS_POLICY_PATH);
+			exit(HELPER_EXIT_DENIED);
+		}
+		/* Whatever the file says, nothing privileged follows. */
+		if (caps_drop_all(&err) < 0) {
+			helper_error("%s", err.msg);
+			exit(HELPER_EXIT_FAILED);
+		}
+		trusted = helper_caller();
+	} else if (config && dry_run) {
+		trusted = helper_caller();
+	}
+	r = policy_load(config ? config : USERNETNS_POLICY_PATH, trusted,
+			check_names ? POLICY_CHECK_NAMES : 0, &policy, &diag);
+	print_diag(&diag);
+	if (r < 0) {
+		if (r == -EINVAL && diag.n_errors > 0)
+			helper_error("%s: %zu error%s; nothing was done",
+				     config ? config : USERNETNS_POLICY_PATH, diag.n_errors,
+				     diag.n_errors == 1 ? "" : "s");
+		diag_clear(&diag);
+		return NULL;
+	}
+	diag_clear(&diag);
+	return policy;
+}
+
+/* The caller's groups as the kernel has them (not a group file's list). */
+static int caller_groups(gid_t *groups, size_t max)
+{
+	int n = getgroups((int)max - 1, groups);
+
+	if (n < 0)
+		return -errno;
+	groups[n++] = getgid();
+	return n;
+}
+
+bool helper_is_admin(const struct policy *policy)
+{
+	gid_t groups[NGROUPS_MAX + 1];
+	struct errbuf err;
+	int n = caller_groups(groups, NGROUPS_MAX + 1);
+
+	/* No uid is (uid_t)-1: only root and admin_group may act for it. */
+	return n >= 0 && plan_may_manage(policy, helper_caller(), groups, (size_t)n,
+					 (uid_t)-1, &err) == 0;
+}
+
+int helper_may_manage(const struct policy *policy, uid_t target,
+		      const char *label)
+{
+	struct errbuf err = { "" };
+	gid_t groups[NGROUPS_MAX + 1];
+	int n, r;
+
+	n = caller_groups(groups, NGROUPS_MAX + 1);
+	if (n < 0) {
+		helper_error("cannot read the groups of this process: %s", strerror(-n));
+		return HELPER_EXIT_FAILED;
+	}
+	r = plan_may_manage(policy, helper_caller(), groups, (size_t)n, target, &err);
+	if (r == -EPERM) {
+		helper_error("not allowed to act for %s: %s", label, err.msg);
+		return HELPER_EXIT_DENIED;
+	}
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	return 0;
+}
+
+int helper_target_uid(const char *user, uid_t *ret)
+{
+	struct passwd pw;
+	char *buf = NULL;
+	int r;
+
+	if (!user) {
+		*ret = helper_caller();
+		return 0;
+	}
+	r = util_getpwnam(user, &pw, &buf);
+	if (r == 0)
+		*ret = pw.pw_uid;
+	free(buf);
+	if (r == -ENOENT) {
+		helper_error("unknown user '%s'", user);
+		return HELPER_EXIT_FAILED;
+	}
+	if (r < 0) {
+		helper_error("cannot look up user '%s': %s", user, strerror(-r));
+		return HELPER_EXIT_FAILED;
+	}
+	return 0;
+}
+
+int helper_plan(const struct policy *policy, const char *user, struct plan *ret)
+{
+	struct errbuf err = { "" };
+	uid_t uid;
+	int r;
+
+	r = helper_target_uid(user, &uid);
+	if (r)
+		return r;
+	r = helper_may_manage(policy, uid, user ? user : "yourself");
+	if (r)
+		return r;
+	r = plan_resolve_uid(policy, uid, ret, &err);
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	return 0;
+}

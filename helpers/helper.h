@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the four helpers share: messages, the caller, the policy, and
+ * whom the caller may act for.  The work itself is in lib/.
+ */
+#ifndef USERNETNS_HELPER_H
+#define USERNETNS_HELPER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "usernetns/caps.h"
+#include "usernetns/plan.h"
+#include "usernetns/policy.h"
+
+/* Exit codes of create, list and cleanup (join uses 125 for its own). */
+enum {
+	HELPER_EXIT_OK = 0,
+	HELPER_EXIT_FAILED = 1,
+	HELPER_EXIT_USAGE = 2,
+	HELPER_EXIT_DENIED = 3,
+};
+
+extern const char *helper_prog;
+
+/* "PROG: message" on stderr. */
+__attribute__((format(printf, 1, 2)))
+void helper_error(const char *fmt, ...);
+
+/*
+ * Start a helper: drop what must not survive (a privileged program trusts
+ * nothing it inherits), note who the caller is, and check the permitted
+ * capabilities (all lowered).  Exits with a message on failure.
+ */
+void helper_start(const char *prog, const int *caps);
+
+/* The caller's real uid, and whether it is root. */
+uid_t helper_caller(void);
+
+/*
+ * Load the policy.  config is NULL for the built-in path; a caller's own
+ * file is only taken by root, or for a dry run after every capability
+ * has been dropped (then it may be owned by the caller).  Prints the
+ * diagnostics; returns NULL after printing why.
+ */
+struct policy *helper_load_policy(const char *config, bool dry_run,
+				  bool check_names);
+
+/*
+ * The plan for user (NULL: the caller), provided the caller may act for
+ * them.  Returns 0, or an exit code after printing why.
+ */
+int helper_plan(const struct policy *policy, const char *user,
+		struct plan *ret);
+
+/* The uid named by user (a name), or the caller; exit code on failure. */
+int helper_target_uid(const char *user, uid_t *ret);
+
+/* May the caller act for target?  Exit code after printing why, or 0. */
+int helper_may_manage(const struct policy *policy, uid_t target,
+		      const char *label);
+
+/* Is the caller root or in admin_group?  Quiet: for choosing defaults. */
+bool helper_is_admin(const struct policy *policy);
+
+/* Print --version. */
+void helper_version(void);
+
+#endif

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * usernetns-cleanup: remove what usernetns made and nobody uses any more,
+ * and nothing else: namespaces with no session and no process, names left
+ * half-made, host ends of lost namespaces, records of vanished ones, and
+ * the leases of users the policy no longer gives addresses.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "helper.h"
+#include "usernetns/ensure.h"
+#include "usernetns/inventory.h"
+#include "usernetns/lease.h"
+#include "usernetns/rtnl.h"
+#include "usernetns/session.h"
+
+static const int cleanup_caps[] = {
+	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID, CAPS_END
+};
+static const int work_caps[] = {
+	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAPS_END
+};
+
+struct options {
+	bool dry_run;
+	bool force;
+	bool all;
+};
+
+struct tally {
+	unsigned int removed, kept, failed;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [--dry-run] [--force] [--all | USER...]\n"
+		"\n"
+		"Remove the network namespaces of USER (default: yourself), or with --all of\n"
+		"everybody, that no session and no process uses; records, names and host\n"
+		"interfaces left behind; and the address leases of users the policy no\n"
+		"longer gives addresses.  Never anything usernetns did not make.\n"
+		"\n"
+		"  -n, --dry-run  say what would be done; change nothing\n"
+		"  -f, --force    also remove namespaces with processes (named first)\n"
+		"  -a, --all      everybody's (root and admin_group only)\n"
+		"  -h, --help     show this help\n"
+		"  -V, --version  show the version\n",
+		helper_prog);
+}
+
+static const char *would(const struct options *o, const char *done,
+			 const char *planned)
+{
+	return o->dry_run ? planned : done;
+}
+
+static void say_pids(const struct netns_id *id)
+{
+	pid_t pids[16];
+	size_t n = 0;
+
+	if (netns_list_pids(id, pids, 16, &n) < 0 || n == 0)
+		return;
+	printf("  processes inside:");
+	for (size_t i = 0; i < n; i++)
+		printf(" %ld", (long)pids[i]);
+	printf("%s\n", n == 16 ? " ..." : "");
+}
+
+static void clean_entry(const struct options *o, const struct inventory_entry *e,
+			struct tally *t)
+{
+	const struct state_record *rec = &e->rec;
+	struct session_close_result res;
+	struct errbuf err = { "" };
+	const char *why;
+	int r;
+
+	switch (e->state) {
+	case INVENTORY_ACTIVE:
+	case INVENTORY_UNFINISHED:
+		if ((e->sessions > 0 || e->processes > 0) && !o->force) {
+			printf("kept %s of %s: %zu session%s, %zu process%s\n", rec->netns,
+			       rec->user, e->sessions, e->sessions == 1 ? "" : "s",
+			       e->processes, e->processes == 1 ? "" : "es");
+			t->kept++;
+			return;
+		}
+		if (e->sessions > 0 || e->processes > 0) {
+			printf("%s %s of %s with %zu session%s and %zu process%s (--force)\n",
+			       would(o, "removing", "would remove"), rec->netns, rec->user,
+			       e->sessions, e->sessions == 1 ? "" : "s", e->processes,
+			       e->processes == 1 ? "" : "es");
+			say_pids(&e->found);
+		}
+		why = e->state == INVENTORY_ACTIVE ? "unused" : "half made by a login that died";
+		break;
+	case INVENTORY_MISSING:
+		why = "its namespace is gone";
+		break;
+	case INVENTORY_PLACEHOLDER:
+		why = "an empty placeholder under its name";
+		break;
+	case INVENTORY_FOREIGN:
+		why = "its name now holds a namespace usernetns did not make (left alone)";
+		break;
+	default:
+		why = "?";
+	}
+	if (o->dry_run) {
+		printf("would remove %s of %s: %s\n", rec->netns, rec->user, why);
+		t->removed++;
+		return;
+	}
+	r = session_reap(&uns_paths_default, rec->uid, o->force, STATE_LOCK_TIMEOUT_MS,
+			 &res, &err);
+	if (r < 0) {
+		helper_error("cannot remove '%s': %s", rec->netns, err.msg);
+		t->failed++;
+		return;
+	}
+	switch (res.outcome) {
+	case SESSION_REMOVED:
+		printf("removed %s of %s: %s\n", rec->netns, rec->user, why);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu removed %s of %s%s",
+		       (unsigned long)helper_caller(), rec->netns, rec->user,
+		       o->force ? " (--force)" : "");
+		t->removed++;
+		break;
+	case SESSION_NOTHING:
+		t->kept++;	/* removed by someone else meanwhile */
+		break;
+	case SESSION_OTHERS_REMAIN:
+	case SESSION_BUSY:
+	case SESSION_KEPT:
+		/* A login came in since we looked. */
+		printf("kept %s of %s: in use again\n", rec->netns, rec->user);
+		t->kept++;
+		break;
+	}
+}
+
+static void clean_orphan_link(const struct options *o, struct rtnl *rtnl,
+			      const struct inventory_orphan_link *l, struct tally *t)
+{
+	struct errbuf err = { "" };
+	int lockfd, r;
+
+	if (o->dry_run) {
+		printf("would remove host interface %s (of uid %lu, no record names it)\n",
+		       l->ifname, (unsigned long)l->uid);
+		t->removed++;
+		return;
+	}
+	/* Under the user's lock, so that no login is making it right now. */
+	r = state_lock(&uns_paths_default, l->uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
+	if (r == 0) {
+		struct state_record rec;
+
+		if (state_read(&uns_paths_default, l->uid, &rec, &err) == 0 &&
+		    streq(rec.host_ifname, l->ifname))
+			r = -EBUSY;	/* named again since we looked */
+		else
+			r = rtnl_link_delete(rtnl, l->ifindex, l->ifname, &err);
+		close(lockfd);
+	}
+	if (r == -EBUSY) {
+		t->kept++;
+		return;
+	}
+	if (r < 0 && r != -ENODEV) {
+		helper_error("cannot remove host interface %s: %s", l->ifname, err.msg);
+		t->failed++;
+		return;
+	}
+	printf("removed host interface %s (of uid %lu, no record named it)\n", l->ifname,
+	       (unsigned long)l->uid);
+	t->removed++;
+}
+
+/* ---- leases ---------------------------------------------------------------------- */
+
+/* A reason names a user: room for the longest name. */
+#define WHY_MAX (POLICY_NAME_MAX + 64)
+
+struct lease_walk {
+	const struct options *o;
+	const struct policy *policy;
+	const uid_t *only;
+	size_t n_only;
+	struct tally *t;
+	struct lease_entry *release;
+	size_t n_release, cap;
+	char (*why)[WHY_MAX];
+};
+
+/* Why the lease should go, or NULL to keep it. */
+static const char *lease_stale(const struct lease_walk *w, const struct lease_entry *e,
+			       char *buf, size_t size)
+{
+	struct errbuf err = { "" };
+	const struct plan_addr *a;
+	struct state_record rec;
+	struct plan plan;
+	int r;
+
+	/* In use by a namespace that is up, whatever the policy says now. */
+	if (state_read(&uns_paths_default, e->uid, &rec, &err) == 0 &&
+	    ((addr_prefix_is_set(&rec.peer4) && addr_prefix_contains(&e->block, &rec.peer4)) ||
+	     (addr_prefix_is_set(&rec.peer6) && addr_prefix_contains(&e->block, &rec.peer6))))
+		return NULL;
+
+	r = plan_resolve_uid(w->policy, e->uid, &plan, &err);
+	if (r == -ENOENT) {
+		snprintf(buf, size, "uid %lu no longer exists", (unsigned long)e->uid);
+		return buf;
+	}
+	if (r < 0)
+		return NULL;	/* NSS trouble: never release on a guess */
+	if (plan.verdict != PLAN_HANDLED || !policy_mode_has_link(plan.mode)) {
+		snprintf(buf, size, "%s gets no addresses from the policy", plan.user);
+		return buf;
+	}
+	a = e->pool.family == AF_INET ? &plan.v4 : &plan.v6;
+	if (a->source != PLAN_ADDR_POOL || !addr_prefix_equal(&a->pool, &e->pool) ||
+	    a->block_len != e->block_len) {
+		snprintf(buf, size, "%s no longer draws from this pool", plan.user);
+		return buf;
+	}
+	return NULL;
+}
+
+static int visit_lease(const struct lease_entry *e, void *data)
+{
+	struct lease_walk *w = data;
+	char why[WHY_MAX];
+	bool wanted = !w->only;
+
+	for (size_t i = 0; i < w->n_only && !wanted; i++)
+		wanted = w->only[i] == e->uid;
+	if (!wanted || !lease_stale(w, e, why, sizeof(why)))
+		return 0;
+	/* Released after the walk, not while its directory is being read. */
+	if (w->n_release == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct lease_entry *v = reallocarray(w->release, cap, sizeof(*v));
+		char (*y)[WHY_MAX] = reallocarray(w->why, cap, sizeof(*y));
+
+		if (v)
+			w->release = v;
+		if (y)
+			w->why = y;
+		if (!v || !y)
+			return -ENOMEM;
+		w->cap = cap;
+	}
+	w->release[w->n_release] = *e;
+	snprintf(w->why[w->n_release], sizeof(w->why[0]), "%s", why);
+	w->n_release++;
+	return 0;
+}
+
+static void clean_leases(struct lease_walk *w)
+{
+	struct errbuf err = { "" };
+	char b[ADDR_PREFIX_STRLEN];
+	int r;
+
+	r = lease_foreach(&uns_paths_default, visit_lease, w, &err);
+	if (r < 0) {
+		helper_error("cannot list leases: %s", err.msg[0] ? err.msg : strerror(-r));
+		w->t->failed++;
+	}
+	for (size_t i = 0; i < w->n_release; i++) {
+		const struct lease_entry *e = &w->release[i];
+		int lockfd;
+
+		addr_prefix_format(&e->block, b, sizeof(b));
+		if (w->o->dry_run) {
+			printf("would release lease %s of uid %lu: %s\n", b,
+			       (unsigned long)e->uid, w->why[i]);
+			w->t->removed++;
+			continue;
+		}
+		r = state_lock(&uns_paths_default, e->uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
+		if (r == 0) {
+			r = lease_release(&uns_paths_default, &e->pool, e->block_len, e->uid, &err);
+			close(lockfd);
+		}
+		if (r < 0) {
+			helper_error("cannot release lease %s: %s", b, err.msg);
+			w->t->failed++;
+			continue;
+		}
+		printf("released lease %s of uid %lu: %s\n", b, (unsigned long)e->uid,
+		       w->why[i]);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu released lease %s of uid %lu",
+		       (unsigned long)helper_caller(), b, (unsigned long)e->uid);
+		w->t->removed++;
+	}
+	free(w->release);
+	free(w->why);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	struct options o = { 0 };
+	struct tally t = { 0 };
+	struct inventory inv = { 0 };
+	struct errbuf err = { "" };
+	struct rtnl rtnl = RTNL_INIT;
+	struct policy *policy;
+	struct netns_id host, now;
+	uid_t *only = NULL;
+	size_t n_only = 0;
+	int c, r, host_fd = -1;
+
+	helper_prog = "usernetns-cleanup";
+	while ((c = getopt_long(argc, argv, "nfahV", options, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		case 'a':
+			o.all = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return HELPER_EXIT_OK;
+		case 'V':
+			helper_version();
+			return HELPER_EXIT_OK;
+		default:
+			usage(stderr);
+			return HELPER_EXIT_USAGE;
+		}
+	}
+	if (o.all && optind < argc) {
+		helper_error("--all and USER... do not go together");
+		return HELPER_EXIT_USAGE;
+	}
+
+	helper_start(helper_prog, cleanup_caps);
+	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
+	policy = helper_load_policy(NULL, false, false);
+	if (!policy)
+		return HELPER_EXIT_FAILED;
+
+	if (o.all) {
+		if (!helper_is_admin(policy)) {
+			helper_error("--all is for root and members of admin_group");
+			policy_free(policy);
+			return HELPER_EXIT_DENIED;
+		}
+	} else {
+		n_only = optind < argc ? (size_t)(argc - optind) : 1;
+		only = calloc(n_only, sizeof(*only));
+		if (!only) {
+			helper_error("out of memory");
+			return HELPER_EXIT_FAILED;
+		}
+		for (size_t i = 0; i < n_only; i++) {
+			const char *user = optind < argc ? argv[optind + (int)i] : NULL;
+
+			r = helper_target_uid(user, &only[i]);
+			if (r == 0)
+				r = helper_may_manage(policy, only[i], user ? user : "yourself");
+			if (r) {
+				policy_free(policy);
+				free(only);
+				return r;
+			}
+		}
+	}
+
+	r = caps_fs_root(true, &err);
+	if (r == 0)
+		r = caps_raise(work_caps, &err);
+	if (r == 0) {
+		r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
+		if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
+			r = netns_enter(host_fd, &host, &err);
+		if (host_fd >= 0)
+			close(host_fd);
+	}
+	if (r == 0)
+		r = inventory_collect(&uns_paths_default, only, n_only, &inv, &err);
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		t.failed++;
+		goto out;
+	}
+
+	for (size_t i = 0; i < inv.n; i++)
+		clean_entry(&o, &inv.v[i], &t);
+	if (inv.n_orphans) {
+		if (rtnl_open(&rtnl, &err) < 0) {
+			helper_error("%s", err.msg);
+			t.failed++;
+		} else {
+			for (size_t i = 0; i < inv.n_orphans; i++)
+				clean_orphan_link(&o, &rtnl, &inv.orphans[i], &t);
+			rtnl_close(&rtnl);
+		}
+	}
+	clean_leases(&(struct lease_walk){
+		.o = &o,
+		.policy = policy,
+		.only = only,
+		.n_only = n_only,
+		.t = &t,
+	});
+
+	if (inv.hidden_processes > 0)
+		printf("note: %zu processes could not be inspected\n", inv.hidden_processes);
+	printf("%u %s, %u kept%s\n", t.removed, would(&o, "removed", "to remove"), t.kept,
+	       t.failed ? ", some failures (see above)" : "");
+out:
+	caps_lower();
+	caps_fs_root(false, NULL);
+	inventory_free(&inv);
+	policy_free(policy);
+	free(only);
+	return t.failed ? HELPER_EXIT_FAILED : HELPER_EXIT_OK;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * usernetns-join: run a command inside a user's namespace, as
+ * "ip netns exec" would, without any privilege left when it runs.
+ *
+ * The namespace comes from the policy and the user's record, never from
+ * the command line: the name from netns_name and the uid, the namespace
+ * mounted under that name must be the one whose inode the record holds.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "helper.h"
+#include "usernetns/netns.h"
+#include "usernetns/state.h"
+
+/* Like env(1) and timeout(1): our failures, then the command's. */
+enum {
+	JOIN_EXIT_FAILED = 125,
+	JOIN_EXIT_CANNOT_RUN = 126,
+	JOIN_EXIT_NOT_FOUND = 127,
+};
+
+static const int join_caps[] = { CAP_SYS_ADMIN, CAPS_END };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [-u USER] [--] [COMMAND [ARG...]]\n"
+		"\n"
+		"Run COMMAND (default: your login shell) in the network namespace of\n"
+		"USER (default: yourself), with no privileges.\n"
+		"\n"
+		"  -u, --user USER    whose namespace (root and admin_group only for others)\n"
+		"  -c, --config FILE  read FILE instead of %s (root only)\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show the version\n",
+		helper_prog, USERNETNS_POLICY_PATH);
+}
+
+/* Our exit codes here are 125: the command's own are the rest. */
+static int failed(int helper_code)
+{
+	return helper_code ? JOIN_EXIT_FAILED : 0;
+}
+
+/*
+ * The namespace of plan, verified: mounted under its name, a network
+ * namespace, and the very one its record names.
+ */
+static int open_verified(const struct plan *plan, int *ret_fd,
+			 struct netns_id *ret_id)
+{
+	struct state_record rec;
+	struct errbuf err = { "" };
+	enum netns_state state;
+	int r;
+
+	r = state_read(&uns_paths_default, plan->uid, &rec, &err);
+	if (r == -ENOENT) {
+		helper_error("%s has no namespace: log in, or run usernetns-create",
+			     plan->user);
+		return -ENOENT;
+	}
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		return r;
+	}
+	if (rec.phase != STATE_READY || !streq(rec.netns, plan->netns)) {
+		helper_error("cannot enter '%s': its record is for '%s' and not complete; log in or run usernetns-create",
+			     plan->netns, rec.netns);
+		return -ESTALE;
+	}
+	r = netns_open(uns_paths_default.rundir, plan->netns, &state, ret_fd, ret_id,
+		       &err);
+	if (r < 0) {
+		helper_error("cannot enter '%s': %s", plan->netns, err.msg);
+		return r;
+	}
+	if (state != NETNS_MOUNTED) {
+		helper_error("cannot enter '%s': it is not there; log in or run usernetns-create",
+			     plan->netns);
+		return -ENOENT;
+	}
+	if (!netns_id_equal(ret_id, &rec.id)) {
+		close(*ret_fd);
+		helper_error("cannot enter '%s': the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
+			     plan->netns, (unsigned long long)ret_id->ino,
+			     (unsigned long long)rec.id.ino);
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "uid %lu: refused to enter %s: inode %llu is not the recorded %llu",
+		       (unsigned long)helper_caller(), plan->netns,
+		       (unsigned long long)ret_id->ino, (unsigned long long)rec.id.ino);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	const char *user = NULL, *config = NULL;
+	char shell[PATH_MAX] = "/bin/sh", env[NAME_MAX + 16];
+	struct errbuf err = { "" };
+	struct policy *policy;
+	struct netns_id id;
+	struct plan plan;
+	int c, fd, r;
+
+	helper_prog = "usernetns-join";
+	/* '+': options end at the command, as for env(1). */
+	while ((c = getopt_long(argc, argv, "+u:c:hV", options, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			user = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			helper_version();
+			return 0;
+		default:
+			usage(stderr);
+			return JOIN_EXIT_FAILED;
+		}
+	}
+
+	helper_start(helper_prog, join_caps);
+	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
+	policy = helper_load_policy(config, false, false);
+	if (!policy)
+		return JOIN_EXIT_FAILED;
+	r = helper_plan(policy, user, &plan);
+	policy_free(policy);
+	if (r)
+		return failed(r);
+	if (plan.verdict != PLAN_HANDLED) {
+		helper_error("%s has no namespace: the policy does not handle them",
+			     plan.user);
+		return JOIN_EXIT_FAILED;
+	}
+	if (optind == argc) {
+		struct passwd pw;
+		char *buf = NULL;
+
+		if (util_getpwuid(helper_caller(), &pw, &buf) == 0 && pw.pw_shell[0])
+			snprintf(shell, sizeof(shell), "%s", pw.pw_shell);
+		free(buf);
+	}
+
+	if (open_verified(&plan, &fd, &id) < 0)
+		return JOIN_EXIT_FAILED;
+
+	r = caps_raise(join_caps, &err);
+	if (r == 0)
+		r = netns_enter(fd, &id, &err);
+	if (r == 0)
+		r = netns_exec_prepare(plan.netns, &err);
+	close(fd);
+	if (r < 0) {
+		helper_error("cannot enter '%s': %s", plan.netns, err.msg);
+		return JOIN_EXIT_FAILED;
+	}
+
+	syslog(LOG_AUTHPRIV | LOG_INFO, "uid %lu entered %s (of %s)",
+	       (unsigned long)helper_caller(), plan.netns, plan.user);
+	closelog();
+
+	/* Nothing privileged, and nothing inherited, reaches the command. */
+	util_close_from(3);
+	if (caps_drop_all(&err) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		helper_error("cannot drop privileges: %s", err.msg[0] ? err.msg : strerror(errno));
+		return JOIN_EXIT_FAILED;
+	}
+	snprintf(env, sizeof(env), "%s", plan.netns);
+	if (setenv("USERNETNS", env, 1) < 0) {
+		helper_error("cannot set USERNETNS: %s", strerror(errno));
+		return JOIN_EXIT_FAILED;
+	}
+
+	if (optind == argc) {
+		execl(shell, shell, (char *)NULL);
+		r = errno;
+		helper_error("cannot run %s: %s", shell, strerror(r));
+	} else {
+		execvp(argv[optind], argv + optind);
+		r = errno;
+		helper_error("cannot run %s: %s", argv[optind], strerror(r));
+	}
+	return r == ENOENT ? JOIN_EXIT_NOT_FOUND : JOIN_EXIT_CANNOT_RUN;
+}

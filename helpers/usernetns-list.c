@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * usernetns-list: the namespaces usernetns made, one row each.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "helper.h"
+#include "usernetns/inventory.h"
+
+/* Only to count other users' processes: optional. */
+static const int ptrace_caps[] = { CAP_SYS_PTRACE, CAPS_END };
+static const int no_caps[] = { CAPS_END };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [--json] [-u USER]\n"
+		"\n"
+		"List the network namespaces usernetns made: yours, or everybody's for\n"
+		"root and members of admin_group.\n"
+		"\n"
+		"  -j, --json       print JSON instead of a table\n"
+		"  -u, --user USER  only USER's\n"
+		"  -h, --help       show this help\n"
+		"  -V, --version    show the version\n",
+		helper_prog);
+}
+
+/* The namespace end's addresses, "10.200.0.2/30 fd42:200::2/64". */
+static void addresses(const struct state_record *rec, char *buf, size_t size)
+{
+	char a[ADDR_PREFIX_STRLEN], b[ADDR_PREFIX_STRLEN];
+
+	if (addr_prefix_is_set(&rec->peer4) && addr_prefix_is_set(&rec->peer6))
+		snprintf(buf, size, "%s %s", addr_prefix_format(&rec->peer4, a, sizeof(a)),
+			 addr_prefix_format(&rec->peer6, b, sizeof(b)));
+	else if (addr_prefix_is_set(&rec->peer4))
+		snprintf(buf, size, "%s", addr_prefix_format(&rec->peer4, a, sizeof(a)));
+	else if (addr_prefix_is_set(&rec->peer6))
+		snprintf(buf, size, "%s", addr_prefix_format(&rec->peer6, a, sizeof(a)));
+	else
+		snprintf(buf, size, "-");
+}
+
+static void created(const struct state_record *rec, char *buf, size_t size)
+{
+	time_t t = (time_t)rec->created;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "-");
+}
+
+static void print_json(const struct inventory *inv, bool complete)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct inventory_entry *e = &inv->v[i];
+		const struct state_record *rec = &e->rec;
+		json_object *o = json_object_new_object(), *addrs = json_object_new_array();
+		char buf[ADDR_PREFIX_STRLEN], when[32];
+		const struct addr_prefix *peers[] = { &rec->peer4, &rec->peer6 };
+
+		for (size_t k = 0; k < 2; k++)
+			if (addr_prefix_is_set(peers[k]))
+				json_object_array_add(addrs, json_object_new_string(
+					addr_prefix_format(peers[k], buf, sizeof(buf))));
+		created(rec, when, sizeof(when));
+		json_object_object_add(o, "name", json_object_new_string(rec->netns));
+		json_object_object_add(o, "user", json_object_new_string(rec->user));
+		json_object_object_add(o, "uid", json_object_new_int64(rec->uid));
+		json_object_object_add(o, "mode",
+				       json_object_new_string(policy_mode_to_string(rec->mode)));
+		json_object_object_add(o, "state", json_object_new_string(
+			inventory_state_to_string(e->state)));
+		json_object_object_add(o, "host_interface",
+				       rec->host_ifname[0] ? json_object_new_string(rec->host_ifname) :
+							     NULL);
+		json_object_object_add(o, "host_interface_present",
+				       json_object_new_boolean(e->host_link));
+		json_object_object_add(o, "addresses", addrs);
+		json_object_object_add(o, "sessions", json_object_new_int64((int64_t)e->sessions));
+		json_object_object_add(o, "processes", json_object_new_int64((int64_t)e->processes));
+		json_object_object_add(o, "created", json_object_new_string(when));
+		json_object_object_add(o, "netns_inode", json_object_new_int64((int64_t)rec->id.ino));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "namespaces", arr);
+	/* Without CAP_SYS_PTRACE others' processes are not counted. */
+	json_object_object_add(root, "process_counts_complete",
+			       json_object_new_boolean(complete));
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+/* A name (up to NAME_MAX) and some. */
+#define CELL_MAX (NAME_MAX + 32)
+
+struct column {
+	const char *title;
+	int width;
+};
+
+static void print_table(const struct inventory *inv, bool complete)
+{
+	struct column cols[] = {
+		{ "NAME", 4 }, { "USER", 4 }, { "UID", 3 }, { "MODE", 4 }, { "STATE", 5 },
+		{ "HOST-IF", 7 }, { "ADDRESSES", 9 }, { "SESSIONS", 8 }, { "PROCS", 5 },
+		{ "CREATED", 7 },
+	};
+	char (*cells)[10][CELL_MAX];
+
+	cells = calloc(inv->n ? inv->n : 1, sizeof(*cells));
+	if (!cells) {
+		helper_error("out of memory");
+		return;
+	}
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct inventory_entry *e = &inv->v[i];
+		const struct state_record *rec = &e->rec;
+
+		snprintf(cells[i][0], CELL_MAX, "%s", rec->netns);
+		snprintf(cells[i][1], CELL_MAX, "%s", rec->user);
+		snprintf(cells[i][2], CELL_MAX, "%lu", (unsigned long)rec->uid);
+		snprintf(cells[i][3], CELL_MAX, "%s", policy_mode_to_string(rec->mode));
+		snprintf(cells[i][4], CELL_MAX, "%s", inventory_state_to_string(e->state));
+		snprintf(cells[i][5], CELL_MAX, "%s%s", rec->host_ifname[0] ? rec->host_ifname : "-",
+			 rec->host_ifname[0] && !e->host_link ? "(gone)" : "");
+		addresses(rec, cells[i][6], CELL_MAX);
+		snprintf(cells[i][7], CELL_MAX, "%zu", e->sessions);
+		snprintf(cells[i][8], CELL_MAX, "%zu%s", e->processes, complete ? "" : "+");
+		created(rec, cells[i][9], CELL_MAX);
+		for (size_t k = 0; k < 10; k++)
+			if ((int)strlen(cells[i][k]) > cols[k].width)
+				cols[k].width = (int)strlen(cells[i][k]);
+	}
+	for (size_t k = 0; k < 10; k++)
+		printf("%-*s%s", k == 9 ? 0 : cols[k].width, cols[k].title, k == 9 ? "\n" : "  ");
+	for (size_t i = 0; i < inv->n; i++)
+		for (size_t k = 0; k < 10; k++)
+			printf("%-*s%s", k == 9 ? 0 : cols[k].width, cells[i][k],
+			       k == 9 ? "\n" : "  ");
+	if (!complete)
+		printf("(PROCS: only processes you may inspect; %zu others are not counted)\n",
+		       inv->hidden_processes);
+	free(cells);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	struct inventory inv = { 0 };
+	struct errbuf err = { "" };
+	struct policy *policy;
+	const char *user = NULL;
+	bool json = false, all, ptrace;
+	uid_t target;
+	int c, r;
+
+	helper_prog = "usernetns-list";
+	while ((c = getopt_long(argc, argv, "ju:hV", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return HELPER_EXIT_OK;
+		case 'V':
+			helper_version();
+			return HELPER_EXIT_OK;
+		default:
+			usage(stderr);
+			return HELPER_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		helper_error("unexpected argument '%s'", argv[optind]);
+		return HELPER_EXIT_USAGE;
+	}
+
+	helper_start(helper_prog, no_caps);
+	ptrace = caps_raise(ptrace_caps, &err) == 0;
+	caps_lower();
+
+	policy = helper_load_policy(NULL, false, false);
+	if (!policy)
+		return HELPER_EXIT_FAILED;
+	/* Everybody's for those who may act for anybody; else one's own. */
+	all = !user && helper_is_admin(policy);
+	if (!all) {
+		r = user ? helper_target_uid(user, &target) : 0;
+		if (!user)
+			target = helper_caller();
+		if (r == 0 && user)
+			r = helper_may_manage(policy, target, user);
+		if (r) {
+			policy_free(policy);
+			return r;
+		}
+	}
+	policy_free(policy);
+
+	if (ptrace)
+		caps_raise(ptrace_caps, &err);
+	r = inventory_collect(&uns_paths_default, all ? NULL : &target, all ? 0 : 1,
+			      &inv, &err);
+	caps_drop_all(NULL);
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	if (json)
+		print_json(&inv, inv.hidden_processes == 0);
+	else
+		print_table(&inv, inv.hidden_processes == 0);
+	inventory_free(&inv);
+	return HELPER_EXIT_OK;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What usernetns has made on this machine, from its records, checked
+ * against the run dir, the host's links and /proc: what usernetns-list
+ * shows and what usernetns-cleanup decides on.
+ */
+#ifndef USERNETNS_INVENTORY_H
+#define USERNETNS_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "usernetns/paths.h"
+#include "usernetns/state.h"
+#include "usernetns/util.h"
+
+enum inventory_state {
+	INVENTORY_ACTIVE,	/* the recorded namespace is mounted under its name */
+	INVENTORY_UNFINISHED,	/* a creation died after mounting: next login adopts */
+	INVENTORY_MISSING,	/* nothing under the name (removed, or a ghost) */
+	INVENTORY_PLACEHOLDER,	/* an empty file under the name, nothing mounted */
+	INVENTORY_FOREIGN,	/* something not ours under the name */
+};
+
+struct inventory_entry {
+	struct state_record rec;
+	enum inventory_state state;
+	struct netns_id found;		/* what is mounted under the name, if any */
+	size_t sessions;		/* live ones */
+	size_t processes;		/* in the namespace, that we could see */
+	bool host_link;			/* the recorded host end exists and is ours */
+};
+
+/* A host interface marked as ours whose user has no record naming it. */
+struct inventory_orphan_link {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	uid_t uid;
+};
+
+struct inventory {
+	struct inventory_entry *v;
+	size_t n;
+	struct inventory_orphan_link *orphans;
+	size_t n_orphans;
+	size_t hidden_processes;	/* processes whose namespace we could not see */
+};
+
+/*
+ * Collect the records of the uids in only[0..n_only) (all records when
+ * only is NULL), sorted by uid, with their state, sessions and processes,
+ * and, for all records, the orphan host links.  The calling thread must be
+ * in the host's network namespace.
+ */
+int inventory_collect(const struct uns_paths *p, const uid_t *only,
+		      size_t n_only, struct inventory *ret, struct errbuf *err);
+
+void inventory_free(struct inventory *inv);
+
+const char *inventory_state_to_string(enum inventory_state s);
+
+#endif

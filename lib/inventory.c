@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "usernetns/inventory.h"
+#include "usernetns/netns.h"
+#include "usernetns/rtnl.h"
+#include "usernetns/session.h"
+
+const char *inventory_state_to_string(enum inventory_state s)
+{
+	switch (s) {
+	case INVENTORY_ACTIVE:
+		return "active";
+	case INVENTORY_UNFINISHED:
+		return "unfinished";
+	case INVENTORY_MISSING:
+		return "missing";
+	case INVENTORY_PLACEHOLDER:
+		return "placeholder";
+	case INVENTORY_FOREIGN:
+		return "foreign";
+	}
+	return "?";
+}
+
+/* Host links that carry our mark: "usernetns uid=N". */
+struct marked_link {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	uid_t uid;
+};
+
+struct link_collect {
+	struct marked_link *v;
+	size_t n, cap;
+	int err;
+};
+
+static int collect_link(const struct rtnl_link *l, void *data)
+{
+	struct link_collect *c = data;
+	unsigned long uid;
+	const char *s;
+
+	if (strncmp(l->alias, "usernetns uid=", 14) != 0 || !streq(l->kind, "veth"))
+		return 0;
+	s = l->alias + 14;
+	if (util_parse_ulong(s, &uid) < 0 || uid > POLICY_UID_MAX)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct marked_link *v = reallocarray(c->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	snprintf(c->v[c->n].ifname, sizeof(c->v[c->n].ifname), "%s", l->ifname);
+	c->v[c->n].ifindex = l->ifindex;
+	c->v[c->n].uid = (uid_t)uid;
+	c->n++;
+	return 0;
+}
+
+static bool uid_wanted(uid_t uid, const uid_t *only, size_t n_only)
+{
+	if (!only)
+		return true;
+	for (size_t i = 0; i < n_only; i++)
+		if (only[i] == uid)
+			return true;
+	return false;
+}
+
+static int classify(const struct uns_paths *p, struct inventory_entry *e,
+		    const struct netns_census *census, struct errbuf *err)
+{
+	enum netns_state state;
+	int r;
+
+	r = netns_open(p->rundir, e->rec.netns, &state, NULL, &e->found, err);
+	if (r < 0)
+		return r;
+	switch (state) {
+	case NETNS_ABSENT:
+		e->state = INVENTORY_MISSING;
+		break;
+	case NETNS_PLACEHOLDER:
+		e->state = INVENTORY_PLACEHOLDER;
+		break;
+	case NETNS_FOREIGN:
+		e->state = INVENTORY_FOREIGN;
+		break;
+	case NETNS_MOUNTED:
+		if (e->rec.phase == STATE_READY && netns_id_equal(&e->rec.id, &e->found))
+			e->state = INVENTORY_ACTIVE;
+		else if (e->rec.phase == STATE_CREATING)
+			e->state = INVENTORY_UNFINISHED;
+		else
+			e->state = INVENTORY_FOREIGN;
+		break;
+	}
+	if (e->state == INVENTORY_ACTIVE || e->state == INVENTORY_UNFINISHED)
+		e->processes = netns_census_count(census, &e->found);
+	return session_count(p, e->rec.uid, false, &e->sessions, err);
+}
+
+int inventory_collect(const struct uns_paths *p, const uid_t *only,
+		      size_t n_only, struct inventory *ret, struct errbuf *err)
+{
+	struct inventory inv = { 0 };
+	struct link_collect links = { 0 };
+	struct netns_census census = { 0 };
+	struct rtnl rtnl = RTNL_INIT;
+	uid_t *uids = NULL;
+	size_t n_uids = 0;
+	int r;
+
+	r = state_list(p, &uids, &n_uids, err);
+	if (r < 0)
+		return r;
+	r = netns_census_take(&census);
+	if (r < 0) {
+		errbuf_set(err, "cannot scan /proc: %s", strerror(-r));
+		goto out;
+	}
+	inv.hidden_processes = census.hidden;
+	r = rtnl_open(&rtnl, err);
+	if (r == 0)
+		r = rtnl_link_foreach(&rtnl, collect_link, &links, err);
+	rtnl_close(&rtnl);
+	if (r < 0)
+		goto out;
+
+	inv.v = calloc(n_uids ? n_uids : 1, sizeof(*inv.v));
+	if (!inv.v) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n_uids; i++) {
+		struct inventory_entry *e = &inv.v[inv.n];
+
+		if (!uid_wanted(uids[i], only, n_only))
+			continue;
+		r = state_read(p, uids[i], &e->rec, err);
+		if (r == -ENOENT)
+			continue;	/* removed since the listing */
+		if (r < 0)
+			goto out;
+		r = classify(p, e, &census, err);
+		if (r < 0)
+			goto out;
+		for (size_t k = 0; k < links.n; k++)
+			if (links.v[k].uid == e->rec.uid &&
+			    streq(links.v[k].ifname, e->rec.host_ifname))
+				e->host_link = true;
+		inv.n++;
+	}
+
+	/* Marked links no record names: left by a record that was lost. */
+	if (!only) {
+		inv.orphans = calloc(links.n ? links.n : 1, sizeof(*inv.orphans));
+		if (!inv.orphans) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t k = 0; k < links.n; k++) {
+			bool named = false;
+
+			for (size_t i = 0; i < inv.n && !named; i++)
+				named = inv.v[i].rec.uid == links.v[k].uid &&
+					streq(inv.v[i].rec.host_ifname, links.v[k].ifname);
+			if (named)
+				continue;
+			snprintf(inv.orphans[inv.n_orphans].ifname, IFNAMSIZ, "%s",
+				 links.v[k].ifname);
+			inv.orphans[inv.n_orphans].ifindex = links.v[k].ifindex;
+			inv.orphans[inv.n_orphans].uid = links.v[k].uid;
+			inv.n_orphans++;
+		}
+	}
+	r = 0;
+out:
+	free(uids);
+	free(links.v);
+	netns_census_free(&census);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			errbuf_set(err, "out of memory");
+		inventory_free(&inv);
+		return r;
+	}
+	*ret = inv;
+	return 0;
+}
+
+void inventory_free(struct inventory *inv)
+{
+	free(inv->v);
+	free(inv->orphans);
+	*inv = (struct inventory){ 0 };
+}

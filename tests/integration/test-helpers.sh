@@ -1,0 +1,297 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The helpers as users run them: copies of the built binaries with the
+# file capabilities make install gives them, started as unprivileged uids
+# with setpriv(1), in the sandbox.  /etc is an overlay there, so the test
+# users, the policy and /etc/netns exist only inside.
+set -u
+. "$(dirname "$0")/../tools/tap.sh"
+
+: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_POLICY_PATH:?}"
+: "${USERNETNS_CAPS_CREATE:?}" "${USERNETNS_CAPS_CLEANUP:?}"
+: "${USERNETNS_CAPS_JOIN:?}" "${USERNETNS_CAPS_LIST:?}"
+
+if [ -z "${USERNETNS_IN_SANDBOX:-}" ]; then
+	USERNETNS_IN_SANDBOX=1 exec "$USERNETNS_BUILDDIR/tests/sandbox-run" "$0" "$@"
+fi
+
+# ---- setting up --------------------------------------------------------------
+
+# A writable view of DIR (an overlay whose upper layer is in /run).
+overlay() {
+	local dir=$1 key
+	key=$(echo "$dir" | tr / _)
+	mkdir -p "/run/ov/$key.up" "/run/ov/$key.work"
+	mount -t overlay overlay \
+		-o "lowerdir=$dir,upperdir=/run/ov/$key.up,workdir=/run/ov/$key.work" "$dir" ||
+		bail_out "cannot overlay $dir"
+}
+
+overlay /etc
+policydir=$(dirname "$USERNETNS_POLICY_PATH")
+ancestor=$policydir
+while [ ! -d "$ancestor" ]; do ancestor=$(dirname "$ancestor"); done
+[ "$ancestor" = /etc ] || overlay "$ancestor"
+mkdir -p "$policydir"
+
+cat >>/etc/passwd <<'EOF'
+alice:x:1001:1001::/tmp:/bin/sh
+bob:x:1002:1002::/tmp:/bin/sh
+carol:x:1003:1003::/tmp:/bin/sh
+dave:x:1004:1004::/tmp:/bin/sh
+eve:x:1005:1005::/tmp:/bin/sh
+EOF
+cat >>/etc/group <<'EOF'
+alice:x:1001:
+bob:x:1002:
+carol:x:1003:
+dave:x:1004:
+eve:x:1005:
+netusers:x:2000:alice,bob,carol,eve
+netadmin:x:2001:carol
+EOF
+
+write_policy() {
+	cat >"$USERNETNS_POLICY_PATH"
+	chmod 0644 "$USERNETNS_POLICY_PATH"
+}
+write_policy <<'EOF'
+[global]
+admin_group = netadmin
+[default]
+mode = none
+[group:netusers]
+mode = veth
+pool4 = 10.200.0.0/16
+EOF
+
+# /run is nosuid, which voids file capabilities: the helpers get a tmpfs
+# of their own.
+bin=/run/bin
+mkdir -p "$bin"
+mount -t tmpfs -o mode=0755 tmpfs "$bin" || bail_out "cannot mount $bin"
+for h in create cleanup join list; do
+	cp "$USERNETNS_BUILDDIR/helpers/usernetns-$h" "$bin/" || bail_out "no usernetns-$h"
+done
+setcap "$USERNETNS_CAPS_CREATE" "$bin/usernetns-create" &&
+	setcap "$USERNETNS_CAPS_CLEANUP" "$bin/usernetns-cleanup" &&
+	setcap "$USERNETNS_CAPS_JOIN" "$bin/usernetns-join" &&
+	setcap "$USERNETNS_CAPS_LIST" "$bin/usernetns-list" ||
+	bail_out "setcap failed"
+cp "$USERNETNS_BUILDDIR/tests/.libs/evil-preload.so" "$bin/" || bail_out "no evil-preload.so"
+: >/run/evil.log
+chmod 0666 /run/evil.log
+
+# as USER COMMAND...: run as an unprivileged user; sets out, err, status.
+as() {
+	local user=$1
+	shift
+	out=$(setpriv --reuid="$user" --regid="$user" --init-groups -- "$@" 2>/run/stderr)
+	status=$?
+	err=$(cat /run/stderr)
+}
+
+inode() { stat -L -c %i "$1" 2>/dev/null; }
+
+# ---- create ------------------------------------------------------------------
+
+as alice "$bin/usernetns-create"
+check_eq "alice creates her own namespace" 0 "$status"
+check_contains "and is told what was made" "alice: namespace user-alice created (vu1001 10.200." "$out"
+check "it is mounted under /run/netns" mountpoint -q /run/netns/user-alice
+check_eq "its record belongs to root" "0 644" "$(stat -c '%u %a' /run/usernetns/users/1001)"
+lease=$(ls -d "$USERNETNS_STATEDIR"/leases/*/uid-1001 2>/dev/null | head -n 1)
+check_eq "its lease belongs to root" "0" "$(stat -c %u "$lease" 2>/dev/null)"
+as alice "$bin/usernetns-create"
+check_contains "a second create finds it in place" "user-alice already in place" "$out"
+
+as alice "$bin/usernetns-create" bob
+check_eq "alice may not create bob's" 3 "$status"
+check_contains "and is told why" "usernetns-create: not allowed to act for bob: only root and members of netadmin may act for other users" "$err"
+check "nothing was made for bob" test ! -e /run/netns/user-bob
+
+as carol "$bin/usernetns-create" bob
+check_eq "carol (netadmin) may create bob's" 0 "$status"
+check "bob's namespace exists" mountpoint -q /run/netns/user-bob
+
+as dave "$bin/usernetns-create"
+check_eq "dave, not handled, gets an error" 1 "$status"
+check_contains "saying so" "dave is not handled by the policy (mode none)" "$err"
+
+as alice "$bin/usernetns-create" --config "$USERNETNS_POLICY_PATH"
+check_eq "a user's --config is refused for real actions" 3 "$status"
+check_contains "with the reason" "--config is only for root, or with --dry-run" "$err"
+cp "$USERNETNS_POLICY_PATH" /tmp/draft.conf
+chown alice /tmp/draft.conf
+chmod 0644 /tmp/draft.conf
+as alice "$bin/usernetns-create" --dry-run --config /tmp/draft.conf alice
+check_eq "but taken for a dry run, even owned by the user" 0 "$status"
+check_contains "which shows the plan" "alice (uid 1001): handled by [group:netusers]" "$out"
+
+# ---- capabilities --------------------------------------------------------------
+
+cp "$USERNETNS_BUILDDIR/helpers/usernetns-create" "$bin/nocaps-create"
+as eve "$bin/nocaps-create"
+check_eq "without its file capabilities create refuses" 3 "$status"
+check_contains "and says how to fix it" "missing capabilities cap_sys_admin,cap_net_admin,cap_setuid,cap_setgid: run it as root, or give the binary its file capabilities (setcap" "$err"
+
+out=$(setpriv --reuid=eve --regid=eve --init-groups --no-new-privs -- \
+	"$bin/usernetns-create" 2>&1)
+status=$?
+check_eq "a caller with no_new_privs is refused" 3 "$status"
+check_contains "and told why" "usernetns-create: the caller set no_new_privs: refusing to use the file capabilities of usernetns-create" "$out"
+check "and no state is left for eve" bash -c \
+	'test ! -e /run/netns/user-eve && test ! -e /run/usernetns/users/1005 &&
+	 ! ls "$0"/leases/*/uid-1005 >/dev/null 2>&1' "$USERNETNS_STATEDIR"
+
+as alice env LD_PRELOAD="$bin/evil-preload.so" "$bin/usernetns-create"
+as alice env LD_PRELOAD="$bin/evil-preload.so" "$bin/usernetns-join" -- true
+as alice env LD_PRELOAD="$bin/evil-preload.so" "$bin/usernetns-list"
+if grep -q '^usernetns' /run/evil.log || grep -v ' 0000000000000000$' /run/evil.log | grep -q .; then
+	not_ok "LD_PRELOAD never runs in a privileged helper"
+	diag "$(cat /run/evil.log)"
+else
+	ok "LD_PRELOAD never runs in a privileged helper"
+fi
+
+# ---- join ----------------------------------------------------------------------
+
+probe='grep -E "^(CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs):" /proc/self/status;
+echo "ns $(stat -L -c %i /proc/self/ns/net)"; echo "env $USERNETNS";
+echo "sys $(ls /sys/class/net | tr "\n" " ")";
+gw=$(ip -4 route show default | cut -d" " -f3);
+ping -c 1 -W 2 "$gw" >/dev/null && echo "ping ok"; ls -l /proc/self/fd/ | grep -c socket: | sed "s/^/sockets /"'
+exec 9<>/dev/udp/127.0.0.1/9
+as alice "$bin/usernetns-join" -- sh -c "$probe"
+exec 9>&-
+check_eq "alice joins her namespace" 0 "$status"
+check_eq "the command runs in user-alice" "ns $(inode /run/netns/user-alice)" "$(grep '^ns ' <<<"$out")"
+for set in CapInh CapPrm CapEff CapAmb; do
+	check_eq "$set is empty in the command" "$set:	0000000000000000" "$(grep "^$set:" <<<"$out")"
+done
+check_eq "no_new_privs is set in the command" "NoNewPrivs:	1" "$(grep '^NoNewPrivs:' <<<"$out")"
+check_contains "USERNETNS names the namespace" "env user-alice" "$out"
+check_contains "/sys/class/net shows the namespace's links" "sys eth0 lo" "$out"
+check_contains "the host end answers" "ping ok" "$out"
+check_contains "no inherited socket reaches the command" "sockets 0" "$out"
+
+as alice "$bin/usernetns-join" -- sh -c 'exit 7'
+check_eq "join passes the command's exit status on" 7 "$status"
+as alice "$bin/usernetns-join" -- /nonexistent
+check_eq "a missing command exits 127" 127 "$status"
+
+for target in bob root .. ../../proc/1/ns/net /proc/1/ns/net /run/netns/user-bob 1 1002; do
+	as alice "$bin/usernetns-join" -u "$target" -- true
+	if [ "$status" -eq 125 ]; then
+		ok "alice cannot join '$target' ($(head -n 1 <<<"$err"))"
+	else
+		not_ok "alice cannot join '$target'"
+		diag "status $status" "$err"
+	fi
+done
+
+as carol "$bin/usernetns-join" -u alice -- stat -L -c %i /proc/self/ns/net
+check_eq "carol (netadmin) joins alice's" "$(inode /run/netns/user-alice)" "$out"
+
+# Someone with root bind-mounts bob's namespace under alice's name.
+umount /run/netns/user-alice
+mount --bind /run/netns/user-bob /run/netns/user-alice
+as alice "$bin/usernetns-join" -- true
+check_eq "a swapped name is refused" 125 "$status"
+check_contains "by the inode check" "cannot enter 'user-alice': the namespace under that name is not the one usernetns made" "$err"
+umount /run/netns/user-alice
+as alice "$bin/usernetns-join" -- true
+check_eq "a missing name is refused too" 125 "$status"
+as alice "$bin/usernetns-create"
+check_contains "create repairs it" "user-alice created" "$out"
+
+mkdir -p /etc/netns/user-alice
+echo "nameserver 192.0.2.53" >/etc/netns/user-alice/resolv.conf
+as alice "$bin/usernetns-join" -- cat /etc/resolv.conf
+check_contains "/etc/netns/NAME files are bound over /etc" "nameserver 192.0.2.53" "$out"
+rm -r /etc/netns/user-alice
+
+# ---- list ----------------------------------------------------------------------
+
+as alice "$bin/usernetns-list"
+check_eq "alice lists" 0 "$status"
+check_contains "a table with a header" "NAME        USER   UID   MODE  STATE   HOST-IF" "$out"
+check_contains "with her namespace" "user-alice  alice  1001  veth  active  vu1001" "$out"
+check_lacks "and only hers" "user-bob" "$out"
+as alice "$bin/usernetns-list" -u bob
+check_eq "not bob's" 3 "$status"
+as carol "$bin/usernetns-list" --json
+check_eq "carol lists everybody in JSON" 0 "$status"
+check_eq "valid JSON with both namespaces" "user-alice user-bob" \
+	"$(jq -r '[.namespaces[].name] | join(" ")' <<<"$out")"
+check_eq "with addresses and counts" "veth 1001 0" \
+	"$(jq -r '.namespaces[0] | "\(.mode) \(.uid) \(.sessions)"' <<<"$out")"
+check_eq "and complete process counts (cap_sys_ptrace)" "true" \
+	"$(jq -r '.process_counts_complete' <<<"$out")"
+
+# ---- cleanup -------------------------------------------------------------------
+
+as alice "$bin/usernetns-cleanup" bob
+check_eq "alice may not clean up bob's" 3 "$status"
+as alice "$bin/usernetns-cleanup" --all
+check_eq "nor everybody's" 3 "$status"
+
+# A process in alice's namespace keeps it.
+setpriv --reuid=alice --regid=alice --init-groups -- "$bin/usernetns-join" -- sleep 300 &
+sleep 0.5
+as alice "$bin/usernetns-cleanup" --dry-run
+check_contains "a dry run says it keeps a namespace in use" "kept user-alice of alice: 0 sessions, 1 process" "$out"
+as alice "$bin/usernetns-cleanup"
+check "and so does a real run" mountpoint -q /run/netns/user-alice
+as alice "$bin/usernetns-cleanup" --force --dry-run
+check_contains "--force names the processes first" "would remove user-alice of alice with 0 sessions and 1 process (--force)" "$out"
+check_contains "with their pids" "processes inside: " "$out"
+check "a dry run removes nothing" mountpoint -q /run/netns/user-alice
+as alice "$bin/usernetns-cleanup" --force
+check_contains "--force removes it" "removed user-alice of alice: unused" "$out"
+check "the namespace is gone" test ! -e /run/netns/user-alice
+check "and its host end" bash -c '! ip link show vu1001 >/dev/null 2>&1'
+pkill -x sleep
+wait 2>/dev/null
+
+# Leftovers of every kind, and things usernetns did not make.
+as carol "$bin/usernetns-create" alice eve
+ip netns add foreign
+ip link add vu4242 type veth peer name foreign0
+umount /run/netns/user-eve                        # the name lost: a placeholder remains
+umount /run/netns/user-alice; rm /run/netns/user-alice   # the name removed entirely
+ip link add vu1099 type veth peer name orph0      # our mark, no record
+ip link set vu1099 alias "usernetns uid=1099"
+as carol "$bin/usernetns-cleanup" --all --dry-run
+check_contains "dry run: stale namespace" "would remove user-bob of bob: unused" "$out"
+check_contains "dry run: record without a namespace" "would remove user-alice of alice: its namespace is gone" "$out"
+check_contains "dry run: placeholder" "would remove user-eve of eve: an empty placeholder under its name" "$out"
+check_contains "dry run: orphan host interface" "would remove host interface vu1099 (of uid 1099, no record names it)" "$out"
+as carol "$bin/usernetns-cleanup" --all
+check_eq "cleanup --all succeeds" 0 "$status"
+check "bob's unused namespace is gone" test ! -e /run/netns/user-bob
+check "eve's placeholder is gone" test ! -e /run/netns/user-eve
+check "alice's record is gone" test ! -e /run/usernetns/users/1001
+check "alice's host end is gone" bash -c '! ip link show vu1001 >/dev/null 2>&1'
+check "the orphan host end is gone" bash -c '! ip link show vu1099 >/dev/null 2>&1'
+check "a namespace ip made is untouched" test -e /run/netns/foreign
+check "an interface without our mark is untouched" bash -c "ip link show vu4242 >/dev/null"
+check "leases of users still handled stay" bash -c 'ls "$0"/leases/*/uid-1001 >/dev/null' "$USERNETNS_STATEDIR"
+
+# The policy drops bob: his lease goes, alice's stays.
+write_policy <<'EOF'
+[global]
+admin_group = netadmin
+[group:netusers]
+mode = veth
+pool4 = 10.200.0.0/16
+[user:bob]
+mode = none
+EOF
+as carol "$bin/usernetns-cleanup" --all
+check_contains "a lease of a user no longer handled is released" "released lease 10.200." "$out"
+check_contains "naming the user" "of uid 1002: bob gets no addresses from the policy" "$out"
+check "bob's lease file is gone" bash -c '! ls "$0"/leases/*/uid-1002 >/dev/null 2>&1' "$USERNETNS_STATEDIR"
+check "alice's is kept" bash -c 'ls "$0"/leases/*/uid-1001 >/dev/null' "$USERNETNS_STATEDIR"
+
+done_testing
