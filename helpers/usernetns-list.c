@@ -91,7 +91,8 @@ static void print_json(const struct inventory *inv, bool complete)
 				       rec->host_ifname[0] ? json_object_new_string(rec->host_ifname) :
 							     NULL);
 		json_object_object_add(o, "host_interface_present",
-				       json_object_new_boolean(e->host_link));
+				       e->host_link_known ? json_object_new_boolean(e->host_link) :
+							    NULL);
 		json_object_object_add(o, "addresses", addrs);
 		json_object_object_add(o, "sessions", json_object_new_int64((int64_t)e->sessions));
 		json_object_object_add(o, "processes", json_object_new_int64((int64_t)e->processes));
@@ -140,7 +141,8 @@ static void print_table(const struct inventory *inv, bool complete)
 		snprintf(cells[i][3], CELL_MAX, "%s", policy_mode_to_string(rec->mode));
 		snprintf(cells[i][4], CELL_MAX, "%s", inventory_state_to_string(e->state));
 		snprintf(cells[i][5], CELL_MAX, "%s%s", rec->host_ifname[0] ? rec->host_ifname : "-",
-			 rec->host_ifname[0] && !e->host_link ? "(gone)" : "");
+			 rec->host_ifname[0] && e->host_link_known && !e->host_link ?
+				 "(gone)" : "");
 		addresses(rec, cells[i][6], CELL_MAX);
 		snprintf(cells[i][7], CELL_MAX, "%zu", e->sessions);
 		snprintf(cells[i][8], CELL_MAX, "%zu%s", e->processes, complete ? "" : "+");

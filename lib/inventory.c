@@ -121,8 +121,11 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only,
 	struct rtnl rtnl = RTNL_INIT;
 	uid_t *uids = NULL;
 	size_t n_uids = 0;
+	struct netns_id now;
+	bool have_now;
 	int r;
 
+	have_now = netns_current(&now) == 0;
 	r = state_list(p, &uids, &n_uids, err);
 	if (r < 0)
 		return r;
@@ -157,6 +160,8 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only,
 		r = classify(p, e, &census, err);
 		if (r < 0)
 			goto out;
+		/* Host links are only visible from the host's namespace. */
+		e->host_link_known = have_now && netns_id_equal(&now, &e->rec.host_id);
 		for (size_t k = 0; k < links.n; k++)
 			if (links.v[k].uid == e->rec.uid &&
 			    streq(links.v[k].ifname, e->rec.host_ifname))
