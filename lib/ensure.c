@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "usernetns/ensure.h"
+#include "usernetns/fault.h"
 #include "usernetns/lease.h"
 #include "usernetns/rtnl.h"
 
@@ -41,6 +42,7 @@ struct ensure_ctx {
 	struct netns_id id;
 	struct netns_id host_id;
 	bool fresh;			/* made by this call */
+	bool wrote_creating;		/* this call wrote a "creating" record */
 	unsigned int changes;
 
 	bool have_old;
@@ -48,12 +50,6 @@ struct ensure_ctx {
 	struct state_record rec;
 };
 
-static int open_ns_rtnl(void *data, struct errbuf *err)
-{
-	struct ensure_ctx *c = data;
-
-	return rtnl_open(&c->ns, err);
-}
 
 /*
  * Let every user of the namespace ping without privilege (ICMP echo
@@ -73,6 +69,21 @@ static int allow_unprivileged_ping(struct errbuf *err)
 		close(fd);
 	if (r < 0)
 		errbuf_set(err, "cannot set net.ipv4.ping_group_range: %s", strerror(-r));
+	return r;
+}
+
+/*
+ * Inside an existing namespace: our socket there, and the sysctl again (a
+ * login that died right after mounting it did not set it).
+ */
+static int open_ns_rtnl(void *data, struct errbuf *err)
+{
+	struct ensure_ctx *c = data;
+	int r;
+
+	r = rtnl_open(&c->ns, err);
+	if (r == 0)
+		r = allow_unprivileged_ping(err);
 	return r;
 }
 
@@ -399,6 +410,8 @@ static int ensure_network(struct ensure_ctx *c)
 	}
 
 	r = ensure_links(c, bridge.ifindex, &hl, &pl);
+	if (r == 0)
+		r = fault_err("ensure.links", c->err);
 	if (r < 0)
 		return r;
 	rec->host_ifindex = hl.ifindex;
@@ -419,6 +432,8 @@ static int ensure_network(struct ensure_ctx *c)
 	r = ensure_addresses(c, &c->host, &hl, host, n_host);
 	if (r == 0)
 		r = ensure_addresses(c, &c->ns, &pl, peer, n_peer);
+	if (r == 0)
+		r = fault_err("ensure.addresses", c->err);
 	if (r < 0)
 		return r;
 
@@ -477,6 +492,10 @@ static int ensure_namespace(struct ensure_ctx *c)
 		r = state_write(c->p, &c->rec, c->err);
 		if (r < 0)
 			return r;
+		c->wrote_creating = true;
+		r = fault_err("ensure.recorded-creating", c->err);
+		if (r < 0)
+			return r;
 		c->have_old = true;
 		c->old = c->rec;
 		r = netns_create(c->p->rundir, plan->netns, setup_fresh, c, &c->nsfd,
@@ -485,7 +504,7 @@ static int ensure_namespace(struct ensure_ctx *c)
 			return r;
 		c->fresh = true;
 		c->changes |= ENSURE_CREATED;
-		return 0;
+		return fault_err("ensure.created", c->err);
 	}
 
 	r = netns_run_in(c->nsfd, open_ns_rtnl, c, c->err);
@@ -499,13 +518,19 @@ static int ensure_namespace(struct ensure_ctx *c)
 	return r;
 }
 
-/* Undo a namespace this very call made, after a later step failed. */
+/*
+ * Undo what this very call made after a later step failed: a namespace,
+ * or just the record that announced it.
+ */
 static void roll_back(struct ensure_ctx *c)
 {
 	struct errbuf ignored;
 
-	if (!c->fresh)
+	if (!c->fresh) {
+		if (c->wrote_creating)
+			state_remove(c->p, c->plan->uid, &ignored);
 		return;
+	}
 	if (c->host.nl && c->plan->host_ifname[0]) {
 		struct errbuf *saved = c->err;
 
@@ -591,6 +616,8 @@ static int ensure_locked(struct ensure_ctx *c)
 	    state_format(&c->rec, new_record, sizeof(new_record)) < 0 ||
 	    !streq(old_record, new_record)) {
 		r = state_write(c->p, &c->rec, c->err);
+		if (r == 0)
+			r = fault_err("ensure.recorded-ready", c->err);
 		if (r < 0)
 			goto fail;
 	}
@@ -780,6 +807,8 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 			return r;
 		r = delete_host_link(&c, uid, rec.host_ifname);
 		rtnl_close(&c.host);
+		if (r == 0)
+			r = fault_err("remove.host-link", err);
 		if (r < 0)
 			return r;
 	}
@@ -787,6 +816,8 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 		r = netns_remove(p->rundir, rec.netns, err);
 	else if (state == NETNS_PLACEHOLDER)
 		r = netns_remove_placeholder(p->rundir, rec.netns, err);
+	if (r == 0)
+		r = fault_err("remove.netns", err);
 	if (r < 0)
 		return r;
 	return state_remove(p, uid, err);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "usernetns/fault.h"
 #include "usernetns/lease.h"
 
 #define LEASE_LOCK_TIMEOUT_MS 10000u
@@ -176,7 +177,7 @@ static int allocate(int dfd, const struct addr_prefix *pool,
 		snprintf(name, sizeof(name), "%" PRIu64, index);
 		if (linkat(dfd, tmp, dfd, name, 0) == 0) {
 			*ret_index = index;
-			r = 0;
+			r = fault_err("lease.linked", err);
 			break;
 		}
 		if (errno != EEXIST) {
@@ -255,6 +256,8 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 		if (r < 0)
 			errbuf_set(err, "cannot write %s/%s: %s", path, name,
 				   strerror(-r));
+		else
+			r = fault_err("lease.indexed", err);
 	}
 	close(lfd);
 	if (r < 0)

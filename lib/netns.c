@@ -19,6 +19,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "usernetns/fault.h"
 #include "usernetns/netns.h"
 
 #define THREAD_NETNS "/proc/thread-self/ns/net"
@@ -57,6 +58,11 @@ int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
 	if (flock(fd, LOCK_EX) < 0) {
 		r = -errno;
 		errbuf_set(err, "cannot lock %s: %s", rundir, strerror(-r));
+		goto out;
+	}
+	r = fault_err("netns.rundir", err);
+	if (r < 0) {
+		flock(fd, LOCK_UN);
 		goto out;
 	}
 	while (mount("", rundir, "none", MS_SHARED | MS_REC, NULL) < 0) {
@@ -219,6 +225,9 @@ int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
 		return r;
 	}
 	close(fd);
+	r = fault_err("netns.placeholder", err);
+	if (r < 0)
+		goto fail;
 
 	orig = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
 	if (orig < 0) {
@@ -226,12 +235,18 @@ int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
 		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
 		goto fail;
 	}
+	r = fault_err("netns.unshare", err);
+	if (r < 0)
+		goto fail;
 	if (unshare(CLONE_NEWNET) < 0) {
 		r = -errno;
 		errbuf_set(err, "Failed to create a new network namespace \"%s\": %s",
 			   name, strerror(-r));
 		goto fail;
 	}
+	r = fault_err("netns.mount", err);
+	if (r < 0)
+		goto fail_restore;
 	if (mount(THREAD_NETNS, path, "none", MS_BIND, NULL) < 0) {
 		r = -errno;
 		errbuf_set(err, "Bind %s -> %s failed: %s", THREAD_NETNS, path,
@@ -239,6 +254,9 @@ int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
 		goto fail_restore;
 	}
 	mounted = true;
+	r = fault_err("netns.mounted", err);
+	if (r < 0)
+		goto fail_restore;
 	nsfd = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
 		r = -errno;
@@ -247,6 +265,8 @@ int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
 	}
 	if (inside) {
 		r = inside(data, err);
+		if (r == 0)
+			r = fault_err("netns.inside", err);
 		if (r < 0)
 			goto fail_restore;
 	}
@@ -304,6 +324,8 @@ int netns_remove(const char *rundir, const char *name, struct errbuf *err)
 	int r;
 
 	r = netns_path(rundir, name, path, sizeof(path), err);
+	if (r == 0)
+		r = fault_err("netns.umount", err);
 	if (r < 0)
 		return r;
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
@@ -312,6 +334,9 @@ int netns_remove(const char *rundir, const char *name, struct errbuf *err)
 			   strerror(-r));
 		return r;
 	}
+	r = fault_err("netns.unmounted", err);
+	if (r < 0)
+		return r;
 	if (unlink(path) < 0 && errno != ENOENT) {
 		r = -errno;
 		errbuf_set(err, "Cannot remove namespace file \"%s\": %s", path,

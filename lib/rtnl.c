@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "usernetns/fault.h"
 #include "usernetns/rtnl.h"
 
 /* Large enough for any dump message the kernel sends in one datagram. */
@@ -148,6 +149,41 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
 }
 
+#ifdef USERNETNS_FAULTS
+static const char *rtnl_type_name(uint16_t type)
+{
+	switch (type) {
+	case RTM_NEWLINK: return "newlink";
+	case RTM_DELLINK: return "dellink";
+	case RTM_GETLINK: return "getlink";
+	case RTM_NEWADDR: return "newaddr";
+	case RTM_DELADDR: return "deladdr";
+	case RTM_GETADDR: return "getaddr";
+	case RTM_NEWROUTE: return "newroute";
+	case RTM_GETROUTE: return "getroute";
+	default: return "other";
+	}
+}
+
+/*
+ * Test builds fail or crash a request before it is sent ("rtnl.newlink")
+ * or after its ACK ("rtnl.newlink.done").  Returns a positive errno.
+ */
+static int rtnl_fault(uint16_t type, bool done)
+{
+	char point[32];
+
+	snprintf(point, sizeof(point), "rtnl.%s%s", rtnl_type_name(type),
+		 done ? ".done" : "");
+	return -FAULT(point);
+}
+#else
+static inline int rtnl_fault(uint16_t type, bool done)
+{
+	return 0;
+}
+#endif
+
 static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->buf);
@@ -177,12 +213,16 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		[NLMSG_OVERRUN] = overrun_cb,
 	};
 	struct rtnl_call c = { .cb = cb, .data = data };
+	uint16_t type = nlh->nlmsg_type;	/* r->buf gets the replies */
 	unsigned int seq = ++r->seq;
 	char what[256];
 	va_list ap;
 	ssize_t n;
 	int ret, e;
 
+	e = rtnl_fault(type, false);
+	if (e > 0)
+		goto fail;
 	nlh->nlmsg_seq = seq;
 	/*
 	 * A dump ends in NLMSG_DONE; anything else is asked to ACK.  (The
@@ -206,8 +246,12 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c,
 				  ctl, ELEMENTSOF(ctl));
 	} while (ret > MNL_CB_STOP);
-	if (ret == MNL_CB_STOP)
+	if (ret == MNL_CB_STOP) {
+		e = rtnl_fault(type, true);
+		if (e > 0)
+			goto fail;
 		return 0;
+	}
 	e = errno ? errno : EIO;
 fail:
 	va_start(ap, what_fmt);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "usernetns/fault.h"
 #include "usernetns/session.h"
 
 /*
@@ -110,8 +111,14 @@ static int count_locked(int dfd, bool prune, size_t *ret_live)
 		return -errno;
 	}
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
 			continue;
+		/* ".ID.tmp": a write that a crash interrupted. */
+		if (e->d_name[0] == '.') {
+			if (prune)
+				unlinkat(dfd, e->d_name, 0);
+			continue;
+		}
 		if (session_alive(dfd, e->d_name))
 			live++;
 		else if (prune)
@@ -206,8 +213,19 @@ int session_open(const struct uns_paths *p, const struct plan *plan,
 	if (r == 0) {
 		r = write_session(p, plan->uid, pid, service, res.id, sizeof(res.id),
 				  err);
-		if (r < 0)
+		if (r == 0) {
+			r = fault_err("session.recorded", err);
+			if (r < 0)
+				remove_session(p, plan->uid, res.id);
+		}
+		if (r < 0) {
+			struct errbuf ignored;
+
+			/* A failed login leaves nothing it made behind. */
 			close(res.ensure.netns_fd);
+			if (res.ensure.changes & ENSURE_CREATED)
+				ensure_remove_locked(p, plan->uid, 0, NULL, &ignored);
+		}
 	}
 	close(lockfd);
 	if (r < 0)
@@ -216,18 +234,24 @@ int session_open(const struct uns_paths *p, const struct plan *plan,
 	return 0;
 }
 
-int session_forget(const struct uns_paths *p, uid_t uid, const char *id,
-		   unsigned int lock_timeout_ms, struct errbuf *err)
+int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
+		  bool undo_namespace, unsigned int lock_timeout_ms,
+		  struct errbuf *err)
 {
+	struct errbuf ignored;
+	size_t live = 0;
 	int lockfd, r;
 
 	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
 	r = remove_session(p, uid, id);
-	close(lockfd);
 	if (r < 0)
 		errbuf_set(err, "cannot remove session %s: %s", id, strerror(-r));
+	else if (undo_namespace && session_count(p, uid, true, &live, &ignored) == 0 &&
+		 live == 0)
+		ensure_remove_locked(p, uid, 0, NULL, &ignored);
+	close(lockfd);
 	return r;
 }
 
@@ -247,6 +271,9 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 			errbuf_set(err, "cannot remove session %s: %s", id, strerror(-r));
 			goto out;
 		}
+		r = fault_err("session.removed", err);
+		if (r < 0)
+			goto out;
 	}
 	r = session_count(p, uid, true, &res.live, err);
 	if (r < 0)
@@ -262,7 +289,8 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 	r = ensure_remove_locked(p, uid, 0, &res.busy_pid, err);
 	if (r == 0) {
 		res.outcome = SESSION_REMOVED;
-	} else if (r == -EBUSY) {
+	} else if (r == -EBUSY && res.busy_pid > 0) {
+		/* Processes inside; a kernel's EBUSY is an error like others. */
 		res.outcome = SESSION_BUSY;
 		r = 0;
 	} else if (r == -ENOENT) {
@@ -297,7 +325,8 @@ int session_reap(const struct uns_paths *p, uid_t uid, bool force,
 				 &res.busy_pid, err);
 	if (r == 0) {
 		res.outcome = SESSION_REMOVED;
-	} else if (r == -EBUSY) {
+	} else if (r == -EBUSY && res.busy_pid > 0) {
+		/* Processes inside; a kernel's EBUSY is an error like others. */
 		res.outcome = SESSION_BUSY;
 		r = 0;
 	} else if (r == -ENOENT) {

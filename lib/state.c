@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "usernetns/fault.h"
 #include "usernetns/state.h"
 
 #define RECORD_VERSION 1
@@ -312,6 +313,9 @@ int state_write(const struct uns_paths *p, const struct state_record *rec,
 		errbuf_set(err, "record of uid %lu too large", (unsigned long)rec->uid);
 		return n;
 	}
+	r = fault_err("state.write", err);
+	if (r < 0)
+		return r;
 	r = open_subdir(p, "users", 0755, true, &dfd, err);
 	if (r < 0)
 		return r;

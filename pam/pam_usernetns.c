@@ -293,8 +293,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	if (r < 0) {
 		struct errbuf ignored;
 
-		session_forget(&uns_paths_default, plan.uid, data->id,
-			       (unsigned int)o.lock_timeout_ms, &ignored);
+		/* Back on the host first: the namespace may be undone. */
+		if (netns_enter(data->orig_fd, &data->orig, &ignored) == 0)
+			session_abort(&uns_paths_default, plan.uid, data->id,
+				      res.ensure.changes & ENSURE_CREATED,
+				      (unsigned int)o.lock_timeout_ms, &ignored);
 		ret = fail(pamh, on_error, user, "%s", err.msg);
 		goto restore;
 	}

@@ -36,9 +36,14 @@ int session_open(const struct uns_paths *p, const struct plan *plan,
 		 pid_t pid, const char *service, unsigned int lock_timeout_ms,
 		 struct session_open_result *ret, struct errbuf *err);
 
-/* Drop a session record that session_open() wrote (for a failed login). */
-int session_forget(const struct uns_paths *p, uid_t uid, const char *id,
-		   unsigned int lock_timeout_ms, struct errbuf *err);
+/*
+ * Undo a session_open() whose login failed afterwards: drop its session
+ * record and, if that login made the namespace (undo_namespace) and no
+ * other session has come since, the namespace too.
+ */
+int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
+		  bool undo_namespace, unsigned int lock_timeout_ms,
+		  struct errbuf *err);
 
 enum session_close_outcome {
 	SESSION_OTHERS_REMAIN,		/* other live sessions of the user */

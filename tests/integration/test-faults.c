@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Crash at every step, and fail at every step.
+ *
+ * Built against the test build of the library (-DUSERNETNS_FAULTS), this
+ * first records every fault point a login (session_open(), what the PAM
+ * module runs) and a logout (session_close()) pass, then for each one:
+ *   - kills the process there, and checks that the next login succeeds
+ *     and leaves exactly what a clean login leaves, and the logout after
+ *     it exactly what a clean logout leaves;
+ *   - makes the step fail with EEXIST, EBUSY, ENOBUFS, ENOMEM and EPERM,
+ *     and checks that the login fails cleanly, leaving nothing half made.
+ * "Exactly" is a normalised text snapshot (tests/integration/snapshot.sh)
+ * of names, mounts, links, addresses, routes, records and leases.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "usernetns/session.h"
+
+#define TRACE "/run/fault-trace"
+#define ID_FILE "/run/fault-session-id"
+
+static const char policy_text[] =
+	"[group:netusers]\n"
+	"mode = veth\n"
+	"pool4 = 10.200.0.0/16\n"
+	"pool6 = fd42:200::/48\n";
+
+static const char *const injected[] = { "EEXIST", "EBUSY", "ENOBUFS", "ENOMEM", "EPERM" };
+
+static struct policy *policy;
+static char snapshot_cmd[4096];
+static char *clean_up, *clean_down, *clean_down_noleases;
+static unsigned int crashes, failures, logins;
+
+struct point {
+	char name[64];
+	int count;
+};
+
+static struct point open_points[64], close_points[64];
+static size_t n_open_points, n_close_points;
+
+static char *snapshot(const char *extra)
+{
+	return test_sh_out("%s %s", snapshot_cmd, extra);
+}
+
+/* Nothing of alice left, leases too: the start of every case. */
+static void reset(void)
+{
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null;"
+		"rm -rf /run/netns /run/usernetns %s/leases " TRACE " " ID_FILE ";"
+		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
+		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done",
+		USERNETNS_STATEDIR);
+}
+
+enum outcome {
+	OK,
+	FAILED,
+	CRASHED,
+};
+
+/*
+ * In a child, as a login process would: login (open) or logout (close),
+ * with fault (may be NULL) set.  The child's session id is kept in
+ * ID_FILE between the two.
+ */
+static enum outcome run(bool open, const char *fault, char *ret_err, size_t size)
+{
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct errbuf err = { "" };
+		int r;
+
+		close(pipefd[0]);
+		if (fault)
+			setenv("USERNETNS_FAULT", fault, 1);
+		if (open) {
+			struct session_open_result res;
+			struct plan plan;
+
+			if (plan_resolve(policy, "alice", &plan, &err) < 0)
+				_exit(3);
+			r = session_open(&uns_paths_default, &plan, getpid(), "faults",
+					 STATE_LOCK_TIMEOUT_MS, &res, &err);
+			if (r == 0) {
+				FILE *f = fopen(ID_FILE, "we");
+
+				if (!f || fprintf(f, "%s", res.id) < 0 || fclose(f) != 0)
+					_exit(3);
+			}
+		} else {
+			struct session_close_result res;
+			char id[SESSION_ID_MAX] = "";
+			FILE *f = fopen(ID_FILE, "re");
+
+			if (f) {
+				if (!fgets(id, sizeof(id), f))
+					id[0] = '\0';
+				fclose(f);
+			}
+			r = session_close(&uns_paths_default, 1001, id[0] ? id : NULL,
+					  POLICY_TEARDOWN_LAST_LOGOUT, STATE_LOCK_TIMEOUT_MS,
+					  &res, &err);
+		}
+		if (r < 0 && write(pipefd[1], err.msg, strlen(err.msg)) < 0)
+			_exit(3);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], ret_err, size - 1);
+	ret_err[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		return CRASHED;
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 3)
+		fail_msg("the test child could not run");
+	return WEXITSTATUS(status) == 0 ? OK : FAILED;
+}
+
+static void must(bool open, const char *what)
+{
+	char err[1024];
+
+	if (run(open, NULL, err, sizeof(err)) != OK)
+		fail_msg("%s: %s failed: %s", what, open ? "login" : "logout", err);
+	logins += open;
+}
+
+static void expect_snapshot(const char *want, const char *extra, const char *what)
+{
+	char *now = snapshot(extra);
+
+	if (strcmp(now, want) != 0) {
+		printf("# expected:\n%s# got:\n%s", want, now);
+		free(now);
+		fail_msg("%s: the state differs from a clean run's", what);
+	}
+	free(now);
+}
+
+/* Read the trace of points into v, counting repeats. */
+static size_t read_points(struct point *v, size_t max)
+{
+	char *text = test_sh_out("cat " TRACE " 2>/dev/null"), *line, *save = NULL;
+	size_t n = 0;
+
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t i;
+
+		for (i = 0; i < n && strcmp(v[i].name, line) != 0; i++)
+			;
+		if (i == n) {
+			assert_true(n < max);
+			snprintf(v[n].name, sizeof(v[n].name), "%s", line);
+			n++;
+		}
+		v[i].count++;
+	}
+	free(text);
+	return n;
+}
+
+static void test_clean_run_and_points(void **state)
+{
+	reset();
+	setenv("USERNETNS_FAULT", "trace", 1);
+	setenv("USERNETNS_FAULT_TRACE", TRACE, 1);
+	must(true, "traced login");
+	unsetenv("USERNETNS_FAULT");
+	n_open_points = read_points(open_points, 64);
+	clean_up = snapshot("nosessions");
+
+	unlink(TRACE);
+	setenv("USERNETNS_FAULT", "trace", 1);
+	must(false, "traced logout");
+	unsetenv("USERNETNS_FAULT");
+	n_close_points = read_points(close_points, 64);
+	clean_down = snapshot("");
+	clean_down_noleases = snapshot("noleases");
+
+	/* The login passes the steps that change state, each one at least. */
+	assert_true(n_open_points >= 15);
+	assert_true(n_close_points >= 4);
+	assert_non_null(strstr(clean_up, "== namespace user-alice"));
+	assert_null(strstr(clean_down, "user-alice"));
+	for (size_t i = 0; i < n_open_points; i++)
+		printf("# login point %s x%d\n", open_points[i].name, open_points[i].count);
+	for (size_t i = 0; i < n_close_points; i++)
+		printf("# logout point %s x%d\n", close_points[i].name, close_points[i].count);
+}
+
+static void test_crash_at_every_login_step(void **state)
+{
+	char spec[128], what[160], err[1024];
+
+	for (size_t i = 0; i < n_open_points; i++)
+		for (int k = 1; k <= open_points[i].count; k++) {
+			snprintf(spec, sizeof(spec), "%.63s=crash@%d", open_points[i].name, k);
+			snprintf(what, sizeof(what), "crash at %.120s", spec);
+			reset();
+			if (run(true, spec, err, sizeof(err)) != CRASHED)
+				fail_msg("%s: the login did not crash", spec);
+			crashes++;
+			/* The next login repairs whatever the crash left. */
+			must(true, what);
+			expect_snapshot(clean_up, "nosessions", what);
+			must(false, what);
+			expect_snapshot(clean_down, "", what);
+		}
+	printf("# %u crashes during login, each repaired\n", crashes);
+}
+
+static void test_crash_at_every_logout_step(void **state)
+{
+	char spec[128], what[160], err[1024];
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < n_close_points; i++)
+		for (int k = 1; k <= close_points[i].count; k++) {
+			snprintf(spec, sizeof(spec), "%.63s=crash@%d", close_points[i].name, k);
+			snprintf(what, sizeof(what), "crash at %.120s", spec);
+			reset();
+			must(true, what);
+			if (run(false, spec, err, sizeof(err)) != CRASHED)
+				fail_msg("%s: the logout did not crash", spec);
+			n++;
+			/* The next login works, and its logout cleans up. */
+			must(true, what);
+			expect_snapshot(clean_up, "nosessions", what);
+			must(false, what);
+			expect_snapshot(clean_down, "", what);
+		}
+	crashes += n;
+	printf("# %u crashes during logout, each repaired\n", n);
+}
+
+static void test_failure_at_every_login_step(void **state)
+{
+	char spec[128], what[160], err[1024];
+
+	for (size_t i = 0; i < n_open_points; i++)
+		for (int k = 1; k <= open_points[i].count; k++)
+		for (size_t e = 0; e < ELEMENTSOF(injected); e++) {
+			snprintf(spec, sizeof(spec), "%.63s=%s@%d", open_points[i].name,
+				 injected[e], k);
+			snprintf(what, sizeof(what), "failure %.120s", spec);
+			reset();
+			if (run(true, spec, err, sizeof(err)) != FAILED)
+				fail_msg("%s: the login did not fail", spec);
+			if (!strstr(err, "injected failure at") && !strstr(err, strerror(EEXIST)) &&
+			    !strstr(err, "Failed to"))
+				fail_msg("%s: unclear message: %s", spec, err);
+			failures++;
+			/* Nothing half made: as if there had been no login. */
+			expect_snapshot(clean_down_noleases, "noleases", what);
+			must(true, what);
+			expect_snapshot(clean_up, "nosessions", what);
+		}
+	printf("# %u injected failures during login, each clean\n", failures);
+}
+
+static void test_failure_during_logout(void **state)
+{
+	char spec[128], what[160], err[1024];
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < n_close_points; i++)
+		for (size_t e = 0; e < ELEMENTSOF(injected); e++) {
+			snprintf(spec, sizeof(spec), "%.63s=%s", close_points[i].name, injected[e]);
+			snprintf(what, sizeof(what), "failure %.120s", spec);
+			reset();
+			must(true, what);
+			if (run(false, spec, err, sizeof(err)) != FAILED)
+				fail_msg("%s: the logout did not fail", spec);
+			n++;
+			/* Whatever it left, the next login and logout are whole. */
+			must(true, what);
+			expect_snapshot(clean_up, "nosessions", what);
+			must(false, what);
+			expect_snapshot(clean_down, "", what);
+		}
+	failures += n;
+	printf("# %u injected failures during logout; %u logins in all\n", n, logins);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_run_and_points),
+		cmocka_unit_test(test_crash_at_every_login_step),
+		cmocka_unit_test(test_crash_at_every_logout_step),
+		cmocka_unit_test(test_failure_at_every_login_step),
+		cmocka_unit_test(test_failure_during_logout),
+	};
+	struct diag d = DIAG_INIT;
+	const char *srcdir = getenv("USERNETNS_FIXTURES");
+
+	(void)argc;
+	if (!srcdir) {
+		printf("Bail out! USERNETNS_FIXTURES is not set\n");
+		return 1;
+	}
+	snprintf(snapshot_cmd, sizeof(snapshot_cmd), "%s/../integration/snapshot.sh %s",
+		 srcdir, USERNETNS_STATEDIR);
+	test_use_nss_wrapper(argv);
+	test_sandbox();
+	if (test_parse(policy_text, &policy, &d) != 0) {
+		printf("Bail out! test policy rejected\n");
+		return 1;
+	}
+	return cmocka_run_group_tests_name("faults", tests, NULL, NULL);
+}
