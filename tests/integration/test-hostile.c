@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A hostile machine: tiny fd limits, a full /run, a run dir that is not a
+ * shared mount, a network namespace limit reached, a login lock held by a
+ * stopped process.  Each must end in a clean failure or a success: never a
+ * hang, never a half-made namespace.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "usernetns/session.h"
+
+static const char policy_text[] =
+	"[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\npool6 = fd42:200::/48\n";
+
+static struct policy *policy;
+
+static int reset(void **state)
+{
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns;"
+		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
+		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	return 0;
+}
+
+/* Nothing of alice's: no name, no record, no host end, no session. */
+static bool nothing_half_made(void)
+{
+	return test_sh("test ! -e /run/netns/user-alice && test ! -e /run/usernetns/users/1001 &&"
+		       " ! ip link show vu1001 >/dev/null 2>&1 &&"
+		       " test -z \"$(ls /run/usernetns/sessions/1001 2>/dev/null)\"") == 0;
+}
+
+/* All of alice's: her namespace, linked, addressed. */
+static bool complete(void)
+{
+	return test_sh("mountpoint -q /run/netns/user-alice &&"
+		       " ip netns exec user-alice ping -c 1 -W 2 $(ip netns exec user-alice"
+		       " ip -4 route show default | cut -d' ' -f3) >/dev/null") == 0;
+}
+
+/*
+ * Log alice in from a child with setup() applied first; the child's exit
+ * code says what session_open() returned (0 or the errno), and its
+ * message goes to the TAP output.  A hang is a failure.
+ */
+static int login_with(void (*setup)(void *), void *arg, unsigned int lock_timeout_ms,
+		      char *msg, size_t size)
+{
+	int pipefd[2], status;
+	time_t start = time(NULL);
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct session_open_result res;
+		struct errbuf err = { "" };
+		struct plan plan;
+		int r;
+
+		close(pipefd[0]);
+		if (setup)
+			setup(arg);
+		r = plan_resolve(policy, "alice", &plan, &err);
+		if (r == 0)
+			r = session_open(&uns_paths_default, &plan, getpid(), "hostile",
+					 lock_timeout_ms, &res, &err);
+		if (r < 0 && write(pipefd[1], err.msg, strlen(err.msg)) < 0)
+			_exit(255);
+		_exit(r < 0 ? -r : 0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], msg, size - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(time(NULL) - start < 30);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void set_nofile(void *arg)
+{
+	struct rlimit rl = { .rlim_cur = (rlim_t)(long)arg, .rlim_max = (rlim_t)(long)arg };
+
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void test_tiny_fd_limits(void **state)
+{
+	int successes = 0, failures = 0;
+
+	for (long limit = 4; limit <= 24; limit++) {
+		char msg[1024];
+		int r;
+
+		reset(state);
+		r = login_with(set_nofile, (void *)limit, 1000, msg, sizeof(msg));
+		if (r == 0) {
+			if (!complete())
+				fail_msg("RLIMIT_NOFILE %ld: success, but incomplete", limit);
+			successes++;
+		} else {
+			if (!nothing_half_made())
+				fail_msg("RLIMIT_NOFILE %ld: failed (%s) and left things behind",
+					 limit, msg);
+			failures++;
+		}
+	}
+	printf("# RLIMIT_NOFILE 4..24: %d clean failures, %d successes\n", failures,
+	       successes);
+	assert_true(failures > 0);
+	assert_true(successes > 0);
+}
+
+static void test_full_run(void **state)
+{
+	int successes = 0, failures = 0;
+
+	for (int kib = 4; kib <= 64; kib *= 2) {
+		char opts[32], msg[1024];
+		int r;
+
+		reset(state);
+		/* A /run of a few KiB, on top of the sandbox's. */
+		snprintf(opts, sizeof(opts), "size=%dk,mode=0755", kib);
+		assert_int_equal(mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, opts), 0);
+		r = login_with(NULL, NULL, 1000, msg, sizeof(msg));
+		if (r == 0) {
+			if (!complete())
+				fail_msg("/run of %d KiB: success, but incomplete", kib);
+			successes++;
+		} else {
+			if (!nothing_half_made())
+				fail_msg("/run of %d KiB: failed (%s) and left things behind",
+					 kib, msg);
+			printf("# /run of %d KiB: %s\n", kib, msg);
+			failures++;
+		}
+		reset(state);
+		assert_int_equal(umount2("/run", MNT_DETACH), 0);
+	}
+	printf("# /run of 4..64 KiB: %d clean failures, %d successes\n", failures, successes);
+	assert_true(failures > 0);
+	assert_true(successes > 0);
+}
+
+static void test_run_dir_not_shared(void **state)
+{
+	char msg[1024];
+
+	/* A plain directory, and then a private mount, under the name. */
+	assert_int_equal(test_sh("mkdir -p /run/netns"), 0);
+	assert_int_equal(login_with(NULL, NULL, 1000, msg, sizeof(msg)), 0);
+	assert_true(complete());
+	assert_int_equal(test_sh("findmnt -n -o PROPAGATION /run/netns | grep -q shared"), 0);
+
+	reset(state);
+	assert_int_equal(test_sh("mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns &&"
+				 " mount --make-private /run/netns"), 0);
+	assert_int_equal(login_with(NULL, NULL, 1000, msg, sizeof(msg)), 0);
+	assert_true(complete());
+	assert_int_equal(test_sh("findmnt -n -o PROPAGATION /run/netns | grep -q shared"), 0);
+	/* ip(8) and we agree on it: it sees alice's namespace. */
+	assert_int_equal(test_sh("ip netns list | grep -q user-alice"), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		_exit(254);
+	close(fd);
+}
+
+/*
+ * In a user namespace of our own (root mapped to root), whose limit on
+ * network namespaces is ours to lower without touching the machine's:
+ * a host namespace of its own, then the limit set to what is in use.
+ */
+static void limit_netns(void *arg)
+{
+	const char *limit = arg;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		_exit(253);
+	write_file("/proc/self/setgroups", "deny");
+	write_file("/proc/self/uid_map", "0 0 1");
+	write_file("/proc/self/gid_map", "0 0 1");
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0)
+		_exit(252);
+	if (mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
+		_exit(251);
+	if (system("ip link set lo up") != 0)
+		_exit(250);
+	write_file("/proc/sys/user/max_net_namespaces", limit);
+}
+
+static void test_netns_limit_reached(void **state)
+{
+	char msg[1024];
+	int r;
+
+	/* One allowed, and it is the new host: no room for alice's. */
+	r = login_with(limit_netns, (void *)(uintptr_t)"1", 1000, msg, sizeof(msg));
+	assert_int_equal(r, ENOSPC);
+	assert_non_null(strstr(msg, "Failed to create a new network namespace \"user-alice\": No space left on device"));
+	/* (The child's /run went with it; ours was never touched.) */
+	assert_true(nothing_half_made());
+	/* Room for one more: it works. */
+	r = login_with(limit_netns, (void *)(uintptr_t)"2", 1000, msg, sizeof(msg));
+	if (r != 0)
+		fail_msg("with room for one namespace: %s", msg);
+}
+
+static void test_lock_held_by_stopped_process(void **state)
+{
+	struct errbuf err = { "" };
+	char msg[1024];
+	int status, r;
+	pid_t holder;
+
+	holder = fork();
+	assert_true(holder >= 0);
+	if (holder == 0) {
+		int fd;
+
+		if (state_lock(&uns_paths_default, 1001, 1000, &fd, &err) < 0)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(holder, &status, WUNTRACED), holder);
+	assert_true(WIFSTOPPED(status));
+
+	r = login_with(NULL, NULL, 500, msg, sizeof(msg));
+	assert_int_equal(r, ETIMEDOUT);
+	assert_non_null(strstr(msg, "gave up after 500 ms waiting for another login of uid 1001 to finish"));
+	assert_true(nothing_half_made());
+
+	kill(holder, SIGKILL);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	r = login_with(NULL, NULL, 500, msg, sizeof(msg));
+	assert_int_equal(r, 0);
+	assert_true(complete());
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_tiny_fd_limits, reset),
+		cmocka_unit_test_setup(test_full_run, reset),
+		cmocka_unit_test_setup(test_run_dir_not_shared, reset),
+		cmocka_unit_test_setup(test_netns_limit_reached, reset),
+		cmocka_unit_test_setup(test_lock_held_by_stopped_process, reset),
+	};
+	struct diag d = DIAG_INIT;
+
+	(void)argc;
+	test_use_nss_wrapper(argv);
+	test_sandbox();
+	if (test_parse(policy_text, &policy, &d) != 0) {
+		printf("Bail out! test policy rejected\n");
+		return 1;
+	}
+	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
+}

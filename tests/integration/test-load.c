@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Load through the real module: 200 users logging in at once, and 1000
+ * random logins and logouts of 10 users with the invariants checked after
+ * each step.  Latencies are reported (as TAP comments), not asserted:
+ * speed belongs to the benchmarks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "testutil.h"
+#include "usernetns/netns.h"
+
+#define CONFDIR "/run/loadtest"
+#define SERVICE "uns-load"
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		void *data)
+{
+	return PAM_CONV_ERR;
+}
+
+static const struct pam_conv conversation = { conv, NULL };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int setup(void **state)
+{
+	const char *builddir = getenv("USERNETNS_BUILDDIR");
+	char text[8192];
+	FILE *f;
+
+	assert_non_null(builddir);
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns " CONFDIR);
+	assert_int_equal(mkdir(CONFDIR, 0755), 0);
+	f = fopen(CONFDIR "/usernetns.conf", "we");
+	assert_non_null(f);
+	fputs("[group:many]\nmode = veth\npool4 = 10.200.0.0/16\n", f);
+	fclose(f);
+	chmod(CONFDIR "/usernetns.conf", 0644);
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" CONFDIR "/usernetns.conf\n",
+		 builddir);
+	f = fopen(CONFDIR "/" SERVICE, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+/* In a child: log in; report "OK <ms>" or "FAIL <code>" on fd. */
+static void child_login(const char *user, int fd)
+{
+	pam_handle_t *pamh = NULL;
+	double t0 = now_ms();
+	int r;
+
+	r = pam_start_confdir(SERVICE, user, &conversation, CONFDIR, &pamh);
+	if (r == PAM_SUCCESS)
+		r = pam_open_session(pamh, 0);
+	dprintf(fd, r == PAM_SUCCESS ? "OK %.3f\n" : "FAIL %.0f\n",
+		r == PAM_SUCCESS ? now_ms() - t0 : (double)r);
+	_exit(0);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_200_users_at_once(void **state)
+{
+	enum { N = 200 };
+	double lat[N];
+	int pipefd[2], placed = 0, failed = 0, n = 0;
+	char line[64];
+	FILE *in;
+
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	for (int i = 0; i < N; i++) {
+		char user[16];
+
+		snprintf(user, sizeof(user), "load%03d", i + 1);
+		if (fork() == 0) {
+			close(pipefd[0]);
+			child_login(user, pipefd[1]);
+		}
+	}
+	close(pipefd[1]);
+	in = fdopen(pipefd[0], "r");
+	assert_non_null(in);
+	while (fgets(line, sizeof(line), in)) {
+		if (strncmp(line, "OK ", 3) == 0 && n < N) {
+			lat[n++] = strtod(line + 3, NULL);
+			placed++;
+		} else {
+			printf("# %s", line);
+			failed++;
+		}
+	}
+	fclose(in);
+	while (wait(NULL) > 0)
+		;
+	assert_int_equal(failed, 0);
+	assert_int_equal(placed, N);
+	assert_int_equal(test_sh("test $(ls /run/netns | wc -l) -eq %d", N), 0);
+	assert_int_equal(test_sh("test $(ip -o link show type veth | wc -l) -eq %d", N), 0);
+	qsort(lat, (size_t)n, sizeof(lat[0]), compare_double);
+	printf("# %d users logged in at once: all placed; per login p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+	       N, lat[n / 2], lat[(n * 99) / 100], lat[n - 1]);
+}
+
+/* A login that stays: a process holding a session, closing on request. */
+struct holder {
+	pid_t pid;
+	int cmd;		/* write 'c' to close */
+	int user;
+};
+
+static pid_t hold_session(const char *user, int *ret_cmd)
+{
+	int up[2], down[2];
+	char ok;
+	pid_t pid;
+
+	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(down, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pam_handle_t *pamh = NULL;
+		char c;
+		int r;
+
+		close(up[0]);
+		close(down[1]);
+		r = pam_start_confdir(SERVICE, user, &conversation, CONFDIR, &pamh);
+		if (r == PAM_SUCCESS)
+			r = pam_open_session(pamh, 0);
+		ok = r == PAM_SUCCESS ? 'o' : 'f';
+		if (write(up[1], &ok, 1) != 1 || r != PAM_SUCCESS)
+			_exit(1);
+		if (read(down[0], &c, 1) != 1)
+			_exit(1);
+		r = pam_close_session(pamh, 0);
+		pam_end(pamh, r);
+		_exit(r == PAM_SUCCESS ? 0 : 1);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &ok, 1) != 1 || ok != 'o')
+		fail_msg("login of %s failed", user);
+	close(up[0]);
+	*ret_cmd = down[1];
+	return pid;
+}
+
+static bool same_ns(pid_t pid, const char *name)
+{
+	char path[64], ns[128];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+	snprintf(ns, sizeof(ns), "/run/netns/%s", name);
+	return stat(path, &a) == 0 && stat(ns, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+static void test_random_logins_and_logouts(void **state)
+{
+	enum { USERS = 10, STEPS = 1000, MAX = 64 };
+	struct holder h[MAX];
+	int n = 0, logins = 0, logouts = 0, per_user[USERS] = { 0 };
+	unsigned int seed = 20261129;
+	double t0 = now_ms();
+
+	srand(seed);
+	printf("# seed %u\n", seed);
+	for (int step = 0; step < STEPS; step++) {
+		bool login = n == 0 || (n < MAX && rand() % 100 < 55);
+		char user[16], name[32];
+
+		if (login) {
+			int u = rand() % USERS;
+
+			snprintf(user, sizeof(user), "user%02d", u + 1);
+			h[n].user = u;
+			h[n].pid = hold_session(user, &h[n].cmd);
+			per_user[u]++;
+			n++;
+			logins++;
+		} else {
+			int i = rand() % n, status;
+			struct holder x = h[i];
+
+			h[i] = h[--n];
+			assert_int_equal(write(x.cmd, "c", 1), 1);
+			close(x.cmd);
+			assert_int_equal(waitpid(x.pid, &status, 0), x.pid);
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				fail_msg("step %d: logout of user%02d failed", step, x.user + 1);
+			per_user[x.user]--;
+			logouts++;
+		}
+		/* Every open session is in its user's namespace... */
+		for (int i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "user-user%02d", h[i].user + 1);
+			if (!same_ns(h[i].pid, name))
+				fail_msg("step %d: session %ld of user%02d is not in %s", step,
+					 (long)h[i].pid, h[i].user + 1, name);
+		}
+		/* ...and a user without one has no namespace left. */
+		for (int u = 0; u < USERS; u++) {
+			struct stat st;
+
+			snprintf(name, sizeof(name), "/run/netns/user-user%02d", u + 1);
+			if ((stat(name, &st) == 0) != (per_user[u] > 0))
+				fail_msg("step %d: user%02d has %d sessions but its namespace is %s",
+					 step, u + 1, per_user[u], per_user[u] ? "missing" : "there");
+		}
+	}
+	while (n > 0) {
+		int status;
+
+		n--;
+		assert_int_equal(write(h[n].cmd, "c", 1), 1);
+		close(h[n].cmd);
+		assert_int_equal(waitpid(h[n].pid, &status, 0), h[n].pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		logouts++;
+	}
+	assert_int_equal(test_sh("test -z \"$(ls /run/netns)\""), 0);
+	assert_int_equal(test_sh("test $(ip -o link show type veth | wc -l) -eq 0"), 0);
+	printf("# %d steps: %d logins, %d logouts, invariants held at every step (%.1f s)\n",
+	       STEPS, logins, logouts, (now_ms() - t0) / 1e3);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_200_users_at_once, setup),
+		cmocka_unit_test_setup(test_random_logins_and_logouts, setup),
+	};
+
+	(void)argc;
+	test_use_nss_wrapper(argv);
+	test_sandbox();
+	return cmocka_run_group_tests_name("load", tests, NULL, NULL);
+}
