@@ -500,6 +500,76 @@ static void test_bad_policy_fails_closed_for_everyone(void **state)
 	assert_false(exists("user-alice"));
 }
 
+/* Log alice in under policy file path: must be refused, with a reason. */
+static void expect_refused(const char *label, bool with_line)
+{
+	pam_handle_t *pamh;
+	char needle[128];
+
+	log_clear();
+	pamh = start("alice");
+	if (pam_open_session(pamh, 0) != PAM_SYSTEM_ERR)
+		fail_msg("%s: not refused", label);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_true(on_host());
+	assert_false(exists("user-alice"));
+	/* Every problem names the file, and the line where there is one. */
+	snprintf(needle, sizeof(needle), "%s%s", POLICY, with_line ? ":" : ": ");
+	if (!strstr(logbuf, needle))
+		fail_msg("%s: no message naming %s", label, needle);
+	if (with_line) {
+		const char *s = strstr(logbuf, POLICY ":");
+
+		if (!s || s[strlen(POLICY) + 1] < '1' || s[strlen(POLICY) + 1] > '9')
+			fail_msg("%s: no line number in the message", label);
+	}
+	expect_log("is not usable; refusing the session");
+}
+
+static void test_every_bad_policy_fails_closed(void **state)
+{
+	const char *fixtures = getenv("USERNETNS_FIXTURES");
+	char cmd[4096], *list, *name, *save = NULL;
+	unsigned int n = 0;
+
+	/* The fixtures: one file per class of mistake. */
+	assert_non_null(fixtures);
+	list = test_sh_out("ls %s/bad", fixtures);
+	assert_non_null(list);
+	for (name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		snprintf(cmd, sizeof(cmd), "install -m 0644 %s/bad/%s " POLICY, fixtures, name);
+		assert_int_equal(test_sh("%s", cmd), 0);
+		expect_refused(name, true);
+		n++;
+	}
+	free(list);
+
+	/* Hostile sizes: a 1 MiB line, 100000 sections. */
+	assert_int_equal(test_sh("{ echo '[global]'; printf 'netns_name = '; head -c 1048576 /dev/zero |"
+				 " tr '\\0' a; echo; } > " POLICY), 0);
+	expect_refused("1 MiB line", true);
+	expect_log(POLICY ":2: line is too long (1048589 characters; the limit is 199)");
+	assert_int_equal(test_sh("seq 1 100000 | sed 's/.*/[user:u&]\\nmode = isolated/' > " POLICY), 0);
+	expect_refused("100000 sections", true);
+	expect_log(POLICY ":20001: too many sections (the limit is 10000)");
+	n += 2;
+
+	/* The file itself: a symbolic link, writable by others, a FIFO. */
+	assert_int_equal(test_sh("printf '[group:netusers]\\nmode = veth\\npool4 = 10.200.0.0/16\\n'"
+				 " > " CONFDIR "/real.conf && chmod 0644 " CONFDIR "/real.conf &&"
+				 " ln -sf real.conf " POLICY), 0);
+	expect_refused("symbolic link", false);
+	expect_log(POLICY ": is a symbolic link; the policy must be a regular file");
+	assert_int_equal(test_sh("rm " POLICY " && cp " CONFDIR "/real.conf " POLICY
+				 " && chmod 0646 " POLICY), 0);
+	expect_refused("world-writable", false);
+	assert_int_equal(test_sh("rm " POLICY " && mkfifo -m 0644 " POLICY), 0);
+	expect_refused("FIFO", false);
+	expect_log(POLICY ": is not a regular file");
+	n += 3;
+	printf("# %u bad policies: every login refused, with the file (and line) named\n", n);
+}
+
 static void *sleeper(void *arg)
 {
 	(void)arg;
@@ -634,6 +704,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_failure_with_on_error_fail, reset),
 		cmocka_unit_test_setup(test_failure_with_on_error_ignore, reset),
 		cmocka_unit_test_setup(test_bad_policy_fails_closed_for_everyone, reset),
+		cmocka_unit_test_setup(test_every_bad_policy_fails_closed, reset),
 		cmocka_unit_test_setup(test_multithreaded_caller_is_refused, reset),
 		cmocka_unit_test_setup(test_forked_child_tears_nothing_down, reset),
 		cmocka_unit_test_setup(test_unprivileged_close_does_no_harm, reset),
