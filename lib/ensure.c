@@ -485,7 +485,7 @@ static int ensure_namespace(struct ensure_ctx *c)
 		if (r < 0)
 			return r;
 		c->changes |= ENSURE_REMOVED_PLACEHOLDER;
-		/* fall through */
+		__attribute__((fallthrough));
 	case NETNS_ABSENT:
 		/* Say what we are about to make before making it. */
 		record_init(c, STATE_CREATING);

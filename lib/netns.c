@@ -631,7 +631,8 @@ int netns_census_take(struct netns_census *ret)
 		return r;
 	}
 	/* One entry per process so far: sort, then fold equal ones. */
-	qsort(c.v, c.n, sizeof(*c.v), census_compare);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), census_compare);
 	for (size_t i = 0; i < c.n; i++) {
 		if (out > 0 && netns_id_equal(&c.v[out - 1].id, &c.v[i].id))
 			c.v[out - 1].n++;
@@ -648,6 +649,8 @@ size_t netns_census_count(const struct netns_census *c, const struct netns_id *i
 	struct netns_census_entry key = { .id = *id };
 	const struct netns_census_entry *e;
 
+	if (c->n == 0)
+		return 0;
 	e = bsearch(&key, c->v, c->n, sizeof(*c->v), census_compare);
 	return e ? e->n : 0;
 }

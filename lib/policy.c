@@ -481,7 +481,7 @@ static int check_template(const char *value, enum template_kind kind,
 				 "must contain %%U, or every user's host end would have one name");
 			return -EINVAL;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	case TEMPLATE_PEER_IFNAME:
 		if (widest >= IFNAMSIZ) {
 			snprintf(why, size,
@@ -1307,7 +1307,8 @@ static void check_overlaps(const struct policy *p, const char *file,
 	for (size_t i = 0; i < n; i++)
 		check_reserved(&v[i], file, d);
 
-	qsort(v, n, sizeof(*v), range_use_compare);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), range_use_compare);
 	for (size_t i = 1, widest = 0; i < n; i++) {
 		const struct range_use *a = &v[widest], *b = &v[i];
 		const struct range_use *first, *second;

@@ -22,6 +22,9 @@
 /* Large enough for any dump message the kernel sends in one datagram. */
 #define RTNL_BUF_SIZE 32768
 
+/* Our requests are far smaller than this. */
+#define RTNL_REQUEST_MAX 1024
+
 /* A reply that never comes would hang a login: bound every wait. */
 #define RTNL_RECV_TIMEOUT_SEC 5
 
@@ -186,7 +189,14 @@ static inline int rtnl_fault(uint16_t type, bool done)
 
 static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->buf);
+	struct nlmsghdr *nlh;
+
+	/*
+	 * libmnl leaves attribute padding as it finds it: start from zeros,
+	 * so that no stale byte of an earlier reply goes to the kernel.
+	 */
+	memset(r->buf, 0, RTNL_REQUEST_MAX);
+	nlh = mnl_nlmsg_put_header(r->buf);
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;

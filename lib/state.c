@@ -400,7 +400,8 @@ int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
 		v[n++] = (uid_t)uid;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), uid_compare);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), uid_compare);
 	*ret = v;
 	*ret_n = n;
 	return 0;

@@ -180,7 +180,7 @@ void test_sandbox(void)
 
 	/* PID 1 of the sandbox; die with the process that started it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
 	    mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
 		printf("Bail out! sandbox mounts: %s\n", strerror(errno));
