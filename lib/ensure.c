@@ -48,6 +48,10 @@ struct ensure_ctx {
 	bool have_old;
 	struct state_record old;
 	struct state_record rec;
+
+	/* What is in an existing namespace, from one dump of its links. */
+	struct rtnl_link ns_lo, ns_peer;
+	bool have_ns_peer;
 };
 
 
@@ -85,9 +89,23 @@ static int open_ns_rtnl(void *data, struct errbuf *err)
 	int r;
 
 	r = rtnl_open(&c->ns, err);
-	if (r == 0)
+	if (r == 0 && (c->changes & ENSURE_ADOPTED))
 		r = allow_unprivileged_ping(err);
 	return r;
+}
+
+/* lo and the peer, if there, from one dump of the namespace's links. */
+static int note_ns_link(const struct rtnl_link *l, void *data)
+{
+	struct ensure_ctx *c = data;
+
+	if (l->ifindex == LOOPBACK_IFINDEX)
+		c->ns_lo = *l;
+	else if (streq(l->ifname, c->plan->peer_ifname)) {
+		c->ns_peer = *l;
+		c->have_ns_peer = true;
+	}
+	return 0;
 }
 
 /* Inside a namespace just made: our socket there, lo up, ping allowed. */
@@ -177,12 +195,9 @@ static int ensure_links(struct ensure_ctx *c, int master,
 		have_host = true;
 	else if (r != -ENODEV)
 		return r;
-	if (!c->fresh) {
-		r = rtnl_link_get(&c->ns, plan->peer_ifname, &pl, c->err);
-		if (r == 0)
-			have_peer = true;
-		else if (r != -ENODEV)
-			return r;
+	if (c->have_ns_peer) {
+		pl = c->ns_peer;
+		have_peer = true;
 	}
 
 	if (have_host && have_peer && links_paired(&hl, &pl)) {
@@ -223,10 +238,15 @@ static int ensure_links(struct ensure_ctx *c, int master,
 			return r;
 		c->changes |= ENSURE_CREATED_LINK;
 		r = rtnl_link_get(&c->host, plan->host_ifname, &hl, c->err);
-		if (r == 0)
-			r = rtnl_link_get(&c->ns, plan->peer_ifname, &pl, c->err);
 		if (r < 0)
 			return r;
+		/*
+		 * The peer is as we made it: down, with our MTU, and the host
+		 * end's IFLA_LINK is its ifindex.  No need to ask.
+		 */
+		pl = (struct rtnl_link){ .ifindex = hl.link, .mtu = hl.mtu };
+		snprintf(pl.ifname, sizeof(pl.ifname), "%s", plan->peer_ifname);
+		snprintf(pl.kind, sizeof(pl.kind), "veth");
 	}
 
 	/* The kernel ignores IFLA_IFALIAS on creation: mark it ours now. */
@@ -297,19 +317,18 @@ static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r,
 	return 0;
 }
 
+/* Make the default route of via's family go via it on peer. */
 static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *via,
-				const struct rtnl_link *peer)
+				const struct rtnl_link *peer,
+				const struct rtnl_default_route *have)
 {
-	struct addr_prefix gw = *via, have;
-	int oif, r;
+	struct addr_prefix gw = *via;
 
 	gw.len = addr_family_bits(gw.family);
-	if (!(c->changes & ENSURE_CREATED_LINK)) {
-		r = rtnl_route_default_get(&c->ns, gw.family, &have, &oif, c->err);
-		if (r == 0 && addr_prefix_equal(&have, &gw) && oif == peer->ifindex)
+	if (have) {
+		if (have->found && addr_prefix_equal(&have->gateway, &gw) &&
+		    have->ifindex == peer->ifindex)
 			return 0;
-		if (r < 0 && r != -ENOENT)
-			return r;
 		c->changes |= ENSURE_FIXED_ROUTES;
 	}
 	return rtnl_route_default_replace(&c->ns, &gw, peer->ifindex, peer->ifname,
@@ -440,10 +459,21 @@ static int ensure_network(struct ensure_ctx *c)
 	if (r < 0)
 		return r;
 
+	/* Fresh links have no routes yet; others are checked in one dump. */
+	if (!(c->changes & ENSURE_CREATED_LINK)) {
+		struct rtnl_default_route have4, have6;
+
+		r = rtnl_route_defaults(&c->ns, &have4, &have6, c->err);
+		if (r == 0 && addr_prefix_is_set(&rec->peer4))
+			r = ensure_default_route(c, &rec->host4, &pl, &have4);
+		if (r == 0 && addr_prefix_is_set(&rec->peer6))
+			r = ensure_default_route(c, &rec->host6, &pl, &have6);
+		return r;
+	}
 	if (addr_prefix_is_set(&rec->peer4))
-		r = ensure_default_route(c, &rec->host4, &pl);
+		r = ensure_default_route(c, &rec->host4, &pl, NULL);
 	if (r == 0 && addr_prefix_is_set(&rec->peer6))
-		r = ensure_default_route(c, &rec->host6, &pl);
+		r = ensure_default_route(c, &rec->host6, &pl, NULL);
 	return r;
 }
 
@@ -453,7 +483,7 @@ static int ensure_namespace(struct ensure_ctx *c)
 {
 	const struct plan *plan = c->plan;
 	enum netns_state state;
-	struct rtnl_link lo;
+
 	int r;
 
 	r = netns_open(c->p->rundir, plan->netns, &state, &c->nsfd, &c->id, c->err);
@@ -513,9 +543,9 @@ static int ensure_namespace(struct ensure_ctx *c)
 	r = netns_run_in(c->nsfd, open_ns_rtnl, c, c->err);
 	if (r < 0)
 		return r;
-	r = rtnl_link_get_index(&c->ns, LOOPBACK_IFINDEX, &lo, c->err);
-	if (r == 0 && !(lo.flags & IFF_UP)) {
-		r = rtnl_link_set(&c->ns, lo.ifindex, "lo", true, 0, NULL, -1, c->err);
+	r = rtnl_link_foreach(&c->ns, note_ns_link, c, c->err);
+	if (r == 0 && !(c->ns_lo.flags & IFF_UP)) {
+		r = rtnl_link_set(&c->ns, LOOPBACK_IFINDEX, "lo", true, 0, NULL, -1, c->err);
 		c->changes |= ENSURE_FIXED_LINK;
 	}
 	return r;

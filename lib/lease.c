@@ -35,29 +35,17 @@ static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *po
 			 char *path, size_t size, struct errbuf *err)
 {
 	char name[ADDR_PREFIX_STRLEN + 16];
-	int fd, r;
+	int r;
 
 	lease_pool_dirname(pool, block_len, name, sizeof(name));
 	if ((size_t)snprintf(path, size, "%s/leases/%s", p->statedir, name) >= size) {
 		errbuf_set(err, "lease path too long");
 		return -ENAMETOOLONG;
 	}
-	if (create) {
-		r = util_mkdir_p(path, 0755);
-		if (r < 0) {
-			errbuf_set(err, "cannot create %s: %s", path, strerror(-r));
-			return r;
-		}
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (r != -ENOENT)
-			errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	r = util_open_dir(path, create, 0755, ret_fd);
+	if (r < 0 && r != -ENOENT)
+		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+	return r;
 }
 
 /* "uid=1001 user=alice" */

@@ -618,26 +618,30 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
 /* ---- routes ----------------------------------------------------------- */
 
 struct route_find {
-	int family;
-	bool found;
-	struct addr_prefix gateway;
-	int oif;
+	struct rtnl_default_route v4, v6;
 };
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct route_find *f = data;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtnl_default_route *d;
 	const struct nlattr *attr;
 	uint32_t table;
-	size_t len = f->family == AF_INET ? 4 : 16;
+	size_t len;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
 		return MNL_CB_OK;
-	if (rtm->rtm_family != f->family || rtm->rtm_dst_len != 0 ||
-	    rtm->rtm_type != RTN_UNICAST)
+	if (rtm->rtm_dst_len != 0 || rtm->rtm_type != RTN_UNICAST)
 		return MNL_CB_OK;
+	if (rtm->rtm_family == AF_INET)
+		d = &f->v4;
+	else if (rtm->rtm_family == AF_INET6)
+		d = &f->v6;
+	else
+		return MNL_CB_OK;
+	len = rtm->rtm_family == AF_INET ? 4 : 16;
 	table = rtm->rtm_table;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
 		if (mnl_attr_get_type(attr) == RTA_TABLE &&
@@ -646,46 +650,40 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (table != RT_TABLE_MAIN)
 		return MNL_CB_OK;
 
-	f->found = true;
-	f->gateway = (struct addr_prefix){ 0 };
-	f->oif = 0;
+	*d = (struct rtnl_default_route){ .found = true };
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
 		switch (mnl_attr_get_type(attr)) {
 		case RTA_GATEWAY:
 			if (mnl_attr_get_payload_len(attr) == len) {
-				f->gateway.family = f->family;
-				f->gateway.len = f->family == AF_INET ? 32 : 128;
-				memcpy(f->gateway.bytes, mnl_attr_get_payload(attr), len);
+				d->gateway.family = rtm->rtm_family;
+				d->gateway.len = (unsigned int)len * 8;
+				memcpy(d->gateway.bytes, mnl_attr_get_payload(attr), len);
 			}
 			break;
 		case RTA_OIF:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				f->oif = (int)mnl_attr_get_u32(attr);
+				d->ifindex = (int)mnl_attr_get_u32(attr);
 			break;
 		}
 	}
 	return MNL_CB_OK;
 }
 
-int rtnl_route_default_get(struct rtnl *r, int family,
-			   struct addr_prefix *ret_gateway, int *ret_ifindex,
-			   struct errbuf *err)
+int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
+			struct rtnl_default_route *ret6, struct errbuf *err)
 {
-	struct route_find f = { .family = family };
+	struct route_find f = { 0 };
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	int rc;
 
-	rtm->rtm_family = (uint8_t)family;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rc = rtnl_call(r, nlh, route_cb, &f, err, "list %s routes",
-		       family == AF_INET ? "IPv4" : "IPv6");
+	/* AF_UNSPEC: both families in one dump. */
+	rtm->rtm_family = AF_UNSPEC;
+	rc = rtnl_call(r, nlh, route_cb, &f, err, "list routes");
 	if (rc < 0)
 		return rc;
-	if (!f.found)
-		return -ENOENT;
-	*ret_gateway = f.gateway;
-	*ret_ifindex = f.oif;
+	*ret4 = f.v4;
+	*ret6 = f.v6;
 	return 0;
 }
 

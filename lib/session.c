@@ -54,26 +54,14 @@ static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create,
 			 int *ret_fd, struct errbuf *err)
 {
 	char path[PATH_MAX];
-	int fd, r;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/sessions/%lu", p->runstatedir,
 		 (unsigned long)uid);
-	if (create) {
-		r = util_mkdir_p(path, 0755);
-		if (r < 0) {
-			errbuf_set(err, "cannot create %s: %s", path, strerror(-r));
-			return r;
-		}
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (r != -ENOENT)
-			errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	r = util_open_dir(path, create, 0755, ret_fd);
+	if (r < 0 && r != -ENOENT)
+		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+	return r;
 }
 
 /* Is the process the record at dfd/name names still alive? */

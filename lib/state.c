@@ -21,29 +21,17 @@ static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode,
 		       bool create, int *ret_fd, struct errbuf *err)
 {
 	char path[PATH_MAX];
-	int fd, r;
+	int r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", p->runstatedir, sub) >=
 	    sizeof(path)) {
 		errbuf_set(err, "path %s/%s is too long", p->runstatedir, sub);
 		return -ENAMETOOLONG;
 	}
-	if (create) {
-		r = util_mkdir_p(path, mode);
-		if (r < 0) {
-			errbuf_set(err, "cannot create %s: %s", path, strerror(-r));
-			return r;
-		}
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		r = -errno;
-		if (r != -ENOENT || create)
-			errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	r = util_open_dir(path, create, mode, ret_fd);
+	if (r < 0 && (r != -ENOENT || create))
+		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+	return r;
 }
 
 int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,

@@ -200,6 +200,23 @@ int util_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd)
+{
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		r = util_mkdir_p(path, mode);
+		if (r < 0)
+			return r;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
 int util_write_atomic(int dirfd, const char *name, const char *content,
 		      size_t len, mode_t mode, bool sync)
 {

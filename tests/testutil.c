@@ -126,11 +126,11 @@ static void reap_until(pid_t test)
 }
 
 /*
- * The mount points that the configured persistent state dir needs: a
- * tmpfs over it, or over its nearest existing ancestor (then the rest is
- * made inside the tmpfs), so that nothing is written on the machine.
+ * A writable dir for the sandbox: a tmpfs over it, or over its nearest
+ * existing ancestor (then the rest is made inside the tmpfs), so that
+ * nothing is written on the machine.
  */
-static void sandbox_statedir(const char *statedir)
+void test_sandbox_writable(const char *statedir)
 {
 	char path[4096], cwd[4096];
 	struct stat st;
@@ -186,7 +186,7 @@ void test_sandbox(void)
 		printf("Bail out! sandbox mounts: %s\n", strerror(errno));
 		exit(1);
 	}
-	sandbox_statedir(USERNETNS_STATEDIR);
+	test_sandbox_writable(USERNETNS_STATEDIR);
 	if (test_sh("ip link set lo up") != 0) {
 		printf("Bail out! cannot bring lo up in the sandbox\n");
 		exit(1);

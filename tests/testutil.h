@@ -50,6 +50,12 @@ void test_use_nss_wrapper(char **argv);
  */
 void test_sandbox(void);
 
+/*
+ * Make dir exist and be writable inside the sandbox, without writing on
+ * the machine: a tmpfs over it or over its nearest existing ancestor.
+ */
+void test_sandbox_writable(const char *dir);
+
 /* Run a shell command (printf-style); returns its exit status. */
 __attribute__((format(printf, 1, 2)))
 int test_sh(const char *fmt, ...);

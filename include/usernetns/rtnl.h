@@ -92,13 +92,16 @@ int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
 int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
 		  const struct addr_prefix *a, struct errbuf *err);
 
-/*
- * The default route of a family in the main table: its gateway and
- * output link, -ENOENT when there is none.
- */
-int rtnl_route_default_get(struct rtnl *r, int family,
-			   struct addr_prefix *ret_gateway, int *ret_ifindex,
-			   struct errbuf *err);
+/* A default route of the main table: gateway and output link. */
+struct rtnl_default_route {
+	bool found;
+	struct addr_prefix gateway;	/* family 0 without one */
+	int ifindex;
+};
+
+/* The IPv4 and IPv6 default routes of the main table, in one dump. */
+int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
+			struct rtnl_default_route *ret6, struct errbuf *err);
 
 /* Set the default route of gw's family to go via gw on ifindex. */
 int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,

@@ -41,6 +41,13 @@ int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 int util_mkdir_p(const char *path, mode_t mode);
 
 /*
+ * Open the directory path (O_DIRECTORY, not following a symlink at its
+ * end); with create, make it (and its parents) first if it is missing.
+ * The common case, a directory that exists, costs one open().
+ */
+int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd);
+
+/*
  * Replace dirfd/name with content, atomically (a temporary file renamed
  * over it).  With sync, the data and the rename are on disk on return.
  */

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The benchmark driver: per-login cost of three ways to give a user a
+ * networked namespace, at several numbers of existing namespaces, and
+ * login throughput with parallel streams.  Run by bench/run, as root, in
+ * the tests' sandbox.
+ *
+ *   pam    a login through the real PAM stack with pam_usernetns.so:
+ *          cold (a new user) and warm (a second session)
+ *   ip     the ip(8) command recipe, one process per command
+ *   floor  bench/floor: the kernel work alone
+ *
+ * bench OUTDIR BUILDDIR [quick]
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define WORK "/run/bench"
+#define SERVICE "uns-bench"
+
+static const char *builddir, *outdir;
+static bool quick;
+/*
+ * The users: /etc/passwd in the sandbox holds only those a measurement
+ * needs, so that the lookups (a scan of the file, with glibc's files
+ * backend) cost what they cost on a machine with few local users and do
+ * not grow with the number of namespaces.
+ */
+#define PASSWD WORK "/passwd"
+static unsigned int next_user, next_other, populated_first;
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* A second number the last run() printed, if any. */
+static double last_second;
+
+/*
+ * Run argv; return the first number it printed on stdout (or -1 without
+ * capture), keeping a second one in last_second.
+ */
+static double run(char *const argv[], bool capture, bool nss)
+{
+	int pipefd[2], status;
+	char out[64] = "";
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(capture ? pipefd[1] : null, 1);
+		if (getenv("BENCH_DEBUG") == NULL)
+			dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die("%s %s failed (status %d)", argv[0], argv[1] ? argv[1] : "",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (!capture)
+		return -1;
+	{
+		char *end;
+		double first = strtod(out, &end);
+
+		last_second = strtod(end, NULL);
+		return first;
+	}
+}
+
+/* The path of a built program (kept for the whole run). */
+static char *prog(const char *rel)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", builddir, rel) < 0)
+		die("%s", "out of memory");
+	return path;
+}
+
+/* ---- the contenders ------------------------------------------------------------ */
+
+static double pam_login(unsigned int user)
+{
+	static char *path;
+	char name[16];
+	char *argv[] = { path, (char *)WORK, (char *)SERVICE, name, NULL };
+
+	if (!path)
+		argv[0] = path = prog("bench/pam-login");
+	snprintf(name, sizeof(name), "b%05u", user);
+	return run(argv, true, true);
+}
+
+/* Addresses of "other" logins (ip, floor): 10.100.0.0/16, out of the pool. */
+static void other_addrs(unsigned int i, char *host, char *peer, size_t size)
+{
+	snprintf(host, size, "10.%u.%u.%u", 100 + i / 16384, (i % 16384) * 4 / 256,
+		 (i % 16384) * 4 % 256 + 1);
+	snprintf(peer, size, "10.%u.%u.%u", 100 + i / 16384, (i % 16384) * 4 / 256,
+		 (i % 16384) * 4 % 256 + 2);
+}
+
+/* One ip(8) command: "ip ARG...". */
+static void run_ip(const char *first, ...)
+{
+	char *argv[16] = { (char *)"ip", (char *)first };
+	const char *arg;
+	size_t n = 2;
+	va_list ap;
+
+	va_start(ap, first);
+	while ((arg = va_arg(ap, const char *)) && n < 15)
+		argv[n++] = (char *)arg;
+	va_end(ap);
+	argv[n] = NULL;
+	run(argv, false, false);
+}
+
+static double ip_recipe(unsigned int i)
+{
+	char ns[32], dev[16], host[32], peer[32], hostp[40], peerp[40];
+	double t0 = now_us();
+
+	snprintf(ns, sizeof(ns), "ip-%u", i);
+	snprintf(dev, sizeof(dev), "vi%u", i);
+	other_addrs(i, host, peer, sizeof(host));
+	snprintf(hostp, sizeof(hostp), "%s/30", host);
+	snprintf(peerp, sizeof(peerp), "%s/30", peer);
+	run_ip("netns", "add", ns, NULL);
+	run_ip("link", "add", dev, "type", "veth", "peer", "name", "eth0", "netns", ns, NULL);
+	run_ip("addr", "add", hostp, "dev", dev, NULL);
+	run_ip("-n", ns, "addr", "add", peerp, "dev", "eth0", NULL);
+	run_ip("link", "set", dev, "up", NULL);
+	run_ip("-n", ns, "link", "set", "lo", "up", NULL);
+	run_ip("-n", ns, "link", "set", "eth0", "up", NULL);
+	run_ip("-n", ns, "route", "add", "default", "via", host, NULL);
+	return now_us() - t0;
+}
+
+static double floor_login(unsigned int i)
+{
+	static char *path;
+	char ns[32], dev[16], idx[16], host[32], peer[32];
+	char *argv[] = { path, ns, dev, idx, host, peer, (char *)"30", NULL };
+
+	if (!path)
+		argv[0] = path = prog("bench/floor");
+	snprintf(ns, sizeof(ns), "fl-%u", i);
+	snprintf(dev, sizeof(dev), "vf%u", i);
+	snprintf(idx, sizeof(idx), "%u", 100000 + i);
+	other_addrs(i + 8192, host, peer, sizeof(host));
+	return run(argv, true, false);
+}
+
+/* ---- set up and tear down -------------------------------------------------------- */
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		die("cannot write %s", path);
+	chmod(path, 0644);
+}
+
+/* /etc/passwd with root and users first..first+count-1. */
+static void users(unsigned int first, unsigned int count)
+{
+	FILE *f = fopen(PASSWD, "w");	/* in place: it is bind-mounted */
+
+	if (!f)
+		die("cannot write %s", PASSWD);
+	fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
+	for (unsigned int i = 0; i < count; i++)
+		fprintf(f, "b%05u:x:%u:2000::/tmp:/bin/sh\n", first + i, 100000 + first + i);
+	if (fclose(f) != 0)
+		die("cannot write %s", PASSWD);
+}
+
+static void setup(void)
+{
+	char text[4096];
+
+	test_sh("mkdir -p " WORK);
+	write_text(WORK "/usernetns.conf",
+		   "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n");
+	/* The helpers read the built-in path. */
+	{
+		char dir[512], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", USERNETNS_POLICY_PATH);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		test_sandbox_writable(dir);
+	}
+	write_text(USERNETNS_POLICY_PATH, "[group:netusers]\nmode = veth\n"
+					  "pool4 = 10.200.0.0/16\nprefix4 = 30\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/usernetns.conf\n",
+		 builddir);
+	write_text(WORK "/" SERVICE, text);
+
+	/*
+	 * Our users and groups, over the machine's, in the sandbox only; and
+	 * NSS from files alone: other modules (libnss_systemd probing for
+	 * systemd-userdbd on every group lookup) cost what they cost on any
+	 * login, with or without us, and are not what is measured here.
+	 */
+	users(0, 0);
+	write_text(WORK "/group", "root:x:0:\nnetusers:x:2000:\n");
+	write_text(WORK "/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n");
+	if (test_sh("mount --bind " PASSWD " /etc/passwd && mount --bind " WORK "/group /etc/group"
+		    " && mount --bind " WORK "/nsswitch.conf /etc/nsswitch.conf"))
+		die("%s", "cannot bind-mount the users");
+}
+
+/* Everything gone, as after a reboot: names, links, records, leases. */
+static void reset(void)
+{
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null;"
+		"rm -rf /run/netns /run/usernetns " USERNETNS_STATEDIR "/leases;"
+		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
+		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	/* Namespaces die in the background: let the kernel catch up. */
+	sleep(1);
+}
+
+static long slab_kib(void)
+{
+	char *out = test_sh_out("awk '/^Slab:/ { print $2 }' /proc/meminfo");
+	long v = out ? atol(out) : 0;
+
+	free(out);
+	return v;
+}
+
+/* ---- statistics and output ----------------------------------------------------- */
+
+static int compare(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double quantile(double *v, size_t n, double q)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), compare);
+	i = (size_t)(q * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+static FILE *out_file(const char *name)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", outdir, name);
+	f = fopen(path, "we");
+	if (!f)
+		die("cannot write %s", path);
+	return f;
+}
+
+/* ---- the three parts ------------------------------------------------------------ */
+
+/* A login of a user nobody else is: the passwd file holds just them. */
+static double login_alone(unsigned int user)
+{
+	users(user, 1);
+	return pam_login(user);
+}
+
+static void contenders(FILE *md)
+{
+	unsigned int n = quick ? 3 : 40;
+	double *cold = calloc(n, sizeof(double)), *warm = calloc(n, sizeof(double));
+	double *start = calloc(n, sizeof(double)), *ip = calloc(n, sizeof(double));
+	double *fl = calloc(n, sizeof(double));
+	FILE *tsv = out_file("contenders.tsv");
+	double c50, w50, i50, f50;
+
+	reset();
+	for (unsigned int i = 0; i < n; i++) {
+		/* Take turns, so that noise on the machine hits all alike. */
+		for (unsigned int k = 0; k < 3; k++) {
+			switch ((i + k) % 3) {
+			case 0:
+				cold[i] = login_alone(next_user);
+				start[i] = last_second;
+				warm[i] = pam_login(next_user);
+				next_user++;
+				break;
+			case 1:
+				ip[i] = ip_recipe(next_other);
+				break;
+			case 2:
+				fl[i] = floor_login(next_other);
+				break;
+			}
+		}
+		next_other++;
+	}
+	c50 = quantile(cold, n, 0.5);
+	w50 = quantile(warm, n, 0.5);
+	i50 = quantile(ip, n, 0.5);
+	f50 = quantile(fl, n, 0.5);
+	fprintf(tsv, "contender\tmedian_us\tp90_us\n");
+	fprintf(tsv, "pam-cold\t%.0f\t%.0f\n", c50, quantile(cold, n, 0.9));
+	fprintf(tsv, "pam-warm\t%.0f\t%.0f\n", w50, quantile(warm, n, 0.9));
+	fprintf(tsv, "pam-start\t%.0f\t%.0f\n", quantile(start, n, 0.5), quantile(start, n, 0.9));
+	fprintf(tsv, "ip\t%.0f\t%.0f\n", i50, quantile(ip, n, 0.9));
+	fprintf(tsv, "floor\t%.0f\t%.0f\n", f50, quantile(fl, n, 0.9));
+	fclose(tsv);
+
+	fprintf(md, "### One login, %u of each, interleaved\n\n", n);
+	fprintf(md, "| contender | median | p90 |\n|---|---:|---:|\n");
+	fprintf(md, "| pam, cold: `pam_open_session()` of a new user | %.2f ms | %.2f ms |\n",
+		c50 / 1e3, quantile(cold, n, 0.9) / 1e3);
+	fprintf(md, "| pam, warm: `pam_open_session()`, second session | %.3f ms | %.3f ms |\n",
+		w50 / 1e3, quantile(warm, n, 0.9) / 1e3);
+	fprintf(md, "| (`pam_start_confdir()` before it, loading the stack) | %.3f ms | %.3f ms |\n",
+		quantile(start, n, 0.5) / 1e3, quantile(start, n, 0.9) / 1e3);
+	fprintf(md, "| ip(8) recipe | %.2f ms | %.2f ms |\n", i50 / 1e3, quantile(ip, n, 0.9) / 1e3);
+	fprintf(md, "| floor | %.2f ms | %.2f ms |\n\n", f50 / 1e3, quantile(fl, n, 0.9) / 1e3);
+	fprintf(md, "pam/floor = **%.2f**, ip/pam = **%.1f** (cold, medians); "
+		    "ip/pam with `pam_start_confdir()` counted too = %.1f\n\n",
+		c50 / f50, i50 / c50, i50 / (c50 + quantile(start, n, 0.5)));
+	printf("contenders: pam cold %.2f ms, warm %.3f ms (start %.2f ms), ip %.2f ms, floor %.2f ms: pam/floor %.2f, ip/pam %.1f\n",
+	       c50 / 1e3, w50 / 1e3, quantile(start, n, 0.5) / 1e3, i50 / 1e3, f50 / 1e3,
+	       c50 / f50, i50 / c50);
+	fflush(stdout);
+	free(cold);
+	free(warm);
+	free(start);
+	free(ip);
+	free(fl);
+}
+
+/* Create n namespaces through logins, two streams at once. */
+static void populate(unsigned int n)
+{
+	unsigned int first = next_user;
+	pid_t pids[2];
+
+	populated_first = first;
+	users(first, n);
+	for (int s = 0; s < 2; s++) {
+		pids[s] = fork();
+		if (pids[s] == 0) {
+			for (unsigned int i = (unsigned int)s; i < n; i += 2)
+				pam_login(first + i);
+			_exit(0);
+		}
+	}
+	for (int s = 0; s < 2; s++) {
+		int status;
+
+		waitpid(pids[s], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die("%s", "populating failed");
+	}
+	next_user += n;
+}
+
+static double time_cmd(char *const argv[])
+{
+	double t0 = now_us();
+
+	run(argv, false, false);
+	return now_us() - t0;
+}
+
+static void scale(FILE *md)
+{
+	static const unsigned int full[] = { 10, 100, 1000, 2000 }, small[] = { 2, 5 };
+	const unsigned int *sizes = quick ? small : full;
+	size_t n_sizes = quick ? 2 : 4;
+	unsigned int r = quick ? 2 : 9;
+	FILE *tsv = out_file("scale.tsv");
+	char *list[] = { prog("helpers/usernetns-list"), NULL };
+	char *json[] = { prog("helpers/usernetns-list"), (char *)"--json", NULL };
+	char *cleanup[] = { prog("helpers/usernetns-cleanup"), (char *)"--all", NULL };
+
+	fprintf(tsv, "n\tpam_cold_us\tpam_warm_us\tip_us\tfloor_us\tlist_ms\tlist_json_ms\t"
+		     "cleanup_ms\tslab_kib_per_ns\n");
+	fprintf(md, "### Cost against the number of namespaces that exist (N)\n\n");
+	fprintf(md, "Medians of %u logins per cell; pam is `pam_open_session()`.\n\n", r);
+	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | kernel memory per namespace |\n");
+	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t s = 0; s < n_sizes; s++) {
+		unsigned int n = sizes[s];
+		double cold[16], warm[16], ip[16], fl[16], l[16], lj[16], c;
+		long slab0, slab1;
+
+		reset();
+		slab0 = slab_kib();
+		populate(n);
+		slab1 = slab_kib();
+		for (unsigned int i = 0; i < r; i++) {
+			cold[i] = login_alone(next_user++);
+			users(populated_first + i % n, 1);
+			warm[i] = pam_login(populated_first + i % n);
+			ip[i] = ip_recipe(next_other);
+			fl[i] = floor_login(next_other);
+			next_other++;
+			l[i] = time_cmd(list);
+			lj[i] = time_cmd(json);
+		}
+		/* Only usernetns's to clean up: the others go first. */
+		test_sh("for n in /run/netns/ip-* /run/netns/fl-*; do [ -e \"$n\" ] &&"
+			" ip netns del \"$(basename \"$n\")\"; done 2>/dev/null; true");
+		users(populated_first, next_user - populated_first);
+		c = time_cmd(cleanup);
+		fprintf(tsv, "%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\n", n,
+			quantile(cold, r, 0.5), quantile(warm, r, 0.5), quantile(ip, r, 0.5),
+			quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
+			quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n);
+		fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f KiB |\n",
+			n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
+			quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
+			quantile(cold, r, 0.5) / quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
+			quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n);
+		printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms, %.0f KiB/ns\n",
+		       n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
+		       quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
+		       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
+		       (double)(slab1 - slab0) / n);
+		fflush(stdout);
+	}
+	fprintf(md, "\n");
+	fclose(tsv);
+}
+
+static void concurrency(FILE *md)
+{
+	static const unsigned int streams[] = { 1, 2, 4, 8 };
+	unsigned int logins = quick ? 8 : 96;
+	FILE *tsv = out_file("concurrency.tsv");
+	double base = 0;
+
+	fprintf(tsv, "streams\tlogins_per_s\tspeedup\n");
+	fprintf(md, "### Parallel login streams (%u cold logins of distinct users, whole processes)\n\n",
+		logins);
+	fprintf(md, "| streams | logins/s | against one stream |\n|---:|---:|---:|\n");
+	for (size_t k = 0; k < 4; k++) {
+		unsigned int s = streams[k], first = next_user;
+		double t0, secs, rate;
+		pid_t pids[8];
+
+		reset();
+		users(first, logins);
+		t0 = now_us();
+		for (unsigned int w = 0; w < s; w++) {
+			pids[w] = fork();
+			if (pids[w] == 0) {
+				for (unsigned int i = w; i < logins; i += s)
+					pam_login(first + i);
+				_exit(0);
+			}
+		}
+		for (unsigned int w = 0; w < s; w++)
+			waitpid(pids[w], NULL, 0);
+		secs = (now_us() - t0) / 1e6;
+		next_user += logins;
+		rate = logins / secs;
+		if (k == 0)
+			base = rate;
+		fprintf(tsv, "%u\t%.1f\t%.2f\n", s, rate, rate / base);
+		fprintf(md, "| %u | %.0f | %.2f× |\n", s, rate, rate / base);
+		printf("%u streams: %.0f logins/s\n", s, rate);
+	}
+	fprintf(md, "\n");
+	fclose(tsv);
+}
+
+int main(int argc, char **argv)
+{
+	FILE *md;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench OUTDIR BUILDDIR [quick]\n");
+		return 2;
+	}
+	outdir = argv[1];
+	builddir = argv[2];
+	quick = argc > 3 && strcmp(argv[3], "quick") == 0;
+	test_sandbox();
+	setup();
+	md = out_file("results.md");
+	contenders(md);
+	scale(md);
+	concurrency(md);
+	fclose(md);
+	reset();
+	return 0;
+}
