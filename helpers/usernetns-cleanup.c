@@ -42,6 +42,76 @@ struct tally {
 	unsigned int removed, kept, failed;
 };
 
+/*
+ * Host ends to delete at the end, together: one RCU grace period for all
+ * of them instead of one each (tens of milliseconds apiece).
+ */
+struct doomed {
+	int *ifindex;
+	uid_t *uid;
+	char (*ifname)[IFNAMSIZ];
+	size_t n, cap;
+};
+
+static void doom(struct doomed *d, int ifindex, uid_t uid, const char *ifname)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		int *v = reallocarray(d->ifindex, cap, sizeof(*v));
+		uid_t *u = reallocarray(d->uid, cap, sizeof(*u));
+		char (*nm)[IFNAMSIZ] = reallocarray(d->ifname, cap, sizeof(*nm));
+
+		if (v)
+			d->ifindex = v;
+		if (u)
+			d->uid = u;
+		if (nm)
+			d->ifname = nm;
+		if (!v || !u || !nm) {
+			helper_error("out of memory");
+			exit(HELPER_EXIT_FAILED);
+		}
+		d->cap = cap;
+	}
+	d->ifindex[d->n] = ifindex;
+	d->uid[d->n] = uid;
+	snprintf(d->ifname[d->n], IFNAMSIZ, "%s", ifname);
+	d->n++;
+}
+
+/* Delete the doomed host ends that still carry our mark for their uid. */
+static int delete_doomed(struct doomed *d, struct tally *t)
+{
+	struct errbuf err = { "" };
+	struct rtnl rtnl = RTNL_INIT;
+	size_t keep = 0;
+	int r;
+
+	if (d->n == 0)
+		return 0;
+	r = rtnl_open(&rtnl, &err);
+	for (size_t i = 0; r == 0 && i < d->n; i++) {
+		struct rtnl_link l;
+		char alias[64];
+
+		state_host_alias(d->uid[i], alias, sizeof(alias));
+		if (rtnl_link_get_index(&rtnl, d->ifindex[i], &l, &err) == 0 &&
+		    streq(l.alias, alias) && streq(l.ifname, d->ifname[i]))
+			d->ifindex[keep++] = d->ifindex[i];
+	}
+	if (r == 0)
+		r = rtnl_links_delete(&rtnl, d->ifindex, keep, &err);
+	rtnl_close(&rtnl);
+	if (r < 0) {
+		helper_error("cannot delete host interfaces: %s", err.msg);
+		t->failed++;
+	}
+	free(d->ifindex);
+	free(d->uid);
+	free(d->ifname);
+	return r;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -80,7 +150,7 @@ static void say_pids(const struct netns_id *id)
 }
 
 static void clean_entry(const struct options *o, const struct inventory_entry *e,
-			struct tally *t)
+			struct doomed *doomed, struct tally *t)
 {
 	const struct state_record *rec = &e->rec;
 	struct session_close_result res;
@@ -124,8 +194,9 @@ static void clean_entry(const struct options *o, const struct inventory_entry *e
 		t->removed++;
 		return;
 	}
-	r = session_reap(&uns_paths_default, rec->uid, o->force, STATE_LOCK_TIMEOUT_MS,
-			 &res, &err);
+	r = session_reap(&uns_paths_default, rec->uid,
+			 ENSURE_REMOVE_KEEP_LINK | (o->force ? ENSURE_REMOVE_FORCE : 0),
+			 STATE_LOCK_TIMEOUT_MS, &res, &err);
 	if (r < 0) {
 		helper_error("cannot remove '%s': %s", rec->netns, err.msg);
 		t->failed++;
@@ -133,6 +204,8 @@ static void clean_entry(const struct options *o, const struct inventory_entry *e
 	}
 	switch (res.outcome) {
 	case SESSION_REMOVED:
+		if (e->host_link)
+			doom(doomed, e->host_ifindex, rec->uid, rec->host_ifname);
 		printf("removed %s of %s: %s\n", rec->netns, rec->user, why);
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu removed %s of %s%s",
 		       (unsigned long)helper_caller(), rec->netns, rec->user,
@@ -152,8 +225,9 @@ static void clean_entry(const struct options *o, const struct inventory_entry *e
 	}
 }
 
-static void clean_orphan_link(const struct options *o, struct rtnl *rtnl,
-			      const struct inventory_orphan_link *l, struct tally *t)
+static void clean_orphan_link(const struct options *o,
+			      const struct inventory_orphan_link *l,
+			      struct doomed *doomed, struct tally *t)
 {
 	struct errbuf err = { "" };
 	int lockfd, r;
@@ -172,19 +246,18 @@ static void clean_orphan_link(const struct options *o, struct rtnl *rtnl,
 		if (state_read(&uns_paths_default, l->uid, &rec, &err) == 0 &&
 		    streq(rec.host_ifname, l->ifname))
 			r = -EBUSY;	/* named again since we looked */
-		else
-			r = rtnl_link_delete(rtnl, l->ifindex, l->ifname, &err);
 		close(lockfd);
 	}
 	if (r == -EBUSY) {
 		t->kept++;
 		return;
 	}
-	if (r < 0 && r != -ENODEV) {
+	if (r < 0) {
 		helper_error("cannot remove host interface %s: %s", l->ifname, err.msg);
 		t->failed++;
 		return;
 	}
+	doom(doomed, l->ifindex, l->uid, l->ifname);
 	printf("removed host interface %s (of uid %lu, no record named it)\n", l->ifname,
 	       (unsigned long)l->uid);
 	t->removed++;
@@ -328,7 +401,7 @@ int main(int argc, char **argv)
 	struct tally t = { 0 };
 	struct inventory inv = { 0 };
 	struct errbuf err = { "" };
-	struct rtnl rtnl = RTNL_INIT;
+	struct doomed doomed = { 0 };
 	struct policy *policy;
 	struct netns_id host, now;
 	uid_t *only = NULL;
@@ -415,17 +488,10 @@ int main(int argc, char **argv)
 	}
 
 	for (size_t i = 0; i < inv.n; i++)
-		clean_entry(&o, &inv.v[i], &t);
-	if (inv.n_orphans) {
-		if (rtnl_open(&rtnl, &err) < 0) {
-			helper_error("%s", err.msg);
-			t.failed++;
-		} else {
-			for (size_t i = 0; i < inv.n_orphans; i++)
-				clean_orphan_link(&o, &rtnl, &inv.orphans[i], &t);
-			rtnl_close(&rtnl);
-		}
-	}
+		clean_entry(&o, &inv.v[i], &doomed, &t);
+	for (size_t i = 0; i < inv.n_orphans; i++)
+		clean_orphan_link(&o, &inv.orphans[i], &doomed, &t);
+	delete_doomed(&doomed, &t);
 	clean_leases(&(struct lease_walk){
 		.o = &o,
 		.policy = policy,

@@ -834,7 +834,7 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 		}
 	}
 
-	if (rec.host_ifname[0]) {
+	if (rec.host_ifname[0] && !(flags & ENSURE_REMOVE_KEEP_LINK)) {
 		r = rtnl_open(&c.host, err);
 		if (r < 0)
 			return r;

@@ -164,8 +164,10 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only,
 		e->host_link_known = have_now && netns_id_equal(&now, &e->rec.host_id);
 		for (size_t k = 0; k < links.n; k++)
 			if (links.v[k].uid == e->rec.uid &&
-			    streq(links.v[k].ifname, e->rec.host_ifname))
+			    streq(links.v[k].ifname, e->rec.host_ifname)) {
 				e->host_link = true;
+				e->host_ifindex = links.v[k].ifindex;
+			}
 		inv.n++;
 	}
 

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "usernetns/fault.h"
 #include "usernetns/rtnl.h"
@@ -468,6 +470,44 @@ int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	return rtnl_call(r, nlh, NULL, NULL, err, "delete link '%s'", ifname);
+}
+
+int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
+		      struct errbuf *err)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	uint32_t group = 0;
+	size_t joined = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	/* Group 0 is everybody's default; a random other one is ours. */
+	while (group == 0)
+		if (getrandom(&group, sizeof(group), 0) != sizeof(group))
+			group = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	group &= 0x7fffffff;
+	for (size_t i = 0; i < n; i++) {
+		nlh = rtnl_msg(r, RTM_NEWLINK, 0);
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = ifindex[i];
+		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+		rc = rtnl_call(r, nlh, NULL, NULL, err, "group link %d", ifindex[i]);
+		if (rc == -ENODEV)
+			continue;
+		if (rc < 0)
+			return rc;
+		joined++;
+	}
+	if (joined == 0)
+		return 0;
+	nlh = rtnl_msg(r, RTM_DELLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	return rtnl_call(r, nlh, NULL, NULL, err, "delete %zu links", joined);
 }
 
 int rtnl_link_set(struct rtnl *r, int ifindex, const char *ifname, bool up,

@@ -292,7 +292,7 @@ out:
 	return r;
 }
 
-int session_reap(const struct uns_paths *p, uid_t uid, bool force,
+int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
 		 unsigned int lock_timeout_ms, struct session_close_result *ret,
 		 struct errbuf *err)
 {
@@ -305,12 +305,11 @@ int session_reap(const struct uns_paths *p, uid_t uid, bool force,
 	r = session_count(p, uid, true, &res.live, err);
 	if (r < 0)
 		goto out;
-	if (res.live > 0 && !force) {
+	if (res.live > 0 && !(flags & ENSURE_REMOVE_FORCE)) {
 		res.outcome = SESSION_OTHERS_REMAIN;
 		goto out;
 	}
-	r = ensure_remove_locked(p, uid, force ? ENSURE_REMOVE_FORCE : 0,
-				 &res.busy_pid, err);
+	r = ensure_remove_locked(p, uid, flags, &res.busy_pid, err);
 	if (r == 0) {
 		res.outcome = SESSION_REMOVED;
 	} else if (r == -EBUSY && res.busy_pid > 0) {

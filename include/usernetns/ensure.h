@@ -66,6 +66,13 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 
 enum {
 	ENSURE_REMOVE_FORCE = 1u << 0,	/* even with processes inside */
+	/*
+	 * Leave the host end for the caller to delete with others in one
+	 * batch (rtnl_links_delete()): deleting a veth costs an RCU grace
+	 * period, a batch costs one.  It keeps its mark, so what a crash
+	 * leaves is removed by the next login or cleanup.
+	 */
+	ENSURE_REMOVE_KEEP_LINK = 1u << 1,
 };
 
 /*

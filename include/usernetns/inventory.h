@@ -30,6 +30,7 @@ struct inventory_entry {
 	size_t sessions;		/* live ones */
 	size_t processes;		/* in the namespace, that we could see */
 	bool host_link;			/* the recorded host end exists and is ours */
+	int host_ifindex;		/* its ifindex, when it does */
 	bool host_link_known;		/* false: not run from the host's namespace */
 };
 

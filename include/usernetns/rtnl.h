@@ -75,6 +75,15 @@ int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
 		     struct errbuf *err);
 
 /*
+ * Delete links at once: each joins a link group of its own (a random
+ * number), then one RTM_DELLINK deletes the group, so that the kernel
+ * waits for one RCU grace period instead of one per link.  Links already
+ * gone are skipped.
+ */
+int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
+		      struct errbuf *err);
+
+/*
  * Bring a link up, and set its MTU, alias and master when given (mtu 0,
  * alias NULL and master < 0 leave them alone).
  */

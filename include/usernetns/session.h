@@ -71,11 +71,12 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 
 /*
  * For cleanup: under the lock, drop the records of dead sessions; if no
- * live session remains (or force), remove what ensure_netns() made for
- * uid: a namespace without processes (any, with force), a placeholder, a
- * host end, the record.  Outcomes as for session_close().
+ * live session remains (or ENSURE_REMOVE_FORCE), remove what
+ * ensure_netns() made for uid: a namespace without processes (any, with
+ * force), a placeholder, a host end (unless ENSURE_REMOVE_KEEP_LINK), the
+ * record.  Outcomes as for session_close().
  */
-int session_reap(const struct uns_paths *p, uid_t uid, bool force,
+int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
 		 unsigned int lock_timeout_ms, struct session_close_result *ret,
 		 struct errbuf *err);
 
