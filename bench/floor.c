@@ -5,7 +5,9 @@
  * mount), one veth request with the peer placed in it, an address on each
  * end, lo and both ends up, a default route: the same as a usernetns login
  * in mode veth with IPv4, without policy, locks, records, leases or any
- * check.  Prints the microseconds it took.
+ * check.  Like a login it also lets everybody ping in the namespace
+ * (net.ipv4.ping_group_range, written the way lib/ensure.c writes it).
+ * Prints the microseconds it took.
  *
  * floor NAME HOST_IFNAME HOST_IFINDEX HOST_ADDR PEER_ADDR PREFIX
  */
@@ -103,6 +105,26 @@ static void add_addr(struct mnl_socket *nl, int ifindex, struct in_addr a, int l
 	call(nl, nlh, "address");
 }
 
+/* In a procfs instance of its own: see open_ping_group_range() in lib/ensure.c. */
+static void ping_for_all(void)
+{
+	int fs, mnt, fd;
+
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die("procfs");
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				    MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		die("procfs");
+	fd = openat(mnt, "sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0 2147483647\n", 13) != 13)
+		die("ping_group_range");
+	close(fd);
+	close(mnt);
+	close(fs);
+}
+
 int main(int argc, char **argv)
 {
 	struct in_addr host, peer;
@@ -139,6 +161,7 @@ int main(int argc, char **argv)
 	nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	ns_nl = open_socket();
 	link_up(ns_nl, 1);
+	ping_for_all();
 	if (nsfd < 0 || setns(orig, CLONE_NEWNET) < 0)
 		die("setns");
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,43 @@ struct ensure_ctx {
 };
 
 
+#define PING_GROUP_RANGE "sys/net/ipv4/ping_group_range"
+
+/*
+ * The current thread's namespace's ping_group_range, open for writing.
+ * Looked up in a procfs instance of our own, detached, that goes with the
+ * file: every namespace's entry for a name under /proc/sys/net hangs in
+ * one dcache hash chain of the machine's /proc, so a lookup there walks
+ * one entry for each namespace that ever looked the name up (a
+ * millisecond at a thousand namespaces).  A fresh instance holds only
+ * ours.  Where the new mount API is missing or refused, the machine's
+ * /proc.
+ */
+static int open_ping_group_range(void)
+{
+	int fd = -1;
+#ifdef HAVE_FSOPEN
+	int fs, mnt;
+
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs >= 0) {
+		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
+			mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+					  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			if (mnt >= 0) {
+				fd = openat(mnt, PING_GROUP_RANGE, O_WRONLY | O_CLOEXEC);
+				close(mnt);
+			}
+		}
+		close(fs);
+	}
+	if (fd >= 0)
+		return fd;
+#endif
+	/* /proc/sys/net shows the namespace of the thread that opens it. */
+	return open("/proc/" PING_GROUP_RANGE, O_WRONLY | O_CLOEXEC);
+}
+
 /*
  * Let every user of the namespace ping without privilege (ICMP echo
  * sockets), as systemd's default sysctls do on the host: commands run by
@@ -67,8 +105,7 @@ static int allow_unprivileged_ping(struct errbuf *err)
 	static const char range[] = "0 2147483647\n";
 	int fd;
 
-	/* /proc/sys/net shows the namespace of the thread that opens it. */
-	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	fd = open_ping_group_range();
 	if (fd >= 0) {
 		if (write(fd, range, sizeof(range) - 1) < 0) {
 			/* Ignored, see above. */
@@ -231,7 +268,6 @@ static int ensure_links(struct ensure_ctx *c, int master,
 					     .peer_netns_fd = c->nsfd,
 					     .mtu = plan->mtu,
 					     .master = master,
-					     .up = true,
 				     },
 				     c->err);
 		if (r < 0)
@@ -249,15 +285,22 @@ static int ensure_links(struct ensure_ctx *c, int master,
 		snprintf(pl.kind, sizeof(pl.kind), "veth");
 	}
 
-	/* The kernel ignores IFLA_IFALIAS on creation: mark it ours now. */
-	if (!(hl.flags & IFF_UP) || hl.mtu != plan->mtu || !streq(hl.alias, alias) ||
-	    hl.master != master) {
-		r = rtnl_link_set(&c->host, hl.ifindex, hl.ifname, true, plan->mtu,
-				  streq(hl.alias, alias) ? NULL : alias, master, c->err);
+	/*
+	 * The kernel ignores IFLA_IFALIAS on creation: mark the host end ours
+	 * now, while a fresh one is still down.  Once it is up every change
+	 * to it is a NETDEV_CHANGE, on which IPv6 walks the host's whole
+	 * routing table (three routes for every veth there); down, nobody is
+	 * told.  For the same reason nothing asks the kernel about the host
+	 * end once it is up: RTM_GETLINK runs its pending link events too.
+	 */
+	if (hl.mtu != plan->mtu || !streq(hl.alias, alias) || hl.master != master) {
+		r = rtnl_link_set(&c->host, hl.ifindex, hl.ifname, hl.flags & IFF_UP,
+				  plan->mtu, streq(hl.alias, alias) ? NULL : alias,
+				  master, c->err);
 		if (r < 0)
 			return r;
-		if (!(c->changes & ENSURE_CREATED_LINK) || !streq(hl.alias, alias) ||
-		    hl.master != master)
+		/* A fresh link lacks only the alias. */
+		if (!(c->changes & ENSURE_CREATED_LINK) || hl.master != master)
 			c->changes |= ENSURE_FIXED_LINK;
 	}
 	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu) {
@@ -265,7 +308,17 @@ static int ensure_links(struct ensure_ctx *c, int master,
 				  -1, c->err);
 		if (r < 0)
 			return r;
-		c->changes |= ENSURE_FIXED_LINK;
+		if (!(c->changes & ENSURE_CREATED_LINK))
+			c->changes |= ENSURE_FIXED_LINK;
+	}
+	if (!(hl.flags & IFF_UP)) {
+		r = rtnl_link_set(&c->host, hl.ifindex, hl.ifname, true, 0, NULL, -1,
+				  c->err);
+		if (r < 0)
+			return r;
+		if (!(c->changes & ENSURE_CREATED_LINK))
+			c->changes |= ENSURE_FIXED_LINK;
+		hl.flags |= IFF_UP;
 	}
 	*ret_host = hl;
 	*ret_peer = pl;

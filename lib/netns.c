@@ -65,7 +65,13 @@ int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
 		flock(fd, LOCK_UN);
 		goto out;
 	}
-	while (mount("", rundir, "none", MS_SHARED | MS_REC, NULL) < 0) {
+	/*
+	 * Shared, so that names made later reach every mount namespace.  Not
+	 * recursively: a mount made under a shared mount joins its peer
+	 * group anyway, and MS_REC would visit every name already there on
+	 * every login (thousands, on a big host).
+	 */
+	while (mount("", rundir, "none", MS_SHARED, NULL) < 0) {
 		if (errno != EINVAL || made_mount) {
 			r = -errno;
 			errbuf_set(err, "cannot make %s a shared mount: %s", rundir,

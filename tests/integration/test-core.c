@@ -200,6 +200,16 @@ static void test_create_veth(void **state)
 				 addr_only(&rec->host6)), 0);
 	/* And the host reaches the namespace. */
 	assert_int_equal(test_sh("ping -c 1 -W 2 %s >/dev/null", addr_only(&rec->peer4)), 0);
+	/*
+	 * Anyone may ping in it: what usernetns-join runs has no privilege
+	 * and no way to gain any (ping's file capability is void).
+	 */
+	out = test_sh_out("ip netns exec user-alice sysctl -n net.ipv4.ping_group_range");
+	assert_string_equal(out, "0\t2147483647\n");
+	free(out);
+	assert_int_equal(test_sh("ip netns exec user-alice setpriv --reuid=1001 --regid=1001"
+				 " --clear-groups --inh-caps=-all --no-new-privs"
+				 " /bin/sh -c 'ping -c 1 -W 2 %s' >/dev/null", addr_only(&rec->host4)), 0);
 }
 
 static void test_reuse_changes_nothing(void **state)

@@ -181,6 +181,25 @@ static void test_run_dir_not_shared(void **state)
 	assert_int_equal(test_sh("findmnt -n -o PROPAGATION /run/netns | grep -q shared"), 0);
 	/* ip(8) and we agree on it: it sees alice's namespace. */
 	assert_int_equal(test_sh("ip netns list | grep -q user-alice"), 0);
+
+	/*
+	 * A mount namespace made before a name (a service's, or another
+	 * session's) sees it go and come back.
+	 */
+	{
+		struct errbuf err = { "" };
+
+		assert_int_equal(test_sh("unshare -m --propagation slave sh -c"
+					 " 'touch /run/other-ready; exec sleep 60' & echo $! >/run/other;"
+					 " for i in $(seq 100); do [ -e /run/other-ready ] && break;"
+					 " sleep 0.05; done; test -e /run/other-ready"), 0);
+		assert_int_equal(test_sh("nsenter -t $(cat /run/other) -m mountpoint -q /run/netns/user-alice"), 0);
+		assert_int_equal(ensure_remove(&uns_paths_default, 1001, 0, 1000, NULL, &err), 0);
+		assert_int_not_equal(test_sh("nsenter -t $(cat /run/other) -m test -e /run/netns/user-alice"), 0);
+		assert_int_equal(login_with(NULL, NULL, 1000, msg, sizeof(msg)), 0);
+		assert_int_equal(test_sh("nsenter -t $(cat /run/other) -m mountpoint -q /run/netns/user-alice"), 0);
+		test_sh("kill $(cat /run/other); rm -f /run/other /run/other-ready");
+	}
 }
 
 static void write_file(const char *path, const char *text)
