@@ -210,6 +210,35 @@ static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
  * a dump, its end).  Returns 0 or -errno; on failure err says what failed
  * ("Failed to <what>: <strerror>", plus the kernel's extack text).
  */
+/*
+ * How often a dump is started again when the kernel says it was interrupted
+ * (NLM_F_DUMP_INTR: what it lists changed while it was listing, as when
+ * namespaces die and take their veths with them).
+ */
+#define DUMP_TRIES 8
+
+/*
+ * Read and drop the rest of an interrupted dump, whose first n bytes are in
+ * r->buf, so that the next request on the socket gets its own replies.
+ */
+static void dump_drain(struct rtnl *r, unsigned int seq, ssize_t n)
+{
+	for (;;) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)r->buf;
+		int len = (int)n;
+
+		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
+			if (h->nlmsg_seq == seq && (h->nlmsg_type == NLMSG_DONE ||
+						    h->nlmsg_type == NLMSG_ERROR))
+				return;
+		do
+			n = mnl_socket_recvfrom(r->nl, r->buf, r->buf_size);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return;
+	}
+}
+
 static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		     void *data, struct errbuf *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -227,6 +256,8 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 	struct rtnl_call c = { .cb = cb, .data = data };
 	uint16_t type = nlh->nlmsg_type;	/* r->buf gets the replies */
 	unsigned int seq = ++r->seq;
+	/* The dump bits are reused by NEW requests: NLM_F_EXCL is NLM_F_MATCH. */
+	bool dump = (type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	char what[256];
 	va_list ap;
 	ssize_t n;
@@ -236,28 +267,28 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 	if (e > 0)
 		goto fail;
 	nlh->nlmsg_seq = seq;
-	/*
-	 * A dump ends in NLMSG_DONE; anything else is asked to ACK.  (The
-	 * dump bits are reused by NEW requests: NLM_F_EXCL is NLM_F_MATCH.)
-	 */
-	if (!((nlh->nlmsg_type & 3) == 2 &&
-	      (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP))
+	/* A dump ends in NLMSG_DONE; anything else is asked to ACK. */
+	if (!dump)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 
 	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
 		e = errno;
 		goto fail;
 	}
-	errno = 0;
-	do {
+	for (;;) {
 		n = mnl_socket_recvfrom(r->nl, r->buf, r->buf_size);
+		if (n < 0 && errno == EINTR)
+			continue;	/* a signal: SO_RCVTIMEO disables restarting */
 		if (n < 0) {
 			e = errno == EAGAIN ? ETIMEDOUT : errno;
 			goto fail;
 		}
+		errno = 0;
 		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c,
 				  ctl, ELEMENTSOF(ctl));
-	} while (ret > MNL_CB_STOP);
+		if (ret <= MNL_CB_STOP)
+			break;
+	}
 	if (ret == MNL_CB_STOP) {
 		e = rtnl_fault(type, true);
 		if (e > 0)
@@ -265,6 +296,9 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		return 0;
 	}
 	e = errno ? errno : EIO;
+	/* libmnl reports NLM_F_DUMP_INTR as EINTR, with replies still to come. */
+	if (dump && e == EINTR)
+		dump_drain(r, seq, n);
 fail:
 	va_start(ap, what_fmt);
 	vsnprintf(what, sizeof(what), what_fmt, ap);
@@ -388,36 +422,64 @@ int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
 	return link_get(r, ifindex, NULL, ret, err);
 }
 
-struct link_walk {
-	rtnl_link_fn fn;
-	void *data;
-	int r;
+/* The links of a dump, kept until the dump is known to be whole. */
+struct link_list {
+	struct rtnl_link *v;
+	size_t n, cap;
+	bool oom;
 };
 
-static int link_walk_cb(const struct nlmsghdr *nlh, void *data)
+static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct link_walk *w = data;
-	struct rtnl_link link;
-	struct link_parse p = { .link = &link };
+	struct link_list *l = data;
+	struct link_parse p;
 
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct rtnl_link *v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v) {
+			l->oom = true;
+			return MNL_CB_OK;	/* read on: the socket must be drained */
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	p = (struct link_parse){ .link = &l->v[l->n] };
 	link_cb(nlh, &p);
-	if (p.found && w->r == 0)
-		w->r = w->fn(&link, w->data);
+	if (p.found)
+		l->n++;
 	return MNL_CB_OK;
 }
 
 int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
 		      struct errbuf *err)
 {
-	struct link_walk w = { .fn = fn, .data = data };
-	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, NLM_F_DUMP);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	int rc;
+	struct link_list l = { 0 };
+	int rc = -EINTR;
 
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	rc = rtnl_call(r, nlh, link_walk_cb, &w, err, "list links");
-	return rc < 0 ? rc : w.r;
+	/*
+	 * fn sees the links only once the dump is whole: an interrupted one
+	 * is started again, and fn must not see a link twice.
+	 */
+	for (int i = 0; i < DUMP_TRIES && rc == -EINTR; i++) {
+		struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, NLM_F_DUMP);
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+		ifi->ifi_family = AF_UNSPEC;
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+		l.n = 0;
+		l.oom = false;
+		rc = rtnl_call(r, nlh, link_list_cb, &l, err, "list links");
+	}
+	if (rc == 0 && l.oom) {
+		errbuf_set(err, "Failed to list links: %s", strerror(ENOMEM));
+		rc = -ENOMEM;
+	}
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		rc = fn(&l.v[i], data);
+	free(l.v);
+	return rc;
 }
 
 int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
@@ -590,15 +652,19 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
 		   size_t max, size_t *ret_n, struct errbuf *err)
 {
-	struct addr_collect c = { .ifindex = ifindex, .v = ret, .max = max };
-	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	int rc;
+	struct addr_collect c;
+	int rc = -EINTR;
 
-	ifa->ifa_family = AF_UNSPEC;
-	ifa->ifa_index = (uint32_t)ifindex;
-	rc = rtnl_call(r, nlh, addr_cb, &c, err, "list addresses of link %d",
-		       ifindex);
+	for (int i = 0; i < DUMP_TRIES && rc == -EINTR; i++) {
+		struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+		ifa->ifa_family = AF_UNSPEC;
+		ifa->ifa_index = (uint32_t)ifindex;
+		c = (struct addr_collect){ .ifindex = ifindex, .v = ret, .max = max };
+		rc = rtnl_call(r, nlh, addr_cb, &c, err, "list addresses of link %d",
+			       ifindex);
+	}
 	if (rc < 0)
 		return rc;
 	if (c.overflow) {
@@ -722,14 +788,18 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
 			struct rtnl_default_route *ret6, struct errbuf *err)
 {
-	struct route_find f = { 0 };
-	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	int rc;
+	struct route_find f;
+	int rc = -EINTR;
 
-	/* AF_UNSPEC: both families in one dump. */
-	rtm->rtm_family = AF_UNSPEC;
-	rc = rtnl_call(r, nlh, route_cb, &f, err, "list routes");
+	for (int i = 0; i < DUMP_TRIES && rc == -EINTR; i++) {
+		struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+		/* AF_UNSPEC: both families in one dump. */
+		rtm->rtm_family = AF_UNSPEC;
+		f = (struct route_find){ 0 };
+		rc = rtnl_call(r, nlh, route_cb, &f, err, "list routes");
+	}
 	if (rc < 0)
 		return rc;
 	*ret4 = f.v4;

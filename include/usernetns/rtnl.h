@@ -50,7 +50,11 @@ int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret,
 int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
 			struct errbuf *err);
 
-/* Call fn for every link of the namespace (a dump). */
+/*
+ * Call fn for every link of the namespace (a dump), once the kernel has
+ * listed them all consistently: a dump it says was interrupted by a change
+ * is started again.
+ */
 typedef int (*rtnl_link_fn)(const struct rtnl_link *l, void *data);
 int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
 		      struct errbuf *err);

@@ -19,6 +19,7 @@
 #include "testutil.h"
 #include "usernetns/ensure.h"
 #include "usernetns/lease.h"
+#include "usernetns/netns.h"
 #include "usernetns/plan.h"
 #include "usernetns/rtnl.h"
 
@@ -647,6 +648,68 @@ static void test_lease_survives_reboot(void **state)
 	assert_string_not_equal(fmt(&carol.record.peer4), fmt(&after.record.peer4));
 }
 
+/* Counts the links st0..st799 a dump lists; a link listed twice is an error. */
+static int count_stable(const struct rtnl_link *l, void *data)
+{
+	unsigned char *seen = data;
+	int i;
+
+	if (sscanf(l->ifname, "st%d", &i) == 1 && i >= 0 && i < 800 && seen[i]++)
+		return -EEXIST;
+	return 0;
+}
+
+static int open_rtnl_inside(void *data, struct errbuf *err)
+{
+	return rtnl_open(data, err);
+}
+
+/*
+ * usernetns-list and usernetns-cleanup list the host's links while
+ * namespaces die and take their veths along: the kernel then marks a dump
+ * interrupted.  Every listing must still succeed, with every link once,
+ * and the socket stay usable.
+ */
+static void test_link_dumps_while_links_come_and_go(void **state)
+{
+	static unsigned char seen[800];
+	struct errbuf err = { "" };
+	struct rtnl rtnl = RTNL_INIT;
+	struct rtnl_link lo;
+	pid_t churn;
+	int fd;
+
+	assert_int_equal(test_sh("ip netns add churn && for i in $(seq 0 399); do"
+				 " echo \"link add st$i type veth peer name st$((i + 400))\"; done |"
+				 " ip -n churn -batch -"), 0);
+	fd = open("/run/netns/churn", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(netns_run_in(fd, open_rtnl_inside, &rtnl, &err), 0);
+	close(fd);
+	churn = fork();
+	assert_true(churn >= 0);
+	if (churn == 0) {
+		execl("/bin/sh", "sh", "-c", "while :; do ip -n churn link add ch0 type veth"
+		      " peer name ch1; ip -n churn link del ch0; done", (char *)NULL);
+		_exit(127);
+	}
+	for (int k = 0; k < 100; k++) {
+		size_t n = 0;
+
+		memset(seen, 0, sizeof(seen));
+		assert_int_equal(rtnl_link_foreach(&rtnl, count_stable, seen, &err), 0);
+		for (size_t i = 0; i < sizeof(seen); i++)
+			n += seen[i];
+		assert_int_equal(n, 800);
+	}
+	kill(churn, SIGKILL);
+	waitpid(churn, NULL, 0);
+	assert_int_equal(rtnl_link_get_index(&rtnl, 1, &lo, &err), 0);
+	assert_string_equal(lo.ifname, "lo");
+	rtnl_close(&rtnl);
+	test_sh("ip netns del churn");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +735,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_twenty_users_in_parallel, reset),
 		cmocka_unit_test_setup(test_hundred_remove_ensure_cycles, reset),
 		cmocka_unit_test_setup(test_lease_survives_reboot, reset),
+		cmocka_unit_test_setup(test_link_dumps_while_links_come_and_go, reset),
 	};
 	struct diag d = DIAG_INIT;
 
