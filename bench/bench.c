@@ -441,7 +441,7 @@ static void scale(FILE *md)
 	static const unsigned int full[] = { 10, 100, 1000, 2000 }, small[] = { 2, 5 };
 	const unsigned int *sizes = quick ? small : full;
 	size_t n_sizes = quick ? 2 : 4;
-	unsigned int r = quick ? 2 : 9;
+	unsigned int r = quick ? 2 : 15;	/* at most 16 */
 	FILE *tsv = out_file("scale.tsv");
 	char *list[] = { prog("helpers/usernetns-list"), NULL };
 	char *json[] = { prog("helpers/usernetns-list"), (char *)"--json", NULL };
@@ -463,11 +463,25 @@ static void scale(FILE *md)
 		populate(n);
 		slab1 = slab_kib();
 		for (unsigned int i = 0; i < r; i++) {
-			cold[i] = login_alone(next_user++);
-			users(populated_first + i % n, 1);
-			warm[i] = pam_login(populated_first + i % n);
-			ip[i] = ip_recipe(next_other);
-			fl[i] = floor_login(next_other);
+			/*
+			 * Take turns here too: whoever makes the first namespace
+			 * after a pause pays for fresh slab pages.
+			 */
+			for (unsigned int k = 0; k < 3; k++) {
+				switch ((i + k) % 3) {
+				case 0:
+					cold[i] = login_alone(next_user++);
+					users(populated_first + i % n, 1);
+					warm[i] = pam_login(populated_first + i % n);
+					break;
+				case 1:
+					ip[i] = ip_recipe(next_other);
+					break;
+				case 2:
+					fl[i] = floor_login(next_other);
+					break;
+				}
+			}
 			next_other++;
 			l[i] = time_cmd(list);
 			lj[i] = time_cmd(json);

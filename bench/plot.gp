@@ -4,8 +4,12 @@ set output png
 set datafile separator "\t"
 set title "Cost of one login against namespaces already there"
 set xlabel "namespaces already there (N)"
-set ylabel "milliseconds per login (median)"
-set logscale x
+set ylabel "milliseconds per login (median, log scale)"
+# Log on both axes: ip(8) is tens of times the others, which would
+# otherwise lie flat along the bottom.
+set logscale xy
+set xrange [5:4000]
+set yrange [0.5:200]
 set key top left
 set grid
 plot tsv using 1:($2/1000) skip 1 with linespoints lw 2 title "pam (cold)", \
