@@ -206,39 +206,103 @@ static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
 }
 
 /*
- * Send nlh, hand every reply message to cb, and wait for the ACK (or, for
- * a dump, its end).  Returns 0 or -errno; on failure err says what failed
- * ("Failed to <what>: <strerror>", plus the kernel's extack text).
- */
-/*
  * How often a dump is started again when the kernel says it was interrupted
  * (NLM_F_DUMP_INTR: what it lists changed while it was listing, as when
  * namespaces die and take their veths with them).
  */
 #define DUMP_TRIES 8
 
-/*
- * Read and drop the rest of an interrupted dump, whose first n bytes are in
- * r->buf, so that the next request on the socket gets its own replies.
- */
-static void dump_drain(struct rtnl *r, unsigned int seq, ssize_t n)
+/* One read from the socket; SO_RCVTIMEO keeps signals from restarting it. */
+static ssize_t rtnl_recv(struct rtnl *r)
 {
-	for (;;) {
-		const struct nlmsghdr *h = (const struct nlmsghdr *)r->buf;
-		int len = (int)n;
+	ssize_t n;
 
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
-			if (h->nlmsg_seq == seq && (h->nlmsg_type == NLMSG_DONE ||
-						    h->nlmsg_type == NLMSG_ERROR))
-				return;
-		do
-			n = mnl_socket_recvfrom(r->nl, r->buf, r->buf_size);
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return;
-	}
+	do
+		n = mnl_socket_recvfrom(r->nl, r->buf, r->buf_size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		errno = ETIMEDOUT;
+	return n;
 }
 
+/*
+ * The whole reply to the dump request req, its parts gathered in *ret,
+ * started again while the kernel marks it interrupted: the callbacks then
+ * see one consistent listing, and no caller has to undo what it saw of a
+ * broken one.  *seq gets the sequence number of the attempt kept.
+ */
+static int dump_whole(struct rtnl *r, const struct nlmsghdr *req,
+		      unsigned int *seq, char **ret, size_t *ret_len)
+{
+	union {
+		struct nlmsghdr nlh;
+		char bytes[RTNL_REQUEST_MAX];
+	} copy;
+	char *all = NULL;
+	size_t len = 0, cap = 0;
+	bool interrupted = true;
+
+	/* The replies overwrite r->buf, where the request was built. */
+	if (req->nlmsg_len > sizeof(copy))
+		return -EMSGSIZE;
+	memcpy(copy.bytes, req, req->nlmsg_len);
+	for (int t = 0; t < DUMP_TRIES && interrupted; t++) {
+		struct nlmsghdr *nlh = &copy.nlh;
+		bool end = false;
+
+		interrupted = false;
+		len = 0;
+		nlh->nlmsg_seq = *seq = ++r->seq;
+		if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+			goto fail;
+		while (!end) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)r->buf;
+			ssize_t n = rtnl_recv(r);
+			int left = (int)n;
+
+			if (n < 0)
+				goto fail;
+			for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+				if (h->nlmsg_seq != *seq)
+					continue;	/* mnl_cb_run2() will say */
+				if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+					interrupted = true;
+				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+					end = true;
+			}
+			if (len + (size_t)n > cap) {
+				size_t want = cap ? cap : r->buf_size;
+				char *grown;
+
+				while (want < len + (size_t)n)
+					want *= 2;
+				grown = realloc(all, want);
+				if (!grown)
+					goto fail;
+				all = grown;
+				cap = want;
+			}
+			memcpy(all + len, r->buf, (size_t)n);
+			len += (size_t)n;
+		}
+	}
+	if (interrupted) {
+		free(all);
+		return -EINTR;
+	}
+	*ret = all;
+	*ret_len = len;
+	return 0;
+fail:
+	free(all);
+	return -errno;
+}
+
+/*
+ * Send nlh, hand every reply message to cb, and wait for the ACK (or, for
+ * a dump, its end).  Returns 0 or -errno; on failure err says what failed
+ * ("Failed to <what>: <strerror>", plus the kernel's extack text).
+ */
 static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		     void *data, struct errbuf *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -255,9 +319,9 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 	};
 	struct rtnl_call c = { .cb = cb, .data = data };
 	uint16_t type = nlh->nlmsg_type;	/* r->buf gets the replies */
-	unsigned int seq = ++r->seq;
 	/* The dump bits are reused by NEW requests: NLM_F_EXCL is NLM_F_MATCH. */
 	bool dump = (type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	unsigned int seq;
 	char what[256];
 	va_list ap;
 	ssize_t n;
@@ -266,28 +330,35 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 	e = rtnl_fault(type, false);
 	if (e > 0)
 		goto fail;
-	nlh->nlmsg_seq = seq;
-	/* A dump ends in NLMSG_DONE; anything else is asked to ACK. */
-	if (!dump)
-		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (dump) {
+		char *all = NULL;
+		size_t len = 0;
 
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
-		e = errno;
-		goto fail;
-	}
-	for (;;) {
-		n = mnl_socket_recvfrom(r->nl, r->buf, r->buf_size);
-		if (n < 0 && errno == EINTR)
-			continue;	/* a signal: SO_RCVTIMEO disables restarting */
-		if (n < 0) {
-			e = errno == EAGAIN ? ETIMEDOUT : errno;
+		e = -dump_whole(r, nlh, &seq, &all, &len);
+		if (e > 0)
+			goto fail;
+		errno = 0;
+		ret = mnl_cb_run2(all, len, seq, r->portid, data_cb, &c, ctl,
+				  ELEMENTSOF(ctl));
+		free(all);
+	} else {
+		/* Anything but a dump is asked to ACK. */
+		nlh->nlmsg_flags |= NLM_F_ACK;
+		nlh->nlmsg_seq = seq = ++r->seq;
+		if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
+			e = errno;
 			goto fail;
 		}
-		errno = 0;
-		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c,
-				  ctl, ELEMENTSOF(ctl));
-		if (ret <= MNL_CB_STOP)
-			break;
+		do {
+			n = rtnl_recv(r);
+			if (n < 0) {
+				e = errno;
+				goto fail;
+			}
+			errno = 0;
+			ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb,
+					  &c, ctl, ELEMENTSOF(ctl));
+		} while (ret > MNL_CB_STOP);
 	}
 	if (ret == MNL_CB_STOP) {
 		e = rtnl_fault(type, true);
@@ -296,9 +367,6 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		return 0;
 	}
 	e = errno ? errno : EIO;
-	/* libmnl reports NLM_F_DUMP_INTR as EINTR, with replies still to come. */
-	if (dump && e == EINTR)
-		dump_drain(r, seq, n);
 fail:
 	va_start(ap, what_fmt);
 	vsnprintf(what, sizeof(what), what_fmt, ap);
@@ -422,64 +490,36 @@ int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
 	return link_get(r, ifindex, NULL, ret, err);
 }
 
-/* The links of a dump, kept until the dump is known to be whole. */
-struct link_list {
-	struct rtnl_link *v;
-	size_t n, cap;
-	bool oom;
+struct link_walk {
+	rtnl_link_fn fn;
+	void *data;
+	int r;
 };
 
-static int link_list_cb(const struct nlmsghdr *nlh, void *data)
+static int link_walk_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct link_list *l = data;
-	struct link_parse p;
+	struct link_walk *w = data;
+	struct rtnl_link link;
+	struct link_parse p = { .link = &link };
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct rtnl_link *v = reallocarray(l->v, cap, sizeof(*v));
-
-		if (!v) {
-			l->oom = true;
-			return MNL_CB_OK;	/* read on: the socket must be drained */
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	p = (struct link_parse){ .link = &l->v[l->n] };
 	link_cb(nlh, &p);
-	if (p.found)
-		l->n++;
+	if (p.found && w->r == 0)
+		w->r = w->fn(&link, w->data);
 	return MNL_CB_OK;
 }
 
 int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
 		      struct errbuf *err)
 {
-	struct link_list l = { 0 };
-	int rc = -EINTR;
+	struct link_walk w = { .fn = fn, .data = data };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	int rc;
 
-	/*
-	 * fn sees the links only once the dump is whole: an interrupted one
-	 * is started again, and fn must not see a link twice.
-	 */
-	for (int i = 0; i < DUMP_TRIES && rc == -EINTR; i++) {
-		struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, NLM_F_DUMP);
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-
-		ifi->ifi_family = AF_UNSPEC;
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-		l.n = 0;
-		l.oom = false;
-		rc = rtnl_call(r, nlh, link_list_cb, &l, err, "list links");
-	}
-	if (rc == 0 && l.oom) {
-		errbuf_set(err, "Failed to list links: %s", strerror(ENOMEM));
-		rc = -ENOMEM;
-	}
-	for (size_t i = 0; rc == 0 && i < l.n; i++)
-		rc = fn(&l.v[i], data);
-	free(l.v);
-	return rc;
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	rc = rtnl_call(r, nlh, link_walk_cb, &w, err, "list links");
+	return rc < 0 ? rc : w.r;
 }
 
 int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
@@ -652,19 +692,15 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
 		   size_t max, size_t *ret_n, struct errbuf *err)
 {
-	struct addr_collect c;
-	int rc = -EINTR;
+	struct addr_collect c = { .ifindex = ifindex, .v = ret, .max = max };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	int rc;
 
-	for (int i = 0; i < DUMP_TRIES && rc == -EINTR; i++) {
-		struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
-		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-
-		ifa->ifa_family = AF_UNSPEC;
-		ifa->ifa_index = (uint32_t)ifindex;
-		c = (struct addr_collect){ .ifindex = ifindex, .v = ret, .max = max };
-		rc = rtnl_call(r, nlh, addr_cb, &c, err, "list addresses of link %d",
-			       ifindex);
-	}
+	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_index = (uint32_t)ifindex;
+	rc = rtnl_call(r, nlh, addr_cb, &c, err, "list addresses of link %d",
+		       ifindex);
 	if (rc < 0)
 		return rc;
 	if (c.overflow) {
@@ -788,18 +824,14 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
 			struct rtnl_default_route *ret6, struct errbuf *err)
 {
-	struct route_find f;
-	int rc = -EINTR;
+	struct route_find f = { 0 };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int rc;
 
-	for (int i = 0; i < DUMP_TRIES && rc == -EINTR; i++) {
-		struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
-		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-
-		/* AF_UNSPEC: both families in one dump. */
-		rtm->rtm_family = AF_UNSPEC;
-		f = (struct route_find){ 0 };
-		rc = rtnl_call(r, nlh, route_cb, &f, err, "list routes");
-	}
+	/* AF_UNSPEC: both families in one dump. */
+	rtm->rtm_family = AF_UNSPEC;
+	rc = rtnl_call(r, nlh, route_cb, &f, err, "list routes");
 	if (rc < 0)
 		return rc;
 	*ret4 = f.v4;
