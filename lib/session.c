@@ -243,6 +243,29 @@ int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
 	return r;
 }
 
+/*
+ * Remove the user's namespace, under the lock, and say how it went in
+ * res: processes inside or nothing to remove are outcomes, not errors.
+ */
+static int remove_namespace(const struct uns_paths *p, uid_t uid,
+			    unsigned int flags, struct session_close_result *res,
+			    struct errbuf *err)
+{
+	int r = ensure_remove_locked(p, uid, flags, &res->busy_pid, err);
+
+	if (r == 0) {
+		res->outcome = SESSION_REMOVED;
+	} else if (r == -EBUSY && res->busy_pid > 0) {
+		/* Processes inside; a kernel's EBUSY is an error like others. */
+		res->outcome = SESSION_BUSY;
+		r = 0;
+	} else if (r == -ENOENT) {
+		res->outcome = SESSION_NOTHING;
+		r = 0;
+	}
+	return r;
+}
+
 int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
 		  struct session_close_result *ret, struct errbuf *err)
@@ -274,17 +297,7 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 		res.outcome = SESSION_KEPT;
 		goto out;
 	}
-	r = ensure_remove_locked(p, uid, 0, &res.busy_pid, err);
-	if (r == 0) {
-		res.outcome = SESSION_REMOVED;
-	} else if (r == -EBUSY && res.busy_pid > 0) {
-		/* Processes inside; a kernel's EBUSY is an error like others. */
-		res.outcome = SESSION_BUSY;
-		r = 0;
-	} else if (r == -ENOENT) {
-		res.outcome = SESSION_NOTHING;
-		r = 0;
-	}
+	r = remove_namespace(p, uid, 0, &res, err);
 out:
 	close(lockfd);
 	if (r == 0)
@@ -309,17 +322,7 @@ int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
 		res.outcome = SESSION_OTHERS_REMAIN;
 		goto out;
 	}
-	r = ensure_remove_locked(p, uid, flags, &res.busy_pid, err);
-	if (r == 0) {
-		res.outcome = SESSION_REMOVED;
-	} else if (r == -EBUSY && res.busy_pid > 0) {
-		/* Processes inside; a kernel's EBUSY is an error like others. */
-		res.outcome = SESSION_BUSY;
-		r = 0;
-	} else if (r == -ENOENT) {
-		res.outcome = SESSION_NOTHING;
-		r = 0;
-	}
+	r = remove_namespace(p, uid, flags, &res, err);
 out:
 	close(lockfd);
 	if (r == 0)
