@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "usernetns/ensure.h"
+#include "usernetns/netns.h"
 
 const char *helper_prog = "usernetns";
 
@@ -188,4 +190,27 @@ int helper_plan(const struct policy *policy, const char *user, struct plan *ret)
 		return HELPER_EXIT_FAILED;
 	}
 	return 0;
+}
+
+int helper_work_begin(const int *caps, struct errbuf *err)
+{
+	struct netns_id host, now;
+	int host_fd = -1, r;
+
+	r = caps_fs_root(true, err);
+	if (r == 0)
+		r = caps_raise(caps, err);
+	if (r == 0)
+		r = ensure_find_host(&uns_paths_default, &host_fd, &host, err);
+	if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
+		r = netns_enter(host_fd, &host, err);
+	if (host_fd >= 0)
+		close(host_fd);
+	return r;
+}
+
+void helper_work_end(void)
+{
+	caps_lower();
+	caps_fs_root(false, NULL);
 }

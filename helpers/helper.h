@@ -64,6 +64,14 @@ int helper_may_manage(const struct policy *policy, uid_t target,
 /* Is the caller root or in admin_group?  Quiet: for choosing defaults. */
 bool helper_is_admin(const struct policy *policy);
 
+/*
+ * Before privileged work: file access as root (state is root's), caps
+ * raised, and the calling thread in the host's network namespace, where
+ * a login does the same work.  helper_work_end() lowers both again.
+ */
+int helper_work_begin(const int *caps, struct errbuf *err);
+void helper_work_end(void);
+
 /* Print --version. */
 void helper_version(void);
 

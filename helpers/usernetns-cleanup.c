@@ -403,10 +403,9 @@ int main(int argc, char **argv)
 	struct errbuf err = { "" };
 	struct doomed doomed = { 0 };
 	struct policy *policy;
-	struct netns_id host, now;
 	uid_t *only = NULL;
 	size_t n_only = 0;
-	int c, r, host_fd = -1;
+	int c, r;
 
 	helper_prog = "usernetns-cleanup";
 	while ((c = getopt_long(argc, argv, "nfahV", options, NULL)) != -1) {
@@ -469,16 +468,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	r = caps_fs_root(true, &err);
-	if (r == 0)
-		r = caps_raise(work_caps, &err);
-	if (r == 0) {
-		r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
-		if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
-			r = netns_enter(host_fd, &host, &err);
-		if (host_fd >= 0)
-			close(host_fd);
-	}
+	r = helper_work_begin(work_caps, &err);
 	if (r == 0)
 		r = inventory_collect(&uns_paths_default, only, n_only, &inv, &err);
 	if (r < 0) {
@@ -505,8 +495,7 @@ int main(int argc, char **argv)
 	printf("%u %s, %u kept%s\n", t.removed, would(&o, "removed", "to remove"), t.kept,
 	       t.failed ? ", some failures (see above)" : "");
 out:
-	caps_lower();
-	caps_fs_root(false, NULL);
+	helper_work_end();
 	inventory_free(&inv);
 	policy_free(policy);
 	free(only);

@@ -85,9 +85,8 @@ static int create_one(const struct policy *policy, const char *user)
 {
 	struct ensure_result res;
 	struct errbuf err = { "" };
-	struct netns_id host, now;
 	struct plan plan;
-	int host_fd = -1, r;
+	int r;
 
 	r = helper_plan(policy, user, &plan);
 	if (r)
@@ -99,21 +98,10 @@ static int create_one(const struct policy *policy, const char *user)
 		return HELPER_EXIT_FAILED;
 	}
 
-	r = caps_fs_root(true, &err);
-	if (r == 0)
-		r = caps_raise(work_caps, &err);
-	if (r == 0) {
-		/* From the host's namespace, like a login. */
-		r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
-		if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
-			r = netns_enter(host_fd, &host, &err);
-		if (host_fd >= 0)
-			close(host_fd);
-	}
+	r = helper_work_begin(work_caps, &err);
 	if (r == 0)
 		r = ensure_netns(&uns_paths_default, &plan, STATE_LOCK_TIMEOUT_MS, &res, &err);
-	caps_lower();
-	caps_fs_root(false, NULL);
+	helper_work_end();
 	if (r < 0) {
 		helper_error("cannot create '%s': %s", plan.netns, err.msg);
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "uid %lu: creating %s for %s failed: %s",
