@@ -269,11 +269,7 @@ static void setup(void)
 /* Everything gone, as after a reboot: names, links, records, leases. */
 static void reset(void)
 {
-	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
-		"umount -l /run/netns 2>/dev/null;"
-		"rm -rf /run/netns /run/usernetns " USERNETNS_STATEDIR "/leases;"
-		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
-		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	test_clean_host(false, USERNETNS_STATEDIR "/leases");
 	/* Namespaces die in the background: let the kernel catch up. */
 	sleep(1);
 }

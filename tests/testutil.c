@@ -153,6 +153,20 @@ void test_sandbox_writable(const char *statedir)
 	}
 }
 
+/* fork(), with stdio flushed first so that no TAP line is printed twice. */
+static pid_t fork_or_bail(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		printf("Bail out! fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	return pid;
+}
+
 void test_sandbox(void)
 {
 	int status;
@@ -166,12 +180,7 @@ void test_sandbox(void)
 		printf("Bail out! unshare: %s\n", strerror(errno));
 		exit(1);
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		printf("Bail out! fork: %s\n", strerror(errno));
-		exit(1);
-	}
+	pid = fork_or_bail();
 	if (pid > 0) {
 		if (waitpid(pid, &status, 0) < 0)
 			exit(1);
@@ -196,15 +205,27 @@ void test_sandbox(void)
 	 * The tests run as PID 2 so that they may move between namespaces
 	 * while PID 1, whose namespace marks the host, stays put.
 	 */
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		printf("Bail out! fork: %s\n", strerror(errno));
-		exit(1);
-	}
+	pid = fork_or_bail();
 	if (pid > 0)
 		reap_until(pid);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+void test_clean_host(bool kill_others, const char *also)
+{
+	int status;
+
+	if (kill_others) {
+		kill(-1, SIGKILL);
+		while (waitpid(-1, &status, WNOHANG) > 0)
+			;
+		usleep(10000);
+	}
+	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
+		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns %s;"
+		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
+		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done",
+		also ? also : "");
 }
 
 static char *vformat(const char *fmt, va_list ap)

@@ -56,6 +56,14 @@ void test_sandbox(void);
  */
 void test_sandbox_writable(const char *dir);
 
+/*
+ * The sandbox's host back to empty, for the next test: every name under
+ * /run/netns unmounted and removed, /run/usernetns and the paths in also
+ * (space-separated, or NULL) removed, every link but lo deleted.  With
+ * kill_others, every process but PID 1 and the caller is killed first.
+ */
+void test_clean_host(bool kill_others, const char *also);
+
 /* Run a shell command (printf-style); returns its exit status. */
 __attribute__((format(printf, 1, 2)))
 int test_sh(const char *fmt, ...);

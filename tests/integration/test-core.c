@@ -140,18 +140,7 @@ static int count_lines(const char *cmd)
 /* Everything the previous test left: processes, names, links, state. */
 static int reset(void **state)
 {
-	int status;
-
-	/* Everything but PID 1 (the reaper) and us. */
-	kill(-1, SIGKILL);
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
-	usleep(10000);
-	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
-		"umount -l /run/netns 2>/dev/null;"
-		"rm -rf /run/netns /run/usernetns /run/test-state;"
-		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
-		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	test_clean_host(true, "/run/test-state");
 	return 0;
 }
 

@@ -59,12 +59,7 @@ static char *snapshot(const char *extra)
 /* Nothing of alice left, leases too: the start of every case. */
 static void reset(void)
 {
-	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
-		"umount -l /run/netns 2>/dev/null;"
-		"rm -rf /run/netns /run/usernetns %s/leases " TRACE " " ID_FILE ";"
-		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
-		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done",
-		USERNETNS_STATEDIR);
+	test_clean_host(false, USERNETNS_STATEDIR "/leases " TRACE " " ID_FILE);
 }
 
 enum outcome {

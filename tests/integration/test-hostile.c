@@ -31,10 +31,7 @@ static struct policy *policy;
 
 static int reset(void **state)
 {
-	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
-		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns;"
-		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
-		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	test_clean_host(false, NULL);
 	return 0;
 }
 

@@ -50,8 +50,7 @@ static int setup(void **state)
 	FILE *f;
 
 	assert_non_null(builddir);
-	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
-		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns " CONFDIR);
+	test_clean_host(false, CONFDIR);
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
 	f = fopen(CONFDIR "/usernetns.conf", "we");
 	assert_non_null(f);

@@ -222,17 +222,7 @@ static int count_sessions(uid_t uid)
 
 static int reset(void **state)
 {
-	int status;
-
-	kill(-1, SIGKILL);
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
-	usleep(10000);
-	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
-		"umount -l /run/netns 2>/dev/null;"
-		"rm -rf /run/netns /run/usernetns " CONFDIR ";"
-		"ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1 |"
-		" grep -vx lo | while read l; do ip link del \"$l\" 2>/dev/null; done");
+	test_clean_host(true, CONFDIR);
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
 	write_text(POLICY, good_policy);
 	write_service("");
