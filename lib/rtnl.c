@@ -226,10 +226,11 @@ static ssize_t rtnl_recv(struct rtnl *r)
 }
 
 /*
- * The whole reply to the dump request req, its parts gathered in *ret,
- * started again while the kernel marks it interrupted: the callbacks then
- * see one consistent listing, and no caller has to undo what it saw of a
- * broken one.  *seq gets the sequence number of the attempt kept.
+ * The whole reply to the dump request req, its parts gathered in *ret
+ * (NULL when it came in one read, left in r->buf), started again while the
+ * kernel marks it interrupted: the callbacks then see one consistent
+ * listing, and no caller has to undo what it saw of a broken one.  *seq
+ * gets the sequence number of the attempt kept.
  */
 static int dump_whole(struct rtnl *r, const struct nlmsghdr *req,
 		      unsigned int *seq, char **ret, size_t *ret_len)
@@ -269,6 +270,13 @@ static int dump_whole(struct rtnl *r, const struct nlmsghdr *req,
 					interrupted = true;
 				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
 					end = true;
+			}
+			/* The usual small dump, whole in one read: no copy. */
+			if (end && !interrupted && len == 0) {
+				free(all);
+				*ret = NULL;
+				*ret_len = (size_t)n;
+				return 0;
 			}
 			if (len + (size_t)n > cap) {
 				size_t want = cap ? cap : r->buf_size;
@@ -338,8 +346,8 @@ static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		if (e > 0)
 			goto fail;
 		errno = 0;
-		ret = mnl_cb_run2(all, len, seq, r->portid, data_cb, &c, ctl,
-				  ELEMENTSOF(ctl));
+		ret = mnl_cb_run2(all ? all : r->buf, len, seq, r->portid, data_cb,
+				  &c, ctl, ELEMENTSOF(ctl));
 		free(all);
 	} else {
 		/* Anything but a dump is asked to ACK. */
