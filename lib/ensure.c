@@ -607,6 +607,14 @@ static int ensure_namespace(struct ensure_ctx *c)
 /*
  * Undo what this very call made after a later step failed: a namespace,
  * or just the record that announced it.
+ *
+ * Everything is undone before returning.  A veth pair made in the fresh
+ * namespace is deleted from inside it, whether or not its host end got
+ * our mark yet: nothing else can have put a link there, and deleting one
+ * end deletes both at once.  Left to the kernel's teardown of the
+ * unmounted namespace, which runs later from a work queue, the host end
+ * would stay on the host unmarked for a while, and a login meanwhile
+ * would find a foreign interface in its way.
  */
 static void roll_back(struct ensure_ctx *c)
 {
@@ -617,6 +625,13 @@ static void roll_back(struct ensure_ctx *c)
 			state_remove(c->p, c->plan->uid, &ignored);
 		return;
 	}
+	if (c->ns.nl && c->plan->peer_ifname[0]) {
+		struct rtnl_link peer;
+
+		if (rtnl_link_get(&c->ns, c->plan->peer_ifname, &peer, &ignored) == 0)
+			rtnl_link_delete(&c->ns, peer.ifindex, peer.ifname, &ignored);
+	}
+	/* Marked, but somehow no longer paired: by its mark. */
 	if (c->host.nl && c->plan->host_ifname[0]) {
 		struct errbuf *saved = c->err;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -211,6 +213,35 @@ void test_sandbox(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* Is a process other than PID 1 and us alive (not a zombie)? */
+static bool others_alive(void)
+{
+	struct dirent *e;
+	bool alive = false;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return false;
+	while (!alive && (e = readdir(d))) {
+		char path[300], buf[512], *s;
+		long pid = strtol(e->d_name, &s, 10);
+		FILE *f;
+
+		if (*s || pid <= 1 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		/* The state follows the command name's closing parenthesis. */
+		if (fgets(buf, sizeof(buf), f) && (s = strrchr(buf, ')')) && s[1] == ' ')
+			alive = s[2] != 'Z' && s[2] != 'X';
+		fclose(f);
+	}
+	closedir(d);
+	return alive;
+}
+
 void test_clean_host(bool kill_others, const char *also)
 {
 	int status;
@@ -219,7 +250,18 @@ void test_clean_host(bool kill_others, const char *also)
 		kill(-1, SIGKILL);
 		while (waitpid(-1, &status, WNOHANG) > 0)
 			;
-		usleep(10000);
+		/*
+		 * A killed process finishes the system call it is in before it
+		 * dies (a netlink request making a link, say): wait until none
+		 * is left, or only zombies, which hold no namespace.
+		 */
+		for (int i = 0; others_alive(); i++) {
+			if (i == (int)(TEST_WAIT_MS / 10)) {
+				printf("Bail out! processes of an earlier test do not die\n");
+				exit(1);
+			}
+			usleep(10000);
+		}
 	}
 	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
 		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns %s;"
@@ -291,4 +333,37 @@ char *test_sh_out(const char *fmt, ...)
 	if (out)
 		out[len] = '\0';
 	return out;
+}
+
+bool test_wait_sh(unsigned int timeout_ms, const char *fmt, ...)
+{
+	struct timespec start, now, pause = { 0, 1000000 };	/* 1 ms */
+	va_list ap;
+	char *cmd;
+	bool done = false;
+
+	va_start(ap, fmt);
+	cmd = vformat(fmt, ap);
+	va_end(ap);
+	if (!cmd)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		long elapsed;
+
+		if (test_sh("%s", cmd) == 0) {
+			done = true;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+			  (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= (long)timeout_ms)
+			break;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 64000000)
+			pause.tv_nsec *= 2;
+	}
+	free(cmd);
+	return done;
 }

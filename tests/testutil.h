@@ -64,6 +64,20 @@ void test_sandbox_writable(const char *dir);
  */
 void test_clean_host(bool kill_others, const char *also);
 
+/*
+ * The bound on waiting for what the kernel or another process does in its
+ * own time (a namespace torn down, a child that has entered a namespace):
+ * tests poll for it, up to this long, and never assume it is done.
+ */
+#define TEST_WAIT_MS 60000u
+
+/*
+ * Run the shell command (printf-style) until it succeeds, at most
+ * timeout_ms; returns whether it did.
+ */
+__attribute__((format(printf, 2, 3)))
+bool test_wait_sh(unsigned int timeout_ms, const char *fmt, ...);
+
 /* Run a shell command (printf-style); returns its exit status. */
 __attribute__((format(printf, 1, 2)))
 int test_sh(const char *fmt, ...);

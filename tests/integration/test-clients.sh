@@ -112,17 +112,18 @@ check_contains "su bob: not handled, on the host" "$(stat -L -c %i /proc/self/ns
 check_contains "su bob: no USERNETNS" "env none" "$out"
 
 # A second login of a user joins the first one's namespace.
-wrapped su alice -c 'sleep 30' >/dev/null 2>&1 &
+wrapped su alice -c 'exec sleep 300' >/dev/null 2>&1 &
 first=$!
-for _ in $(seq 50); do [ -e /run/netns/user-alice ] && break; sleep 0.1; done
+# Placed once the command runs in the namespace.
+in_alice() { [ -n "$(ip netns pids user-alice 2>/dev/null)" ]; }
+wait_for in_alice || diag "the first su of alice never ran in user-alice"
 inode=$(stat -L -c %i /run/netns/user-alice 2>/dev/null)
 out=$(wrapped su alice -c 'stat -L -c %i /proc/self/ns/net' 2>/dev/null)
 check_eq "a second su of alice joins the same namespace" "$inode" "$out"
 check "the first session keeps it after the second logs out" [ -e /run/netns/user-alice ]
-kill "$first" 2>/dev/null
-wait "$first" 2>/dev/null
 pkill -x sleep 2>/dev/null
-sleep 0.2
+wait "$first" 2>/dev/null
+check "the last logout of the two removed the namespace" wait_for test ! -e /run/netns/user-alice
 
 # login(1), from shadow, needs a terminal: script(1) gives it one.  It
 # keeps the environment (-p) that points nss_wrapper at our users; its
@@ -132,7 +133,6 @@ out=$(printf '%s\nexit\n' "$probe" |
 	wrapped script -qec "login -p -f alice" /dev/null 2>&1 |
 	tr -d '\r' | sed 's/^\(\$ \)*//')
 check_inside login "$out"
-sleep 0.2
 check_gone login
 umount /var/log
 

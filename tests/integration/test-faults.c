@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,16 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 				_exit(3);
 			r = session_open(&uns_paths_default, &plan, getpid(), "faults",
 					 STATE_LOCK_TIMEOUT_MS, &res, &err);
+			/*
+			 * A failed login has undone what it made by the time
+			 * it returns: nothing is left for the kernel to tear
+			 * down later, when a test (or a login) may look.
+			 */
+			if (r < 0 && if_nametoindex("vu1001") != 0) {
+				dprintf(pipefd[1], "left the host end vu1001 behind (%s)",
+					err.msg);
+				_exit(4);
+			}
 			if (r == 0) {
 				FILE *f = fopen(ID_FILE, "we");
 
@@ -131,6 +142,8 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 3)
 		fail_msg("the test child could not run");
+	if (WEXITSTATUS(status) == 4)
+		fail_msg("%s: %s", fault ? fault : "no fault", ret_err);
 	return WEXITSTATUS(status) == 0 ? OK : FAILED;
 }
 

@@ -238,7 +238,7 @@ check_eq "nor everybody's" 3 "$status"
 
 # A process in alice's namespace keeps it.
 setpriv --reuid=alice --regid=alice --init-groups -- "$bin/usernetns-join" -- sleep 300 &
-sleep 0.5
+check "a command joins alice's namespace" wait_for bash -c '[ -n "$(ip netns pids user-alice)" ]'
 as alice "$bin/usernetns-cleanup" --dry-run
 check_contains "a dry run says it keeps a namespace in use" "kept user-alice of alice: 0 sessions, 1 process" "$out"
 as alice "$bin/usernetns-cleanup"

@@ -61,3 +61,15 @@ done_testing() {
 	echo "1..$tap_count"
 	[ "$tap_failed" -eq 0 ]
 }
+
+# wait_for COMMAND...: poll until COMMAND succeeds, for at most 60 s (what
+# the kernel or a background process does in its own time is never
+# assumed done); fails if it never does.
+wait_for() {
+	local i
+	for i in $(seq 1200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
