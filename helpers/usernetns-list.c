@@ -20,9 +20,11 @@
 #include "helper.h"
 #include "usernetns/inventory.h"
 
-/* Only to count other users' processes: optional. */
+/* The records are root's (0600): only to read them. */
+static const int read_caps[] = { CAP_DAC_READ_SEARCH, CAPS_END };
+/* And to count other users' processes: optional. */
+static const int all_caps[] = { CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAPS_END };
 static const int ptrace_caps[] = { CAP_SYS_PTRACE, CAPS_END };
-static const int no_caps[] = { CAPS_END };
 
 static void usage(FILE *out)
 {
@@ -205,7 +207,7 @@ int main(int argc, char **argv)
 		return HELPER_EXIT_USAGE;
 	}
 
-	helper_start(helper_prog, no_caps);
+	helper_start(helper_prog, read_caps);
 	ptrace = caps_raise(ptrace_caps, &err) == 0;
 	caps_lower();
 
@@ -227,8 +229,11 @@ int main(int argc, char **argv)
 	}
 	policy_free(policy);
 
-	if (ptrace)
-		caps_raise(ptrace_caps, &err);
+	r = caps_raise(ptrace ? all_caps : read_caps, &err);
+	if (r < 0) {
+		helper_error("%s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
 	r = inventory_collect(&uns_paths_default, all ? NULL : &target, all ? 0 : 1,
 			      &inv, &err);
 	caps_drop_all(NULL);

@@ -35,6 +35,7 @@
 struct ensure_ctx {
 	const struct uns_paths *p;
 	const struct plan *plan;
+	unsigned int lock_timeout_ms;	/* for the run dir's lock */
 	struct errbuf *err;
 
 	struct rtnl host;		/* in the caller's (host) namespace */
@@ -584,8 +585,8 @@ static int ensure_namespace(struct ensure_ctx *c)
 			return r;
 		c->have_old = true;
 		c->old = c->rec;
-		r = netns_create(c->p->rundir, plan->netns, setup_fresh, c, &c->nsfd,
-				 &c->id, c->err);
+		r = netns_create(c->p->rundir, plan->netns, c->lock_timeout_ms,
+				 setup_fresh, c, &c->nsfd, &c->id, c->err);
 		if (r < 0)
 			return r;
 		c->fresh = true;
@@ -729,11 +730,13 @@ fail:
 }
 
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
-			struct ensure_result *ret, struct errbuf *err)
+			unsigned int lock_timeout_ms, struct ensure_result *ret,
+			struct errbuf *err)
 {
 	struct ensure_ctx c = {
 		.p = p,
 		.plan = plan,
+		.lock_timeout_ms = lock_timeout_ms,
 		.err = err,
 		.nsfd = -1,
 	};
@@ -771,7 +774,7 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
-	r = ensure_netns_locked(p, plan, ret, err);
+	r = ensure_netns_locked(p, plan, lock_timeout_ms, ret, err);
 	close(lockfd);
 	return r;
 }

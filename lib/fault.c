@@ -71,6 +71,11 @@ int fault_point(const char *point)
 		kill(getpid(), SIGKILL);
 		pause();
 	}
+	if (streq(action, "stop")) {
+		/* What a user may do to a helper of theirs: stop it here. */
+		raise(SIGSTOP);
+		return 0;
+	}
 	for (size_t i = 0; i < ELEMENTSOF(errnos); i++)
 		if (streq(action, errnos[i].name))
 			return -errnos[i].value;

@@ -9,14 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "usernetns/fault.h"
 #include "usernetns/lease.h"
-
-#define LEASE_LOCK_TIMEOUT_MS 10000u
 
 int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len,
 		       char *buf, size_t size)
@@ -42,7 +39,8 @@ static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *po
 		errbuf_set(err, "lease path too long");
 		return -ENAMETOOLONG;
 	}
-	r = util_open_dir(path, create, 0755, ret_fd);
+	/* Leases name users: for root's eyes only. */
+	r = util_open_dir(path, create, 0700, ret_fd);
 	if (r < 0 && r != -ENOENT)
 		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
 	return r;
@@ -132,10 +130,14 @@ static uint64_t hash_uid(uid_t uid)
 }
 
 /*
- * Claim a free block for uid, under the pool lock.  Each block file
- * appears complete through link(2), so a crash leaves either no file or a
- * whole one; a whole one of ours found while probing (a crash before the
- * index was written) is taken back.
+ * Claim a free block for uid.  No lock is shared between users: link(2)
+ * of a complete file under the block's index is the claim, atomic (of two
+ * claimants of one block, one gets EEXIST and probes on), and each block
+ * file appears complete or not at all, so a crash leaves either no file
+ * or a whole one; a whole one of ours found while probing (a crash before
+ * the index was written) is taken back.  What is uid's alone (the
+ * temporary file, the index) the caller's lock of uid guards.  A pool
+ * lock would be held by the helpers too, whose callers may stop them.
  */
 static int allocate(int dfd, const struct addr_prefix *pool,
 		    unsigned int block_len, uid_t uid, const char *user,
@@ -150,7 +152,7 @@ static int allocate(int dfd, const struct addr_prefix *pool,
 	if (len < 0 || (size_t)len >= sizeof(content))
 		return -ENAMETOOLONG;
 	snprintf(tmp, sizeof(tmp), ".new-%lu", (unsigned long)uid);
-	r = util_write_atomic(dfd, tmp, content, (size_t)len, 0644, true);
+	r = util_write_atomic(dfd, tmp, content, (size_t)len, 0600, true);
 	if (r < 0) {
 		errbuf_set(err, "cannot write a lease: %s", strerror(-r));
 		return r;
@@ -198,7 +200,7 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 {
 	char path[PATH_MAX], name[32], buf[32];
 	uint64_t index;
-	int dfd, lfd, r;
+	int dfd, r;
 
 	if (addr_block_count(pool, block_len) == 0) {
 		errbuf_set(err, "a /%u block does not fit its pool", block_len);
@@ -223,31 +225,18 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 		goto out;
 	}
 
-	lfd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lfd < 0) {
-		r = -errno;
-		errbuf_set(err, "cannot open %s/.lock: %s", path, strerror(-r));
-		goto out;
-	}
-	r = util_flock_timeout(lfd, LOCK_EX, LEASE_LOCK_TIMEOUT_MS);
-	if (r < 0) {
-		errbuf_set(err, "cannot lock %s: %s", path, strerror(-r));
-		close(lfd);
-		goto out;
-	}
 	r = allocate(dfd, pool, block_len, uid, user, &index, err);
 	if (r == 0) {
 		int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", index);
 
 		snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
-		r = util_write_atomic(dfd, name, buf, (size_t)n, 0644, true);
+		r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, true);
 		if (r < 0)
 			errbuf_set(err, "cannot write %s/%s: %s", path, name,
 				   strerror(-r));
 		else
 			r = fault_err("lease.indexed", err);
 	}
-	close(lfd);
 	if (r < 0)
 		goto out;
 found:

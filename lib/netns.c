@@ -34,37 +34,15 @@ static int netns_path(const char *rundir, const char *name, char *buf,
 	return 0;
 }
 
-int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
-			 struct errbuf *err)
+/*
+ * Make rundir a mount point of its own (a bind mount on itself), shared.
+ * Called under iproute2's flock of the directory, when we could get it.
+ */
+static int rundir_make_shared_mount(const char *rundir, struct errbuf *err)
 {
 	bool made_mount = false;
-	int fd, r = 0;
+	int r;
 
-	if (mkdir(rundir, 0755) < 0 && errno != EEXIST) {
-		r = -errno;
-		errbuf_set(err, "cannot create %s: %s", rundir, strerror(-r));
-		return r;
-	}
-	fd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		r = -errno;
-		errbuf_set(err, "cannot open %s: %s", rundir, strerror(-r));
-		return r;
-	}
-	/*
-	 * Serialise with other creators, ip netns add among them: two
-	 * concurrent self-binds would stack mounts on the directory.
-	 */
-	if (flock(fd, LOCK_EX) < 0) {
-		r = -errno;
-		errbuf_set(err, "cannot lock %s: %s", rundir, strerror(-r));
-		goto out;
-	}
-	r = fault_err("netns.rundir", err);
-	if (r < 0) {
-		flock(fd, LOCK_UN);
-		goto out;
-	}
 	/*
 	 * Shared, so that names made later reach every mount namespace.  Not
 	 * recursively: a mount made under a shared mount joins its peer
@@ -76,25 +54,75 @@ int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
 			r = -errno;
 			errbuf_set(err, "cannot make %s a shared mount: %s", rundir,
 				   strerror(-r));
-			break;
+			return r;
 		}
 		/* Not a mount point yet: make it one. */
 		if (mount(rundir, rundir, "none", MS_BIND | MS_REC, NULL) < 0) {
 			r = -errno;
 			errbuf_set(err, "cannot bind-mount %s on itself: %s", rundir,
 				   strerror(-r));
-			break;
+			return r;
 		}
 		made_mount = true;
 	}
-	flock(fd, LOCK_UN);
-out:
+	return 0;
+}
+
+int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
+			 int *ret_dirfd, struct errbuf *err)
+{
+	unsigned int wait_ms = lock_timeout_ms < NETNS_RUNDIR_LOCK_MS ?
+				       lock_timeout_ms : NETNS_RUNDIR_LOCK_MS;
+	int fd, r;
+
+	r = util_mkdir_mode(rundir, 0755);
 	if (r < 0) {
-		close(fd);
+		errbuf_set(err, "cannot create %s: %s", rundir, strerror(-r));
 		return r;
 	}
+	/*
+	 * The usual case, every login after the first since boot: already a
+	 * mount point, and making it shared again changes nothing.  No lock:
+	 * the directory is world-readable, so anybody can flock it, and a
+	 * login must not wait on that.
+	 */
+	if (mount("", rundir, "none", MS_SHARED, NULL) < 0) {
+		if (errno != EINVAL) {
+			r = -errno;
+			errbuf_set(err, "cannot make %s a shared mount: %s", rundir,
+				   strerror(-r));
+			return r;
+		}
+		fd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			r = -errno;
+			errbuf_set(err, "cannot open %s: %s", rundir, strerror(-r));
+			return r;
+		}
+		/*
+		 * The first namespace since boot: serialise with other
+		 * creators, ip netns add among them, which flock the directory
+		 * for the few system calls this takes; two self-binds at once
+		 * would stack.  A holder that keeps the lock longer than a
+		 * moment is stuck or hostile (any user may take it): then go
+		 * on without it.  The worst a real race can do is stack two
+		 * working mounts.
+		 */
+		r = util_flock_timeout(fd, LOCK_EX, wait_ms);
+		if (r < 0 && r != -ETIMEDOUT) {
+			errbuf_set(err, "cannot lock %s: %s", rundir, strerror(-r));
+			close(fd);
+			return r;
+		}
+		r = fault_err("netns.rundir", err);
+		if (r == 0)
+			r = rundir_make_shared_mount(rundir, err);
+		/* Closing the fd releases the lock, if we got it. */
+		close(fd);
+		if (r < 0)
+			return r;
+	}
 	/* The directory on top, now that it may have been bind-mounted. */
-	close(fd);
 	fd = open(rundir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		r = -errno;
@@ -206,9 +234,9 @@ static int restore_netns(int orig, struct errbuf *err)
 	return 0;
 }
 
-int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
-		 void *data, int *ret_fd, struct netns_id *ret_id,
-		 struct errbuf *err)
+int netns_create(const char *rundir, const char *name,
+		 unsigned int lock_timeout_ms, netns_inside_fn inside, void *data,
+		 int *ret_fd, struct netns_id *ret_id, struct errbuf *err)
 {
 	char path[PATH_MAX];
 	int dirfd = -1, fd = -1, orig = -1, nsfd = -1, r;
@@ -217,7 +245,7 @@ int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
 	r = netns_path(rundir, name, path, sizeof(path), err);
 	if (r < 0)
 		return r;
-	r = netns_rundir_prepare(rundir, &dirfd, err);
+	r = netns_rundir_prepare(rundir, lock_timeout_ms, &dirfd, err);
 	if (r < 0)
 		return r;
 

@@ -58,7 +58,16 @@ static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create,
 
 	snprintf(path, sizeof(path), "%s/sessions/%lu", p->runstatedir,
 		 (unsigned long)uid);
-	r = util_open_dir(path, create, 0755, ret_fd);
+	r = util_open_dir(path, false, 0, ret_fd);
+	if (r == -ENOENT && create) {
+		/* Sessions name pids and services: root's eyes only, all the way. */
+		char parent[PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%s/sessions", p->runstatedir);
+		r = util_mkdir_p(parent, 0700);
+		if (r == 0)
+			r = util_open_dir(path, true, 0700, ret_fd);
+	}
 	if (r < 0 && r != -ENOENT)
 		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
 	return r;
@@ -164,7 +173,7 @@ static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid,
 	r = open_user_dir(p, uid, true, &dfd, err);
 	if (r < 0)
 		return r;
-	r = util_write_atomic(dfd, id, content, (size_t)n, 0644, false);
+	r = util_write_atomic(dfd, id, content, (size_t)n, 0600, false);
 	close(dfd);
 	if (r < 0)
 		errbuf_set(err, "cannot record the session: %s", strerror(-r));
@@ -197,7 +206,7 @@ int session_open(const struct uns_paths *p, const struct plan *plan,
 	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
-	r = ensure_netns_locked(p, plan, &res.ensure, err);
+	r = ensure_netns_locked(p, plan, lock_timeout_ms, &res.ensure, err);
 	if (r == 0) {
 		r = write_session(p, plan->uid, pid, service, res.id, sizeof(res.id),
 				  err);

@@ -266,7 +266,7 @@ int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
 	char buf[RECORD_MAX], name[32];
 	int dfd, r;
 
-	r = open_subdir(p, "users", 0755, false, &dfd, err);
+	r = open_subdir(p, "users", 0700, false, &dfd, err);
 	if (r < 0)
 		return r;
 	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
@@ -304,12 +304,16 @@ int state_write(const struct uns_paths *p, const struct state_record *rec,
 	r = fault_err("state.write", err);
 	if (r < 0)
 		return r;
-	r = open_subdir(p, "users", 0755, true, &dfd, err);
+	r = open_subdir(p, "users", 0700, true, &dfd, err);
 	if (r < 0)
 		return r;
 	snprintf(name, sizeof(name), "%lu", (unsigned long)rec->uid);
-	/* /run does not survive a crash of the machine: no fsync needed. */
-	r = util_write_atomic(dfd, name, buf, (size_t)n, 0644, false);
+	/*
+	 * /run does not survive a crash of the machine: no fsync needed.
+	 * Root's eyes only, as the directory: usernetns-list shows users
+	 * their own only.
+	 */
+	r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, false);
 	close(dfd);
 	if (r < 0)
 		errbuf_set(err, "cannot write %s/users/%s: %s", p->runstatedir, name,
@@ -322,7 +326,7 @@ int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err)
 	char name[32];
 	int dfd, r;
 
-	r = open_subdir(p, "users", 0755, false, &dfd, err);
+	r = open_subdir(p, "users", 0700, false, &dfd, err);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -352,7 +356,7 @@ int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
 	DIR *d;
 	int dfd, r;
 
-	r = open_subdir(p, "users", 0755, false, &dfd, err);
+	r = open_subdir(p, "users", 0700, false, &dfd, err);
 	if (r == -ENOENT) {
 		*ret = NULL;
 		*ret_n = 0;

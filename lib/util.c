@@ -178,10 +178,24 @@ const struct uns_paths uns_paths_default = {
 	.runstatedir = USERNETNS_RUNSTATEDIR,
 };
 
+int util_mkdir_mode(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	/*
+	 * The creator's umask must not decide who may use the directory (a
+	 * helper run under umask 077 would lock everybody else out).
+	 */
+	if (chmod(path, mode) < 0)
+		return -errno;
+	return 0;
+}
+
 int util_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t n = strlen(path);
+	int r;
 
 	if (n == 0 || n >= sizeof(buf))
 		return -ENAMETOOLONG;
@@ -191,13 +205,12 @@ int util_mkdir_p(const char *path, mode_t mode)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		r = util_mkdir_mode(buf, 0755);
+		if (r < 0)
+			return r;
 		*s = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return util_mkdir_mode(buf, mode);
 }
 
 int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd)

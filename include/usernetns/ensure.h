@@ -62,7 +62,8 @@ int ensure_find_host(const struct uns_paths *p, int *ret_fd,
 
 /* The same, for a caller already holding the lock of the user. */
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
-			struct ensure_result *ret, struct errbuf *err);
+			unsigned int lock_timeout_ms, struct ensure_result *ret,
+			struct errbuf *err);
 
 enum {
 	ENSURE_REMOVE_FORCE = 1u << 0,	/* even with processes inside */

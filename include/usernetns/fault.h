@@ -8,8 +8,9 @@
  *
  * Control, from the environment of a test build:
  *   USERNETNS_FAULT=POINT=ACTION[@N]  at the Nth time POINT is reached
- *                                     (default 1st), ACTION: crash, or an
- *                                     errno name (EEXIST, ENOMEM, ...)
+ *                                     (default 1st), ACTION: crash, stop
+ *                                     (SIGSTOP, then go on), or an errno
+ *                                     name (EEXIST, ENOMEM, ...)
  *   USERNETNS_FAULT=trace             append each point reached to the
  *                                     file USERNETNS_FAULT_TRACE
  */

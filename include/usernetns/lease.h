@@ -9,7 +9,8 @@
  *                appears complete or not at all: "uid=1001 user=alice"
  *   uid-<uid>    the index of the block of uid: the O(1) lookup a login
  *                makes; written (atomically) after the block file
- *   .lock        flock taken only to allocate
+ * No lock is shared between users: link(2) is the claim.  Directories are
+ * 0700 and files 0600 (they name users).
  * A block is first sought at a position hashed from the uid, so a user
  * tends to get the same block even from an empty state dir.
  */
@@ -26,7 +27,8 @@
 
 /*
  * The block of pool leased to uid.  With allocate, lease one if there is
- * none (-ENOSPC when the pool is full); without, -ENOENT.
+ * none (-ENOSPC when the pool is full); without, -ENOENT.  The caller
+ * holds the lock of uid (state_lock()).
  */
 int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 	      unsigned int block_len, uid_t uid, const char *user,

@@ -33,13 +33,19 @@ enum netns_state {
 	NETNS_FOREIGN,		/* anything else: not ours to touch */
 };
 
+/* The longest a creation waits for iproute2's flock of the run dir. */
+#define NETNS_RUNDIR_LOCK_MS 1000u
+
 /*
- * Make the run dir as iproute2 does: create it, and under an flock of it
- * make it a shared mount, bind-mounting it on itself first if it is not a
- * mount point.  Returns an O_PATH fd of the directory.
+ * Make the run dir as iproute2 does: create it (0755), and make it a
+ * shared mount, bind-mounting it on itself first if it is not a mount
+ * point.  Only that first time is iproute2's flock of the directory
+ * taken, and waited for at most NETNS_RUNDIR_LOCK_MS (or lock_timeout_ms
+ * if less); a holder that keeps it longer does not stop us.  Returns an
+ * O_PATH fd of the directory.
  */
-int netns_rundir_prepare(const char *rundir, int *ret_dirfd,
-			 struct errbuf *err);
+int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
+			 int *ret_dirfd, struct errbuf *err);
 
 /*
  * Look at rundir/name.  For NETNS_MOUNTED, *ret_fd (if not NULL) gets an
@@ -57,12 +63,13 @@ typedef int (*netns_inside_fn)(void *data, struct errbuf *err);
  * placeholder.  The calling thread unshares into the new namespace, runs
  * inside (may be NULL) there, and returns to its own namespace; on any
  * failure the placeholder is removed again.  -EEXIST if the name exists.
+ * lock_timeout_ms bounds the wait for the run dir's lock (see above).
  * An error from returning to the original namespace is -ENOTRECOVERABLE:
  * the thread is then stuck in the new namespace and must not go on.
  */
-int netns_create(const char *rundir, const char *name, netns_inside_fn inside,
-		 void *data, int *ret_fd, struct netns_id *ret_id,
-		 struct errbuf *err);
+int netns_create(const char *rundir, const char *name,
+		 unsigned int lock_timeout_ms, netns_inside_fn inside, void *data,
+		 int *ret_fd, struct netns_id *ret_id, struct errbuf *err);
 
 /* Unmount (lazily, as ip netns del does) and unlink rundir/name. */
 int netns_remove(const char *rundir, const char *name, struct errbuf *err);

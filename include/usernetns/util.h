@@ -37,6 +37,12 @@ int util_parse_ulong(const char *s, unsigned long *ret);
  */
 int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 
+/*
+ * mkdir with exactly mode, whatever the umask; an existing directory is
+ * left as it is.
+ */
+int util_mkdir_mode(const char *path, mode_t mode);
+
 /* mkdir -p: the last directory with mode, missing parents with 0755. */
 int util_mkdir_p(const char *path, mode_t mode);
 

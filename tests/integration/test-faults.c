@@ -314,6 +314,93 @@ static void test_failure_during_logout(void **state)
 	printf("# %u injected failures during logout; %u logins in all\n", n, logins);
 }
 
+/* A login of user in a child, with fault (may be NULL) set. */
+static pid_t spawn_login(const char *user, const char *fault)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct session_open_result res;
+		struct errbuf err = { "" };
+		struct plan plan;
+		int r;
+
+		if (fault)
+			setenv("USERNETNS_FAULT", fault, 1);
+		r = plan_resolve(policy, user, &plan, &err);
+		if (r == 0)
+			r = session_open(&uns_paths_default, &plan, getpid(), "faults",
+					 STATE_LOCK_TIMEOUT_MS, &res, &err);
+		if (r < 0)
+			printf("# login of %s: %s\n", user, err.msg);
+		fflush(NULL);
+		_exit(r < 0 ? 1 : 0);
+	}
+	return pid;
+}
+
+/*
+ * The exit status of pid, waiting at most far beyond what a login's
+ * bounded waits add up to; -1 (and pid killed) if it hung.
+ */
+static int wait_bounded(pid_t pid)
+{
+	int status;
+
+	for (unsigned int ms = 0; ms < 2 * TEST_WAIT_MS; ms += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		assert_true(r >= 0);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/*
+ * The helpers run as their caller, who may stop them at any moment: a
+ * login (or a helper) of one user stopped where it holds anything other
+ * users need must not keep them from logging in.  Stopped while making
+ * the run dir a mount point (the first namespace since boot) and while
+ * claiming a lease, alice blocks nobody: carol logs in, and alice, once
+ * she goes on, too.
+ */
+static void test_stopped_login_blocks_nobody(void **state)
+{
+	static const char *const points[] = { "netns.rundir", "lease.linked" };
+
+	for (size_t i = 0; i < ELEMENTSOF(points); i++) {
+		char spec[64];
+		pid_t alice, carol;
+		int status;
+
+		reset();
+		snprintf(spec, sizeof(spec), "%s=stop", points[i]);
+		alice = spawn_login("alice", spec);
+		assert_int_equal(waitpid(alice, &status, WUNTRACED), alice);
+		if (!WIFSTOPPED(status))
+			fail_msg("%s: alice's login did not stop there", points[i]);
+		carol = spawn_login("carol", NULL);
+		status = wait_bounded(carol);
+		kill(alice, SIGCONT);
+		if (status != 0)
+			fail_msg("stopped at %s, alice %s carol's login", points[i],
+				 status < 0 ? "hangs" : "fails");
+		if (wait_bounded(alice) != 0)
+			fail_msg("alice's login, stopped at %s, failed when it went on",
+				 points[i]);
+		assert_int_equal(test_sh("mountpoint -q /run/netns/user-alice &&"
+					 " mountpoint -q /run/netns/user-carol"), 0);
+		printf("# stopped at %s, alice blocked nobody\n", points[i]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +409,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_crash_at_every_logout_step),
 		cmocka_unit_test(test_failure_at_every_login_step),
 		cmocka_unit_test(test_failure_during_logout),
+		cmocka_unit_test(test_stopped_login_blocks_nobody),
 	};
 	struct diag d = DIAG_INIT;
 	const char *srcdir = getenv("USERNETNS_FIXTURES");

@@ -95,13 +95,28 @@ inode() { stat -L -c %i "$1" 2>/dev/null; }
 
 # ---- create ------------------------------------------------------------------
 
+# The first namespace since boot, made under a strict umask: the umask of
+# whoever comes first must not decide who may use the directories.
+saved_umask=$(umask)
+umask 077
 as alice "$bin/usernetns-create"
+umask "$saved_umask"
 check_eq "alice creates her own namespace" 0 "$status"
 check_contains "and is told what was made" "alice: namespace user-alice created (vu1001 10.200." "$out"
 check "it is mounted under /run/netns" mountpoint -q /run/netns/user-alice
-check_eq "its record belongs to root" "0 644" "$(stat -c '%u %a' /run/usernetns/users/1001)"
+check_eq "/run/netns is 0755 whatever the first creator's umask" "755" "$(stat -c %a /run/netns)"
+check_eq "/run/usernetns is 0755 too" "755" "$(stat -c %a /run/usernetns)"
+check_eq "its record belongs to root, for root's eyes only" "0 600" \
+	"$(stat -c '%u %a' /run/usernetns/users/1001)"
+check_eq "records are in a directory of root's" "0 700" "$(stat -c '%u %a' /run/usernetns/users)"
 lease=$(ls -d "$USERNETNS_STATEDIR"/leases/*/uid-1001 2>/dev/null | head -n 1)
-check_eq "its lease belongs to root" "0" "$(stat -c %u "$lease" 2>/dev/null)"
+check_eq "its lease belongs to root, for root's eyes only" "0 600" \
+	"$(stat -c '%u %a' "$lease" 2>/dev/null)"
+check_eq "in a directory of root's" "0 700" "$(stat -c '%u %a' "$(dirname "$lease")" 2>/dev/null)"
+as bob cat /run/usernetns/users/1001
+check "another user cannot read alice's record" [ "$status" -ne 0 ]
+as bob ls "$(dirname "$lease")"
+check "nor list the leases" [ "$status" -ne 0 ]
 as alice "$bin/usernetns-create"
 check_contains "a second create finds it in place" "user-alice already in place" "$out"
 
@@ -113,6 +128,11 @@ check "nothing was made for bob" test ! -e /run/netns/user-bob
 as carol "$bin/usernetns-create" bob
 check_eq "carol (netadmin) may create bob's" 0 "$status"
 check "bob's namespace exists" mountpoint -q /run/netns/user-bob
+as bob "$bin/usernetns-join" -- true
+check_eq "bob joins his, although alice's umask was 077" 0 "$status"
+as bob "$bin/usernetns-list"
+check_contains "and lists it" "user-bob" "$out"
+check_lacks "but not alice's" "user-alice" "$out"
 
 as dave "$bin/usernetns-create"
 check_eq "dave, not handled, gets an error" 1 "$status"

@@ -212,6 +212,32 @@ static void test_run_dir_not_shared(void **state)
 	}
 }
 
+/*
+ * /run/netns is world-readable, so any user can take iproute2's flock on
+ * it: a login must not wait on that, neither when /run/netns is still a
+ * plain directory (the first namespace since boot) nor later.
+ */
+static void test_run_dir_locked_by_a_user(void **state)
+{
+	char msg[1024];
+
+	assert_int_equal(test_sh("mkdir -p /run/netns"), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(test_sh("setpriv --reuid=1002 --regid=1002 --clear-groups"
+					 " flock -o /run/netns sleep 300 >/dev/null 2>&1 &"
+					 " echo $! >/run/holder"), 0);
+		assert_true(test_wait_sh(TEST_WAIT_MS, "! flock -n /run/netns true"));
+		if (login_with(NULL, NULL, 5000, msg, sizeof(msg)) != 0)
+			fail_msg("%s, a user's lock of /run/netns: %s",
+				 pass ? "a mount point" : "a plain directory", msg);
+		assert_true(complete());
+		assert_int_equal(test_sh("findmnt -n -o PROPAGATION /run/netns | grep -q shared"), 0);
+		assert_int_equal(test_sh("kill $(cat /run/holder); pkill -u 1002; rm /run/holder"), 0);
+		assert_int_equal(ensure_remove(&uns_paths_default, 1001, 0, 1000, NULL,
+					       &(struct errbuf){ "" }), 0);
+	}
+}
+
 static void write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -299,6 +325,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_tiny_fd_limits, reset),
 		cmocka_unit_test_setup(test_full_run, reset),
 		cmocka_unit_test_setup(test_run_dir_not_shared, reset),
+		cmocka_unit_test_setup(test_run_dir_locked_by_a_user, reset),
 		cmocka_unit_test_setup(test_netns_limit_reached, reset),
 		cmocka_unit_test_setup(test_lock_held_by_stopped_process, reset),
 	};
