@@ -33,7 +33,27 @@ static bool gid_in(gid_t gid, const gid_t *v, size_t n)
 	return false;
 }
 
-/* The first [group:] section, in file order, that the user belongs to. */
+static bool name_in(const char *name, char *const *v)
+{
+	for (; v && *v; v++)
+		if (streq(*v, name))
+			return true;
+	return false;
+}
+
+/*
+ * The first [group:] section, in file order, that the user belongs to.
+ *
+ * Membership is asked two ways, because neither fails loudly on its own:
+ * the user's group list (getgrouplist(), what initgroups() gives the
+ * session) silently leaves out a source that fails, and the group's own
+ * entry (getgrnam_r(), which does report errors) may come without its
+ * member list (SSSD's ignore_group_members).  A user in the group's entry
+ * but not in their own list is the mark of a directory that answered one
+ * question and failed the other: refuse rather than pick a later section.
+ * In the user's list but not in the entry's members counts: that is the
+ * group the session will carry.
+ */
 static int match_group(const struct policy *p, const char *user, gid_t gid,
 		       const struct policy_rule **ret, struct errbuf *err)
 {
@@ -60,6 +80,7 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 	}
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
+		bool listed, credited;
 		struct group gr;
 
 		if (rule->kind != POLICY_RULE_GROUP)
@@ -71,11 +92,20 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 		}
 		if (r < 0) {
 			/* Not knowing a group could pick the wrong section. */
-			errbuf_set(err, "cannot look up group '%s': %s", rule->name,
-				   strerror(-r));
+			errbuf_set(err, "cannot look up group '%s' (a name service failed: %s)",
+				   rule->name, strerror(-r));
 			break;
 		}
-		if (gid_in(gr.gr_gid, groups, n_groups)) {
+		listed = gr.gr_gid == gid || name_in(user, gr.gr_mem);
+		credited = gid_in(gr.gr_gid, groups, n_groups);
+		if (listed && !credited) {
+			errbuf_set(err,
+				   "group '%s' lists user '%s', but the user's group list lacks it: a name service is failing",
+				   rule->name, user);
+			r = -EHOSTDOWN;
+			break;
+		}
+		if (credited) {
 			*ret = rule;
 			break;
 		}
@@ -184,7 +214,8 @@ int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
 	if (r == -ENOENT)
 		errbuf_set(err, "unknown user '%s'", user);
 	else if (r < 0)
-		errbuf_set(err, "cannot look up user '%s': %s", user, strerror(-r));
+		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)",
+			   user, strerror(-r));
 	else
 		r = plan_fill(p, &pw, ret, err);
 	free(buf);
@@ -202,8 +233,8 @@ int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
 	if (r == -ENOENT)
 		errbuf_set(err, "unknown uid %lu", (unsigned long)uid);
 	else if (r < 0)
-		errbuf_set(err, "cannot look up uid %lu: %s", (unsigned long)uid,
-			   strerror(-r));
+		errbuf_set(err, "cannot look up uid %lu (a name service failed: %s)",
+			   (unsigned long)uid, strerror(-r));
 	else
 		r = plan_fill(p, &pw, ret, err);
 	free(buf);

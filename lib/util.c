@@ -100,6 +100,21 @@ int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
+/*
+ * An error a *_r lookup returned, as -errno.  Only "0 and no result" means
+ * that there is no such entry: any other return is a failure of a name
+ * service.  glibc passes on the errno of the last service asked, and a
+ * service that is down often says ENOENT (SSSD without its daemon, LDAP
+ * without its server); that must not read as "no such user" or "no such
+ * group", which would open a login on the host instead of refusing it.
+ */
+static int nss_error(int e)
+{
+	if (e <= 0 || e == ENOENT)
+		return -EHOSTDOWN;
+	return -e;
+}
+
 /* Run an NSS *_r lookup, growing the buffer on ERANGE. */
 #define NSS_LOOKUP(call, result)                                        \
 	do {                                                            \
@@ -118,7 +133,7 @@ int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
 			size *= 2;                                      \
 		}                                                       \
 		if (e != 0)                                             \
-			return e > 0 ? -e : -EIO;                       \
+			return nss_error(e);                            \
 		if (!(result))                                          \
 			return -ENOENT;                                 \
 	} while (0)

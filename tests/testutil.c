@@ -90,14 +90,14 @@ int test_parse(const char *text, struct policy **ret, struct diag *d)
 
 void test_use_nss_wrapper(char **argv)
 {
-	const char *lib = getenv("NSS_WRAPPER_LIB");
+	const char *lib = getenv("NSS_WRAPPER_PRELOAD");
 	const char *preload = getenv("LD_PRELOAD");
 	char path[4096];
 
 	if (preload && lib && strstr(preload, lib))
 		return;
 	if (!lib) {
-		printf("Bail out! NSS_WRAPPER_LIB is not set\n");
+		printf("Bail out! NSS_WRAPPER_PRELOAD is not set\n");
 		exit(1);
 	}
 	setenv("LD_PRELOAD", lib, 1);

@@ -35,7 +35,8 @@ int test_parse(const char *text, struct policy **ret, struct diag *d);
 
 /*
  * Run under nss_wrapper with the users and groups of tests/nss/: re-execs
- * the test with LD_PRELOAD set when it is not yet.
+ * the test with LD_PRELOAD set ($NSS_WRAPPER_PRELOAD: nss_wrapper, and
+ * tests/nss-notfound.c before it) when it is not yet.
  */
 void test_use_nss_wrapper(char **argv);
 

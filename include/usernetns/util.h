@@ -81,7 +81,9 @@ void util_close_from(int min);
 /*
  * getpwnam_r()/getgrnam_r() with a buffer that grows as needed; *buf is
  * the storage behind the result, to free() after use.  -ENOENT when there
- * is no such entry, another -errno when NSS failed (fail closed on that).
+ * is no such entry (and only then: the lookup said so), another -errno
+ * when a name service failed (fail closed on that); a service that failed
+ * with ENOENT gives -EHOSTDOWN.
  */
 int util_getpwnam(const char *name, struct passwd *ret, char **buf);
 int util_getpwuid(uid_t uid, struct passwd *ret, char **buf);
@@ -89,7 +91,9 @@ int util_getgrnam(const char *name, struct group *ret, char **buf);
 
 /*
  * The groups of a user (getgrouplist(), so NSS sources such as LDAP and
- * SSSD count), including gid.  *ret is to free().
+ * SSSD count), including gid.  *ret is to free().  getgrouplist() skips
+ * a source that fails without a word: what it leaves out is no proof
+ * (see plan.c).
  */
 int util_getgrouplist(const char *user, gid_t gid, gid_t **ret, size_t *ret_n);
 

@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/../tools/tap.sh"
 
-: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_FIXTURES:?}" "${NSS_WRAPPER_LIB:?}" "${PAM_WRAPPER_LIB:?}"
+: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_FIXTURES:?}" "${NSS_WRAPPER_PRELOAD:?}" "${PAM_WRAPPER_LIB:?}"
 
 if [ -z "${USERNETNS_IN_SANDBOX:-}" ]; then
 	USERNETNS_IN_SANDBOX=1 exec "$USERNETNS_BUILDDIR/tests/sandbox-run" "$0" "$@"
@@ -60,7 +60,7 @@ echo "gw $gw";
 if ping -c 1 -W 2 "$gw" >/dev/null 2>&1; then echo ping ok; else echo ping failed; fi'
 
 wrapped() {
-	LD_PRELOAD="$PAM_WRAPPER_LIB $NSS_WRAPPER_LIB" PAM_WRAPPER=1 \
+	LD_PRELOAD="$PAM_WRAPPER_LIB $NSS_WRAPPER_PRELOAD" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$work/services" \
 		NSS_WRAPPER_PASSWD="$nss/passwd" NSS_WRAPPER_GROUP="$nss/group" "$@"
 }

@@ -4,7 +4,7 @@
 set -u
 . "$(dirname "$0")/tap.sh"
 
-: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_FIXTURES:?}" "${USERNETNS_CONF:?}" "${NSS_WRAPPER_LIB:?}"
+: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_FIXTURES:?}" "${USERNETNS_CONF:?}" "${NSS_WRAPPER_PRELOAD:?}"
 create=$USERNETNS_BUILDDIR/helpers/usernetns-create
 nss=$USERNETNS_FIXTURES/../nss
 examples=$(dirname "$USERNETNS_CONF")/examples
@@ -19,7 +19,7 @@ install_policy() {
 }
 
 run() {
-	out=$(LD_PRELOAD=$NSS_WRAPPER_LIB NSS_WRAPPER_PASSWD=$nss/passwd \
+	out=$(LD_PRELOAD=$NSS_WRAPPER_PRELOAD NSS_WRAPPER_PASSWD=$nss/passwd \
 		NSS_WRAPPER_GROUP=$nss/group "$create" "$@" 2>"$tmp/stderr")
 	status=$?
 	err=$(cat "$tmp/stderr")

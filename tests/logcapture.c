@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "logcapture.h"
+#include "testutil.h"
+
+char logbuf[1 << 16];
+static size_t loglen;
+
+static void capture(int pri, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (loglen >= sizeof(logbuf) - 256)
+		return;
+	n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d>", pri & 7);
+	loglen += (size_t)n;
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen - 1, fmt, ap);
+	if (n > 0)
+		loglen += (size_t)n < sizeof(logbuf) - loglen - 1 ? (size_t)n :
+								    sizeof(logbuf) - loglen - 2;
+	logbuf[loglen++] = '\n';
+	logbuf[loglen] = '\0';
+}
+
+void vsyslog(int pri, const char *fmt, va_list ap)
+{
+	capture(pri, fmt, ap);
+}
+
+void syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap);
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
+{
+	(void)flag;
+	capture(pri, fmt, ap);
+}
+
+void log_clear(void)
+{
+	loglen = 0;
+	logbuf[0] = '\0';
+}
+
+void expect_log(const char *needle)
+{
+	if (!strstr(logbuf, needle)) {
+		printf("# log was:\n");
+		for (const char *s = logbuf; *s;) {
+			size_t n = strcspn(s, "\n");
+
+			printf("#   %.*s\n", (int)n, s);
+			s += n + (s[n] == '\n');
+		}
+		fail_msg("log lacks: %s", needle);
+	}
+}
