@@ -201,7 +201,7 @@ int helper_work_begin(const int *caps, struct errbuf *err)
 	if (r == 0)
 		r = caps_raise(caps, err);
 	if (r == 0)
-		r = ensure_find_host(&uns_paths_default, &host_fd, &host, err);
+		r = ensure_find_host(&uns_paths_default, -1, &host_fd, &host, err);
 	if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
 		r = netns_enter(host_fd, &host, err);
 	if (host_fd >= 0)

@@ -779,7 +779,7 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 	return r;
 }
 
-int ensure_find_host(const struct uns_paths *p, int *ret_fd,
+int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 		     struct netns_id *ret_id, struct errbuf *err)
 {
 	struct netns_id now, init_ns, host;
@@ -832,15 +832,38 @@ int ensure_find_host(const struct uns_paths *p, int *ret_fd,
 		*ret_id = now;
 		return 0;
 	}
-	if (fd < 0 || !netns_id_equal(&init_ns, &host)) {
-		errbuf_set(err,
-			   "called inside a usernetns namespace whose host namespace is not init's; cannot reach it");
-		r = -EXDEV;
-		goto fail;
+	if (fd >= 0 && netns_id_equal(&init_ns, &host)) {
+		*ret_fd = fd;
+		*ret_id = host;
+		return 0;
 	}
-	*ret_fd = fd;
-	*ret_id = host;
-	return 0;
+	/*
+	 * A login service outside init's namespace (systemd's
+	 * NetworkNamespacePath=, ip netns exec mgmt sshd): the caller may
+	 * still hold the namespace it came from.
+	 */
+	if (hint_fd >= 0) {
+		struct netns_id hint;
+
+		if (netns_id_of_fd(hint_fd, &hint) == 0 && netns_id_equal(&hint, &host)) {
+			if (fd >= 0)
+				close(fd);
+			fd = fcntl(hint_fd, F_DUPFD_CLOEXEC, 3);
+			if (fd < 0) {
+				r = -errno;
+				errbuf_set(err, "cannot duplicate a namespace fd: %s",
+					   strerror(-r));
+				return r;
+			}
+			*ret_fd = fd;
+			*ret_id = host;
+			return 0;
+		}
+	}
+	errbuf_set(err,
+		   "called inside a usernetns namespace whose host namespace is neither init's nor the caller's own; cannot reach it");
+	r = -EXDEV;
+	goto fail;
 fail:
 	if (fd >= 0)
 		close(fd);

@@ -261,7 +261,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	}
 
 	/* Namespaces are made from the host's, whatever ours is now. */
-	r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
+	r = ensure_find_host(&uns_paths_default, -1, &host_fd, &host, &err);
 	if (r == 0 && !netns_id_equal(&host, &data->orig))
 		r = netns_enter(host_fd, &host, &err);
 	if (r < 0) {
@@ -371,7 +371,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 	policy_free(policy);
 
 	/* The work is done from the host's namespace, as at open. */
-	r = ensure_find_host(&uns_paths_default, &host_fd, &host, &err);
+	r = ensure_find_host(&uns_paths_default, data->orig_fd, &host_fd, &host, &err);
 	if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
 		r = netns_enter(host_fd, &host, &err);
 	if (host_fd >= 0)

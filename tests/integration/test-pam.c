@@ -14,7 +14,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -542,6 +544,64 @@ static void test_forked_child_tears_nothing_down(void **state)
 	pam_end(pamh, PAM_SUCCESS);
 }
 
+/*
+ * A login service outside init's network namespace (sshd with systemd's
+ * NetworkNamespacePath=, or started by ip netns exec mgmt): the user's
+ * namespace is made from there, and the logout, which starts inside the
+ * user's namespace, finds its way back there and removes it.
+ */
+static void test_login_service_outside_init_namespace(void **state)
+{
+	static const char *const why[] = {
+		[10] = "cannot make the management namespace",
+		[11] = "the login failed",
+		[12] = "the session was not placed",
+		[13] = "the logout failed",
+		[14] = "the logout did not return to the management namespace",
+		[15] = "the namespace was kept",
+		[16] = "the host end was kept",
+		[17] = "the log does not say it was removed",
+	};
+	pid_t child;
+	int status;
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct netns_id mgmt, now;
+		pam_handle_t *pamh = NULL;
+
+		if (unshare(CLONE_NEWNET) < 0 || netns_current(&mgmt) < 0)
+			_exit(10);
+		if (pam_start_confdir(SERVICE, "alice", &conversation, CONFDIR, &pamh) !=
+			    PAM_SUCCESS ||
+		    pam_open_session(pamh, 0) != PAM_SUCCESS)
+			_exit(11);
+		if (netns_current(&now) < 0 || netns_id_equal(&now, &mgmt) ||
+		    !exists("user-alice"))
+			_exit(12);
+		if (pam_close_session(pamh, 0) != PAM_SUCCESS)
+			_exit(13);
+		pam_end(pamh, PAM_SUCCESS);
+		if (netns_current(&now) < 0 || !netns_id_equal(&now, &mgmt))
+			_exit(14);
+		if (exists("user-alice"))
+			_exit(15);
+		if (if_nametoindex("vu1001") != 0)
+			_exit(16);
+		if (!strstr(logbuf, "last session of alice closed: its network namespace was removed"))
+			_exit(17);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("from a management namespace: %s",
+			 WEXITSTATUS(status) < ELEMENTSOF(why) && why[WEXITSTATUS(status)] ?
+				 why[WEXITSTATUS(status)] : "the child failed");
+	assert_false(exists("user-alice"));
+}
+
 static void test_unprivileged_close_does_no_harm(void **state)
 {
 	pam_handle_t *pamh;
@@ -624,6 +684,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_every_bad_policy_fails_closed, reset),
 		cmocka_unit_test_setup(test_multithreaded_caller_is_refused, reset),
 		cmocka_unit_test_setup(test_forked_child_tears_nothing_down, reset),
+		cmocka_unit_test_setup(test_login_service_outside_init_namespace, reset),
 		cmocka_unit_test_setup(test_unprivileged_close_does_no_harm, reset),
 		cmocka_unit_test_setup(test_concurrent_logins, reset),
 	};
