@@ -92,11 +92,11 @@ static int delete_doomed(struct doomed *d, struct tally *t)
 	r = rtnl_open(&rtnl, &err);
 	for (size_t i = 0; r == 0 && i < d->n; i++) {
 		struct rtnl_link l;
-		char alias[64];
+		uid_t owner;
 
-		state_host_alias(d->uid[i], alias, sizeof(alias));
 		if (rtnl_link_get_index(&rtnl, d->ifindex[i], &l, &err) == 0 &&
-		    streq(l.alias, alias) && streq(l.ifname, d->ifname[i]))
+		    state_host_link_owner(&l, &owner) && owner == d->uid[i] &&
+		    streq(l.ifname, d->ifname[i]))
 			d->ifindex[keep++] = d->ifindex[i];
 	}
 	if (r == 0)

@@ -19,6 +19,7 @@
 
 #include "helper.h"
 #include "usernetns/ensure.h"
+#include "usernetns/hostnet.h"
 
 /* Namespaces and links; root-owned state files through the fs uid. */
 static const int create_caps[] = {
@@ -42,6 +43,46 @@ static void usage(FILE *out)
 		helper_prog, USERNETNS_POLICY_PATH);
 }
 
+/*
+ * What a login would refuse: addresses over one of the host's networks.
+ * Only from the host's namespace; inside the user's, its own routes would
+ * look like the host's.
+ */
+static void warn_host_overlap(const struct plan *plan)
+{
+	const struct plan_addr *a = NULL;
+	struct hostnet_overlap o;
+	struct netns_id now, id;
+	enum netns_state state;
+	struct rtnl r = RTNL_INIT;
+	struct errbuf err = { "" };
+	char text[256];
+	bool found = false;
+	int rc;
+
+	if (netns_current(&now) == 0 &&
+	    netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
+	    state == NETNS_MOUNTED && netns_id_equal(&now, &id)) {
+		helper_error("note: run inside %s, so its addresses were not checked against the host's networks",
+			     plan->netns);
+		return;
+	}
+	rc = rtnl_open(&r, &err);
+	if (rc == 0)
+		rc = hostnet_check_plan(&r, plan, &found, &a, &o, &err);
+	rtnl_close(&r);
+	if (rc < 0) {
+		helper_error("warning: cannot check the addresses against the host's networks: %s",
+			     err.msg);
+		return;
+	}
+	if (found) {
+		hostnet_overlap_format(plan_addr_range_name(a), plan_addr_range(a), &o, text,
+				       sizeof(text));
+		helper_error("warning: %s: a login of %s would be refused", text, plan->user);
+	}
+}
+
 static int dry_run_one(const struct policy *policy, const char *config,
 		       const char *user)
 {
@@ -60,6 +101,7 @@ static int dry_run_one(const struct policy *policy, const char *config,
 	}
 	plan_print(&plan, config ? config : USERNETNS_POLICY_PATH, USERNETNS_RUNDIR,
 		   stdout);
+	warn_host_overlap(&plan);
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 
 #include "usernetns/ensure.h"
 #include "usernetns/fault.h"
+#include "usernetns/hostnet.h"
 #include "usernetns/lease.h"
 #include "usernetns/rtnl.h"
 
@@ -186,10 +187,9 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 /* Is the host link l one we made for this uid? */
 static bool host_link_is_ours(const struct rtnl_link *l, uid_t uid)
 {
-	char alias[64];
+	uid_t owner;
 
-	state_host_alias(uid, alias, sizeof(alias));
-	return streq(l->kind, "veth") && streq(l->alias, alias);
+	return state_host_link_owner(l, &owner) && owner == uid;
 }
 
 static bool links_paired(const struct rtnl_link *host, const struct rtnl_link *peer)
@@ -389,9 +389,38 @@ static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *
 					  c->err);
 }
 
+/*
+ * Refuse to give out addresses over one of the host's own networks: the
+ * namespace would take that network's traffic.  Asked when a block is
+ * first leased from a pool (the whole pool is checked, so one bad pool is
+ * found at its first login) and when a link with fixed addresses is made;
+ * not at every login, which would cost a dump of every route of the host.
+ */
+static int check_host_overlap(struct ensure_ctx *c, const struct plan_addr *a,
+			      int bridge_ifindex)
+{
+	const struct addr_prefix *prefix = plan_addr_range(a);
+	struct hostnet_overlap o;
+	char text[256];
+	bool found;
+	int r;
+
+	r = hostnet_find_overlap(&c->host, prefix, bridge_ifindex, &found, &o, c->err);
+	if (r < 0)
+		return r;
+	if (!found)
+		return 0;
+	hostnet_overlap_format(plan_addr_range_name(a), prefix, &o, text, sizeof(text));
+	errbuf_set(c->err,
+		   "%s: namespaces there would take that network's traffic; choose another",
+		   text);
+	return -EADDRINUSE;
+}
+
 /* The two ends' addresses of one family, fixed or leased. */
 static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a,
-			struct addr_prefix *ret_host, struct addr_prefix *ret_peer)
+			int bridge_ifindex, struct addr_prefix *ret_host,
+			struct addr_prefix *ret_peer)
 {
 	struct addr_prefix block;
 	int r;
@@ -401,6 +430,12 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a,
 		*ret_host = *ret_peer = (struct addr_prefix){ 0 };
 		return 0;
 	case PLAN_ADDR_FIXED:
+		/* The link will be made (none is paired in the namespace). */
+		if (!c->have_ns_peer) {
+			r = check_host_overlap(c, a, bridge_ifindex);
+			if (r < 0)
+				return r;
+		}
 		*ret_host = a->host;
 		*ret_peer = a->peer;
 		return 0;
@@ -410,8 +445,10 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a,
 	r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user,
 		      false, &block, c->err);
 	if (r == -ENOENT) {
-		r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid,
-			      c->plan->user, true, &block, c->err);
+		r = check_host_overlap(c, a, bridge_ifindex);
+		if (r == 0)
+			r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid,
+				      c->plan->user, true, &block, c->err);
 		if (r == 0)
 			c->changes |= ENSURE_LEASED;
 	}
@@ -461,12 +498,6 @@ static int ensure_network(struct ensure_ctx *c)
 	struct state_record *rec = &c->rec;
 	int r;
 
-	r = resolve_addr(c, &plan->v4, &rec->host4, &rec->peer4);
-	if (r == 0)
-		r = resolve_addr(c, &plan->v6, &rec->host6, &rec->peer6);
-	if (r < 0)
-		return r;
-
 	if (plan->mode == POLICY_MODE_BRIDGE) {
 		r = rtnl_link_get(&c->host, plan->bridge, &bridge, c->err);
 		if (r == -ENODEV)
@@ -477,6 +508,15 @@ static int ensure_network(struct ensure_ctx *c)
 			errbuf_set(c->err, "'%s' is not a bridge", plan->bridge);
 			return -EINVAL;
 		}
+	}
+
+	r = resolve_addr(c, &plan->v4, bridge.ifindex, &rec->host4, &rec->peer4);
+	if (r == 0)
+		r = resolve_addr(c, &plan->v6, bridge.ifindex, &rec->host6, &rec->peer6);
+	if (r < 0)
+		return r;
+
+	if (plan->mode == POLICY_MODE_BRIDGE) {
 		/* The host end is a port: the "host" address is the gateway. */
 		r = bridge_addressing(c, &bridge, &rec->host4, &rec->peer4);
 		if (r == 0)

@@ -29,7 +29,7 @@ const char *inventory_state_to_string(enum inventory_state s)
 	return "?";
 }
 
-/* Host links that carry our mark: "usernetns uid=N". */
+/* Host links that carry our mark (state_host_link_owner()). */
 struct marked_link {
 	char ifname[IFNAMSIZ];
 	int ifindex;
@@ -45,13 +45,9 @@ struct link_collect {
 static int collect_link(const struct rtnl_link *l, void *data)
 {
 	struct link_collect *c = data;
-	unsigned long uid;
-	const char *s;
+	uid_t uid;
 
-	if (strncmp(l->alias, "usernetns uid=", 14) != 0 || !streq(l->kind, "veth"))
-		return 0;
-	s = l->alias + 14;
-	if (util_parse_ulong(s, &uid) < 0 || uid > POLICY_UID_MAX)
+	if (!state_host_link_owner(l, &uid))
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
@@ -64,7 +60,7 @@ static int collect_link(const struct rtnl_link *l, void *data)
 	}
 	snprintf(c->v[c->n].ifname, sizeof(c->v[c->n].ifname), "%s", l->ifname);
 	c->v[c->n].ifindex = l->ifindex;
-	c->v[c->n].uid = (uid_t)uid;
+	c->v[c->n].uid = uid;
 	c->n++;
 	return 0;
 }

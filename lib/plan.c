@@ -115,6 +115,24 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 	return r;
 }
 
+const struct addr_prefix *plan_addr_range(const struct plan_addr *a)
+{
+	switch (a->source) {
+	case PLAN_ADDR_POOL:
+		return &a->pool;
+	case PLAN_ADDR_FIXED:
+		return &a->block;
+	case PLAN_ADDR_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *plan_addr_range_name(const struct plan_addr *a)
+{
+	return a->source == PLAN_ADDR_FIXED ? "the fixed address block" : "pool";
+}
+
 static void plan_addr_fill(struct plan_addr *a, const struct addr_prefix *fixed,
 			   const struct addr_prefix *pool, unsigned int block_len)
 {

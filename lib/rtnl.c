@@ -847,6 +847,65 @@ int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
 	return 0;
 }
 
+struct route_walk {
+	rtnl_route_fn fn;
+	void *data;
+	int r;
+};
+
+static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_walk *w = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtnl_route route;
+	const struct nlattr *attr;
+	size_t len;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) || w->r != 0)
+		return MNL_CB_OK;
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return MNL_CB_OK;
+	len = rtm->rtm_family == AF_INET ? 4 : 16;
+	route = (struct rtnl_route){
+		.dst = { .family = rtm->rtm_family, .len = rtm->rtm_dst_len },
+		.table = rtm->rtm_table,
+		.type = rtm->rtm_type,
+	};
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(attr)) {
+		case RTA_DST:
+			if (mnl_attr_get_payload_len(attr) == len)
+				memcpy(route.dst.bytes, mnl_attr_get_payload(attr), len);
+			break;
+		case RTA_TABLE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				route.table = mnl_attr_get_u32(attr);
+			break;
+		case RTA_OIF:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				route.oif = (int)mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	w->r = w->fn(&route, w->data);
+	return MNL_CB_OK;
+}
+
+int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data,
+		       struct errbuf *err)
+{
+	struct route_walk w = { .fn = fn, .data = data };
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int rc;
+
+	/* AF_UNSPEC: both families, every table, in one dump. */
+	rtm->rtm_family = AF_UNSPEC;
+	rc = rtnl_call(r, nlh, route_walk_cb, &w, err, "list routes");
+	return rc < 0 ? rc : w.r;
+}
+
 int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
 			       int ifindex, const char *ifname,
 			       struct errbuf *err)

@@ -68,9 +68,24 @@ int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
 	return 0;
 }
 
+#define HOST_ALIAS_PREFIX "usernetns uid="
+
 void state_host_alias(uid_t uid, char *buf, size_t size)
 {
-	snprintf(buf, size, "usernetns uid=%lu", (unsigned long)uid);
+	snprintf(buf, size, HOST_ALIAS_PREFIX "%lu", (unsigned long)uid);
+}
+
+bool state_host_link_owner(const struct rtnl_link *l, uid_t *ret_uid)
+{
+	size_t n = strlen(HOST_ALIAS_PREFIX);
+	unsigned long uid;
+
+	if (!streq(l->kind, "veth") || strncmp(l->alias, HOST_ALIAS_PREFIX, n) != 0 ||
+	    util_parse_ulong(l->alias + n, &uid) < 0 || uid > POLICY_UID_MAX)
+		return false;
+	if (ret_uid)
+		*ret_uid = (uid_t)uid;
+	return true;
 }
 
 static size_t put_addr(char *buf, size_t size, const char *key,

@@ -35,6 +35,11 @@ struct plan_addr {
 	struct addr_prefix block, host, peer;
 };
 
+/* Where a's addresses come from: the pool, or the fixed block; or NULL. */
+const struct addr_prefix *plan_addr_range(const struct plan_addr *a);
+/* "pool" or "the fixed address block", for messages. */
+const char *plan_addr_range_name(const struct plan_addr *a);
+
 struct plan {
 	char user[POLICY_NAME_MAX];
 	uid_t uid;

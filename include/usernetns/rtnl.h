@@ -116,6 +116,22 @@ struct rtnl_default_route {
 int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
 			struct rtnl_default_route *ret6, struct errbuf *err);
 
+/* A route as a dump describes it; only what we look at. */
+struct rtnl_route {
+	struct addr_prefix dst;		/* length 0 for a default route */
+	unsigned int table;		/* RT_TABLE_* or another number */
+	unsigned int type;		/* RTN_* */
+	int oif;			/* output link, 0 if none */
+};
+
+/*
+ * Call fn for every IPv4 and IPv6 route of every table, from one
+ * consistent dump; a non-zero return of fn stops the walk and is returned.
+ */
+typedef int (*rtnl_route_fn)(const struct rtnl_route *route, void *data);
+int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data,
+		       struct errbuf *err);
+
 /* Set the default route of gw's family to go via gw on ifindex. */
 int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
 			       int ifindex, const char *ifname,

@@ -17,6 +17,7 @@
 #include "usernetns/netns.h"
 #include "usernetns/paths.h"
 #include "usernetns/policy.h"
+#include "usernetns/rtnl.h"
 #include "usernetns/util.h"
 
 /* How long a login waits for another one of the same user. */
@@ -67,7 +68,15 @@ int state_parse(const char *text, struct state_record *ret);
 int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
 	       struct errbuf *err);
 
-/* The alias that marks a host interface as made for uid. */
+/*
+ * Ownership of host interfaces, the one rule: a host interface is ours
+ * when it is a veth carrying the alias "usernetns uid=N" that
+ * state_host_alias() makes (set right after creation; see ensure.c for
+ * the one exception, a fresh pair not marked yet, known by its peer).
+ */
 void state_host_alias(uid_t uid, char *buf, size_t size);
+
+/* Is l marked as made by usernetns?  For which uid (may be NULL)? */
+bool state_host_link_owner(const struct rtnl_link *l, uid_t *ret_uid);
 
 #endif

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -500,6 +501,100 @@ static void test_foreign_interface_is_left_alone(void **state)
 	assert_int_equal(state_read(&paths, 1001, &(struct state_record){ 0 }, &err), -ENOENT);
 }
 
+/* ---- the host's own networks ------------------------------------------------------------ */
+
+/*
+ * Nothing of user's: no name, no record, no host end, no lease from pool
+ * (its directory name; the lease of another family may stay, as leases do).
+ */
+static void nothing_of(const char *user, const char *netns, const char *ifname,
+		       const char *pool)
+{
+	struct plan plan = plan_for(user);
+	struct errbuf err;
+
+	assert_false(netns_mounted(netns));
+	assert_int_equal(state_read(&paths, plan.uid, &(struct state_record){ 0 }, &err),
+			 -ENOENT);
+	assert_int_equal(if_nametoindex(ifname), 0);
+	assert_int_equal(test_sh("test ! -e '%s/leases/%s/uid-%lu'", paths.statedir, pool,
+				 (unsigned long)plan.uid), 0);
+}
+
+/*
+ * A pool over a network of the host's (the campus LAN) would take its
+ * traffic: a lease from it is refused, with the network named, whether
+ * the host reaches it directly, holds an address in it, or routes to it.
+ */
+static void test_pool_over_a_host_network_is_refused(void **state)
+{
+	static const struct {
+		const char *setup, *expect, *pool;
+	} lans[] = {
+		{ "ip addr add 10.200.5.1/24 dev lan0",
+		  "pool 10.200.0.0/16 overlaps the host's route 10.200.5.0/24 dev lan0",
+		  "10.200.0.0_16_30" },
+		{ "ip addr add 10.200.9.9/32 dev lan0",
+		  "pool 10.200.0.0/16 overlaps the host's route 10.200.9.9/32 dev lan0 (an address of the host)",
+		  "10.200.0.0_16_30" },
+		{ "ip addr add 192.0.2.2/24 dev lan0 && ip route add 10.0.0.0/8 via 192.0.2.1",
+		  "pool 10.200.0.0/16 overlaps the host's route 10.0.0.0/8 dev lan0",
+		  "10.200.0.0_16_30" },
+		{ "ip -6 addr add fd42:200:0:7::1/64 dev lan0 nodad",
+		  "pool fd42:200::/48 overlaps the host's route fd42:200:0:7::/64 dev lan0",
+		  "fd42:200::_48_64" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(lans); i++) {
+		struct errbuf err = { "" };
+
+		test_clean_host(false, "/run/test-state");
+		assert_int_equal(test_sh("ip link add lan0 type veth peer name lan1 && ip link set lan1 up && ip link set lan0 up && %s",
+					 lans[i].setup), 0);
+		if (try_ensure("alice", NULL, &err) != -EADDRINUSE)
+			fail_msg("%s: the login was not refused (%s)", lans[i].setup, err.msg);
+		if (!strstr(err.msg, lans[i].expect))
+			fail_msg("%s: %s", lans[i].setup, err.msg);
+		assert_non_null(strstr(err.msg, "namespaces there would take that network's traffic"));
+		nothing_of("alice", "user-alice", "vu1001", lans[i].pool);
+	}
+
+	/* Networks beside the pools are no trouble, nor are other users' blocks. */
+	test_clean_host(false, "/run/test-state");
+	assert_int_equal(test_sh("ip link add lan0 type veth peer name lan1 && ip link set lan1 up && ip link set lan0 up &&"
+				 " ip addr add 10.201.7.1/24 dev lan0 && ip addr add 192.0.2.2/24 dev lan0 &&"
+				 " ip route add 198.51.100.0/24 via 192.0.2.1"), 0);
+	ensure("carol");
+	ensure("alice");
+}
+
+static void test_fixed_block_over_a_host_network_is_refused(void **state)
+{
+	struct errbuf err = { "" };
+
+	/* erin's fixed 10.201.0.2/30. */
+	assert_int_equal(test_sh("ip link add lan0 type veth peer name lan1 && ip link set lan1 up && ip link set lan0 up &&"
+				 " ip addr add 10.201.0.0/16 dev lan0"), 0);
+	assert_int_equal(try_ensure("erin", NULL, &err), -EADDRINUSE);
+	assert_non_null(strstr(err.msg, "the fixed address block 10.201.0.0/30 overlaps the host's route 10.201.0.0/16 dev lan0"));
+	nothing_of("erin", "user-erin", "vu1005", "none");
+}
+
+/*
+ * The check is made when a block is leased (and a fixed link made), not
+ * at every login: a network the host gains later does not lock out users
+ * who have their addresses already.
+ */
+static void test_overlap_checked_when_leased(void **state)
+{
+	ensure("alice");
+	assert_int_equal(test_sh("ip link add lan0 type veth peer name lan1 && ip link set lan1 up && ip link set lan0 up &&"
+				 " ip addr add 10.200.5.1/24 dev lan0"), 0);
+	ensure("alice");
+	remove_user("alice", 0);
+	ensure("alice");
+}
+
 /* ---- removal ------------------------------------------------------------------------ */
 
 static void test_remove_refuses_with_processes(void **state)
@@ -729,6 +824,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_repair_ghost_namespace, reset),
 		cmocka_unit_test_setup(test_repair_crash_after_mount, reset),
 		cmocka_unit_test_setup(test_foreign_interface_is_left_alone, reset),
+		cmocka_unit_test_setup(test_pool_over_a_host_network_is_refused, reset),
+		cmocka_unit_test_setup(test_fixed_block_over_a_host_network_is_refused, reset),
+		cmocka_unit_test_setup(test_overlap_checked_when_leased, reset),
 		cmocka_unit_test_setup(test_remove_refuses_with_processes, reset),
 		cmocka_unit_test_setup(test_policy_change_retires_old_namespace, reset),
 		cmocka_unit_test_setup(test_fifty_concurrent_logins_one_user, reset),

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The host's own networks, as its routes show them: an address block
+ * given to namespaces must not overlap one, or the namespaces would take
+ * that network's traffic (a pool over the campus LAN steals the LAN).
+ */
+#ifndef USERNETNS_HOSTNET_H
+#define USERNETNS_HOSTNET_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "usernetns/addr.h"
+#include "usernetns/plan.h"
+#include "usernetns/rtnl.h"
+#include "usernetns/util.h"
+
+struct hostnet_overlap {
+	struct addr_prefix route;	/* the host's route */
+	char ifname[IFNAMSIZ];		/* its link, "" if none */
+	unsigned int table;
+};
+
+/*
+ * Does prefix overlap a network of the namespace r acts in?  Networks are
+ * the destinations of unicast and local routes of every table, but
+ * default routes, routes on host ends usernetns made (their blocks come
+ * from the same pools by design) and routes on except_ifindex (the bridge
+ * of mode bridge, whose subnet holds its pool; 0: none).  *ret_found says
+ * whether one does, *ret which.
+ */
+int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix,
+			 int except_ifindex, bool *ret_found,
+			 struct hostnet_overlap *ret, struct errbuf *err);
+
+/*
+ * The same for everything plan gives out (pools, fixed blocks), the bridge
+ * of mode bridge excepted: the check a dry run makes.  *ret_addr gets the
+ * plan's addresses that overlap.
+ */
+int hostnet_check_plan(struct rtnl *r, const struct plan *plan, bool *ret_found,
+		       const struct plan_addr **ret_addr, struct hostnet_overlap *ret,
+		       struct errbuf *err);
+
+/*
+ * "pool 10.200.0.0/16 overlaps the host's route 10.200.5.0/24 dev eth0"
+ * (what, prefix, and the overlap).
+ */
+void hostnet_overlap_format(const char *what, const struct addr_prefix *prefix,
+			    const struct hostnet_overlap *o, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usernetns/hostnet.h"
+#include "usernetns/state.h"
+
+/* Routes over the prefix, before their links are judged. */
+struct candidates {
+	struct hostnet_overlap *v;
+	int *oif;
+	size_t n, cap;
+};
+
+struct overlap_walk {
+	const struct addr_prefix *prefix;
+	struct candidates *c;
+	bool oom;
+};
+
+static int note_route(const struct rtnl_route *route, void *data)
+{
+	struct overlap_walk *w = data;
+	struct candidates *c = w->c;
+
+	if (route->dst.len == 0 || route->dst.family != w->prefix->family ||
+	    (route->type != RTN_UNICAST && route->type != RTN_LOCAL) ||
+	    !addr_prefix_overlaps(&route->dst, w->prefix))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct hostnet_overlap *v = reallocarray(c->v, cap, sizeof(*v));
+		int *oif = reallocarray(c->oif, cap, sizeof(*oif));
+
+		if (v)
+			c->v = v;
+		if (oif)
+			c->oif = oif;
+		if (!v || !oif) {
+			w->oom = true;
+			return -ENOMEM;
+		}
+		c->cap = cap;
+	}
+	c->v[c->n] = (struct hostnet_overlap){ .route = route->dst, .table = route->table };
+	c->oif[c->n] = route->oif;
+	c->n++;
+	return 0;
+}
+
+struct link_judge {
+	struct candidates *c;
+	int except;
+	bool *keep;		/* per candidate: on a link of the host's own */
+};
+
+static int judge_link(const struct rtnl_link *l, void *data)
+{
+	struct link_judge *j = data;
+	bool ours = l->ifindex == j->except || state_host_link_owner(l, NULL);
+
+	for (size_t i = 0; i < j->c->n; i++)
+		if (j->c->oif[i] == l->ifindex && !ours) {
+			j->keep[i] = true;
+			snprintf(j->c->v[i].ifname, sizeof(j->c->v[i].ifname), "%s", l->ifname);
+		}
+	return 0;
+}
+
+int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix,
+			 int except_ifindex, bool *ret_found,
+			 struct hostnet_overlap *ret, struct errbuf *err)
+{
+	struct candidates c = { 0 };
+	struct overlap_walk w = { .prefix = prefix, .c = &c };
+	bool *keep = NULL;
+	int rc;
+
+	/*
+	 * Routes first, then links: a host end is marked before it gets an
+	 * address, so every route of ours in the first dump is on a link
+	 * the second shows marked, even while other logins make theirs.  A
+	 * link gone in between took its routes with it.
+	 */
+	*ret_found = false;
+	rc = rtnl_route_foreach(r, note_route, &w, err);
+	if (w.oom)
+		errbuf_set(err, "out of memory");
+	if (rc == 0 && c.n > 0) {
+		keep = calloc(c.n, sizeof(*keep));
+		if (!keep) {
+			errbuf_set(err, "out of memory");
+			rc = -ENOMEM;
+		}
+		for (size_t i = 0; keep && i < c.n; i++)
+			keep[i] = c.oif[i] == 0;	/* multipath: no single link */
+		if (rc == 0)
+			rc = rtnl_link_foreach(r, judge_link,
+					       &(struct link_judge){ &c, except_ifindex, keep },
+					       err);
+	}
+	for (size_t i = 0; rc == 0 && i < c.n && !*ret_found; i++)
+		if (keep[i]) {
+			*ret = c.v[i];
+			*ret_found = true;
+		}
+	free(keep);
+	free(c.v);
+	free(c.oif);
+	return rc < 0 ? rc : 0;
+}
+
+int hostnet_check_plan(struct rtnl *r, const struct plan *plan, bool *ret_found,
+		       const struct plan_addr **ret_addr, struct hostnet_overlap *ret,
+		       struct errbuf *err)
+{
+	const struct plan_addr *families[] = { &plan->v4, &plan->v6 };
+	struct rtnl_link bridge = { 0 };
+	int rc;
+
+	*ret_found = false;
+	if (plan->verdict != PLAN_HANDLED || !policy_mode_has_link(plan->mode))
+		return 0;
+	if (plan->mode == POLICY_MODE_BRIDGE) {
+		rc = rtnl_link_get(r, plan->bridge, &bridge, err);
+		if (rc < 0 && rc != -ENODEV)
+			return rc;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(families); i++) {
+		const struct addr_prefix *prefix = plan_addr_range(families[i]);
+
+		if (!prefix)
+			continue;
+		rc = hostnet_find_overlap(r, prefix, bridge.ifindex, ret_found, ret, err);
+		if (rc < 0)
+			return rc;
+		if (*ret_found) {
+			*ret_addr = families[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+void hostnet_overlap_format(const char *what, const struct addr_prefix *prefix,
+			    const struct hostnet_overlap *o, char *buf, size_t size)
+{
+	char p[ADDR_PREFIX_STRLEN], q[ADDR_PREFIX_STRLEN], table[32] = "";
+
+	if (o->table == RT_TABLE_LOCAL)
+		snprintf(table, sizeof(table), " (an address of the host)");
+	else if (o->table != RT_TABLE_MAIN)
+		snprintf(table, sizeof(table), " table %u", o->table);
+	snprintf(buf, size, "%s %s overlaps the host's route %s%s%s%s", what,
+		 addr_prefix_format(prefix, p, sizeof(p)),
+		 addr_prefix_format(&o->route, q, sizeof(q)), o->ifname[0] ? " dev " : "",
+		 o->ifname, table);
+}
