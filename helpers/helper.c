@@ -37,7 +37,7 @@ uid_t helper_caller(void)
 	return getuid();
 }
 
-void helper_start(const char *prog, const int *caps)
+int helper_start(const char *prog, const int *caps)
 {
 	struct errbuf err = { "" };
 
@@ -46,12 +46,13 @@ void helper_start(const char *prog, const int *caps)
 	for (int fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
 			if (open("/dev/null", O_RDWR) != fd)
-				exit(HELPER_EXIT_FAILED);
+				return HELPER_EXIT_FAILED;
 		}
 	if (caps_init(prog, caps, &err) < 0) {
 		helper_error("%s", err.msg);
-		exit(HELPER_EXIT_DENIED);
+		return HELPER_EXIT_DENIED;
 	}
+	return 0;
 }
 
 static void print_diag(const struct diag *d)
@@ -63,7 +64,7 @@ static void print_diag(const struct diag *d)
 }
 
 struct policy *helper_load_policy(const char *config, bool dry_run,
-				  bool check_names)
+				  bool check_names, int *ret_status)
 {
 	struct diag diag = DIAG_INIT;
 	struct policy *policy = NULL;
@@ -71,16 +72,18 @@ struct policy *helper_load_policy(const char *config, bool dry_run,
 	uid_t trusted = 0;
 	int r;
 
+	*ret_status = HELPER_EXIT_FAILED;
 	if (config && helper_caller() != 0) {
 		if (!dry_run) {
 			helper_error("--config is only for root, or with --dry-run: privileged actions use %s",
 				     USERNETNS_POLICY_PATH);
-			exit(HELPER_EXIT_DENIED);
+			*ret_status = HELPER_EXIT_DENIED;
+			return NULL;
 		}
 		/* Whatever the file says, nothing privileged follows. */
 		if (caps_drop_all(&err) < 0) {
 			helper_error("%s", err.msg);
-			exit(HELPER_EXIT_FAILED);
+			return NULL;
 		}
 		trusted = helper_caller();
 	} else if (config && dry_run) {
@@ -89,6 +92,8 @@ struct policy *helper_load_policy(const char *config, bool dry_run,
 	r = policy_load(config ? config : USERNETNS_POLICY_PATH, trusted,
 			check_names ? POLICY_CHECK_NAMES : 0, &policy, &diag);
 	print_diag(&diag);
+	if (r == 0)
+		*ret_status = 0;
 	if (r < 0) {
 		if (r == -EINVAL && diag.n_errors > 0)
 			helper_error("%s: %zu error%s; nothing was done",

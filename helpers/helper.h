@@ -31,9 +31,9 @@ void helper_error(const char *fmt, ...);
 /*
  * Start a helper: drop what must not survive (a privileged program trusts
  * nothing it inherits), note who the caller is, and check the permitted
- * capabilities (all lowered).  Exits with a message on failure.
+ * capabilities (all lowered).  0, or an exit code after printing why.
  */
-void helper_start(const char *prog, const int *caps);
+int helper_start(const char *prog, const int *caps);
 
 /* The caller's real uid, and whether it is root. */
 uid_t helper_caller(void);
@@ -42,10 +42,11 @@ uid_t helper_caller(void);
  * Load the policy.  config is NULL for the built-in path; a caller's own
  * file is only taken by root, or for a dry run after every capability
  * has been dropped (then it may be owned by the caller).  Prints the
- * diagnostics; returns NULL after printing why.
+ * diagnostics; returns NULL after printing why, with the exit code in
+ * *ret_status.
  */
 struct policy *helper_load_policy(const char *config, bool dry_run,
-				  bool check_names);
+				  bool check_names, int *ret_status);
 
 /*
  * The plan for user (NULL: the caller), provided the caller may act for

@@ -435,12 +435,23 @@ int main(int argc, char **argv)
 		return HELPER_EXIT_USAGE;
 	}
 
-	helper_start(helper_prog, cleanup_caps);
+	c = helper_start(helper_prog, cleanup_caps);
+	if (c)
+		return c;
 	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
-	policy = helper_load_policy(NULL, false, false);
+	policy = helper_load_policy(NULL, false, false, &c);
 	if (!policy)
-		return HELPER_EXIT_FAILED;
+		return c;
 
+	/*
+	 * A namespace removed with processes inside lives on with them, out
+	 * of sight: with --force a user could pile them up without bound.
+	 */
+	if (o.force && !helper_is_admin(policy)) {
+		helper_error("--force is for root and members of admin_group; end the processes in your namespace first");
+		policy_free(policy);
+		return HELPER_EXIT_DENIED;
+	}
 	if (o.all) {
 		if (!helper_is_admin(policy)) {
 			helper_error("--all is for root and members of admin_group");

@@ -202,9 +202,9 @@ int main(int argc, char **argv)
 			helper_error("%s", err.msg);
 			return HELPER_EXIT_FAILED;
 		}
-		policy = helper_load_policy(config, true, true);
+		policy = helper_load_policy(config, true, true, &status);
 		if (!policy)
-			return HELPER_EXIT_FAILED;
+			return status;
 		if (optind == argc)
 			status = dry_run_one(policy, config, NULL);
 		for (int i = optind; i < argc; i++) {
@@ -217,11 +217,13 @@ int main(int argc, char **argv)
 		return status;
 	}
 
-	helper_start("usernetns-create", create_caps);
+	status = helper_start("usernetns-create", create_caps);
+	if (status)
+		return status;
 	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
-	policy = helper_load_policy(config, false, false);
+	policy = helper_load_policy(config, false, false, &status);
 	if (!policy)
-		return HELPER_EXIT_FAILED;
+		return status;
 	if (optind == argc)
 		status = create_one(policy, NULL);
 	for (int i = optind; i < argc; i++) {

@@ -153,9 +153,11 @@ int main(int argc, char **argv)
 		}
 	}
 
-	helper_start(helper_prog, join_caps);
+	if (helper_start(helper_prog, join_caps))
+		return JOIN_EXIT_FAILED;
 	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
-	policy = helper_load_policy(config, false, false);
+	/* Every failure of ours is 125, a refused --config too. */
+	policy = helper_load_policy(config, false, false, &r);
 	if (!policy)
 		return JOIN_EXIT_FAILED;
 	r = helper_plan(policy, user, &plan);

@@ -207,13 +207,15 @@ int main(int argc, char **argv)
 		return HELPER_EXIT_USAGE;
 	}
 
-	helper_start(helper_prog, read_caps);
+	r = helper_start(helper_prog, read_caps);
+	if (r)
+		return r;
 	ptrace = caps_raise(ptrace_caps, &err) == 0;
 	caps_lower();
 
-	policy = helper_load_policy(NULL, false, false);
+	policy = helper_load_policy(NULL, false, false, &r);
 	if (!policy)
-		return HELPER_EXIT_FAILED;
+		return r;
 	/* Everybody's for those who may act for anybody; else one's own. */
 	all = !user && helper_is_admin(policy);
 	if (!all) {

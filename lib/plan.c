@@ -25,6 +25,17 @@ bool plan_netns_name_valid(const char *name)
 	return true;
 }
 
+bool plan_user_name_valid(const char *name)
+{
+	if (!*name)
+		return false;
+	/* Records and lease files hold a name per line: no line breaks. */
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 static bool gid_in(gid_t gid, const gid_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -157,6 +168,12 @@ static int plan_fill(const struct policy *p, const struct passwd *pw,
 	int r;
 
 	*plan = (struct plan){ 0 };
+	if (!plan_user_name_valid(pw->pw_name)) {
+		errbuf_set(err,
+			   "the name service gives uid %lu a user name that is empty or has control characters; refusing it",
+			   (unsigned long)pw->pw_uid);
+		return -EINVAL;
+	}
 	if (strlen(pw->pw_name) >= sizeof(plan->user)) {
 		errbuf_set(err, "user name '%.32s...' is too long", pw->pw_name);
 		return -ENAMETOOLONG;

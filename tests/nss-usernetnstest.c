@@ -4,8 +4,10 @@
  * for a directory (LDAP, SSSD) that can be up, down or half down, so that
  * the tests see glibc's real behaviour when a source fails.
  *
- * Users: dora (1201, primary group dora) and ed (1202, primary group
- * labnet); groups: dora (1201), ed (1202), labnet (2201, member dora).
+ * Users: dora (1201, primary group dora), ed (1202, primary group
+ * labnet) and "mal\nlory" (1203, primary group labnet: a directory can
+ * hold names no useradd would make); groups: dora (1201), ed (1202),
+ * labnet (2201, member dora).
  *
  * The words in /run/nss-usernetnstest (absent: all up) take parts down:
  *   passwd      user lookups fail as SSSD's do without its daemon:
@@ -57,6 +59,7 @@ struct test_group {
 static const struct test_user users[] = {
 	{ "dora", 1201, 1201 },
 	{ "ed", 1202, 2201 },
+	{ "mal\nlory", 1203, 2201 },
 };
 
 static const struct test_group groups[] = {

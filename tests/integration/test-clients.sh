@@ -20,6 +20,12 @@ secdir=$(dirname "$(find /lib /usr/lib -name pam_permit.so -path '*security*' 2>
 [ -f "$module" ] || bail_out "no module at $module"
 [ -n "$secdir" ] || bail_out "cannot find the PAM module directory"
 
+# pam_wrapper keeps a directory per process in /tmp, named by one letter,
+# found free with no lock: processes starting at once can pick the same
+# one and fail.  A /tmp of the sandbox's own holds no stale ones, and the
+# commands below run without pam_wrapper (unset in the probe).
+mount -t tmpfs -o mode=1777 tmpfs /tmp || bail_out "cannot mount a tmpfs on /tmp"
+
 work=/run/clients
 mkdir -p "$work/services"
 cat >"$work/usernetns.conf" <<'POLICY'
@@ -51,7 +57,8 @@ SERVICE
 done
 
 # What the user's command reports about itself.
-probe='echo "ns $(stat -L -c %i /proc/self/ns/net)";
+probe='unset LD_PRELOAD PAM_WRAPPER;
+echo "ns $(stat -L -c %i /proc/self/ns/net)";
 echo "name $(stat -L -c %i /run/netns/user-alice 2>/dev/null)";
 echo "env ${USERNETNS:-}";
 ip -o -4 addr show dev eth0 | awk "{ print \"addr \" \$4 }";

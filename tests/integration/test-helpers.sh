@@ -141,6 +141,9 @@ check_contains "saying so" "dave is not handled by the policy (mode none)" "$err
 as alice "$bin/usernetns-create" --config "$USERNETNS_POLICY_PATH"
 check_eq "a user's --config is refused for real actions" 3 "$status"
 check_contains "with the reason" "--config is only for root, or with --dry-run" "$err"
+as alice "$bin/usernetns-join" --config "$USERNETNS_POLICY_PATH" -- true
+check_eq "join refuses it with its own failure code, 125" 125 "$status"
+check_contains "for the same reason" "--config is only for root, or with --dry-run" "$err"
 cp "$USERNETNS_POLICY_PATH" /tmp/draft.conf
 chown alice /tmp/draft.conf
 chmod 0644 /tmp/draft.conf
@@ -168,6 +171,9 @@ cp "$USERNETNS_BUILDDIR/helpers/usernetns-create" "$bin/nocaps-create"
 as eve "$bin/nocaps-create"
 check_eq "without its file capabilities create refuses" 3 "$status"
 check_contains "and says how to fix it" "missing capabilities cap_sys_admin,cap_net_admin,cap_setuid,cap_setgid: run it as root, or give the binary its file capabilities (setcap" "$err"
+cp "$USERNETNS_BUILDDIR/helpers/usernetns-join" "$bin/nocaps-join"
+as eve "$bin/nocaps-join" -- true
+check_eq "join too, exiting 125" 125 "$status"
 
 out=$(setpriv --reuid=eve --regid=eve --init-groups --no-new-privs -- \
 	"$bin/usernetns-create" 2>&1)
@@ -277,12 +283,19 @@ as alice "$bin/usernetns-cleanup" --dry-run
 check_contains "a dry run says it keeps a namespace in use" "kept user-alice of alice: 0 sessions, 1 process" "$out"
 as alice "$bin/usernetns-cleanup"
 check "and so does a real run" mountpoint -q /run/netns/user-alice
-as alice "$bin/usernetns-cleanup" --force --dry-run
+# Removed with processes inside, a namespace lives on with them, out of
+# sight; a user who could do that at will could pile them up.
+as alice "$bin/usernetns-cleanup" --force
+check_eq "alice may not --force" 3 "$status"
+check_contains "and is told why" "usernetns-cleanup: --force is for root and members of admin_group; end the processes in your namespace first" "$err"
+check "her namespace stays, with her process in it" \
+	bash -c '[ -n "$(ip netns pids user-alice)" ]'
+as carol "$bin/usernetns-cleanup" --force --dry-run alice
 check_contains "--force names the processes first" "would remove user-alice of alice with 0 sessions and 1 process (--force)" "$out"
 check_contains "with their pids" "processes inside: " "$out"
 check "a dry run removes nothing" mountpoint -q /run/netns/user-alice
-as alice "$bin/usernetns-cleanup" --force
-check_contains "--force removes it" "removed user-alice of alice: unused" "$out"
+as carol "$bin/usernetns-cleanup" --force alice
+check_contains "an admin's --force removes it" "removed user-alice of alice: unused" "$out"
 check "the namespace is gone" test ! -e /run/netns/user-alice
 check "and its host end" bash -c '! ip link show vu1001 >/dev/null 2>&1'
 pkill -x sleep

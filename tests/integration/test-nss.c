@@ -173,6 +173,28 @@ static void test_initgroups_down(void **state)
 	logout(pamh);
 }
 
+/*
+ * A name a directory may hold but no file of ours may: a line break
+ * would add a line to the user's record.  Refused, not written, even
+ * where the namespace name is made from the uid and would be valid.
+ */
+static void test_name_with_a_line_break(void **state)
+{
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	write_text(POLICY, "[global]\nnetns_name = ns-%U\n[group:labnet]\nmode = veth\n"
+			   "pool4 = 10.210.0.0/16\n");
+	r = login("mal\nlory", &pamh);
+	pam_end(pamh, r);
+	write_text(POLICY, policy_text);
+	assert_int_equal(r, PAM_SYSTEM_ERR);
+	assert_true(on_host());
+	expect_log("the name service gives uid 1203 a user name that is empty or has control characters; refusing it");
+	assert_int_equal(test_sh("test ! -e /run/netns/ns-1203 && test ! -e /run/usernetns/users/1203 &&"
+				 " ! ls " USERNETNS_STATEDIR "/leases/*/uid-1203 >/dev/null 2>&1"), 0);
+}
+
 /* A lease is kept across logins: an outage must not take it away. */
 static void test_cleanup_keeps_leases_during_outage(void **state)
 {
@@ -238,6 +260,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_passwd_down, reset),
 		cmocka_unit_test_setup(test_group_down, reset),
 		cmocka_unit_test_setup(test_initgroups_down, reset),
+		cmocka_unit_test_setup(test_name_with_a_line_break, reset),
 		cmocka_unit_test_setup(test_cleanup_keeps_leases_during_outage, reset),
 	};
 	const char *builddir = getenv("USERNETNS_BUILDDIR");
