@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "usernetns/session.h"
 #include "usernetns/util.h"
 
 const char *test_fixture(const char *rel)
@@ -29,6 +30,33 @@ const char *test_fixture(const char *rel)
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	return path;
+}
+
+void test_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+}
+
+int test_login(const struct policy *policy, const char *user,
+	       unsigned int lock_timeout_ms, struct errbuf *err)
+{
+	struct session_open_result res;
+	struct plan plan;
+	int r;
+
+	r = plan_resolve(policy, user, &plan, err);
+	if (r == 0)
+		r = session_open(&uns_paths_default, &plan, getpid(), "test", lock_timeout_ms,
+				 &res, err);
+	if (r == 0)
+		close(res.ensure.netns_fd);
+	return r;
 }
 
 char *test_read_file(const char *path, size_t *ret_len)

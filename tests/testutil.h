@@ -17,6 +17,17 @@
 /* $USERNETNS_FIXTURES/rel, in a static buffer. */
 const char *test_fixture(const char *rel);
 
+/* Write text to path, mode 0644 (as a policy must be); fails the test if it cannot. */
+void test_write_file(const char *path, const char *text);
+
+/*
+ * What a login does in lib/: resolve user's plan and open a session of
+ * the calling process, waiting at most lock_timeout_ms.  0 or -errno with
+ * err saying why.
+ */
+int test_login(const struct policy *policy, const char *user,
+	       unsigned int lock_timeout_ms, struct errbuf *err);
+
 /* The whole file, NUL-terminated; fails the test if unreadable. */
 char *test_read_file(const char *path, size_t *ret_len);
 

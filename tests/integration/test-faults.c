@@ -323,17 +323,12 @@ static pid_t spawn_login(const char *user, const char *fault)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct session_open_result res;
 		struct errbuf err = { "" };
-		struct plan plan;
 		int r;
 
 		if (fault)
 			setenv("USERNETNS_FAULT", fault, 1);
-		r = plan_resolve(policy, user, &plan, &err);
-		if (r == 0)
-			r = session_open(&uns_paths_default, &plan, getpid(), "faults",
-					 STATE_LOCK_TIMEOUT_MS, &res, &err);
+		r = test_login(policy, user, STATE_LOCK_TIMEOUT_MS, &err);
 		if (r < 0)
 			printf("# login of %s: %s\n", user, err.msg);
 		fflush(NULL);

@@ -71,18 +71,13 @@ static int login_with(void (*setup)(void *), void *arg, unsigned int lock_timeou
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct session_open_result res;
 		struct errbuf err = { "" };
-		struct plan plan;
 		int r;
 
 		close(pipefd[0]);
 		if (setup)
 			setup(arg);
-		r = plan_resolve(policy, "alice", &plan, &err);
-		if (r == 0)
-			r = session_open(&uns_paths_default, &plan, getpid(), "hostile",
-					 lock_timeout_ms, &res, &err);
+		r = test_login(policy, "alice", lock_timeout_ms, &err);
 		if (r < 0 && write(pipefd[1], err.msg, strlen(err.msg)) < 0)
 			_exit(255);
 		_exit(r < 0 ? -r : 0);

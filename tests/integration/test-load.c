@@ -21,19 +21,12 @@
 
 #include <security/pam_appl.h>
 
+#include "pamtest.h"
 #include "testutil.h"
 #include "usernetns/netns.h"
 
 #define CONFDIR "/run/loadtest"
 #define SERVICE "uns-load"
-
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		void *data)
-{
-	return PAM_CONV_ERR;
-}
-
-static const struct pam_conv conversation = { conv, NULL };
 
 static double now_ms(void)
 {
@@ -47,24 +40,16 @@ static int setup(void **state)
 {
 	const char *builddir = getenv("USERNETNS_BUILDDIR");
 	char text[8192];
-	FILE *f;
 
 	assert_non_null(builddir);
 	test_clean_host(false, CONFDIR);
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
-	f = fopen(CONFDIR "/usernetns.conf", "we");
-	assert_non_null(f);
-	fputs("[group:many]\nmode = veth\npool4 = 10.200.0.0/16\n", f);
-	fclose(f);
-	chmod(CONFDIR "/usernetns.conf", 0644);
+	test_write_file(CONFDIR "/usernetns.conf", "[group:many]\nmode = veth\npool4 = 10.200.0.0/16\n");
 	snprintf(text, sizeof(text),
 		 "session required pam_permit.so\n"
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" CONFDIR "/usernetns.conf\n",
 		 builddir);
-	f = fopen(CONFDIR "/" SERVICE, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	test_write_file(CONFDIR "/" SERVICE, text);
 	return 0;
 }
 
@@ -75,7 +60,7 @@ static void child_login(const char *user, int fd)
 	double t0 = now_ms();
 	int r;
 
-	r = pam_start_confdir(SERVICE, user, &conversation, CONFDIR, &pamh);
+	r = pam_start_confdir(SERVICE, user, &test_conversation, CONFDIR, &pamh);
 	if (r == PAM_SUCCESS)
 		r = pam_open_session(pamh, 0);
 	dprintf(fd, r == PAM_SUCCESS ? "OK %.3f\n" : "FAIL %.0f\n",
@@ -171,7 +156,7 @@ static pid_t hold_session(const char *user, int *ret_cmd)
 
 		close(up[0]);
 		close(down[1]);
-		r = pam_start_confdir(SERVICE, user, &conversation, CONFDIR, &pamh);
+		r = pam_start_confdir(SERVICE, user, &test_conversation, CONFDIR, &pamh);
 		if (r == PAM_SUCCESS)
 			r = pam_open_session(pamh, 0);
 		ok = r == PAM_SUCCESS ? 'o' : 'f';

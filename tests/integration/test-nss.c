@@ -21,7 +21,7 @@
 
 #include <security/pam_appl.h>
 
-#include "logcapture.h"
+#include "pamtest.h"
 #include "testutil.h"
 #include "usernetns/netns.h"
 #include "usernetns/plan.h"
@@ -42,28 +42,10 @@ static const char policy_text[] =
 
 static struct netns_id host;
 
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		void *data)
-{
-	return PAM_CONV_ERR;
-}
-
-static const struct pam_conv conversation = { conv, NULL };
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0644), 0);
-}
-
 /* What is down: "" (all up), "passwd", "group", "initgroups". */
 static void directory(const char *down)
 {
-	write_text(STATE, down);
+	test_write_file(STATE, down);
 }
 
 static int reset(void **state)
@@ -85,7 +67,7 @@ static bool on_host(void)
 /* Open a session of user; PAM's return code, the handle in *ret. */
 static int login(const char *user, pam_handle_t **ret)
 {
-	assert_int_equal(pam_start_confdir(SERVICE, user, &conversation, CONFDIR, ret),
+	assert_int_equal(pam_start_confdir(SERVICE, user, &test_conversation, CONFDIR, ret),
 			 PAM_SUCCESS);
 	return pam_open_session(*ret, 0);
 }
@@ -183,11 +165,11 @@ static void test_name_with_a_line_break(void **state)
 	pam_handle_t *pamh = NULL;
 	int r;
 
-	write_text(POLICY, "[global]\nnetns_name = ns-%U\n[group:labnet]\nmode = veth\n"
+	test_write_file(POLICY, "[global]\nnetns_name = ns-%U\n[group:labnet]\nmode = veth\n"
 			   "pool4 = 10.210.0.0/16\n");
 	r = login("mal\nlory", &pamh);
 	pam_end(pamh, r);
-	write_text(POLICY, policy_text);
+	test_write_file(POLICY, policy_text);
 	assert_int_equal(r, PAM_SYSTEM_ERR);
 	assert_true(on_host());
 	expect_log("the name service gives uid 1203 a user name that is empty or has control characters; refusing it");
@@ -231,7 +213,7 @@ static void setup_world(const char *builddir)
 	char text[8192], dir[4096];
 
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
-	write_text(CONFDIR "/nsswitch.conf",
+	test_write_file(CONFDIR "/nsswitch.conf",
 		   "passwd: files usernetnstest\n"
 		   "group: files usernetnstest\n"
 		   "shadow: files\n"
@@ -240,17 +222,17 @@ static void setup_world(const char *builddir)
 		printf("Bail out! cannot bind a test nsswitch.conf: %s\n", strerror(errno));
 		exit(1);
 	}
-	write_text(POLICY, policy_text);
+	test_write_file(POLICY, policy_text);
 	snprintf(text, sizeof(text),
 		 "session required pam_permit.so\n"
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" POLICY "\n",
 		 builddir);
-	write_text(CONFDIR "/" SERVICE, text);
+	test_write_file(CONFDIR "/" SERVICE, text);
 	/* The helpers read the built-in path only. */
 	snprintf(dir, sizeof(dir), "%s", USERNETNS_POLICY_PATH);
 	*strrchr(dir, '/') = '\0';
 	test_sandbox_writable(dir);
-	write_text(USERNETNS_POLICY_PATH, policy_text);
+	test_write_file(USERNETNS_POLICY_PATH, policy_text);
 }
 
 int main(int argc, char **argv)

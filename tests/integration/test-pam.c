@@ -29,7 +29,7 @@
 
 #include <security/pam_appl.h>
 
-#include "logcapture.h"
+#include "pamtest.h"
 #include "testutil.h"
 #include "usernetns/netns.h"
 
@@ -38,28 +38,6 @@
 #define POLICY CONFDIR "/usernetns.conf"
 
 /* ---- PAM stacks ----------------------------------------------------------------- */
-
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)resp;
-	(void)data;
-	return PAM_CONV_ERR;	/* the session stack asks nothing */
-}
-
-static const struct pam_conv conversation = { conv, NULL };
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0644), 0);
-}
 
 static char module_path[4096];
 
@@ -76,7 +54,7 @@ static void write_service(const char *options)
 		 "session required pam_permit.so\n"
 		 "session required %s conf=" POLICY " %s\n",
 		 module_path, options);
-	write_text(CONFDIR "/" SERVICE, text);
+	test_write_file(CONFDIR "/" SERVICE, text);
 }
 
 static const char good_policy[] =
@@ -94,7 +72,7 @@ static pam_handle_t *start(const char *user)
 {
 	pam_handle_t *pamh = NULL;
 
-	assert_int_equal(pam_start_confdir(SERVICE, user, &conversation, CONFDIR, &pamh),
+	assert_int_equal(pam_start_confdir(SERVICE, user, &test_conversation, CONFDIR, &pamh),
 			 PAM_SUCCESS);
 	return pamh;
 }
@@ -153,7 +131,7 @@ static int reset(void **state)
 {
 	test_clean_host(true, CONFDIR);
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
-	write_text(POLICY, good_policy);
+	test_write_file(POLICY, good_policy);
 	write_service("");
 	log_clear();
 	/* Every test starts on the host. */
@@ -339,7 +317,7 @@ static void test_teardown_never(void **state)
 {
 	pam_handle_t *pamh;
 
-	write_text(POLICY, "[global]\nteardown = never\n[group:netusers]\nmode = veth\n"
+	test_write_file(POLICY, "[global]\nteardown = never\n[group:netusers]\nmode = veth\n"
 			   "pool4 = 10.200.0.0/16\n");
 	pamh = start("alice");
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
@@ -370,7 +348,7 @@ static void test_failure_with_on_error_ignore(void **state)
 {
 	pam_handle_t *pamh;
 
-	write_text(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = veth\n"
+	test_write_file(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = veth\n"
 			   "pool4 = 10.200.0.0/16\n");
 	assert_int_equal(test_sh("ip link add vu1001 type veth peer name other0"), 0);
 	pamh = start("alice");
@@ -386,7 +364,7 @@ static void test_bad_policy_fails_closed_for_everyone(void **state)
 {
 	pam_handle_t *pamh;
 
-	write_text(POLICY, "[global]\nmin_uid = 1000\n[group:netusers]\nmode = vteh\n");
+	test_write_file(POLICY, "[global]\nmin_uid = 1000\n[group:netusers]\nmode = vteh\n");
 	/* alice would be handled, bob would not: both are refused. */
 	pamh = start("alice");
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
@@ -398,7 +376,7 @@ static void test_bad_policy_fails_closed_for_everyone(void **state)
 	pam_end(pamh, PAM_SUCCESS);
 
 	/* Unless the broken policy itself says on_error = ignore. */
-	write_text(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = vteh\n");
+	test_write_file(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = vteh\n");
 	pamh = start("alice");
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	expect_log("policy " POLICY " is not usable; it stays on the host network (on_error = ignore)");
@@ -509,7 +487,7 @@ static void test_multithreaded_caller_is_refused(void **state)
 
 		if (pthread_create(&t, NULL, sleeper, NULL) != 0)
 			_exit(2);
-		pam_start_confdir(SERVICE, "alice", &conversation, CONFDIR, &pamh);
+		pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh);
 		r = pam_open_session(pamh, 0);
 		if (r != PAM_SYSTEM_ERR)
 			_exit(3);
@@ -573,7 +551,7 @@ static void test_login_service_outside_init_namespace(void **state)
 
 		if (unshare(CLONE_NEWNET) < 0 || netns_current(&mgmt) < 0)
 			_exit(10);
-		if (pam_start_confdir(SERVICE, "alice", &conversation, CONFDIR, &pamh) !=
+		if (pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh) !=
 			    PAM_SUCCESS ||
 		    pam_open_session(pamh, 0) != PAM_SUCCESS)
 			_exit(11);
@@ -638,7 +616,7 @@ static void test_concurrent_logins(void **state)
 		if (pids[i] == 0) {
 			pam_handle_t *pamh = NULL;
 
-			if (pam_start_confdir(SERVICE, "alice", &conversation, CONFDIR, &pamh) != PAM_SUCCESS ||
+			if (pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh) != PAM_SUCCESS ||
 			    pam_open_session(pamh, 0) != PAM_SUCCESS)
 				_exit(1);
 			_exit(0);	/* the session stays open: the process is gone */

@@ -6,8 +6,20 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "logcapture.h"
+#include "pamtest.h"
 #include "testutil.h"
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+const struct pam_conv test_conversation = { conv, NULL };
 
 char logbuf[1 << 16];
 static size_t loglen;
