@@ -64,7 +64,7 @@ int caps_raise(const int *want, struct errbuf *err)
 	for (const int *c = want; *c != CAPS_END; c++)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, (unsigned int)*c);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
-		errbuf_set(err, "cannot raise capabilities: %s", strerror(errno));
+		errbuf_errno(err, -errno, "cannot raise capabilities");
 		return -EPERM;
 	}
 	return 0;
@@ -107,13 +107,12 @@ int caps_drop_all(struct errbuf *err)
 {
 	capng_clear(CAPNG_SELECT_CAPS);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
-		errbuf_set(err, "cannot drop capabilities: %s", strerror(errno));
+		errbuf_errno(err, -errno, "cannot drop capabilities");
 		return -EPERM;
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL) {
-		errbuf_set(err, "cannot clear the ambient capabilities: %s",
-			   strerror(errno));
+		errbuf_errno(err, -errno, "cannot clear the ambient capabilities");
 		return -EPERM;
 	}
 	return 0;

@@ -691,11 +691,8 @@ static int ensure_locked(struct ensure_ctx *c)
 	int r;
 
 	r = netns_current(&c->host_id);
-	if (r < 0) {
-		errbuf_set(c->err, "cannot identify the current network namespace: %s",
-			   strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(c->err, r, "cannot identify the current network namespace");
 	r = state_read(c->p, plan->uid, &c->old, c->err);
 	if (r == 0)
 		c->have_old = true;
@@ -829,11 +826,8 @@ int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 	int fd, r;
 
 	r = netns_current(&now);
-	if (r < 0) {
-		errbuf_set(err, "cannot identify the current network namespace: %s",
-			   strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot identify the current network namespace");
 	/* The common case costs one stat: we are where init is. */
 	fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && netns_id_of_fd(fd, &init_ns) == 0 &&
@@ -862,12 +856,8 @@ int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 		if (fd >= 0)
 			close(fd);
 		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
-			errbuf_set(err, "cannot open /proc/thread-self/ns/net: %s",
-				   strerror(-r));
-			return r;
-		}
+		if (fd < 0)
+			return errbuf_errno(err, -errno, "cannot open /proc/thread-self/ns/net");
 		*ret_fd = fd;
 		*ret_id = now;
 		return 0;
@@ -889,12 +879,8 @@ int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 			if (fd >= 0)
 				close(fd);
 			fd = fcntl(hint_fd, F_DUPFD_CLOEXEC, 3);
-			if (fd < 0) {
-				r = -errno;
-				errbuf_set(err, "cannot duplicate a namespace fd: %s",
-					   strerror(-r));
-				return r;
-			}
+			if (fd < 0)
+				return errbuf_errno(err, -errno, "cannot duplicate a namespace fd");
 			*ret_fd = fd;
 			*ret_id = host;
 			return 0;
@@ -927,11 +913,8 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 		return r;
 
 	r = netns_current(&now);
-	if (r < 0) {
-		errbuf_set(err, "cannot identify the current network namespace: %s",
-			   strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot identify the current network namespace");
 	if ((rec.host_id.ino || rec.host_id.dev) && !netns_id_equal(&rec.host_id, &now)) {
 		errbuf_set(err, "not in the host network namespace of '%s'", rec.netns);
 		return -EXDEV;
@@ -948,10 +931,8 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 		pid_t pid = 0;
 
 		r = netns_count_processes(&id, &n, &pid, &hidden);
-		if (r < 0) {
-			errbuf_set(err, "cannot scan /proc: %s", strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return errbuf_errno(err, r, "cannot scan /proc");
 		if (n > 0) {
 			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)",
 				   n, n == 1 ? "" : "es", rec.netns, (long)pid);

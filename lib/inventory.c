@@ -127,7 +127,7 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only,
 		return r;
 	r = netns_census_take(&census);
 	if (r < 0) {
-		errbuf_set(err, "cannot scan /proc: %s", strerror(-r));
+		errbuf_errno(err, r, "cannot scan /proc");
 		goto out;
 	}
 	inv.hidden_processes = census.hidden;

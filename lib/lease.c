@@ -42,7 +42,7 @@ static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *po
 	/* Leases name users: for root's eyes only. */
 	r = util_open_dir(path, create, 0700, ret_fd);
 	if (r < 0 && r != -ENOENT)
-		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		errbuf_errno(err, r, "cannot open %s", path);
 	return r;
 }
 
@@ -153,10 +153,8 @@ static int allocate(int dfd, const struct addr_prefix *pool,
 		return -ENAMETOOLONG;
 	snprintf(tmp, sizeof(tmp), ".new-%lu", (unsigned long)uid);
 	r = util_write_atomic(dfd, tmp, content, (size_t)len, 0600, true);
-	if (r < 0) {
-		errbuf_set(err, "cannot write a lease: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot write a lease");
 
 	start = hash_uid(uid) % n;
 	r = -ENOSPC;
@@ -172,7 +170,7 @@ static int allocate(int dfd, const struct addr_prefix *pool,
 		}
 		if (errno != EEXIST) {
 			r = -errno;
-			errbuf_set(err, "cannot lease block %s: %s", name, strerror(-r));
+			errbuf_errno(err, r, "cannot lease block %s", name);
 			break;
 		}
 		if (block_owner(dfd, index, &owner) == 0 && owner == uid) {
@@ -216,8 +214,8 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 	if (r == 0)
 		goto found;
 	if (r != -ENOENT && r != -EBADMSG) {
-		errbuf_set(err, "cannot read the lease of uid %lu in %s: %s",
-			   (unsigned long)uid, path, strerror(-r));
+		errbuf_errno(err, r, "cannot read the lease of uid %lu in %s",
+			   (unsigned long)uid, path);
 		goto out;
 	}
 	if (!allocate_new) {
@@ -232,8 +230,7 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 		snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
 		r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, true);
 		if (r < 0)
-			errbuf_set(err, "cannot write %s/%s: %s", path, name,
-				   strerror(-r));
+			errbuf_errno(err, r, "cannot write %s/%s", path, name);
 		else
 			r = fault_err("lease.indexed", err);
 	}
@@ -263,8 +260,7 @@ int lease_release(const struct uns_paths *p, const struct addr_prefix *pool,
 		snprintf(name, sizeof(name), "%" PRIu64, index);
 		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
 			r = -errno;
-			errbuf_set(err, "cannot remove %s/%s: %s", path, name,
-				   strerror(-r));
+			errbuf_errno(err, r, "cannot remove %s/%s", path, name);
 			goto out;
 		}
 	}
@@ -272,7 +268,7 @@ int lease_release(const struct uns_paths *p, const struct addr_prefix *pool,
 	snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
 		r = -errno;
-		errbuf_set(err, "cannot remove %s/%s: %s", path, name, strerror(-r));
+		errbuf_errno(err, r, "cannot remove %s/%s", path, name);
 		goto out;
 	}
 	r = fsync(dfd) < 0 ? -errno : 0;
@@ -320,9 +316,7 @@ int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data,
 	if (!top) {
 		if (errno == ENOENT)
 			return 0;
-		r = -errno;
-		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
-		return r;
+		return errbuf_errno(err, -errno, "cannot open %s", path);
 	}
 	while (r == 0 && (pe = readdir(top))) {
 		struct lease_entry e = { 0 };

@@ -41,7 +41,6 @@ static int netns_path(const char *rundir, const char *name, char *buf,
 static int rundir_make_shared_mount(const char *rundir, struct errbuf *err)
 {
 	bool made_mount = false;
-	int r;
 
 	/*
 	 * Shared, so that names made later reach every mount namespace.  Not
@@ -50,19 +49,11 @@ static int rundir_make_shared_mount(const char *rundir, struct errbuf *err)
 	 * every login (thousands, on a big host).
 	 */
 	while (mount("", rundir, "none", MS_SHARED, NULL) < 0) {
-		if (errno != EINVAL || made_mount) {
-			r = -errno;
-			errbuf_set(err, "cannot make %s a shared mount: %s", rundir,
-				   strerror(-r));
-			return r;
-		}
+		if (errno != EINVAL || made_mount)
+			return errbuf_errno(err, -errno, "cannot make %s a shared mount", rundir);
 		/* Not a mount point yet: make it one. */
-		if (mount(rundir, rundir, "none", MS_BIND | MS_REC, NULL) < 0) {
-			r = -errno;
-			errbuf_set(err, "cannot bind-mount %s on itself: %s", rundir,
-				   strerror(-r));
-			return r;
-		}
+		if (mount(rundir, rundir, "none", MS_BIND | MS_REC, NULL) < 0)
+			return errbuf_errno(err, -errno, "cannot bind-mount %s on itself", rundir);
 		made_mount = true;
 	}
 	return 0;
@@ -76,10 +67,8 @@ int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
 	int fd, r;
 
 	r = util_mkdir_mode(rundir, 0755);
-	if (r < 0) {
-		errbuf_set(err, "cannot create %s: %s", rundir, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot create %s", rundir);
 	/*
 	 * The usual case, every login after the first since boot: already a
 	 * mount point, and making it shared again changes nothing.  No lock:
@@ -87,18 +76,11 @@ int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
 	 * login must not wait on that.
 	 */
 	if (mount("", rundir, "none", MS_SHARED, NULL) < 0) {
-		if (errno != EINVAL) {
-			r = -errno;
-			errbuf_set(err, "cannot make %s a shared mount: %s", rundir,
-				   strerror(-r));
-			return r;
-		}
+		if (errno != EINVAL)
+			return errbuf_errno(err, -errno, "cannot make %s a shared mount", rundir);
 		fd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
-			r = -errno;
-			errbuf_set(err, "cannot open %s: %s", rundir, strerror(-r));
-			return r;
-		}
+		if (fd < 0)
+			return errbuf_errno(err, -errno, "cannot open %s", rundir);
 		/*
 		 * The first namespace since boot: serialise with other
 		 * creators, ip netns add among them, which flock the directory
@@ -110,7 +92,7 @@ int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
 		 */
 		r = util_flock_timeout(fd, LOCK_EX, wait_ms);
 		if (r < 0 && r != -ETIMEDOUT) {
-			errbuf_set(err, "cannot lock %s: %s", rundir, strerror(-r));
+			errbuf_errno(err, r, "cannot lock %s", rundir);
 			close(fd);
 			return r;
 		}
@@ -124,11 +106,8 @@ int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
 	}
 	/* The directory on top, now that it may have been bind-mounted. */
 	fd = open(rundir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		r = -errno;
-		errbuf_set(err, "cannot open %s: %s", rundir, strerror(-r));
-		return r;
-	}
+	if (fd < 0)
+		return errbuf_errno(err, -errno, "cannot open %s", rundir);
 	*ret_dirfd = fd;
 	return 0;
 }
@@ -196,14 +175,13 @@ int netns_open(const char *rundir, const char *name, enum netns_state *ret_state
 					     NETNS_PLACEHOLDER : NETNS_FOREIGN;
 			return 0;
 		}
-		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
-		return r;
+		return errbuf_errno(err, r, "cannot open %s", path);
 	}
 	if (fd_is_netns(fd)) {
 		if (ret_id) {
 			r = netns_id_of_fd(fd, ret_id);
 			if (r < 0) {
-				errbuf_set(err, "cannot stat %s: %s", path, strerror(-r));
+				errbuf_errno(err, r, "cannot stat %s", path);
 				close(fd);
 				return r;
 			}
@@ -227,8 +205,7 @@ int netns_open(const char *rundir, const char *name, enum netns_state *ret_state
 static int restore_netns(int orig, struct errbuf *err)
 {
 	if (setns(orig, CLONE_NEWNET) < 0) {
-		errbuf_set(err, "cannot return to the original network namespace: %s",
-			   strerror(errno));
+		errbuf_errno(err, -errno, "cannot return to the original network namespace");
 		return -ENOTRECOVERABLE;
 	}
 	return 0;
@@ -253,8 +230,7 @@ int netns_create(const char *rundir, const char *name,
 	fd = openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
-		errbuf_set(err, "Cannot create namespace file \"%s\": %s", path,
-			   strerror(-r));
+		errbuf_errno(err, r, "cannot create namespace file \"%s\"", path);
 		close(dirfd);
 		return r;
 	}
@@ -266,7 +242,7 @@ int netns_create(const char *rundir, const char *name,
 	orig = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
 	if (orig < 0) {
 		r = -errno;
-		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
+		errbuf_errno(err, r, "cannot open %s", THREAD_NETNS);
 		goto fail;
 	}
 	r = fault_err("netns.unshare", err);
@@ -274,8 +250,8 @@ int netns_create(const char *rundir, const char *name,
 		goto fail;
 	if (unshare(CLONE_NEWNET) < 0) {
 		r = -errno;
-		errbuf_set(err, "Failed to create a new network namespace \"%s\": %s",
-			   name, strerror(-r));
+		errbuf_errno(err, r, "failed to create a new network namespace \"%s\"",
+			   name);
 		goto fail;
 	}
 	r = fault_err("netns.mount", err);
@@ -283,8 +259,7 @@ int netns_create(const char *rundir, const char *name,
 		goto fail_restore;
 	if (mount(THREAD_NETNS, path, "none", MS_BIND, NULL) < 0) {
 		r = -errno;
-		errbuf_set(err, "Bind %s -> %s failed: %s", THREAD_NETNS, path,
-			   strerror(-r));
+		errbuf_errno(err, r, "bind %s -> %s failed", THREAD_NETNS, path);
 		goto fail_restore;
 	}
 	mounted = true;
@@ -294,7 +269,7 @@ int netns_create(const char *rundir, const char *name,
 	nsfd = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
 		r = -errno;
-		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
+		errbuf_errno(err, r, "cannot open %s", THREAD_NETNS);
 		goto fail_restore;
 	}
 	if (inside) {
@@ -313,7 +288,7 @@ int netns_create(const char *rundir, const char *name,
 	if (ret_id) {
 		r = netns_id_of_fd(nsfd, ret_id);
 		if (r < 0) {
-			errbuf_set(err, "cannot stat %s: %s", path, strerror(-r));
+			errbuf_errno(err, r, "cannot stat %s", path);
 			close(nsfd);
 			netns_remove(rundir, name, NULL);
 			return r;
@@ -328,8 +303,7 @@ int netns_create(const char *rundir, const char *name,
 fail_restore:
 	if (restore_netns(orig, NULL) < 0) {
 		r = -ENOTRECOVERABLE;
-		errbuf_set(err, "cannot return to the original network namespace: %s",
-			   strerror(errno));
+		errbuf_errno(err, -errno, "cannot return to the original network namespace");
 		goto fail_stuck;
 	}
 fail:
@@ -362,21 +336,13 @@ int netns_remove(const char *rundir, const char *name, struct errbuf *err)
 		r = fault_err("netns.umount", err);
 	if (r < 0)
 		return r;
-	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
-		r = -errno;
-		errbuf_set(err, "Cannot umount namespace file \"%s\": %s", path,
-			   strerror(-r));
-		return r;
-	}
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return errbuf_errno(err, -errno, "cannot umount namespace file \"%s\"", path);
 	r = fault_err("netns.unmounted", err);
 	if (r < 0)
 		return r;
-	if (unlink(path) < 0 && errno != ENOENT) {
-		r = -errno;
-		errbuf_set(err, "Cannot remove namespace file \"%s\": %s", path,
-			   strerror(-r));
-		return r;
-	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return errbuf_errno(err, -errno, "cannot remove namespace file \"%s\"", path);
 	return 0;
 }
 
@@ -389,12 +355,8 @@ int netns_remove_placeholder(const char *rundir, const char *name,
 	r = netns_path(rundir, name, path, sizeof(path), err);
 	if (r < 0)
 		return r;
-	if (unlink(path) < 0 && errno != ENOENT) {
-		r = -errno;
-		errbuf_set(err, "Cannot remove placeholder \"%s\": %s", path,
-			   strerror(-r));
-		return r;
-	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return errbuf_errno(err, -errno, "cannot remove placeholder \"%s\"", path);
 	return 0;
 }
 
@@ -403,17 +365,12 @@ int netns_enter(int fd, const struct netns_id *expect, struct errbuf *err)
 	struct netns_id now;
 	int r;
 
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		r = -errno;
-		errbuf_set(err, "setns: %s", strerror(-r));
-		return r;
-	}
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return errbuf_errno(err, -errno, "setns");
 	r = netns_current(&now);
-	if (r < 0) {
-		errbuf_set(err, "cannot verify the namespace entered: %s: %s",
-			   THREAD_NETNS, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot verify the namespace entered: %s",
+			   THREAD_NETNS);
 	if (!netns_id_equal(&now, expect)) {
 		errbuf_set(err,
 			   "entered network namespace %llu, not %llu as expected",
@@ -448,7 +405,7 @@ static int bind_etc(const char *name, struct errbuf *err)
 			continue;
 		if (mount(src, dst, "none", MS_BIND, NULL) < 0) {
 			r = -errno;
-			errbuf_set(err, "Bind %s -> %s failed: %s", src, dst, strerror(-r));
+			errbuf_errno(err, r, "bind %s -> %s failed", src, dst);
 			break;
 		}
 	}
@@ -460,32 +417,19 @@ int netns_exec_prepare(const char *name, struct errbuf *err)
 {
 	unsigned long flags = 0;
 	struct statvfs sv;
-	int r;
 
-	if (unshare(CLONE_NEWNS) < 0) {
-		r = -errno;
-		errbuf_set(err, "unshare failed: %s", strerror(-r));
-		return r;
-	}
+	if (unshare(CLONE_NEWNS) < 0)
+		return errbuf_errno(err, -errno, "unshare failed");
 	/* Mounts made here must not propagate back to the host. */
-	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
-		r = -errno;
-		errbuf_set(err, "\"mount --make-rslave /\" failed: %s", strerror(-r));
-		return r;
-	}
+	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
+		return errbuf_errno(err, -errno, "\"mount --make-rslave /\" failed");
 	/* A /sys for this namespace; read-only if the old one was. */
 	if (statvfs("/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY))
 		flags = MS_RDONLY;
-	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL) {
-		r = -errno;
-		errbuf_set(err, "umount of /sys failed: %s", strerror(-r));
-		return r;
-	}
-	if (mount(name, "/sys", "sysfs", flags, NULL) < 0) {
-		r = -errno;
-		errbuf_set(err, "mount of /sys failed: %s", strerror(-r));
-		return r;
-	}
+	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL)
+		return errbuf_errno(err, -errno, "umount of /sys failed");
+	if (mount(name, "/sys", "sysfs", flags, NULL) < 0)
+		return errbuf_errno(err, -errno, "mount of /sys failed");
 	return bind_etc(name, err);
 }
 
@@ -494,14 +438,11 @@ int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err)
 	int orig, r, r2;
 
 	orig = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
-	if (orig < 0) {
-		r = -errno;
-		errbuf_set(err, "cannot open %s: %s", THREAD_NETNS, strerror(-r));
-		return r;
-	}
+	if (orig < 0)
+		return errbuf_errno(err, -errno, "cannot open %s", THREAD_NETNS);
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		r = -errno;
-		errbuf_set(err, "setns: %s", strerror(-r));
+		errbuf_errno(err, r, "setns");
 		close(orig);
 		return r;
 	}

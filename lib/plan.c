@@ -84,11 +84,8 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 		return 0;
 
 	r = util_getgrouplist(user, gid, &groups, &n_groups);
-	if (r < 0) {
-		errbuf_set(err, "cannot list the groups of user '%s': %s", user,
-			   strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot list the groups of user '%s'", user);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
 		bool listed, credited;
@@ -288,8 +285,8 @@ int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
 	if (p->global.admin_group[0]) {
 		r = util_getgrnam(p->global.admin_group, &gr, &buf);
 		if (r < 0 && r != -ENOENT) {
-			errbuf_set(err, "cannot look up admin_group '%s': %s",
-				   p->global.admin_group, strerror(-r));
+			errbuf_errno(err, r, "cannot look up admin_group '%s'",
+				   p->global.admin_group);
 			free(buf);
 			return r;
 		}

@@ -53,7 +53,7 @@ int rtnl_open(struct rtnl *r, struct errbuf *err)
 	if (!r->nl) {
 		int e = errno;
 
-		errbuf_set(err, "Cannot open rtnetlink socket: %s", strerror(e));
+		errbuf_errno(err, -e, "cannot open an rtnetlink socket");
 		rtnl_close(r);
 		return -e;
 	}
@@ -68,7 +68,7 @@ int rtnl_open(struct rtnl *r, struct errbuf *err)
 	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 
-		errbuf_set(err, "Cannot bind rtnetlink socket: %s", strerror(e));
+		errbuf_errno(err, -e, "cannot bind an rtnetlink socket");
 		rtnl_close(r);
 		return -e;
 	}
@@ -309,7 +309,7 @@ fail:
 /*
  * Send nlh, hand every reply message to cb, and wait for the ACK (or, for
  * a dump, its end).  Returns 0 or -errno; on failure err says what failed
- * ("Failed to <what>: <strerror>", plus the kernel's extack text).
+ * ("failed to <what>: <strerror>", plus the kernel's extack text).
  */
 static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		     void *data, struct errbuf *err, const char *what_fmt, ...)
@@ -380,9 +380,9 @@ fail:
 	vsnprintf(what, sizeof(what), what_fmt, ap);
 	va_end(ap);
 	if (c.extack[0])
-		errbuf_set(err, "Failed to %s: %s (%s)", what, strerror(e), c.extack);
+		errbuf_set(err, "failed to %s: %s (%s)", what, strerror(e), c.extack);
 	else
-		errbuf_set(err, "Failed to %s: %s", what, strerror(e));
+		errbuf_errno(err, -e, "failed to %s", what);
 	return -e;
 }
 
@@ -478,7 +478,7 @@ static int link_get(struct rtnl *r, int ifindex, const char *ifname,
 	if (rc < 0)
 		return rc;
 	if (!p.found) {
-		errbuf_set(err, "Failed to get link '%s': no reply",
+		errbuf_set(err, "failed to get link '%s': no reply",
 			   ifname ? ifname : "?");
 		return -ENODEV;
 	}

@@ -69,7 +69,7 @@ static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create,
 			r = util_open_dir(path, true, 0700, ret_fd);
 	}
 	if (r < 0 && r != -ENOENT)
-		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		return errbuf_errno(err, r, "cannot open %s", path);
 	return r;
 }
 
@@ -141,8 +141,8 @@ int session_count(const struct uns_paths *p, uid_t uid, bool prune,
 	r = count_locked(dfd, prune, ret_live);
 	close(dfd);
 	if (r < 0)
-		errbuf_set(err, "cannot list the sessions of uid %lu: %s",
-			   (unsigned long)uid, strerror(-r));
+		return errbuf_errno(err, r, "cannot list the sessions of uid %lu",
+			   (unsigned long)uid);
 	return r;
 }
 
@@ -155,11 +155,9 @@ static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid,
 	int dfd, n, r;
 
 	r = process_start_time(pid, &start);
-	if (r < 0) {
-		errbuf_set(err, "cannot read the start time of process %ld: %s",
-			   (long)pid, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot read the start time of process %ld",
+			   (long)pid);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint64_t)time(NULL) ^ ((uint64_t)pid << 32);
 	snprintf(id, size, "%ld-%016" PRIx64, (long)pid, rnd);
@@ -176,7 +174,7 @@ static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid,
 	r = util_write_atomic(dfd, id, content, (size_t)n, 0600, false);
 	close(dfd);
 	if (r < 0)
-		errbuf_set(err, "cannot record the session: %s", strerror(-r));
+		return errbuf_errno(err, r, "cannot record the session");
 	return r;
 }
 
@@ -244,7 +242,7 @@ int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
 		return r;
 	r = remove_session(p, uid, id);
 	if (r < 0)
-		errbuf_set(err, "cannot remove session %s: %s", id, strerror(-r));
+		errbuf_errno(err, r, "cannot remove session %s", id);
 	else if (undo_namespace && session_count(p, uid, true, &live, &ignored) == 0 &&
 		 live == 0)
 		ensure_remove_locked(p, uid, 0, NULL, &ignored);
@@ -288,7 +286,7 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 	if (id) {
 		r = remove_session(p, uid, id);
 		if (r < 0) {
-			errbuf_set(err, "cannot remove session %s: %s", id, strerror(-r));
+			errbuf_errno(err, r, "cannot remove session %s", id);
 			goto out;
 		}
 		r = fault_err("session.removed", err);

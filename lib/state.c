@@ -30,7 +30,7 @@ static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode,
 	}
 	r = util_open_dir(path, create, mode, ret_fd);
 	if (r < 0 && (r != -ENOENT || create))
-		errbuf_set(err, "cannot open %s: %s", path, strerror(-r));
+		errbuf_errno(err, r, "cannot open %s", path);
 	return r;
 }
 
@@ -47,11 +47,9 @@ int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	r = -errno;
 	close(dfd);
-	if (fd < 0) {
-		errbuf_set(err, "cannot open the lock of uid %lu: %s",
-			   (unsigned long)uid, strerror(-r));
-		return r;
-	}
+	if (fd < 0)
+		return errbuf_errno(err, r, "cannot open the lock of uid %lu",
+			   (unsigned long)uid);
 	r = util_flock_timeout(fd, LOCK_EX, timeout_ms);
 	if (r < 0) {
 		if (r == -ETIMEDOUT)
@@ -59,8 +57,7 @@ int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
 				   "gave up after %u ms waiting for another login of uid %lu to finish (lock %s/locks/%s)",
 				   timeout_ms, (unsigned long)uid, p->runstatedir, name);
 		else
-			errbuf_set(err, "cannot lock uid %lu: %s", (unsigned long)uid,
-				   strerror(-r));
+			errbuf_errno(err, r, "cannot lock uid %lu", (unsigned long)uid);
 		close(fd);
 		return r;
 	}
@@ -289,11 +286,9 @@ int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
 	close(dfd);
 	if (r == -ENOENT)
 		return r;
-	if (r < 0) {
-		errbuf_set(err, "cannot read the record of uid %lu: %s",
-			   (unsigned long)uid, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot read the record of uid %lu",
+			   (unsigned long)uid);
 	r = state_parse(buf, ret);
 	if (r == 0 && ret->uid != uid)
 		r = -EBADMSG;
@@ -331,8 +326,7 @@ int state_write(const struct uns_paths *p, const struct state_record *rec,
 	r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, false);
 	close(dfd);
 	if (r < 0)
-		errbuf_set(err, "cannot write %s/users/%s: %s", p->runstatedir, name,
-			   strerror(-r));
+		errbuf_errno(err, r, "cannot write %s/users/%s", p->runstatedir, name);
 	return r;
 }
 
@@ -350,8 +344,7 @@ int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err)
 	r = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
 	close(dfd);
 	if (r < 0)
-		errbuf_set(err, "cannot remove %s/users/%s: %s", p->runstatedir, name,
-			   strerror(-r));
+		errbuf_errno(err, r, "cannot remove %s/users/%s", p->runstatedir, name);
 	return r;
 }
 
@@ -383,8 +376,7 @@ int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
 	if (!d) {
 		r = -errno;
 		close(dfd);
-		errbuf_set(err, "cannot list %s/users: %s", p->runstatedir, strerror(-r));
-		return r;
+		return errbuf_errno(err, r, "cannot list %s/users", p->runstatedir);
 	}
 	while ((e = readdir(d))) {
 		unsigned long uid;

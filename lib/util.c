@@ -32,6 +32,21 @@ void errbuf_set(struct errbuf *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+int errbuf_errno(struct errbuf *e, int r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!e)
+		return r;
+	va_start(ap, fmt);
+	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s", strerror(-r));
+	return r;
+}
+
 int util_parse_ulong(const char *s, unsigned long *ret)
 {
 	unsigned long v = 0;

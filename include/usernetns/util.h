@@ -14,14 +14,26 @@
 
 /*
  * Context for an error: lib/ functions return -errno and describe the
- * failure here; the caller prints or logs it once.
+ * failure here; the caller prints or logs it once.  Every function that
+ * takes one accepts NULL (the caller does not care why).  Messages start
+ * in lower case: they follow a prefix ("usernetns-join: cannot enter
+ * 'user-alice': ...").
  */
 struct errbuf {
 	char msg[512];
 };
 
+/* Describe a failure that has no errno of its own. */
 __attribute__((format(printf, 2, 3)))
 void errbuf_set(struct errbuf *e, const char *fmt, ...);
+
+/*
+ * The one way to report a failed call: describe it ("cannot open /x"),
+ * append the errno text (": Permission denied") and return r, a -errno,
+ * so that a caller writes return errbuf_errno(err, -errno, "...").
+ */
+__attribute__((format(printf, 3, 4)))
+int errbuf_errno(struct errbuf *e, int r, const char *fmt, ...);
 
 static inline bool streq(const char *a, const char *b)
 {

@@ -279,7 +279,7 @@ static void test_failure_at_every_login_step(void **state)
 			if (run(true, spec, err, sizeof(err)) != FAILED)
 				fail_msg("%s: the login did not fail", spec);
 			if (!strstr(err, "injected failure at") && !strstr(err, strerror(EEXIST)) &&
-			    !strstr(err, "Failed to"))
+			    !strstr(err, "failed to"))
 				fail_msg("%s: unclear message: %s", spec, err);
 			failures++;
 			/* Nothing half made: as if there had been no login. */

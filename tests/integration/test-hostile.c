@@ -273,7 +273,7 @@ static void test_netns_limit_reached(void **state)
 	/* One allowed, and it is the new host: no room for alice's. */
 	r = login_with(limit_netns, (void *)(uintptr_t)"1", 1000, msg, sizeof(msg));
 	assert_int_equal(r, ENOSPC);
-	assert_non_null(strstr(msg, "Failed to create a new network namespace \"user-alice\": No space left on device"));
+	assert_non_null(strstr(msg, "failed to create a new network namespace \"user-alice\": No space left on device"));
 	/* (The child's /run went with it; ours was never touched.) */
 	assert_true(nothing_half_made());
 	/* Room for one more: it works. */
