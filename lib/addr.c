@@ -74,7 +74,7 @@ static bool addr_host_offset(const struct addr_prefix *p, uint64_t *ret)
 }
 
 int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
-		      struct addr_prefix *ret, const char **ret_reason)
+		      struct addr_prefix *ret, struct errbuf *err)
 {
 	char host[INET6_ADDRSTRLEN];
 	struct addr_prefix p = { 0 };
@@ -84,12 +84,12 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
 
 	slash = strchr(s, '/');
 	if (!slash) {
-		*ret_reason = "missing '/LENGTH' after the address";
+		errbuf_set(err, "missing '/LENGTH' after the address");
 		return -EINVAL;
 	}
 	n = (size_t)(slash - s);
 	if (n == 0 || n >= sizeof(host)) {
-		*ret_reason = "not an IP address";
+		errbuf_set(err, "not an IP address");
 		return -EINVAL;
 	}
 	memcpy(host, s, n);
@@ -100,29 +100,29 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
 	else if (family != AF_INET && inet_pton(AF_INET6, host, p.bytes) == 1)
 		p.family = AF_INET6;
 	else {
-		*ret_reason = family == AF_INET ? "not an IPv4 address" :
+		errbuf_set(err, "%s", family == AF_INET ? "not an IPv4 address" :
 			      family == AF_INET6 ? "not an IPv6 address" :
-						   "not an IP address";
+						   "not an IP address");
 		return -EINVAL;
 	}
 
 	q = slash + 1;
 	if (*q == '\0' || strlen(q) > 3 || strspn(q, "0123456789") != strlen(q)) {
-		*ret_reason = "prefix length is not a number";
+		errbuf_set(err, "prefix length is not a number");
 		return -EINVAL;
 	}
 	for (; *q; q++)
 		len = len * 10 + (unsigned long)(*q - '0');
 	if (len > addr_family_bits(p.family)) {
-		*ret_reason = p.family == AF_INET ?
+		errbuf_set(err, "%s", p.family == AF_INET ?
 			"prefix length out of range (0-32)" :
-			"prefix length out of range (0-128)";
+			"prefix length out of range (0-128)");
 		return -EINVAL;
 	}
 	p.len = (unsigned int)len;
 
 	if (!allow_host_bits && !addr_host_bits_clear(&p)) {
-		*ret_reason = "host bits are set beyond the prefix length";
+		errbuf_set(err, "host bits are set beyond the prefix length");
 		return -EINVAL;
 	}
 
@@ -265,30 +265,30 @@ int addr_block_ends(const struct addr_prefix *block,
 	return 0;
 }
 
-int addr_check_peer(const struct addr_prefix *addr, const char **ret_reason)
+int addr_check_peer(const struct addr_prefix *addr, struct errbuf *err)
 {
 	unsigned int bits = addr_family_bits(addr->family);
 	uint64_t offset;
 
 	if (addr->len + 1 > bits) {
-		*ret_reason = addr->family == AF_INET ?
+		errbuf_set(err, "%s", addr->family == AF_INET ?
 			"a /32 leaves no address for the host end" :
-			"a /128 leaves no address for the host end";
+			"a /128 leaves no address for the host end");
 		return -EINVAL;
 	}
 	if (addr_first_usable(addr) == 1 && addr_host_bits_clear(addr)) {
-		*ret_reason = addr->family == AF_INET ?
+		errbuf_set(err, "%s", addr->family == AF_INET ?
 			"is the network address of its block" :
-			"is the subnet-router anycast address of its block";
+			"is the subnet-router anycast address of its block");
 		return -EINVAL;
 	}
 	if (addr->family == AF_INET && addr->len + 2 <= bits &&
 	    addr_host_bits_all_set(addr)) {
-		*ret_reason = "is the broadcast address of its block";
+		errbuf_set(err, "is the broadcast address of its block");
 		return -EINVAL;
 	}
 	if (addr_host_offset(addr, &offset) && offset == addr_first_usable(addr)) {
-		*ret_reason = "is the address the host end takes";
+		errbuf_set(err, "is the address the host end takes");
 		return -EINVAL;
 	}
 	return 0;

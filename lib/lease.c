@@ -283,7 +283,6 @@ static int parse_pool_dirname(const char *s, struct addr_prefix *pool,
 {
 	char buf[ADDR_PREFIX_STRLEN + 16], *u1, *u2;
 	unsigned long bl;
-	const char *reason;
 
 	if (strlen(s) >= sizeof(buf))
 		return -EINVAL;
@@ -296,7 +295,7 @@ static int parse_pool_dirname(const char *s, struct addr_prefix *pool,
 	if (!u1)
 		return -EINVAL;
 	*u1 = '/';
-	if (addr_prefix_parse(buf, AF_UNSPEC, false, pool, &reason) < 0 ||
+	if (addr_prefix_parse(buf, AF_UNSPEC, false, pool, NULL) < 0 ||
 	    util_parse_ulong(u2, &bl) < 0 || bl > 128)
 		return -EINVAL;
 	*block_len = (unsigned int)bl;

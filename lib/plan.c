@@ -10,32 +10,6 @@
 
 #include "usernetns/plan.h"
 
-bool plan_netns_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	/* iproute2's rules (ip/ipnetns.c)... */
-	if (n == 0 || n > NAME_MAX || strchr(name, '/') || streq(name, ".") ||
-	    streq(name, ".."))
-		return false;
-	/* ...and nothing a shell or a log line would have to quote. */
-	for (const char *s = name; *s; s++)
-		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
-			return false;
-	return true;
-}
-
-bool plan_user_name_valid(const char *name)
-{
-	if (!*name)
-		return false;
-	/* Records and lease files hold a name per line: no line breaks. */
-	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
-		if (*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static bool gid_in(gid_t gid, const gid_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -165,7 +139,7 @@ static int plan_fill(const struct policy *p, const struct passwd *pw,
 	int r;
 
 	*plan = (struct plan){ 0 };
-	if (!plan_user_name_valid(pw->pw_name)) {
+	if (!policy_user_name_valid(pw->pw_name)) {
 		errbuf_set(err,
 			   "the name service gives uid %lu a user name that is empty or has control characters; refusing it",
 			   (unsigned long)pw->pw_uid);
@@ -208,7 +182,7 @@ static int plan_fill(const struct policy *p, const struct passwd *pw,
 
 	r = policy_template_expand(p->global.netns_name, pw->pw_name, pw->pw_uid,
 				   plan->netns, sizeof(plan->netns));
-	if (r < 0 || !plan_netns_name_valid(plan->netns)) {
+	if (r < 0 || !policy_netns_name_valid(plan->netns)) {
 		errbuf_set(err,
 			   "user name '%s' gives an invalid namespace name with netns_name = %s",
 			   pw->pw_name, p->global.netns_name);

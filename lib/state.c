@@ -161,9 +161,7 @@ static int parse_str(const char *v, char *dst, size_t size)
 
 static int parse_addr(const char *v, struct addr_prefix *ret)
 {
-	const char *reason;
-
-	return addr_prefix_parse(v, AF_UNSPEC, true, ret, &reason);
+	return addr_prefix_parse(v, AF_UNSPEC, true, ret, NULL);
 }
 
 static int parse_field(struct state_record *rec, const char *key,

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "usernetns/util.h"
+
 /* Enough for "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128". */
 #define ADDR_PREFIX_STRLEN 50
 
@@ -37,11 +39,10 @@ static inline bool addr_prefix_is_set(const struct addr_prefix *p)
  * Parse "ADDRESS/LEN".  family is AF_INET, AF_INET6 or AF_UNSPEC.  With
  * allow_host_bits false, an address with bits set beyond LEN is rejected
  * (it names a network); with true it is kept (it names an interface
- * address).  On failure returns -EINVAL and points *ret_reason at a
- * static English explanation.
+ * address).  On failure returns -EINVAL with err (may be NULL) saying why.
  */
 int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
-		      struct addr_prefix *ret, const char **ret_reason);
+		      struct addr_prefix *ret, struct errbuf *err);
 
 /* "10.0.0.0/8"; buf must hold ADDR_PREFIX_STRLEN bytes. */
 const char *addr_prefix_format(const struct addr_prefix *p, char *buf,
@@ -89,8 +90,8 @@ int addr_block_ends(const struct addr_prefix *block,
 /*
  * Check that addr (an interface address with prefix) can be the namespace
  * end of its block: not the network or broadcast address and not the
- * address the host end takes.  Returns 0 or -EINVAL with *ret_reason set.
+ * address the host end takes.  Returns 0 or -EINVAL with err saying why.
  */
-int addr_check_peer(const struct addr_prefix *addr, const char **ret_reason);
+int addr_check_peer(const struct addr_prefix *addr, struct errbuf *err);
 
 #endif

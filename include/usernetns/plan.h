@@ -87,19 +87,6 @@ int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
 /* "[group:netusers]", "[default]" or "built-in default". */
 const char *plan_rule_label(const struct plan *plan, char *buf, size_t size);
 
-/*
- * Is name a namespace name iproute2 accepts (and one that needs no
- * quoting: no white space or control characters)?
- */
-bool plan_netns_name_valid(const char *name);
-
-/*
- * May a user name from NSS be written into our records and leases: not
- * empty, no control characters (a line break would add lines)?  Names a
- * directory can hold beyond what useradd allows (spaces, say) are fine.
- */
-bool plan_user_name_valid(const char *name);
-
 /* Human-readable description, as usernetns-create --dry-run prints it. */
 void plan_print(const struct plan *plan, const char *policy_path,
 		const char *rundir, FILE *out);

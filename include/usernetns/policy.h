@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The policy: usernetns.conf read with inih into a validated struct.
- * See usernetns.conf(5) for the file format and every rule enforced here.
+ * The policy: usernetns.conf read with inih into a validated struct, and
+ * the rules for names.  See usernetns.conf(5) for the file format and
+ * every rule enforced here, lib/policy-internal.h for the parts.
  */
 #ifndef USERNETNS_POLICY_H
 #define USERNETNS_POLICY_H
@@ -153,6 +154,19 @@ bool policy_mode_has_link(enum policy_mode mode);
  */
 int policy_template_expand(const char *tmpl, const char *user, uint32_t uid,
 			   char *buf, size_t size);
+
+/*
+ * Is name a namespace name iproute2 accepts (and one that needs no
+ * quoting: no white space or control characters)?
+ */
+bool policy_netns_name_valid(const char *name);
+
+/*
+ * May a user name from NSS be written into our records and leases: not
+ * empty, no control characters (a line break would add lines)?  Names a
+ * directory can hold beyond what useradd allows (spaces, say) are fine.
+ */
+bool policy_user_name_valid(const char *name);
 
 /* The rule for a user name, a group name, or NULL. */
 const struct policy_rule *policy_find_rule(const struct policy *p,

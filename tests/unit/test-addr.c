@@ -12,11 +12,11 @@
 static struct addr_prefix parse_ok(const char *s, bool host_bits)
 {
 	struct addr_prefix p;
-	const char *reason = NULL;
-	int r = addr_prefix_parse(s, AF_UNSPEC, host_bits, &p, &reason);
+	struct errbuf err = { "" };
+	int r = addr_prefix_parse(s, AF_UNSPEC, host_bits, &p, &err);
 
 	if (r != 0)
-		fail_msg("%s: %s", s, reason);
+		fail_msg("%s: %s", s, err.msg);
 	return p;
 }
 
@@ -33,13 +33,12 @@ static void expect_reject(const char *s, int family, bool host_bits,
 			  const char *why)
 {
 	struct addr_prefix p;
-	const char *reason = NULL;
+	struct errbuf err = { "" };
 
-	assert_int_equal(addr_prefix_parse(s, family, host_bits, &p, &reason),
+	assert_int_equal(addr_prefix_parse(s, family, host_bits, &p, &err),
 			 -EINVAL);
-	assert_non_null(reason);
-	if (!strstr(reason, why))
-		fail_msg("%s: reason '%s' lacks '%s'", s, reason, why);
+	if (!strstr(err.msg, why))
+		fail_msg("%s: reason '%s' lacks '%s'", s, err.msg, why);
 }
 
 static void test_parse_ipv4(void **state)
@@ -232,15 +231,15 @@ static void test_block_ends(void **state)
 static void expect_peer(const char *s, const char *why)
 {
 	struct addr_prefix p = parse_ok(s, true);
-	const char *reason = NULL;
+	struct errbuf err = { "" };
 
 	if (!why) {
-		assert_int_equal(addr_check_peer(&p, &reason), 0);
+		assert_int_equal(addr_check_peer(&p, &err), 0);
 		return;
 	}
-	assert_int_equal(addr_check_peer(&p, &reason), -EINVAL);
-	if (!strstr(reason, why))
-		fail_msg("%s: reason '%s' lacks '%s'", s, reason, why);
+	assert_int_equal(addr_check_peer(&p, &err), -EINVAL);
+	if (!strstr(err.msg, why))
+		fail_msg("%s: reason '%s' lacks '%s'", s, err.msg, why);
 }
 
 static void test_check_peer(void **state)

@@ -22,15 +22,14 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *reason;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/uns-lease-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	f->paths.statedir = f->dir;
-	addr_prefix_parse("10.200.0.0/16", AF_INET, false, &f->pool4, &reason);
-	addr_prefix_parse("fd42:200::/48", AF_INET6, false, &f->pool6, &reason);
-	addr_prefix_parse("10.99.0.0/28", AF_INET, false, &f->tiny, &reason);
+	addr_prefix_parse("10.200.0.0/16", AF_INET, false, &f->pool4, NULL);
+	addr_prefix_parse("fd42:200::/48", AF_INET6, false, &f->pool6, NULL);
+	addr_prefix_parse("10.99.0.0/28", AF_INET, false, &f->tiny, NULL);
 	*state = f;
 	return 0;
 }

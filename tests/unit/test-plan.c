@@ -224,14 +224,14 @@ static void test_bad_namespace_name_from_user_name(void **state)
 
 static void test_netns_name_rules(void **state)
 {
-	assert_true(plan_netns_name_valid("user-alice"));
-	assert_true(plan_netns_name_valid(".hidden"));
-	assert_false(plan_netns_name_valid(""));
-	assert_false(plan_netns_name_valid("."));
-	assert_false(plan_netns_name_valid(".."));
-	assert_false(plan_netns_name_valid("a/b"));
-	assert_false(plan_netns_name_valid("a b"));
-	assert_false(plan_netns_name_valid("a\tb"));
+	assert_true(policy_netns_name_valid("user-alice"));
+	assert_true(policy_netns_name_valid(".hidden"));
+	assert_false(policy_netns_name_valid(""));
+	assert_false(policy_netns_name_valid("."));
+	assert_false(policy_netns_name_valid(".."));
+	assert_false(policy_netns_name_valid("a/b"));
+	assert_false(policy_netns_name_valid("a b"));
+	assert_false(policy_netns_name_valid("a\tb"));
 }
 
 static void test_check_names_warns(void **state)

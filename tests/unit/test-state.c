@@ -42,16 +42,15 @@ static struct state_record sample(void)
 		.peer_ifindex = 2,
 		.created = 1764430000,
 	};
-	const char *reason;
 
 	snprintf(r.user, sizeof(r.user), "alice");
 	snprintf(r.netns, sizeof(r.netns), "user-alice");
 	snprintf(r.host_ifname, sizeof(r.host_ifname), "vu1001");
 	snprintf(r.peer_ifname, sizeof(r.peer_ifname), "eth0");
-	addr_prefix_parse("10.200.3.1/30", AF_INET, true, &r.host4, &reason);
-	addr_prefix_parse("10.200.3.2/30", AF_INET, true, &r.peer4, &reason);
-	addr_prefix_parse("fd42:200:0:5::1/64", AF_INET6, true, &r.host6, &reason);
-	addr_prefix_parse("fd42:200:0:5::2/64", AF_INET6, true, &r.peer6, &reason);
+	addr_prefix_parse("10.200.3.1/30", AF_INET, true, &r.host4, NULL);
+	addr_prefix_parse("10.200.3.2/30", AF_INET, true, &r.peer4, NULL);
+	addr_prefix_parse("fd42:200:0:5::1/64", AF_INET6, true, &r.host6, NULL);
+	addr_prefix_parse("fd42:200:0:5::2/64", AF_INET6, true, &r.peer6, NULL);
 	return r;
 }
 

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The checks that need more than one key: sizes of pools against their
+ * blocks, modes against what they need, address ranges against each other
+ * and against the reserved ones, duplicate sections, and (on request)
+ * sections naming nobody.  Each problem is blamed on the line that
+ * brings it in.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy-internal.h"
+
+static bool rule_key_ok(const struct policy_rule *r, enum policy_key k)
+{
+	return !(r->bad_keys & (1u << k));
+}
+
+/* The line to blame for key k of rule r: its own, else [default]'s. */
+static unsigned int blame_line(const struct policy *p,
+			       const struct policy_rule *r, enum policy_key k)
+{
+	if (r->key_line[k])
+		return r->key_line[k];
+	if (p->defaults.key_line[k])
+		return p->defaults.key_line[k];
+	return r->line;
+}
+
+/* Does the rule set key k itself, or (for [default]) at all? */
+static bool rule_sets(const struct policy_rule *r, enum policy_key k)
+{
+	return r->key_line[k] != 0;
+}
+
+static void check_pool_size(const struct policy *p, const struct policy_rule *r,
+			    enum policy_key pool_key, enum policy_key prefix_key,
+			    const struct addr_prefix *pool, unsigned int prefix,
+			    const char *file, struct diag *d)
+{
+	char buf[ADDR_PREFIX_STRLEN];
+
+	if (!addr_prefix_is_set(pool) || !rule_key_ok(r, pool_key) ||
+	    !rule_key_ok(r, prefix_key))
+		return;
+	if (!rule_sets(r, pool_key) && !rule_sets(r, prefix_key))
+		return;	/* [default]'s own pair, checked there */
+	if (pool->len > prefix)
+		diag_error(d, file,
+			   rule_sets(r, prefix_key) ? r->key_line[prefix_key] :
+						      blame_line(p, r, pool_key),
+			   "%s %s is too small for /%u blocks (%s = %u)",
+			   policy_key_name(pool_key), addr_prefix_format(pool, buf, sizeof(buf)),
+			   prefix, policy_key_name(prefix_key), prefix);
+}
+
+static void check_rule(const struct policy *p, const struct policy_rule *r,
+		       const char *file, struct diag *d)
+{
+	char label[POLICY_NAME_MAX + 16];
+	bool v4, v6;
+
+	check_pool_size(p, r, POLICY_KEY_POOL4, POLICY_KEY_PREFIX4, &r->pool4,
+			r->prefix4, file, d);
+	check_pool_size(p, r, POLICY_KEY_POOL6, POLICY_KEY_PREFIX6, &r->pool6,
+			r->prefix6, file, d);
+
+	v4 = addr_prefix_is_set(&r->pool4) || addr_prefix_is_set(&r->address4);
+	v6 = addr_prefix_is_set(&r->pool6) || addr_prefix_is_set(&r->address6);
+
+	/*
+	 * IPv6 refuses to run on a link with an MTU below 1280 (RFC 8200).
+	 * Blame the section that brings the two together, once.
+	 */
+	if (v6 && r->mtu < 1280 && rule_key_ok(r, POLICY_KEY_MTU) &&
+	    (r->kind == POLICY_RULE_DEFAULT || rule_sets(r, POLICY_KEY_MTU) ||
+	     rule_sets(r, POLICY_KEY_POOL6) || rule_sets(r, POLICY_KEY_ADDRESS6)))
+		diag_error(d, file, blame_line(p, r, POLICY_KEY_MTU),
+			   "%s: mtu %u is below 1280, the minimum for IPv6",
+			   policy_rule_label(r, label, sizeof(label)), r->mtu);
+
+	if (!rule_key_ok(r, POLICY_KEY_MODE))
+		return;
+	/* [default]'s mode only matters to the users it applies to. */
+	if (r->kind != POLICY_RULE_DEFAULT && !rule_sets(r, POLICY_KEY_MODE) &&
+	    !rule_sets(r, POLICY_KEY_POOL4) && !rule_sets(r, POLICY_KEY_POOL6) &&
+	    !rule_sets(r, POLICY_KEY_ADDRESS4) && !rule_sets(r, POLICY_KEY_ADDRESS6) &&
+	    !rule_sets(r, POLICY_KEY_BRIDGE))
+		return;
+
+	switch (r->mode) {
+	case POLICY_MODE_NONE:
+	case POLICY_MODE_ISOLATED:
+		/* [default] may hold pools for the sections that inherit them. */
+		if (r->kind == POLICY_RULE_DEFAULT)
+			return;
+		{
+			static const enum policy_key linked_keys[] = {
+				POLICY_KEY_POOL4, POLICY_KEY_POOL6, POLICY_KEY_ADDRESS4,
+				POLICY_KEY_ADDRESS6, POLICY_KEY_BRIDGE,
+			};
+			const struct addr_prefix *v[] = {
+				&r->pool4, &r->pool6, &r->address4, &r->address6, NULL,
+			};
+
+			for (size_t i = 0; i < ELEMENTSOF(linked_keys); i++) {
+				enum policy_key k = linked_keys[i];
+
+				/* "pool4 = none" is no address: nothing to say. */
+				if (!rule_sets(r, k) || !rule_key_ok(r, k) ||
+				    (v[i] && !addr_prefix_is_set(v[i])))
+					continue;
+				diag_warning(d, file, r->key_line[k],
+					     "%s: %s has no effect in mode %s",
+					     policy_rule_label(r, label, sizeof(label)),
+					     policy_key_name(k), policy_mode_to_string(r->mode));
+			}
+		}
+		return;
+	case POLICY_MODE_NAT:
+		diag_error(d, file, blame_line(p, r, POLICY_KEY_MODE),
+			   "mode nat is not supported by this version; use mode veth and set up NAT on the host (see usernetns.conf(5))");
+		return;
+	case POLICY_MODE_BRIDGE:
+		if (!r->bridge[0] && rule_key_ok(r, POLICY_KEY_BRIDGE))
+			diag_error(d, file, blame_line(p, r, POLICY_KEY_MODE),
+				   "%s: mode bridge needs 'bridge = NAME' (here or in [default])",
+				   policy_rule_label(r, label, sizeof(label)));
+		break;
+	case POLICY_MODE_VETH:
+		break;
+	}
+
+	if (r->mode == POLICY_MODE_VETH && !v4 && !v6 &&
+	    !(r->bad_keys & ((1u << POLICY_KEY_POOL4) | (1u << POLICY_KEY_POOL6) |
+			     (1u << POLICY_KEY_ADDRESS4) | (1u << POLICY_KEY_ADDRESS6))))
+		diag_error(d, file, blame_line(p, r, POLICY_KEY_MODE),
+			   "%s: mode veth needs addresses: set pool4 or address4 (or pool6 or address6) here or in [default]",
+			   policy_rule_label(r, label, sizeof(label)));
+}
+
+/* Address ranges no pool or fixed address may touch. */
+struct reserved_range {
+	const char *prefix;
+	const char *what;
+};
+
+static const struct reserved_range reserved_ranges[] = {
+	{ "0.0.0.0/8", "\"this network\"" },
+	{ "127.0.0.0/8", "loopback" },
+	{ "169.254.0.0/16", "link-local" },
+	{ "224.0.0.0/4", "multicast" },
+	{ "240.0.0.0/4", "reserved" },
+	{ "::/8", "reserved (loopback, unspecified, IPv4-mapped)" },
+	{ "fe80::/10", "link-local" },
+	{ "ff00::/8", "multicast" },
+};
+
+/* One address range some rule uses: a pool, or the block of an address. */
+struct range_use {
+	struct addr_prefix range;	/* network form */
+	unsigned int block_len;		/* pools: the block size; else 0 */
+	enum policy_key key;
+	unsigned int line;
+	uint8_t last[16];		/* highest address in range */
+};
+
+static int range_use_compare(const void *a, const void *b)
+{
+	const struct range_use *x = a, *y = b;
+	int r;
+
+	if (x->range.family != y->range.family)
+		return x->range.family < y->range.family ? -1 : 1;
+	r = memcmp(x->range.bytes, y->range.bytes, sizeof(x->range.bytes));
+	if (r)
+		return r;
+	if (x->range.len != y->range.len)
+		return x->range.len < y->range.len ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void range_use_last(struct range_use *u)
+{
+	unsigned int bits = addr_family_bits(u->range.family);
+
+	memcpy(u->last, u->range.bytes, sizeof(u->last));
+	for (unsigned int i = u->range.len; i < bits; i++)
+		u->last[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+}
+
+static int add_range(struct range_use **v, size_t *n, size_t *cap,
+		     const struct addr_prefix *range, unsigned int block_len,
+		     enum policy_key key, unsigned int line)
+{
+	struct range_use *u;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct range_use *nv = reallocarray(*v, c, sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	u = &(*v)[(*n)++];
+	u->range = addr_prefix_network(range);
+	u->block_len = block_len;
+	u->key = key;
+	u->line = line;
+	range_use_last(u);
+	return 0;
+}
+
+static void check_reserved(const struct range_use *u, const char *file,
+			   struct diag *d)
+{
+	char buf[ADDR_PREFIX_STRLEN];
+
+	for (size_t i = 0; i < ELEMENTSOF(reserved_ranges); i++) {
+		struct addr_prefix res;
+
+		if (addr_prefix_parse(reserved_ranges[i].prefix, AF_UNSPEC, false,
+				      &res, NULL) < 0)
+			continue;
+		if (addr_prefix_overlaps(&u->range, &res)) {
+			diag_error(d, file, u->line, "%s %s overlaps %s (%s)",
+				   policy_key_name(u->key),
+				   addr_prefix_format(&u->range, buf, sizeof(buf)),
+				   reserved_ranges[i].prefix, reserved_ranges[i].what);
+			return;
+		}
+	}
+}
+
+/*
+ * Pools and fixed addresses must not overlap, or two users could end up
+ * with one address.  Two rules may share a pool by naming the same prefix
+ * with the same block size.  Sorting by start address makes this
+ * O(n log n): a range overlaps an earlier one exactly when it starts at or
+ * before the highest end seen so far.
+ */
+static void check_overlaps(const struct policy *p, const char *file,
+			   struct diag *d)
+{
+	struct range_use *v = NULL;
+	size_t n = 0, cap = 0;
+	const struct policy_rule *r;
+	int err = 0;
+
+	for (size_t i = 0; i <= p->n_rules && err == 0; i++) {
+		r = i == 0 ? &p->defaults : &p->rules[i - 1];
+		if (rule_sets(r, POLICY_KEY_POOL4) && rule_key_ok(r, POLICY_KEY_POOL4) &&
+		    addr_prefix_is_set(&r->pool4))
+			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4,
+					POLICY_KEY_POOL4, r->key_line[POLICY_KEY_POOL4]);
+		else if (rule_sets(r, POLICY_KEY_PREFIX4) &&
+			 addr_prefix_is_set(&r->pool4) &&
+			 rule_key_ok(r, POLICY_KEY_PREFIX4))
+			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4,
+					POLICY_KEY_POOL4, r->key_line[POLICY_KEY_PREFIX4]);
+		if (err == 0 && rule_sets(r, POLICY_KEY_POOL6) &&
+		    rule_key_ok(r, POLICY_KEY_POOL6) && addr_prefix_is_set(&r->pool6))
+			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6,
+					POLICY_KEY_POOL6, r->key_line[POLICY_KEY_POOL6]);
+		else if (err == 0 && rule_sets(r, POLICY_KEY_PREFIX6) &&
+			 addr_prefix_is_set(&r->pool6) &&
+			 rule_key_ok(r, POLICY_KEY_PREFIX6))
+			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6,
+					POLICY_KEY_POOL6, r->key_line[POLICY_KEY_PREFIX6]);
+		if (err == 0 && rule_sets(r, POLICY_KEY_ADDRESS4) &&
+		    rule_key_ok(r, POLICY_KEY_ADDRESS4))
+			err = add_range(&v, &n, &cap, &r->address4, 0,
+					POLICY_KEY_ADDRESS4, r->key_line[POLICY_KEY_ADDRESS4]);
+		if (err == 0 && rule_sets(r, POLICY_KEY_ADDRESS6) &&
+		    rule_key_ok(r, POLICY_KEY_ADDRESS6))
+			err = add_range(&v, &n, &cap, &r->address6, 0,
+					POLICY_KEY_ADDRESS6, r->key_line[POLICY_KEY_ADDRESS6]);
+	}
+	if (err) {
+		diag_error(d, file, 0, "out of memory while checking address ranges");
+		free(v);
+		return;
+	}
+
+	for (size_t i = 0; i < n; i++)
+		check_reserved(&v[i], file, d);
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), range_use_compare);
+	for (size_t i = 1, widest = 0; i < n; i++) {
+		const struct range_use *a = &v[widest], *b = &v[i];
+		const struct range_use *first, *second;
+		char abuf[ADDR_PREFIX_STRLEN], bbuf[ADDR_PREFIX_STRLEN];
+
+		if (a->range.family != b->range.family) {
+			widest = i;
+			continue;
+		}
+		if (memcmp(b->range.bytes, a->last, sizeof(a->last)) > 0) {
+			widest = i;	/* disjoint from everything before */
+			continue;
+		}
+		first = a->line <= b->line ? a : b;
+		second = first == a ? b : a;
+		if (addr_prefix_equal(&a->range, &b->range) && a->block_len &&
+		    a->block_len == b->block_len && a->key == b->key)
+			continue;	/* one pool shared by several rules */
+		if (addr_prefix_equal(&a->range, &b->range) && a->block_len &&
+		    b->block_len && a->key == b->key)
+			diag_error(d, file, second->line,
+				   "%s %s is split into /%u blocks here and into /%u blocks at line %u",
+				   policy_key_name(second->key),
+				   addr_prefix_format(&second->range, bbuf, sizeof(bbuf)),
+				   second->block_len, first->block_len, first->line);
+		else
+			diag_error(d, file, second->line,
+				   "%s %s overlaps %s %s at line %u",
+				   policy_key_name(second->key),
+				   addr_prefix_format(&second->range, bbuf, sizeof(bbuf)),
+				   policy_key_name(first->key),
+				   addr_prefix_format(&first->range, abuf, sizeof(abuf)),
+				   first->line);
+		if (memcmp(b->last, a->last, sizeof(a->last)) > 0)
+			widest = i;
+	}
+	free(v);
+}
+
+struct rule_ref {
+	const struct policy_rule *rule;
+};
+
+static int rule_ref_compare(const void *a, const void *b)
+{
+	const struct policy_rule *x = ((const struct rule_ref *)a)->rule;
+	const struct policy_rule *y = ((const struct rule_ref *)b)->rule;
+	int r;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	r = strcmp(x->name, y->name);
+	if (r)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void check_duplicate_sections(const struct policy *p, const char *file,
+				     struct diag *d)
+{
+	struct rule_ref *v;
+
+	if (p->n_rules < 2)
+		return;
+	v = calloc(p->n_rules, sizeof(*v));
+	if (!v) {
+		diag_error(d, file, 0, "out of memory while checking sections");
+		return;
+	}
+	for (size_t i = 0; i < p->n_rules; i++)
+		v[i].rule = &p->rules[i];
+	qsort(v, p->n_rules, sizeof(*v), rule_ref_compare);
+	for (size_t i = 1, first = 0; i < p->n_rules; i++) {
+		const struct policy_rule *a = v[first].rule, *b = v[i].rule;
+		char label[POLICY_NAME_MAX + 16];
+
+		if (a->kind != b->kind || !streq(a->name, b->name)) {
+			first = i;
+			continue;
+		}
+		diag_error(d, file, b->line, "duplicate section %s (first at line %u)",
+			   policy_rule_label(b, label, sizeof(label)), a->line);
+	}
+	free(v);
+}
+
+/* Lookups through NSS: only when asked, as they may be slow. */
+void policy_check_names(const struct policy *p, const char *file,
+			struct diag *d)
+{
+	const struct policy_global *g = &p->global;
+
+	if (g->admin_group[0] && !getgrnam(g->admin_group))
+		diag_warning(d, file, g->key_line[POLICY_KEY_ADMIN_GROUP],
+			     "admin_group '%s' is not a known group", g->admin_group);
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		struct passwd *pw;
+
+		if (r->kind == POLICY_RULE_GROUP) {
+			if (!getgrnam(r->name))
+				diag_warning(d, file, r->line,
+					     "[group:%s]: no such group; the section never applies",
+					     r->name);
+			continue;
+		}
+		pw = getpwnam(r->name);
+		if (!pw)
+			diag_warning(d, file, r->line,
+				     "[user:%s]: no such user; the section never applies",
+				     r->name);
+		else if (pw->pw_uid < g->min_uid)
+			diag_warning(d, file, r->line,
+				     "[user:%s]: uid %lu is below min_uid %lu; the section never applies",
+				     r->name, (unsigned long)pw->pw_uid,
+				     (unsigned long)g->min_uid);
+	}
+}
+
+void policy_check(const struct policy *p, const char *file, struct diag *d)
+{
+	check_duplicate_sections(p, file, d);
+	check_rule(p, &p->defaults, file, d);
+	for (size_t i = 0; i < p->n_rules; i++)
+		check_rule(p, &p->rules[i], file, d);
+	check_overlaps(p, file, d);
+}

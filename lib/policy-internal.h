@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the parts of the policy share, and nothing outside them sees:
+ *
+ *   policy.c        entry points: load (file checks), parse, defaults
+ *   policy-read.c   the strict line reader and the inih handler
+ *   policy-keys.c   the key table, each key with its typed value
+ *   policy-names.c  the rules for names and name templates
+ *   policy-check.c  the checks across keys and sections
+ *
+ * A new key is a line in the table (policy-keys.c) and, if its values are
+ * of a new kind, a case in policy_key_parse(); a check that looks at more
+ * than one key goes in policy-check.c.
+ */
+#ifndef USERNETNS_POLICY_INTERNAL_H
+#define USERNETNS_POLICY_INTERNAL_H
+
+#include <ini.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "usernetns/policy.h"
+#include "usernetns/util.h"
+
+/* The longest line inih can hand to its handler in one piece. */
+#define POLICY_LINE_MAX (INI_MAX_LINE - 1)
+
+/* ---- names (policy-names.c) ---------------------------------------------- */
+
+enum template_kind {
+	TEMPLATE_NETNS,
+	TEMPLATE_HOST_IFNAME,
+	TEMPLATE_PEER_IFNAME,
+};
+
+/*
+ * 0, or -EINVAL with err saying why: an interface name as the kernel
+ * takes it (narrowed to what needs no quoting); a user or group name as
+ * shadow-utils and SSSD make them; a name template that gives a valid,
+ * per-user name for every user.
+ */
+int policy_check_ifname(const char *name, struct errbuf *err);
+int policy_check_account_name(const char *name, struct errbuf *err);
+int policy_check_template(const char *value, enum template_kind kind,
+			  struct errbuf *err);
+
+/* ---- keys (policy-keys.c) ------------------------------------------------ */
+
+/* Where a key may appear. */
+enum {
+	IN_GLOBAL = 1u << 0,
+	IN_DEFAULT = 1u << 1,
+	IN_GROUP = 1u << 2,
+	IN_USER = 1u << 3,
+	IN_RULES = IN_DEFAULT | IN_GROUP | IN_USER,
+};
+
+/* What a key's value is. */
+enum key_type {
+	KEY_ENUM,		/* one of names[0..n_names) */
+	KEY_UINT,		/* a decimal number in [min, max] */
+	KEY_POOL,		/* a network of family, or "none" */
+	KEY_ADDRESS,		/* an address/length of family: a namespace end */
+	KEY_TEMPLATE,		/* a name template of kind template */
+	KEY_IFNAME,		/* an interface name */
+	KEY_ACCOUNT,		/* a user or group name */
+};
+
+struct key_def {
+	const char *name;
+	enum policy_key key;
+	unsigned int where;
+	enum key_type type;
+	size_t offset;		/* of the value in policy_global/policy_rule */
+	size_t size;		/* of the value */
+	/* What the type needs to know. */
+	const char *const *names;
+	size_t n_names;
+	unsigned long min, max;
+	int family;
+	enum template_kind template;
+};
+
+extern const struct key_def policy_keys[];
+extern const size_t policy_n_keys;
+
+const struct key_def *policy_key_find(const char *name);
+const char *policy_key_name(enum policy_key key);
+
+/* Parse value into base (policy_global or policy_rule); 0 or -EINVAL. */
+int policy_key_parse(const struct key_def *k, const char *value, void *base,
+		     struct errbuf *err);
+
+/* Give r every value it did not set itself from [default]. */
+void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d);
+
+/* ---- defaults (policy.c) --------------------------------------------------- */
+
+void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind);
+
+/* "[default]", "[group:netusers]", "[user:alice]" */
+const char *policy_rule_label(const struct policy_rule *r, char *buf,
+			      size_t size);
+
+/* ---- reading (policy-read.c) ------------------------------------------------- */
+
+enum section_state {
+	SECTION_NONE,		/* before the first header */
+	SECTION_GLOBAL,
+	SECTION_RULE,
+	SECTION_SKIP,		/* a rejected header: its keys are ignored */
+};
+
+struct parse_ctx {
+	const char *file;
+	const char *buf;
+	size_t len, pos;
+	unsigned int lineno;
+	unsigned int flags;
+
+	struct policy *p;
+	struct diag *diag;
+	size_t rules_cap;
+	bool too_many_sections;
+
+	enum section_state state;
+	/*
+	 * SECTION_RULE: the section being read.  It may point into p->rules,
+	 * which moves when a later section is added; by then it is replaced.
+	 */
+	struct policy_rule *rule;
+	char section[POLICY_NAME_MAX + 8]; /* its header, for messages */
+};
+
+/* Read c->buf into c->p, every problem into c->diag. */
+void policy_read(struct parse_ctx *c);
+
+/* ---- checks (policy-check.c) ------------------------------------------------- */
+
+/* Everything that needs more than one key: sections, pools, modes. */
+void policy_check(const struct policy *p, const char *file, struct diag *d);
+
+/* Warnings for sections naming nobody (NSS lookups: only when asked). */
+void policy_check_names(const struct policy *p, const char *file,
+			struct diag *d);
+
+#endif

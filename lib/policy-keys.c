@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The keys of the policy: one table, each key with where it may appear,
+ * the type of its value and where the value goes.  A key is parsed by its
+ * type; no key has code of its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy-internal.h"
+
+static const char *const mode_names[] = {
+	[POLICY_MODE_NONE] = "none",
+	[POLICY_MODE_ISOLATED] = "isolated",
+	[POLICY_MODE_VETH] = "veth",
+	[POLICY_MODE_BRIDGE] = "bridge",
+	[POLICY_MODE_NAT] = "nat",
+};
+
+static const char *const on_error_names[] = {
+	[POLICY_ON_ERROR_FAIL] = "fail",
+	[POLICY_ON_ERROR_IGNORE] = "ignore",
+};
+
+static const char *const teardown_names[] = {
+	[POLICY_TEARDOWN_LAST_LOGOUT] = "last-logout",
+	[POLICY_TEARDOWN_NEVER] = "never",
+};
+
+const char *policy_mode_to_string(enum policy_mode mode)
+{
+	return (size_t)mode < ELEMENTSOF(mode_names) ? mode_names[mode] : "?";
+}
+
+const char *policy_on_error_to_string(enum policy_on_error e)
+{
+	return (size_t)e < ELEMENTSOF(on_error_names) ? on_error_names[e] : "?";
+}
+
+const char *policy_teardown_to_string(enum policy_teardown t)
+{
+	return (size_t)t < ELEMENTSOF(teardown_names) ? teardown_names[t] : "?";
+}
+
+bool policy_mode_has_link(enum policy_mode mode)
+{
+	return mode == POLICY_MODE_VETH || mode == POLICY_MODE_BRIDGE ||
+	       mode == POLICY_MODE_NAT;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+#define G(f) offsetof(struct policy_global, f), sizeof(((struct policy_global *)0)->f)
+#define R(f) offsetof(struct policy_rule, f), sizeof(((struct policy_rule *)0)->f)
+#define NAMES(v) .names = (v), .n_names = ELEMENTSOF(v)
+/* A type that needs no argument (said, for -Wmissing-field-initializers). */
+#define NO_ARG .names = NULL
+
+/* Sorted by name: keys are found with bsearch(). */
+const struct key_def policy_keys[] = {
+	{ "address4", POLICY_KEY_ADDRESS4, IN_USER, KEY_ADDRESS, R(address4), .family = AF_INET },
+	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6 },
+	{ "admin_group", POLICY_KEY_ADMIN_GROUP, IN_GLOBAL, KEY_ACCOUNT, G(admin_group), NO_ARG },
+	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
+	{ "host_ifname", POLICY_KEY_HOST_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(host_ifname),
+	  .template = TEMPLATE_HOST_IFNAME },
+	{ "min_uid", POLICY_KEY_MIN_UID, IN_GLOBAL, KEY_UINT, G(min_uid),
+	  .min = 0, .max = POLICY_UID_MAX },
+	{ "mode", POLICY_KEY_MODE, IN_RULES, KEY_ENUM, R(mode), NAMES(mode_names) },
+	/* 68 is the IPv4 minimum (RFC 791), 65535 the veth maximum. */
+	{ "mtu", POLICY_KEY_MTU, IN_RULES, KEY_UINT, R(mtu), .min = 68, .max = 65535 },
+	{ "netns_name", POLICY_KEY_NETNS_NAME, IN_GLOBAL, KEY_TEMPLATE, G(netns_name),
+	  .template = TEMPLATE_NETNS },
+	{ "on_error", POLICY_KEY_ON_ERROR, IN_GLOBAL, KEY_ENUM, G(on_error),
+	  NAMES(on_error_names) },
+	{ "peer_ifname", POLICY_KEY_PEER_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(peer_ifname),
+	  .template = TEMPLATE_PEER_IFNAME },
+	{ "pool4", POLICY_KEY_POOL4, IN_RULES, KEY_POOL, R(pool4), .family = AF_INET },
+	{ "pool6", POLICY_KEY_POOL6, IN_RULES, KEY_POOL, R(pool6), .family = AF_INET6 },
+	/* A block must hold a host end and a namespace end. */
+	{ "prefix4", POLICY_KEY_PREFIX4, IN_RULES, KEY_UINT, R(prefix4), .min = 1, .max = 31 },
+	{ "prefix6", POLICY_KEY_PREFIX6, IN_RULES, KEY_UINT, R(prefix6), .min = 1, .max = 127 },
+	{ "teardown", POLICY_KEY_TEARDOWN, IN_GLOBAL, KEY_ENUM, G(teardown),
+	  NAMES(teardown_names) },
+};
+
+const size_t policy_n_keys = ELEMENTSOF(policy_keys);
+
+#undef G
+#undef R
+#undef NAMES
+#undef NO_ARG
+
+static int key_def_compare(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct key_def *)elem)->name);
+}
+
+const struct key_def *policy_key_find(const char *name)
+{
+	return bsearch(name, policy_keys, policy_n_keys, sizeof(policy_keys[0]),
+		       key_def_compare);
+}
+
+const char *policy_key_name(enum policy_key key)
+{
+	for (size_t i = 0; i < policy_n_keys; i++)
+		if (policy_keys[i].key == key)
+			return policy_keys[i].name;
+	return "?";
+}
+
+/* ---- values, by type --------------------------------------------------------- */
+
+static int parse_enum(const struct key_def *k, const char *value, void *dst,
+		      struct errbuf *err)
+{
+	char expected[256];
+	size_t used = 0;
+
+	for (size_t i = 0; i < k->n_names; i++)
+		if (streq(value, k->names[i])) {
+			/* Every enum of the policy is an int. */
+			*(int *)dst = (int)i;
+			return 0;
+		}
+	for (size_t i = 0; i < k->n_names && used < sizeof(expected); i++)
+		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
+					 i == 0 ? "" : i + 1 == k->n_names ? " or " : ", ",
+					 k->names[i]);
+	errbuf_set(err, "expected %s", expected);
+	return -EINVAL;
+}
+
+static int parse_uint(const struct key_def *k, const char *value, void *dst,
+		      struct errbuf *err)
+{
+	unsigned long v;
+
+	if (util_parse_ulong(value, &v) < 0) {
+		errbuf_set(err, "not a decimal number");
+		return -EINVAL;
+	}
+	if (v < k->min || v > k->max) {
+		errbuf_set(err, "out of range (%lu-%lu)", k->min, k->max);
+		return -EINVAL;
+	}
+	/* uid_t and unsigned int alike: both 32 bits. */
+	*(uint32_t *)dst = (uint32_t)v;
+	return 0;
+}
+
+/* An address/length the namespace end can take, else why not. */
+static int parse_address(const struct key_def *k, const char *value, void *dst,
+			 struct errbuf *err)
+{
+	struct addr_prefix host, peer, block;
+	char hbuf[ADDR_PREFIX_STRLEN], pbuf[ADDR_PREFIX_STRLEN];
+	struct errbuf why;
+	int r;
+
+	r = addr_prefix_parse(value, k->family, true, dst, err);
+	if (r < 0)
+		return r;
+	r = addr_check_peer(dst, &why);
+	if (r < 0) {
+		block = addr_prefix_network(dst);
+		if (addr_block_ends(&block, &host, &peer) == 0)
+			errbuf_set(err, "%s (the host end takes %s; the namespace end could be %s)",
+				   why.msg, addr_prefix_format(&host, hbuf, sizeof(hbuf)),
+				   addr_prefix_format(&peer, pbuf, sizeof(pbuf)));
+		else
+			errbuf_set(err, "%s", why.msg);
+	}
+	return r;
+}
+
+/* A string, checked by check, into a buffer of the key's size. */
+static int parse_string(const struct key_def *k, const char *value, void *dst,
+			int r)
+{
+	if (r == 0)
+		snprintf(dst, k->size, "%s", value);
+	return r;
+}
+
+int policy_key_parse(const struct key_def *k, const char *value, void *base,
+		     struct errbuf *err)
+{
+	void *dst = (char *)base + k->offset;
+
+	switch (k->type) {
+	case KEY_ENUM:
+		return parse_enum(k, value, dst, err);
+	case KEY_UINT:
+		return parse_uint(k, value, dst, err);
+	case KEY_POOL:
+		/* "none" undoes a pool a section would take from [default]. */
+		if (streq(value, "none")) {
+			*(struct addr_prefix *)dst = (struct addr_prefix){ 0 };
+			return 0;
+		}
+		return addr_prefix_parse(value, k->family, false, dst, err);
+	case KEY_ADDRESS:
+		return parse_address(k, value, dst, err);
+	case KEY_TEMPLATE:
+		return parse_string(k, value, dst,
+				    policy_check_template(value, k->template, err));
+	case KEY_IFNAME:
+		return parse_string(k, value, dst, policy_check_ifname(value, err));
+	case KEY_ACCOUNT:
+		return parse_string(k, value, dst, policy_check_account_name(value, err));
+	}
+	errbuf_set(err, "key of an unknown type");
+	return -EINVAL;
+}
+
+void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d)
+{
+	for (size_t i = 0; i < policy_n_keys; i++) {
+		const struct key_def *k = &policy_keys[i];
+
+		if (!(k->where & IN_DEFAULT) || r->key_line[k->key])
+			continue;
+		memcpy((char *)r + k->offset, (const char *)d + k->offset, k->size);
+		if (d->bad_keys & (1u << k->key))
+			r->bad_keys |= 1u << k->key;
+	}
+}
+
+/* The table's assumptions about the types it writes. */
+_Static_assert(sizeof(uid_t) == sizeof(uint32_t), "uid_t is 32 bits");
+_Static_assert(sizeof(unsigned int) == sizeof(uint32_t), "unsigned int is 32 bits");
+_Static_assert(sizeof(enum policy_mode) == sizeof(int), "enums are ints");
