@@ -199,18 +199,13 @@ int helper_plan(const struct policy *policy, const char *user, struct plan *ret)
 
 int helper_work_begin(const int *caps, struct errbuf *err)
 {
-	struct netns_id host, now;
-	int host_fd = -1, r;
+	int r;
 
 	r = caps_fs_root(true, err);
 	if (r == 0)
 		r = caps_raise(caps, err);
 	if (r == 0)
-		r = ensure_find_host(&uns_paths_default, -1, &host_fd, &host, err);
-	if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
-		r = netns_enter(host_fd, &host, err);
-	if (host_fd >= 0)
-		close(host_fd);
+		r = ensure_enter_host(&uns_paths_default, -1, err);
 	return r;
 }
 

@@ -30,6 +30,12 @@
 /* lo is the first interface of every namespace. */
 #define LOOPBACK_IFINDEX 1
 
+static const struct rtnl_link_change lo_up = {
+	.ifindex = LOOPBACK_IFINDEX,
+	.ifname = "lo",
+	.up = true,
+};
+
 /* Addresses a link may carry before we call it corrupt. */
 #define ADDRS_MAX 64
 
@@ -155,7 +161,7 @@ static int setup_fresh(void *data, struct errbuf *err)
 
 	r = rtnl_open(&c->ns, err);
 	if (r == 0)
-		r = rtnl_link_set(&c->ns, LOOPBACK_IFINDEX, "lo", true, 0, NULL, -1, err);
+		r = rtnl_link_change(&c->ns, &lo_up, err);
 	if (r == 0)
 		r = allow_unprivileged_ping(err);
 	return r;
@@ -295,9 +301,17 @@ static int ensure_links(struct ensure_ctx *c, int master,
 	 * end once it is up: RTM_GETLINK runs its pending link events too.
 	 */
 	if (hl.mtu != plan->mtu || !streq(hl.alias, alias) || hl.master != master) {
-		r = rtnl_link_set(&c->host, hl.ifindex, hl.ifname, hl.flags & IFF_UP,
-				  plan->mtu, streq(hl.alias, alias) ? NULL : alias,
-				  master, c->err);
+		r = rtnl_link_change(&c->host,
+				     &(struct rtnl_link_change){
+					     .ifindex = hl.ifindex,
+					     .ifname = hl.ifname,
+					     .up = hl.flags & IFF_UP,
+					     .mtu = plan->mtu,
+					     .alias = streq(hl.alias, alias) ? NULL : alias,
+					     .set_master = true,
+					     .master = master,
+				     },
+				     c->err);
 		if (r < 0)
 			return r;
 		/* A fresh link lacks only the alias. */
@@ -305,16 +319,27 @@ static int ensure_links(struct ensure_ctx *c, int master,
 			c->changes |= ENSURE_FIXED_LINK;
 	}
 	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu) {
-		r = rtnl_link_set(&c->ns, pl.ifindex, pl.ifname, true, plan->mtu, NULL,
-				  -1, c->err);
+		r = rtnl_link_change(&c->ns,
+				     &(struct rtnl_link_change){
+					     .ifindex = pl.ifindex,
+					     .ifname = pl.ifname,
+					     .up = true,
+					     .mtu = plan->mtu,
+				     },
+				     c->err);
 		if (r < 0)
 			return r;
 		if (!(c->changes & ENSURE_CREATED_LINK))
 			c->changes |= ENSURE_FIXED_LINK;
 	}
 	if (!(hl.flags & IFF_UP)) {
-		r = rtnl_link_set(&c->host, hl.ifindex, hl.ifname, true, 0, NULL, -1,
-				  c->err);
+		r = rtnl_link_change(&c->host,
+				     &(struct rtnl_link_change){
+					     .ifindex = hl.ifindex,
+					     .ifname = hl.ifname,
+					     .up = true,
+				     },
+				     c->err);
 		if (r < 0)
 			return r;
 		if (!(c->changes & ENSURE_CREATED_LINK))
@@ -639,7 +664,7 @@ static int ensure_namespace(struct ensure_ctx *c)
 		return r;
 	r = rtnl_link_foreach(&c->ns, note_ns_link, c, c->err);
 	if (r == 0 && !(c->ns_lo.flags & IFF_UP)) {
-		r = rtnl_link_set(&c->ns, LOOPBACK_IFINDEX, "lo", true, 0, NULL, -1, c->err);
+		r = rtnl_link_change(&c->ns, &lo_up, c->err);
 		c->changes |= ENSURE_FIXED_LINK;
 	}
 	return r;
@@ -816,7 +841,11 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 	return r;
 }
 
-int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
+/*
+ * The host's network namespace: see ensure_enter_host().  Returns an fd of
+ * it and its identity; -EXDEV when it cannot be reached.
+ */
+static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 		     struct netns_id *ret_id, struct errbuf *err)
 {
 	struct netns_id now, init_ns, host;
@@ -893,6 +922,23 @@ int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 fail:
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err)
+{
+	struct netns_id host, now;
+	int fd, r;
+
+	r = find_host(p, hint_fd, &fd, &host, err);
+	if (r < 0)
+		return r;
+	r = netns_current(&now);
+	if (r < 0)
+		errbuf_errno(err, r, "cannot identify the current network namespace");
+	else if (!netns_id_equal(&now, &host))
+		r = netns_enter(fd, &host, err);
+	close(fd);
 	return r;
 }
 

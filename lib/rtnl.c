@@ -306,84 +306,114 @@ fail:
 	return -errno;
 }
 
+/* Control messages: the ACK or error, the end of a dump, overruns. */
+static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_NOOP] = noop_cb,
+	[NLMSG_ERROR] = error_cb,
+	[NLMSG_DONE] = done_cb,
+	[NLMSG_OVERRUN] = overrun_cb,
+};
+
 /*
- * Send nlh, hand every reply message to cb, and wait for the ACK (or, for
- * a dump, its end).  Returns 0 or -errno; on failure err says what failed
- * ("failed to <what>: <strerror>", plus the kernel's extack text).
+ * How a call ended: 0, or -e with err saying "failed to <what>: <strerror>",
+ * plus the kernel's extack text, if any.
  */
-static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
-		     void *data, struct errbuf *err, const char *what_fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static int rtnl_call(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
-		     void *data, struct errbuf *err, const char *what_fmt, ...)
+static int rtnl_outcome(const struct rtnl_call *c, uint16_t type, int ret, int e,
+			struct errbuf *err, const char *what_fmt, va_list ap)
 {
-	/* Not const: mnl_cb_run2() takes a plain pointer. */
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_NOOP] = noop_cb,
-		[NLMSG_ERROR] = error_cb,
-		[NLMSG_DONE] = done_cb,
-		[NLMSG_OVERRUN] = overrun_cb,
-	};
-	struct rtnl_call c = { .cb = cb, .data = data };
-	uint16_t type = nlh->nlmsg_type;	/* r->buf gets the replies */
-	/* The dump bits are reused by NEW requests: NLM_F_EXCL is NLM_F_MATCH. */
-	bool dump = (type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	unsigned int seq;
 	char what[256];
-	va_list ap;
-	ssize_t n;
-	int ret, e;
 
-	e = rtnl_fault(type, false);
-	if (e > 0)
-		goto fail;
-	if (dump) {
-		char *all = NULL;
-		size_t len = 0;
-
-		e = -dump_whole(r, nlh, &seq, &all, &len);
-		if (e > 0)
-			goto fail;
-		errno = 0;
-		ret = mnl_cb_run2(all ? all : r->buf, len, seq, r->portid, data_cb,
-				  &c, ctl, ELEMENTSOF(ctl));
-		free(all);
-	} else {
-		/* Anything but a dump is asked to ACK. */
-		nlh->nlmsg_flags |= NLM_F_ACK;
-		nlh->nlmsg_seq = seq = ++r->seq;
-		if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
-			e = errno;
-			goto fail;
-		}
-		do {
-			n = rtnl_recv(r);
-			if (n < 0) {
-				e = errno;
-				goto fail;
-			}
-			errno = 0;
-			ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb,
-					  &c, ctl, ELEMENTSOF(ctl));
-		} while (ret > MNL_CB_STOP);
-	}
-	if (ret == MNL_CB_STOP) {
+	if (e == 0 && ret == MNL_CB_STOP) {
 		e = rtnl_fault(type, true);
-		if (e > 0)
-			goto fail;
-		return 0;
+		if (e == 0)
+			return 0;
+	} else if (e == 0) {
+		e = errno ? errno : EIO;
 	}
-	e = errno ? errno : EIO;
-fail:
-	va_start(ap, what_fmt);
 	vsnprintf(what, sizeof(what), what_fmt, ap);
-	va_end(ap);
-	if (c.extack[0])
-		errbuf_set(err, "failed to %s: %s (%s)", what, strerror(e), c.extack);
+	if (c->extack[0])
+		errbuf_set(err, "failed to %s: %s (%s)", what, strerror(e), c->extack);
 	else
 		errbuf_errno(err, -e, "failed to %s", what);
 	return -e;
+}
+
+/*
+ * A request that changes something (or asks for one object): send nlh
+ * with NLM_F_ACK and a fresh sequence number, hand every reply to cb, and
+ * wait for the ACK.  0 or -errno, err as rtnl_outcome() says.
+ */
+static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
+			void *data, struct errbuf *err, const char *what_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
+			void *data, struct errbuf *err, const char *what_fmt, ...)
+{
+	struct rtnl_call c = { .cb = cb, .data = data };
+	uint16_t type = nlh->nlmsg_type;	/* r->buf gets the replies */
+	int ret = MNL_CB_ERROR, e;
+	unsigned int seq;
+	va_list ap;
+
+	e = rtnl_fault(type, false);
+	if (e == 0) {
+		nlh->nlmsg_flags |= NLM_F_ACK;
+		nlh->nlmsg_seq = seq = ++r->seq;
+		if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+			e = errno;
+	}
+	while (e == 0) {
+		ssize_t n = rtnl_recv(r);
+
+		if (n < 0) {
+			e = errno;
+			break;
+		}
+		errno = 0;
+		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c,
+				  ctl_cbs, ELEMENTSOF(ctl_cbs));
+		if (ret <= MNL_CB_STOP)
+			break;
+	}
+	va_start(ap, what_fmt);
+	e = rtnl_outcome(&c, type, ret, e, err, what_fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+/*
+ * A dump: hand cb every message of one consistent listing (dump_whole()).
+ * 0 or -errno, err as rtnl_outcome() says.
+ */
+static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
+		     void *data, struct errbuf *err, const char *what_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
+		     void *data, struct errbuf *err, const char *what_fmt, ...)
+{
+	struct rtnl_call c = { .cb = cb, .data = data };
+	uint16_t type = nlh->nlmsg_type;
+	int ret = MNL_CB_ERROR, e;
+	char *all = NULL;
+	unsigned int seq;
+	size_t len = 0;
+	va_list ap;
+
+	e = rtnl_fault(type, false);
+	if (e == 0)
+		e = -dump_whole(r, nlh, &seq, &all, &len);
+	if (e == 0) {
+		errno = 0;
+		ret = mnl_cb_run2(all ? all : r->buf, len, seq, r->portid, data_cb, &c,
+				  ctl_cbs, ELEMENTSOF(ctl_cbs));
+		free(all);
+	}
+	va_start(ap, what_fmt);
+	e = rtnl_outcome(&c, type, ret, e, err, what_fmt, ap);
+	va_end(ap);
+	return e;
 }
 
 /* ---- links ------------------------------------------------------------ */
@@ -472,9 +502,9 @@ static int link_get(struct rtnl *r, int ifindex, const char *ifname,
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 
 	if (ifname)
-		rc = rtnl_call(r, nlh, link_cb, &p, err, "get link '%s'", ifname);
+		rc = rtnl_request(r, nlh, link_cb, &p, err, "get link '%s'", ifname);
 	else
-		rc = rtnl_call(r, nlh, link_cb, &p, err, "get link %d", ifindex);
+		rc = rtnl_request(r, nlh, link_cb, &p, err, "get link %d", ifindex);
 	if (rc < 0)
 		return rc;
 	if (!p.found) {
@@ -526,7 +556,7 @@ int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
 
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	rc = rtnl_call(r, nlh, link_walk_cb, &w, err, "list links");
+	rc = rtnl_dump(r, nlh, link_walk_cb, &w, err, "list links");
 	return rc < 0 ? rc : w.r;
 }
 
@@ -568,7 +598,7 @@ int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
 	mnl_attr_nest_end(nlh, infodata);
 	mnl_attr_nest_end(nlh, linkinfo);
 
-	return rtnl_call(r, nlh, NULL, NULL, err, "create veth '%s'", v->ifname);
+	return rtnl_request(r, nlh, NULL, NULL, err, "create veth '%s'", v->ifname);
 }
 
 int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
@@ -579,7 +609,7 @@ int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	return rtnl_call(r, nlh, NULL, NULL, err, "delete link '%s'", ifname);
+	return rtnl_request(r, nlh, NULL, NULL, err, "delete link '%s'", ifname);
 }
 
 int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
@@ -604,7 +634,7 @@ int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
 		ifi->ifi_family = AF_UNSPEC;
 		ifi->ifi_index = ifindex[i];
 		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
-		rc = rtnl_call(r, nlh, NULL, NULL, err, "group link %d", ifindex[i]);
+		rc = rtnl_request(r, nlh, NULL, NULL, err, "group link %d", ifindex[i]);
 		if (rc == -ENODEV)
 			continue;
 		if (rc < 0)
@@ -617,7 +647,7 @@ int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
-	rc = rtnl_call(r, nlh, NULL, NULL, err, "delete %zu links", joined);
+	rc = rtnl_request(r, nlh, NULL, NULL, err, "delete %zu links", joined);
 	/*
 	 * A veth dies with its peer: the kernel tears down a namespace that
 	 * lost its last reference asynchronously, and with it our host ends.
@@ -630,24 +660,23 @@ int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
 	return rc;
 }
 
-int rtnl_link_set(struct rtnl *r, int ifindex, const char *ifname, bool up,
-		  unsigned int mtu, const char *alias, int master,
-		  struct errbuf *err)
+int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c,
+		     struct errbuf *err)
 {
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	ifi->ifi_index = c->ifindex;
 	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = up ? IFF_UP : 0;
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	if (alias)
-		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	if (master >= 0)
-		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-	return rtnl_call(r, nlh, NULL, NULL, err, "set link '%s'", ifname);
+	ifi->ifi_flags = c->up ? IFF_UP : 0;
+	if (c->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
+	if (c->alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, c->alias);
+	if (c->set_master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)c->master);
+	return rtnl_request(r, nlh, NULL, NULL, err, "set link '%s'", c->ifname);
 }
 
 /* ---- addresses -------------------------------------------------------- */
@@ -707,7 +736,7 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
 
 	ifa->ifa_family = AF_UNSPEC;
 	ifa->ifa_index = (uint32_t)ifindex;
-	rc = rtnl_call(r, nlh, addr_cb, &c, err, "list addresses of link %d",
+	rc = rtnl_dump(r, nlh, addr_cb, &c, err, "list addresses of link %d",
 		       ifindex);
 	if (rc < 0)
 		return rc;
@@ -759,7 +788,7 @@ int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
 		ifa->ifa_flags = IFA_F_NODAD;
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
 	}
-	return rtnl_call(r, nlh, NULL, NULL, err, "add address %s to '%s'",
+	return rtnl_request(r, nlh, NULL, NULL, err, "add address %s to '%s'",
 			 addr_prefix_format(a, buf, sizeof(buf)), ifname);
 }
 
@@ -770,7 +799,7 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
 	struct ifaddrmsg *ifa;
 
 	addr_change(r, RTM_DELADDR, 0, ifindex, a, &ifa);
-	return rtnl_call(r, (struct nlmsghdr *)r->buf, NULL, NULL, err,
+	return rtnl_request(r, (struct nlmsghdr *)r->buf, NULL, NULL, err,
 			 "delete address %s from '%s'",
 			 addr_prefix_format(a, buf, sizeof(buf)), ifname);
 }
@@ -839,7 +868,7 @@ int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
 
 	/* AF_UNSPEC: both families in one dump. */
 	rtm->rtm_family = AF_UNSPEC;
-	rc = rtnl_call(r, nlh, route_cb, &f, err, "list routes");
+	rc = rtnl_dump(r, nlh, route_cb, &f, err, "list routes");
 	if (rc < 0)
 		return rc;
 	*ret4 = f.v4;
@@ -902,7 +931,7 @@ int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data,
 
 	/* AF_UNSPEC: both families, every table, in one dump. */
 	rtm->rtm_family = AF_UNSPEC;
-	rc = rtnl_call(r, nlh, route_walk_cb, &w, err, "list routes");
+	rc = rtnl_dump(r, nlh, route_walk_cb, &w, err, "list routes");
 	return rc < 0 ? rc : w.r;
 }
 
@@ -922,7 +951,7 @@ int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16, gw->bytes);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return rtnl_call(r, nlh, NULL, NULL, err,
+	return rtnl_request(r, nlh, NULL, NULL, err,
 			 "add default route via %s dev '%s'",
 			 addr_format(gw, buf, sizeof(buf)), ifname);
 }

@@ -201,13 +201,12 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	enum policy_on_error on_error = POLICY_ON_ERROR_FAIL;
 	struct policy *policy = NULL;
 	struct errbuf err = { "" };
-	struct netns_id host;
 	const void *service = NULL;
 	const char *user = NULL;
 	struct options o;
 	struct plan plan;
 	char env[NAME_MAX + 16];
-	int host_fd = -1, threads, r, ret;
+	int threads, r, ret;
 
 	parse_options(pamh, argc, argv, &o);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
@@ -261,9 +260,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	}
 
 	/* Namespaces are made from the host's, whatever ours is now. */
-	r = ensure_find_host(&uns_paths_default, -1, &host_fd, &host, &err);
-	if (r == 0 && !netns_id_equal(&host, &data->orig))
-		r = netns_enter(host_fd, &host, &err);
+	r = ensure_enter_host(&uns_paths_default, -1, &err);
 	if (r < 0) {
 		ret = fail(pamh, on_error, user, "%s", err.msg);
 		goto restore;
@@ -324,8 +321,6 @@ restore:
 		}
 	}
 out:
-	if (host_fd >= 0)
-		close(host_fd);
 	if (data)
 		free_data(pamh, data, 0);
 	policy_free(policy);
@@ -341,10 +336,10 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 	struct session_data *data = NULL;
 	struct policy *policy = NULL;
 	struct errbuf err = { "" };
-	struct netns_id host, now;
+	struct netns_id now;
 	const char *user = "?";
 	struct options o;
-	int host_fd = -1, r;
+	int r;
 
 	parse_options(pamh, argc, argv, &o);
 	pam_get_user(pamh, &user, NULL);
@@ -371,11 +366,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 	policy_free(policy);
 
 	/* The work is done from the host's namespace, as at open. */
-	r = ensure_find_host(&uns_paths_default, data->orig_fd, &host_fd, &host, &err);
-	if (r == 0 && netns_current(&now) == 0 && !netns_id_equal(&now, &host))
-		r = netns_enter(host_fd, &host, &err);
-	if (host_fd >= 0)
-		close(host_fd);
+	r = ensure_enter_host(&uns_paths_default, data->orig_fd, &err);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR,
 			   "cannot reach the host network namespace (%s): not removing the namespace of %s",

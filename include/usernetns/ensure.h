@@ -51,18 +51,19 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
 		 struct errbuf *err);
 
 /*
- * The host's network namespace, where host ends go and from where
- * namespaces are made: the caller's own, unless the caller is inside a
- * namespace usernetns made (a login from a user's shell, or a logout
- * after the login moved the process), whose record then names the host.
- * That one is reached through /proc/1/ns/net when it is init's, or
- * through hint_fd (-1: none), a namespace the caller kept (the PAM module
- * keeps the one the process was in before it placed the session), when
- * it is that one.  Returns an fd of it and its identity; -EXDEV when the
- * host cannot be reached.
+ * Move the calling thread into the host's network namespace, where host
+ * ends go and from where namespaces are made and removed; the thread stays
+ * where it is when it is there already.  The host is the caller's own
+ * namespace, unless the caller is inside a namespace usernetns made (a
+ * login from a user's shell, or a logout after the login moved the
+ * process), whose record then names the host.  That one is reached
+ * through /proc/1/ns/net when it is init's, or through hint_fd (-1: none),
+ * a namespace the caller kept (the PAM module keeps the one the process
+ * was in before it placed the session), when it is that one.  -EXDEV
+ * when the host cannot be reached.  Going back is netns_enter() of
+ * wherever the caller was.
  */
-int ensure_find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
-		     struct netns_id *ret_id, struct errbuf *err);
+int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err);
 
 /* The same, for a caller already holding the lock of the user. */
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,

@@ -87,13 +87,19 @@ int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
 int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
 		      struct errbuf *err);
 
-/*
- * Bring a link up, and set its MTU, alias and master when given (mtu 0,
- * alias NULL and master < 0 leave them alone).
- */
-int rtnl_link_set(struct rtnl *r, int ifindex, const char *ifname, bool up,
-		  unsigned int mtu, const char *alias, int master,
-		  struct errbuf *err);
+/* A change to a link; what is not given is left as it is. */
+struct rtnl_link_change {
+	int ifindex;
+	const char *ifname;		/* for messages */
+	bool up;			/* up, or down: always set */
+	unsigned int mtu;		/* 0: left */
+	const char *alias;		/* NULL: left */
+	bool set_master;		/* false: master left */
+	int master;			/* with set_master: a bridge's ifindex, or 0 for none */
+};
+
+int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c,
+		     struct errbuf *err);
 
 /* The global-scope addresses of a link, IPv4 and IPv6. */
 int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
