@@ -24,8 +24,7 @@
 #include <linux/capability.h>
 
 #include "helper.h"
-#include "usernetns/netns.h"
-#include "usernetns/state.h"
+#include "usernetns/ensure.h"
 
 /* Like env(1) and timeout(1): our failures, then the command's. */
 enum {
@@ -59,59 +58,23 @@ static int failed(int helper_code)
 	return helper_code ? JOIN_EXIT_FAILED : 0;
 }
 
-/*
- * The namespace of plan, verified: mounted under its name, a network
- * namespace, and the very one its record names.
- */
+/* The namespace of plan, verified (lib/ensure.c), to enter. */
 static int open_verified(const struct plan *plan, int *ret_fd,
 			 struct netns_id *ret_id)
 {
-	struct state_record rec;
 	struct errbuf err = { "" };
-	enum netns_state state;
 	int r;
 
 	r = caps_raise(read_caps, &err);
 	if (r == 0)
-		r = state_read(&uns_paths_default, plan->uid, &rec, &err);
+		r = ensure_open_recorded(&uns_paths_default, plan, ret_fd, ret_id, &err);
 	caps_lower();
-	if (r == -ENOENT) {
-		helper_error("%s has no namespace: log in, or run usernetns-create",
-			     plan->user);
-		return -ENOENT;
-	}
-	if (r < 0) {
-		helper_error("%s", err.msg);
-		return r;
-	}
-	if (rec.phase != STATE_READY || !streq(rec.netns, plan->netns)) {
-		helper_error("cannot enter '%s': its record is for '%s' and not complete; log in or run usernetns-create",
-			     plan->netns, rec.netns);
-		return -ESTALE;
-	}
-	r = netns_open(uns_paths_default.rundir, plan->netns, &state, ret_fd, ret_id,
-		       &err);
-	if (r < 0) {
+	if (r < 0)
 		helper_error("cannot enter '%s': %s", plan->netns, err.msg);
-		return r;
-	}
-	if (state != NETNS_MOUNTED) {
-		helper_error("cannot enter '%s': it is not there; log in or run usernetns-create",
-			     plan->netns);
-		return -ENOENT;
-	}
-	if (!netns_id_equal(ret_id, &rec.id)) {
-		close(*ret_fd);
-		helper_error("cannot enter '%s': the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
-			     plan->netns, (unsigned long long)ret_id->ino,
-			     (unsigned long long)rec.id.ino);
-		syslog(LOG_AUTHPRIV | LOG_WARNING,
-		       "uid %lu: refused to enter %s: inode %llu is not the recorded %llu",
-		       (unsigned long)helper_caller(), plan->netns,
-		       (unsigned long long)ret_id->ino, (unsigned long long)rec.id.ino);
-		return -EPERM;
-	}
-	return 0;
+	if (r == -EPERM)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "uid %lu: refused to enter %s: %s",
+		       (unsigned long)helper_caller(), plan->netns, err.msg);
+	return r;
 }
 
 int main(int argc, char **argv)

@@ -942,6 +942,45 @@ int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err
 	return r;
 }
 
+int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
+			 int *ret_fd, struct netns_id *ret_id, struct errbuf *err)
+{
+	struct state_record rec;
+	enum netns_state state;
+	struct netns_id id;
+	int fd, r;
+
+	r = state_read(p, plan->uid, &rec, err);
+	if (r == -ENOENT)
+		errbuf_set(err, "%s has no namespace: log in, or run usernetns-create",
+			   plan->user);
+	if (r < 0)
+		return r;
+	if (rec.phase != STATE_READY || !streq(rec.netns, plan->netns)) {
+		errbuf_set(err,
+			   "its record is for '%s' and not complete; log in or run usernetns-create",
+			   rec.netns);
+		return -ESTALE;
+	}
+	r = netns_open(p->rundir, plan->netns, &state, &fd, &id, err);
+	if (r < 0)
+		return r;
+	if (state != NETNS_MOUNTED) {
+		errbuf_set(err, "it is not there; log in or run usernetns-create");
+		return -ENOENT;
+	}
+	if (!netns_id_equal(&id, &rec.id)) {
+		close(fd);
+		errbuf_set(err,
+			   "the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
+			   (unsigned long long)id.ino, (unsigned long long)rec.id.ino);
+		return -EPERM;
+	}
+	*ret_fd = fd;
+	*ret_id = id;
+	return 0;
+}
+
 /* ---- removal ------------------------------------------------------------------ */
 
 int ensure_remove_locked(const struct uns_paths *p, uid_t uid,

@@ -65,6 +65,16 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
  */
 int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err);
 
+/*
+ * The namespace of plan, to enter, if it is the one usernetns made: the
+ * record complete and for this name, the name mounted, and what is
+ * mounted the very namespace whose inode the record holds (not one
+ * somebody bound over the name).  An fd of it and its identity; -ENOENT
+ * (none), -ESTALE (a record not complete), -EPERM (not the recorded one).
+ */
+int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
+			 int *ret_fd, struct netns_id *ret_id, struct errbuf *err);
+
 /* The same, for a caller already holding the lock of the user. */
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 			unsigned int lock_timeout_ms, struct ensure_result *ret,

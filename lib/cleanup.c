@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "usernetns/cleanup.h"
+#include "usernetns/plan.h"
+#include "usernetns/rtnl.h"
+#include "usernetns/session.h"
+
+static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap,
+				     enum cleanup_kind kind)
+{
+	struct cleanup_item *it;
+
+	if (plan->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct cleanup_item *v = reallocarray(plan->v, c, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		plan->v = v;
+		*cap = c;
+	}
+	it = &plan->v[plan->n++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	return it;
+}
+
+static bool uid_wanted(uid_t uid, const uid_t *only, size_t n_only)
+{
+	if (!only)
+		return true;
+	for (size_t i = 0; i < n_only; i++)
+		if (only[i] == uid)
+			return true;
+	return false;
+}
+
+/* ---- namespaces and host ends ------------------------------------------------ */
+
+static void judge_namespace(struct cleanup_item *it, unsigned int flags)
+{
+	const struct inventory_entry *e = &it->ns;
+	const char *why = "?";
+
+	it->verdict = CLEANUP_STALE;
+	switch (e->state) {
+	case INVENTORY_ACTIVE:
+	case INVENTORY_UNFINISHED:
+		if (e->sessions > 0 || e->processes > 0)
+			it->verdict = flags & CLEANUP_FORCE ? CLEANUP_FORCED : CLEANUP_IN_USE;
+		why = e->state == INVENTORY_ACTIVE ? "unused" :
+						     "half made by a login that died";
+		break;
+	case INVENTORY_MISSING:
+		why = "its namespace is gone";
+		break;
+	case INVENTORY_PLACEHOLDER:
+		why = "an empty placeholder under its name";
+		break;
+	case INVENTORY_FOREIGN:
+		why = "its name now holds a namespace usernetns did not make (left alone)";
+		break;
+	}
+	snprintf(it->why, sizeof(it->why), "%s", why);
+}
+
+/* ---- leases ------------------------------------------------------------------ */
+
+struct lease_walk {
+	const struct uns_paths *p;
+	const struct policy *policy;
+	const uid_t *only;
+	size_t n_only;
+	struct cleanup_plan *plan;
+	size_t *cap;
+	size_t n_namespaces;	/* plan->v[0..n) are the namespaces */
+	bool oom;
+};
+
+/* Will the namespace of uid stay (so its addresses are in use)? */
+static bool namespace_stays(const struct lease_walk *w, uid_t uid)
+{
+	for (size_t i = 0; i < w->n_namespaces; i++)
+		if (w->plan->v[i].ns.rec.uid == uid)
+			return w->plan->v[i].verdict == CLEANUP_IN_USE;
+	return true;	/* no namespace item: whatever record there is stays */
+}
+
+/* Why the lease should go, or false to keep it. */
+static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
+			char *why, size_t size)
+{
+	const struct plan_addr *a;
+	struct state_record rec;
+	struct plan plan;
+	int r;
+
+	/* In use by a namespace that is up and stays, whatever the policy says. */
+	if (namespace_stays(w, e->uid) && state_read(w->p, e->uid, &rec, NULL) == 0 &&
+	    ((addr_prefix_is_set(&rec.peer4) && addr_prefix_contains(&e->block, &rec.peer4)) ||
+	     (addr_prefix_is_set(&rec.peer6) && addr_prefix_contains(&e->block, &rec.peer6))))
+		return false;
+
+	r = plan_resolve_uid(w->policy, e->uid, &plan, NULL);
+	if (r == -ENOENT) {
+		snprintf(why, size, "uid %lu no longer exists", (unsigned long)e->uid);
+		return true;
+	}
+	if (r < 0)
+		return false;	/* a failed lookup: never release on a guess */
+	if (plan.verdict != PLAN_HANDLED || !policy_mode_has_link(plan.mode)) {
+		snprintf(why, size, "%s gets no addresses from the policy", plan.user);
+		return true;
+	}
+	a = e->pool.family == AF_INET ? &plan.v4 : &plan.v6;
+	if (a->source != PLAN_ADDR_POOL || !addr_prefix_equal(&a->pool, &e->pool) ||
+	    a->block_len != e->block_len) {
+		snprintf(why, size, "%s no longer draws from this pool", plan.user);
+		return true;
+	}
+	return false;
+}
+
+static int visit_lease(const struct lease_entry *e, void *data)
+{
+	struct lease_walk *w = data;
+	struct cleanup_item *it;
+	char why[CLEANUP_WHY_MAX];
+
+	if (!uid_wanted(e->uid, w->only, w->n_only) || !lease_stale(w, e, why, sizeof(why)))
+		return 0;
+	it = add_item(w->plan, w->cap, CLEANUP_LEASE);
+	if (!it) {
+		w->oom = true;
+		return -ENOMEM;
+	}
+	it->verdict = CLEANUP_STALE;
+	it->lease = *e;
+	snprintf(it->why, sizeof(it->why), "%s", why);
+	return 0;
+}
+
+/* ---- collecting -------------------------------------------------------------- */
+
+int cleanup_collect(const struct uns_paths *p, const struct policy *policy,
+		    const uid_t *only, size_t n_only, unsigned int flags,
+		    struct cleanup_plan *ret, struct errbuf *err)
+{
+	struct cleanup_plan plan = { 0 };
+	struct inventory inv = { 0 };
+	struct lease_walk w = { .p = p, .policy = policy, .only = only, .n_only = n_only };
+	struct cleanup_item *it;
+	size_t cap = 0;
+	int r;
+
+	r = inventory_collect(p, only, n_only, &inv, err);
+	if (r < 0)
+		return r;
+	plan.hidden_processes = inv.hidden_processes;
+	for (size_t i = 0; i < inv.n; i++) {
+		it = add_item(&plan, &cap, CLEANUP_NAMESPACE);
+		if (!it)
+			goto oom;
+		it->ns = inv.v[i];
+		judge_namespace(it, flags);
+	}
+	for (size_t i = 0; i < inv.n_orphans; i++) {
+		it = add_item(&plan, &cap, CLEANUP_ORPHAN_LINK);
+		if (!it)
+			goto oom;
+		it->verdict = CLEANUP_STALE;
+		it->link = inv.orphans[i];
+		snprintf(it->why, sizeof(it->why), "no record names it");
+	}
+	inventory_free(&inv);
+	/* Leases are judged knowing which namespaces (and addresses) stay. */
+	w.plan = &plan;
+	w.cap = &cap;
+	for (size_t i = 0; i < plan.n; i++)
+		w.n_namespaces += plan.v[i].kind == CLEANUP_NAMESPACE;
+	r = lease_foreach(p, visit_lease, &w, err);
+	if (w.oom)
+		goto oom;
+	if (r < 0) {
+		cleanup_plan_free(&plan);
+		return r;
+	}
+	*ret = plan;
+	return 0;
+oom:
+	inventory_free(&inv);
+	cleanup_plan_free(&plan);
+	errbuf_set(err, "out of memory");
+	return -ENOMEM;
+}
+
+/* ---- applying ---------------------------------------------------------------- */
+
+static void failed(struct cleanup_item *it, const struct errbuf *err)
+{
+	it->outcome = CLEANUP_FAILED;
+	snprintf(it->msg, sizeof(it->msg), "%s", err->msg);
+}
+
+/* Remove a namespace, keeping its host end for the batch. */
+static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it,
+			    unsigned int flags)
+{
+	struct session_close_result res;
+	struct errbuf err = { "" };
+	int r;
+
+	r = session_reap(p, it->ns.rec.uid,
+			 ENSURE_REMOVE_KEEP_LINK | (flags & CLEANUP_FORCE ? ENSURE_REMOVE_FORCE : 0),
+			 STATE_LOCK_TIMEOUT_MS, &res, &err);
+	if (r < 0) {
+		failed(it, &err);
+		return;
+	}
+	switch (res.outcome) {
+	case SESSION_REMOVED:
+		it->outcome = CLEANUP_REMOVED;
+		break;
+	case SESSION_NOTHING:
+		it->outcome = CLEANUP_GONE;	/* another cleanup was first */
+		break;
+	case SESSION_OTHERS_REMAIN:
+	case SESSION_BUSY:
+	case SESSION_KEPT:
+		it->outcome = CLEANUP_KEPT;	/* a login came in meanwhile */
+		break;
+	}
+}
+
+/* An orphan host end goes unless a login made it its own meanwhile. */
+static void apply_orphan(const struct uns_paths *p, struct cleanup_item *it)
+{
+	struct errbuf err = { "" };
+	struct state_record rec;
+	int lockfd, r;
+
+	r = state_lock(p, it->link.uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
+	if (r < 0) {
+		failed(it, &err);
+		return;
+	}
+	if (state_read(p, it->link.uid, &rec, NULL) == 0 &&
+	    streq(rec.host_ifname, it->link.ifname))
+		it->outcome = CLEANUP_KEPT;	/* named again by a login */
+	else
+		it->outcome = CLEANUP_REMOVED;	/* once the batch is deleted */
+	close(lockfd);
+}
+
+static void apply_lease(const struct uns_paths *p, struct cleanup_item *it)
+{
+	struct errbuf err = { "" };
+	int lockfd, r;
+
+	r = state_lock(p, it->lease.uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
+	if (r == 0) {
+		r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.uid,
+				  &err);
+		close(lockfd);
+	}
+	if (r < 0)
+		failed(it, &err);
+	else
+		it->outcome = CLEANUP_REMOVED;
+}
+
+/* The host end an item leaves for the batch, if any: its ifindex, uid, name. */
+static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex,
+			uid_t *ret_uid, const char **ret_ifname)
+{
+	if (it->outcome != CLEANUP_REMOVED)
+		return false;
+	if (it->kind == CLEANUP_NAMESPACE && it->ns.host_link) {
+		*ret_ifindex = it->ns.host_ifindex;
+		*ret_uid = it->ns.rec.uid;
+		*ret_ifname = it->ns.rec.host_ifname;
+		return true;
+	}
+	if (it->kind == CLEANUP_ORPHAN_LINK) {
+		*ret_ifindex = it->link.ifindex;
+		*ret_uid = it->link.uid;
+		*ret_ifname = it->link.ifname;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Delete the host ends left by the removals in one batch (a veth costs an
+ * RCU grace period to delete; a batch costs one), each only if it is
+ * still the one we judged: same index, same name, still marked ours for
+ * the same uid.  Ends gone with their namespace meanwhile are success.
+ */
+static void delete_links(struct cleanup_plan *plan)
+{
+	struct errbuf err = { "" };
+	struct rtnl rtnl = RTNL_INIT;
+	int *ifindex;
+	size_t n = 0;
+	int r;
+
+	ifindex = calloc(plan->n ? plan->n : 1, sizeof(*ifindex));
+	if (!ifindex) {
+		errbuf_set(&err, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	r = rtnl_open(&rtnl, &err);
+	for (size_t i = 0; r == 0 && i < plan->n; i++) {
+		struct rtnl_link l;
+		const char *ifname;
+		uid_t uid, owner;
+		int index;
+
+		if (doomed_link(&plan->v[i], &index, &uid, &ifname) &&
+		    rtnl_link_get_index(&rtnl, index, &l, NULL) == 0 &&
+		    state_host_link_owner(&l, &owner) && owner == uid && streq(l.ifname, ifname))
+			ifindex[n++] = index;
+	}
+	if (r == 0 && n > 0)
+		r = rtnl_links_delete(&rtnl, ifindex, n, &err);
+	rtnl_close(&rtnl);
+out:
+	free(ifindex);
+	if (r == 0)
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		int index;
+		uid_t uid;
+		const char *ifname;
+
+		if (doomed_link(&plan->v[i], &index, &uid, &ifname))
+			failed(&plan->v[i], &err);
+	}
+}
+
+size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan,
+		     unsigned int flags)
+{
+	size_t failures = 0;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		struct cleanup_item *it = &plan->v[i];
+
+		if (it->verdict == CLEANUP_IN_USE) {
+			it->outcome = CLEANUP_KEPT;
+			continue;
+		}
+		switch (it->kind) {
+		case CLEANUP_NAMESPACE:
+			apply_namespace(p, it, flags);
+			break;
+		case CLEANUP_ORPHAN_LINK:
+			apply_orphan(p, it);
+			break;
+		case CLEANUP_LEASE:
+			break;	/* after the namespaces, whose records name them */
+		}
+	}
+	delete_links(plan);
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->v[i].kind == CLEANUP_LEASE)
+			apply_lease(p, &plan->v[i]);
+	for (size_t i = 0; i < plan->n; i++)
+		failures += plan->v[i].outcome == CLEANUP_FAILED;
+	return failures;
+}
+
+void cleanup_plan_free(struct cleanup_plan *plan)
+{
+	free(plan->v);
+	*plan = (struct cleanup_plan){ 0 };
+}
