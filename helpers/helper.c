@@ -63,8 +63,8 @@ static void print_diag(const struct diag *d)
 		helper_error("%zu more messages not shown", d->n_dropped);
 }
 
-struct policy *helper_load_policy(const char *config, bool dry_run,
-				  bool check_names, int *ret_status)
+struct policy *helper_load_policy(const char *config, bool dry_run, bool check_names,
+				  int *ret_status)
 {
 	struct diag diag = DIAG_INIT;
 	struct policy *policy = NULL;
@@ -75,8 +75,9 @@ struct policy *helper_load_policy(const char *config, bool dry_run,
 	*ret_status = HELPER_EXIT_FAILED;
 	if (config && helper_caller() != 0) {
 		if (!dry_run) {
-			helper_error("--config is only for root, or with --dry-run: privileged actions use %s",
-				     USERNETNS_POLICY_PATH);
+			helper_error(
+				"--config is only for root, or with --dry-run: privileged actions use %s",
+				USERNETNS_POLICY_PATH);
 			*ret_status = HELPER_EXIT_DENIED;
 			return NULL;
 		}
@@ -124,12 +125,11 @@ bool helper_is_admin(const struct policy *policy)
 	int n = caller_groups(groups, NGROUPS_MAX + 1);
 
 	/* No uid is (uid_t)-1: only root and admin_group may act for it. */
-	return n >= 0 && plan_may_manage(policy, helper_caller(), groups, (size_t)n,
-					 (uid_t)-1, &err) == 0;
+	return n >= 0 &&
+	       plan_may_manage(policy, helper_caller(), groups, (size_t)n, (uid_t)-1, &err) == 0;
 }
 
-int helper_may_manage(const struct policy *policy, uid_t target,
-		      const char *label)
+int helper_may_manage(const struct policy *policy, uid_t target, const char *label)
 {
 	struct errbuf err = { "" };
 	gid_t groups[NGROUPS_MAX + 1];

@@ -25,8 +25,7 @@ enum {
 extern const char *helper_prog;
 
 /* "PROG: message" on stderr. */
-__attribute__((format(printf, 1, 2)))
-void helper_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void helper_error(const char *fmt, ...);
 
 /*
  * Start a helper: drop what must not survive (a privileged program trusts
@@ -45,22 +44,20 @@ uid_t helper_caller(void);
  * diagnostics; returns NULL after printing why, with the exit code in
  * *ret_status.
  */
-struct policy *helper_load_policy(const char *config, bool dry_run,
-				  bool check_names, int *ret_status);
+struct policy *helper_load_policy(const char *config, bool dry_run, bool check_names,
+				  int *ret_status);
 
 /*
  * The plan for user (NULL: the caller), provided the caller may act for
  * them.  Returns 0, or an exit code after printing why.
  */
-int helper_plan(const struct policy *policy, const char *user,
-		struct plan *ret);
+int helper_plan(const struct policy *policy, const char *user, struct plan *ret);
 
 /* The uid named by user (a name), or the caller; exit code on failure. */
 int helper_target_uid(const char *user, uid_t *ret);
 
 /* May the caller act for target?  Exit code after printing why, or 0. */
-int helper_may_manage(const struct policy *policy, uid_t target,
-		      const char *label);
+int helper_may_manage(const struct policy *policy, uid_t target, const char *label);
 
 /* Is the caller root or in admin_group?  Quiet: for choosing defaults. */
 bool helper_is_admin(const struct policy *policy);

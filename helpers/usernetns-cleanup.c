@@ -19,12 +19,9 @@
 #include "helper.h"
 #include "usernetns/cleanup.h"
 
-static const int cleanup_caps[] = {
-	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID, CAPS_END
-};
-static const int work_caps[] = {
-	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAPS_END
-};
+static const int cleanup_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE,
+				    CAP_SETUID,	   CAP_SETGID,	  CAPS_END };
+static const int work_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAPS_END };
 
 struct options {
 	bool dry_run;
@@ -77,8 +74,8 @@ static void print_plan(const struct options *o, const struct cleanup_item *it)
 
 	switch (it->verdict) {
 	case CLEANUP_IN_USE:
-		printf("kept %s of %s: %zu session%s, %zu process%s\n", e->rec.netns,
-		       e->rec.user, e->sessions, plural(e->sessions, "s"), e->processes,
+		printf("kept %s of %s: %zu session%s, %zu process%s\n", e->rec.netns, e->rec.user,
+		       e->sessions, plural(e->sessions, "s"), e->processes,
 		       plural(e->processes, "es"));
 		return;
 	case CLEANUP_FORCED:
@@ -137,8 +134,7 @@ static void print_outcome(const struct options *o, const struct cleanup_item *it
 	case CLEANUP_NAMESPACE:
 		printf("removed %s of %s: %s\n", rec->netns, rec->user, it->why);
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu removed %s of %s%s",
-		       (unsigned long)caller, rec->netns, rec->user,
-		       o->force ? " (--force)" : "");
+		       (unsigned long)caller, rec->netns, rec->user, o->force ? " (--force)" : "");
 		break;
 	case CLEANUP_ORPHAN_LINK:
 		printf("removed host interface %s (of uid %lu, no record named it)\n",
@@ -154,8 +150,8 @@ static void print_outcome(const struct options *o, const struct cleanup_item *it
 }
 
 /* Whose: everybody's (*ret_only NULL), or the users named, if allowed. */
-static int targets(const struct options *o, const struct policy *policy, int argc,
-		   char **argv, uid_t **ret_only, size_t *ret_n)
+static int targets(const struct options *o, const struct policy *policy, int argc, char **argv,
+		   uid_t **ret_only, size_t *ret_n)
 {
 	size_t n = argc > 0 ? (size_t)argc : 1;
 	uid_t *only;
@@ -166,8 +162,10 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 	 * of sight: with --force a user could pile them up without bound.
 	 */
 	if ((o->force || o->all) && !helper_is_admin(policy)) {
-		helper_error(o->force ? "--force is for root and members of admin_group; end the processes in your namespace first" :
-					"--all is for root and members of admin_group");
+		helper_error(
+			o->force ?
+				"--force is for root and members of admin_group; end the processes in your namespace first" :
+				"--all is for root and members of admin_group");
 		return HELPER_EXIT_DENIED;
 	}
 	*ret_only = NULL;
@@ -198,12 +196,9 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
+		{ "dry-run", no_argument, NULL, 'n' }, { "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },     { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { 0 }
 	};
 	struct cleanup_plan plan = { 0 };
 	struct options o = { 0 };
@@ -265,8 +260,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < plan.n; i++)
 		print_plan(&o, &plan.v[i]);
 	if (!o.dry_run)
-		failures += cleanup_apply(&uns_paths_default, &plan,
-					  o.force ? CLEANUP_FORCE : 0);
+		failures += cleanup_apply(&uns_paths_default, &plan, o.force ? CLEANUP_FORCE : 0);
 	for (size_t i = 0; i < plan.n; i++) {
 		const struct cleanup_item *it = &plan.v[i];
 
@@ -282,8 +276,8 @@ int main(int argc, char **argv)
 		if (plan.hidden_processes > 0)
 			printf("note: %zu processes could not be inspected\n",
 			       plan.hidden_processes);
-		printf("%zu %s, %zu kept%s\n", removed, o.dry_run ? "to remove" : "removed",
-		       kept, failures ? ", some failures (see above)" : "");
+		printf("%zu %s, %zu kept%s\n", removed, o.dry_run ? "to remove" : "removed", kept,
+		       failures ? ", some failures (see above)" : "");
 	}
 	helper_work_end();
 	cleanup_plan_free(&plan);

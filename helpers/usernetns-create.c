@@ -22,9 +22,7 @@
 #include "usernetns/hostnet.h"
 
 /* Namespaces and links; root-owned state files through the fs uid. */
-static const int create_caps[] = {
-	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAPS_END
-};
+static const int create_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAPS_END };
 static const int work_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAPS_END };
 
 static void usage(FILE *out)
@@ -63,8 +61,9 @@ static void warn_host_overlap(const struct plan *plan)
 	if (netns_current(&now) == 0 &&
 	    netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
 	    state == NETNS_MOUNTED && netns_id_equal(&now, &id)) {
-		helper_error("note: run inside %s, so its addresses were not checked against the host's networks",
-			     plan->netns);
+		helper_error(
+			"note: run inside %s, so its addresses were not checked against the host's networks",
+			plan->netns);
 		return;
 	}
 	rc = rtnl_open(&r, &err);
@@ -83,8 +82,7 @@ static void warn_host_overlap(const struct plan *plan)
 	}
 }
 
-static int dry_run_one(const struct policy *policy, const char *config,
-		       const char *user)
+static int dry_run_one(const struct policy *policy, const char *config, const char *user)
 {
 	struct errbuf err = { "" };
 	struct plan plan;
@@ -99,8 +97,7 @@ static int dry_run_one(const struct policy *policy, const char *config,
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	plan_print(&plan, config ? config : USERNETNS_POLICY_PATH, USERNETNS_RUNDIR,
-		   stdout);
+	plan_print(&plan, config ? config : USERNETNS_POLICY_PATH, USERNETNS_RUNDIR, stdout);
 	warn_host_overlap(&plan);
 	return 0;
 }
@@ -110,13 +107,15 @@ static void print_result(const struct plan *plan, const struct ensure_result *re
 	const struct state_record *rec = &res->record;
 	char h[ADDR_PREFIX_STRLEN], p[ADDR_PREFIX_STRLEN];
 	const char *what = res->changes & ENSURE_CREATED ? "created" :
-			   res->changes ? "repaired" : "already in place";
+			   res->changes			 ? "repaired" :
+							   "already in place";
 
 	printf("%s: namespace %s %s", plan->user, plan->netns, what);
 	if (rec->host_ifname[0] && addr_prefix_is_set(&rec->peer4))
 		printf(" (%s %s <-> %s %s)", rec->host_ifname,
 		       addr_prefix_is_set(&rec->host4) ?
-			       addr_prefix_format(&rec->host4, h, sizeof(h)) : "-",
+			       addr_prefix_format(&rec->host4, h, sizeof(h)) :
+			       "-",
 		       rec->peer_ifname, addr_prefix_format(&rec->peer4, p, sizeof(p)));
 	else if (rec->host_ifname[0])
 		printf(" (%s <-> %s)", rec->host_ifname, rec->peer_ifname);
@@ -162,13 +161,11 @@ static int create_one(const struct policy *policy, const char *user)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
-	};
+	static const struct option options[] = { { "dry-run", no_argument, NULL, 'n' },
+						 { "config", required_argument, NULL, 'c' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 { 0 } };
 	const char *config = NULL;
 	struct policy *policy;
 	struct errbuf err = { "" };

@@ -59,8 +59,7 @@ static int failed(int helper_code)
 }
 
 /* The namespace of plan, verified (lib/ensure.c), to enter. */
-static int open_verified(const struct plan *plan, int *ret_fd,
-			 struct netns_id *ret_id)
+static int open_verified(const struct plan *plan, int *ret_fd, struct netns_id *ret_id)
 {
 	struct errbuf err = { "" };
 	int r;
@@ -79,13 +78,11 @@ static int open_verified(const struct plan *plan, int *ret_fd,
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
-	};
+	static const struct option options[] = { { "user", required_argument, NULL, 'u' },
+						 { "config", required_argument, NULL, 'c' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 { 0 } };
 	const char *user = NULL, *config = NULL;
 	char shell[PATH_MAX] = "/bin/sh", env[NAME_MAX + 16];
 	struct errbuf err = { "" };
@@ -128,8 +125,7 @@ int main(int argc, char **argv)
 	if (r)
 		return failed(r);
 	if (plan.verdict != PLAN_HANDLED) {
-		helper_error("%s has no namespace: the policy does not handle them",
-			     plan.user);
+		helper_error("%s has no namespace: the policy does not handle them", plan.user);
 		return JOIN_EXIT_FAILED;
 	}
 	if (optind == argc) {

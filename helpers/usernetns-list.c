@@ -79,33 +79,35 @@ static void print_json(const struct inventory *inv, bool complete)
 
 		for (size_t k = 0; k < 2; k++)
 			if (addr_prefix_is_set(peers[k]))
-				json_object_array_add(addrs, json_object_new_string(
-					addr_prefix_format(peers[k], buf, sizeof(buf))));
+				json_object_array_add(addrs,
+						      json_object_new_string(addr_prefix_format(
+							      peers[k], buf, sizeof(buf))));
 		created(rec, when, sizeof(when));
 		json_object_object_add(o, "name", json_object_new_string(rec->netns));
 		json_object_object_add(o, "user", json_object_new_string(rec->user));
 		json_object_object_add(o, "uid", json_object_new_int64(rec->uid));
 		json_object_object_add(o, "mode",
 				       json_object_new_string(policy_mode_to_string(rec->mode)));
-		json_object_object_add(o, "state", json_object_new_string(
-			inventory_state_to_string(e->state)));
-		json_object_object_add(o, "host_interface",
-				       rec->host_ifname[0] ? json_object_new_string(rec->host_ifname) :
-							     NULL);
+		json_object_object_add(o, "state",
+				       json_object_new_string(inventory_state_to_string(e->state)));
+		json_object_object_add(
+			o, "host_interface",
+			rec->host_ifname[0] ? json_object_new_string(rec->host_ifname) : NULL);
 		json_object_object_add(o, "host_interface_present",
 				       e->host_link_known ? json_object_new_boolean(e->host_link) :
 							    NULL);
 		json_object_object_add(o, "addresses", addrs);
 		json_object_object_add(o, "sessions", json_object_new_int64((int64_t)e->sessions));
-		json_object_object_add(o, "processes", json_object_new_int64((int64_t)e->processes));
+		json_object_object_add(o, "processes",
+				       json_object_new_int64((int64_t)e->processes));
 		json_object_object_add(o, "created", json_object_new_string(when));
-		json_object_object_add(o, "netns_inode", json_object_new_int64((int64_t)rec->id.ino));
+		json_object_object_add(o, "netns_inode",
+				       json_object_new_int64((int64_t)rec->id.ino));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "namespaces", arr);
 	/* Without CAP_SYS_PTRACE others' processes are not counted. */
-	json_object_object_add(root, "process_counts_complete",
-			       json_object_new_boolean(complete));
+	json_object_object_add(root, "process_counts_complete", json_object_new_boolean(complete));
 	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -122,11 +124,11 @@ struct column {
 static void print_table(const struct inventory *inv, bool complete)
 {
 	struct column cols[] = {
-		{ "NAME", 4 }, { "USER", 4 }, { "UID", 3 }, { "MODE", 4 }, { "STATE", 5 },
-		{ "HOST-IF", 7 }, { "ADDRESSES", 9 }, { "SESSIONS", 8 }, { "PROCS", 5 },
-		{ "CREATED", 7 },
+		{ "NAME", 4 },	{ "USER", 4 },	  { "UID", 3 },	      { "MODE", 4 },
+		{ "STATE", 5 }, { "HOST-IF", 7 }, { "ADDRESSES", 9 }, { "SESSIONS", 8 },
+		{ "PROCS", 5 }, { "CREATED", 7 },
 	};
-	char (*cells)[10][CELL_MAX];
+	char(*cells)[10][CELL_MAX];
 
 	cells = calloc(inv->n ? inv->n : 1, sizeof(*cells));
 	if (!cells) {
@@ -142,9 +144,9 @@ static void print_table(const struct inventory *inv, bool complete)
 		snprintf(cells[i][2], CELL_MAX, "%lu", (unsigned long)rec->uid);
 		snprintf(cells[i][3], CELL_MAX, "%s", policy_mode_to_string(rec->mode));
 		snprintf(cells[i][4], CELL_MAX, "%s", inventory_state_to_string(e->state));
-		snprintf(cells[i][5], CELL_MAX, "%s%s", rec->host_ifname[0] ? rec->host_ifname : "-",
-			 rec->host_ifname[0] && e->host_link_known && !e->host_link ?
-				 "(gone)" : "");
+		snprintf(
+			cells[i][5], CELL_MAX, "%s%s", rec->host_ifname[0] ? rec->host_ifname : "-",
+			rec->host_ifname[0] && e->host_link_known && !e->host_link ? "(gone)" : "");
 		addresses(rec, cells[i][6], CELL_MAX);
 		snprintf(cells[i][7], CELL_MAX, "%zu", e->sessions);
 		snprintf(cells[i][8], CELL_MAX, "%zu%s", e->processes, complete ? "" : "+");
@@ -167,13 +169,11 @@ static void print_table(const struct inventory *inv, bool complete)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
-	};
+	static const struct option options[] = { { "json", no_argument, NULL, 'j' },
+						 { "user", required_argument, NULL, 'u' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 { 0 } };
 	struct inventory inv = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
@@ -236,8 +236,7 @@ int main(int argc, char **argv)
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	r = inventory_collect(&uns_paths_default, all ? NULL : &target, all ? 0 : 1,
-			      &inv, &err);
+	r = inventory_collect(&uns_paths_default, all ? NULL : &target, all ? 0 : 1, &inv, &err);
 	caps_drop_all(NULL);
 	if (r < 0) {
 		helper_error("%s", err.msg);

@@ -40,8 +40,7 @@ static bool addr_host_bits_all_set(const struct addr_prefix *p)
  * Add v << shift to the big-endian number in b[0..n).  v stays below 2^33
  * here, so v << 7 cannot overflow 64 bits.
  */
-static void addr_add_shifted(uint8_t *b, unsigned int n, uint64_t v,
-			     unsigned int shift)
+static void addr_add_shifted(uint8_t *b, unsigned int n, uint64_t v, unsigned int shift)
 {
 	uint64_t x = v << (shift % 8);
 	unsigned int carry = 0;
@@ -73,8 +72,8 @@ static bool addr_host_offset(const struct addr_prefix *p, uint64_t *ret)
 	return true;
 }
 
-int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
-		      struct addr_prefix *ret, struct errbuf *err)
+int addr_prefix_parse(const char *s, int family, bool allow_host_bits, struct addr_prefix *ret,
+		      struct errbuf *err)
 {
 	char host[INET6_ADDRSTRLEN];
 	struct addr_prefix p = { 0 };
@@ -100,9 +99,10 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
 	else if (family != AF_INET && inet_pton(AF_INET6, host, p.bytes) == 1)
 		p.family = AF_INET6;
 	else {
-		errbuf_set(err, "%s", family == AF_INET ? "not an IPv4 address" :
-			      family == AF_INET6 ? "not an IPv6 address" :
-						   "not an IP address");
+		errbuf_set(err, "%s",
+			   family == AF_INET  ? "not an IPv4 address" :
+			   family == AF_INET6 ? "not an IPv6 address" :
+						"not an IP address");
 		return -EINVAL;
 	}
 
@@ -114,9 +114,9 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
 	for (; *q; q++)
 		len = len * 10 + (unsigned long)(*q - '0');
 	if (len > addr_family_bits(p.family)) {
-		errbuf_set(err, "%s", p.family == AF_INET ?
-			"prefix length out of range (0-32)" :
-			"prefix length out of range (0-128)");
+		errbuf_set(err, "%s",
+			   p.family == AF_INET ? "prefix length out of range (0-32)" :
+						 "prefix length out of range (0-128)");
 		return -EINVAL;
 	}
 	p.len = (unsigned int)len;
@@ -137,8 +137,7 @@ const char *addr_format(const struct addr_prefix *p, char *buf, size_t size)
 	return buf;
 }
 
-const char *addr_prefix_format(const struct addr_prefix *p, char *buf,
-			       size_t size)
+const char *addr_prefix_format(const struct addr_prefix *p, char *buf, size_t size)
 {
 	size_t n;
 
@@ -153,7 +152,7 @@ struct addr_prefix addr_prefix_network(const struct addr_prefix *p)
 	struct addr_prefix r = *p;
 
 	for (unsigned int i = r.len; i < addr_family_bits(r.family); i++)
-		r.bytes[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+		r.bytes[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
 	return r;
 }
 
@@ -176,23 +175,20 @@ static bool addr_same_bits(const uint8_t *a, const uint8_t *b, unsigned int n)
 	return true;
 }
 
-bool addr_prefix_overlaps(const struct addr_prefix *a,
-			  const struct addr_prefix *b)
+bool addr_prefix_overlaps(const struct addr_prefix *a, const struct addr_prefix *b)
 {
 	if (a->family != b->family)
 		return false;
 	return addr_same_bits(a->bytes, b->bytes, a->len < b->len ? a->len : b->len);
 }
 
-bool addr_prefix_contains(const struct addr_prefix *outer,
-			  const struct addr_prefix *inner)
+bool addr_prefix_contains(const struct addr_prefix *outer, const struct addr_prefix *inner)
 {
 	return outer->family == inner->family && outer->len <= inner->len &&
 	       addr_same_bits(outer->bytes, inner->bytes, outer->len);
 }
 
-uint64_t addr_block_count(const struct addr_prefix *pool,
-			  unsigned int block_len)
+uint64_t addr_block_count(const struct addr_prefix *pool, unsigned int block_len)
 {
 	unsigned int bits;
 
@@ -202,8 +198,8 @@ uint64_t addr_block_count(const struct addr_prefix *pool,
 	return bits >= 32 ? ADDR_BLOCKS_MAX : UINT64_C(1) << bits;
 }
 
-int addr_block_nth(const struct addr_prefix *pool, unsigned int block_len,
-		   uint64_t index, struct addr_prefix *ret)
+int addr_block_nth(const struct addr_prefix *pool, unsigned int block_len, uint64_t index,
+		   struct addr_prefix *ret)
 {
 	struct addr_prefix r;
 
@@ -217,8 +213,8 @@ int addr_block_nth(const struct addr_prefix *pool, unsigned int block_len,
 	return 0;
 }
 
-int addr_block_index(const struct addr_prefix *pool,
-		     const struct addr_prefix *block, uint64_t *ret_index)
+int addr_block_index(const struct addr_prefix *pool, const struct addr_prefix *block,
+		     uint64_t *ret_index)
 {
 	struct addr_prefix rel;
 	uint64_t index;
@@ -247,8 +243,8 @@ static unsigned int addr_first_usable(const struct addr_prefix *block)
 	return block->len + 1 == addr_family_bits(block->family) ? 0 : 1;
 }
 
-int addr_block_ends(const struct addr_prefix *block,
-		    struct addr_prefix *ret_host, struct addr_prefix *ret_peer)
+int addr_block_ends(const struct addr_prefix *block, struct addr_prefix *ret_host,
+		    struct addr_prefix *ret_peer)
 {
 	struct addr_prefix host, peer;
 	unsigned int first;
@@ -271,19 +267,19 @@ int addr_check_peer(const struct addr_prefix *addr, struct errbuf *err)
 	uint64_t offset;
 
 	if (addr->len + 1 > bits) {
-		errbuf_set(err, "%s", addr->family == AF_INET ?
-			"a /32 leaves no address for the host end" :
-			"a /128 leaves no address for the host end");
+		errbuf_set(err, "%s",
+			   addr->family == AF_INET ? "a /32 leaves no address for the host end" :
+						     "a /128 leaves no address for the host end");
 		return -EINVAL;
 	}
 	if (addr_first_usable(addr) == 1 && addr_host_bits_clear(addr)) {
-		errbuf_set(err, "%s", addr->family == AF_INET ?
-			"is the network address of its block" :
-			"is the subnet-router anycast address of its block");
+		errbuf_set(err, "%s",
+			   addr->family == AF_INET ?
+				   "is the network address of its block" :
+				   "is the subnet-router anycast address of its block");
 		return -EINVAL;
 	}
-	if (addr->family == AF_INET && addr->len + 2 <= bits &&
-	    addr_host_bits_all_set(addr)) {
+	if (addr->family == AF_INET && addr->len + 2 <= bits && addr_host_bits_all_set(addr)) {
 		errbuf_set(err, "is the broadcast address of its block");
 		return -EINVAL;
 	}

@@ -19,8 +19,8 @@ void caps_format(const int *caps, char *buf, size_t size)
 	for (const int *c = caps; *c != CAPS_END && n < size; c++) {
 		const char *name = capng_capability_to_name((unsigned int)*c);
 
-		n += (size_t)snprintf(buf + n, size - n, "%scap_%s",
-				      c == caps ? "" : ",", name ? name : "?");
+		n += (size_t)snprintf(buf + n, size - n, "%scap_%s", c == caps ? "" : ",",
+				      name ? name : "?");
 	}
 }
 
@@ -40,9 +40,10 @@ int caps_init(const char *prog, const int *want, struct errbuf *err)
 	 * capabilities are no gain.
 	 */
 	if (getuid() != 0 && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
-		errbuf_set(err,
-			   "the caller set no_new_privs: refusing to use the file capabilities of %s",
-			   prog);
+		errbuf_set(
+			err,
+			"the caller set no_new_privs: refusing to use the file capabilities of %s",
+			prog);
 		return -EPERM;
 	}
 	for (const int *c = want; *c != CAPS_END && n < 63; c++)
@@ -51,9 +52,10 @@ int caps_init(const char *prog, const int *want, struct errbuf *err)
 	missing[n] = CAPS_END;
 	if (n > 0) {
 		caps_format(missing, names, sizeof(names));
-		errbuf_set(err,
-			   "missing capabilities %s: run it as root, or give the binary its file capabilities (setcap %s+p %s, as make install does)",
-			   names, names, prog);
+		errbuf_set(
+			err,
+			"missing capabilities %s: run it as root, or give the binary its file capabilities (setcap %s+p %s, as make install does)",
+			names, names, prog);
 		return -EPERM;
 	}
 	return caps_lower();
@@ -88,15 +90,14 @@ int caps_fs_root(bool on, struct errbuf *err)
 	int r;
 
 	if (getuid() == 0)
-		return 0;	/* root's files are root's already */
+		return 0; /* root's files are root's already */
 	r = caps_raise(setid, err);
 	if (r < 0)
 		return r;
 	/* setfsuid() reports the previous value: check by reading back. */
 	setfsuid(uid);
 	setfsgid(gid);
-	r = (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid ?
-		    0 : -EPERM;
+	r = (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid ? 0 : -EPERM;
 	caps_lower();
 	if (r < 0)
 		errbuf_set(err, "cannot change the filesystem uid");
@@ -110,8 +111,7 @@ int caps_drop_all(struct errbuf *err)
 		errbuf_errno(err, -errno, "cannot drop capabilities");
 		return -EPERM;
 	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
-	    errno != EINVAL) {
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
 		errbuf_errno(err, -errno, "cannot clear the ambient capabilities");
 		return -EPERM;
 	}

@@ -12,8 +12,7 @@
 #include "usernetns/rtnl.h"
 #include "usernetns/session.h"
 
-static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap,
-				     enum cleanup_kind kind)
+static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap, enum cleanup_kind kind)
 {
 	struct cleanup_item *it;
 
@@ -55,8 +54,7 @@ static void judge_namespace(struct cleanup_item *it, unsigned int flags)
 	case INVENTORY_UNFINISHED:
 		if (e->sessions > 0 || e->processes > 0)
 			it->verdict = flags & CLEANUP_FORCE ? CLEANUP_FORCED : CLEANUP_IN_USE;
-		why = e->state == INVENTORY_ACTIVE ? "unused" :
-						     "half made by a login that died";
+		why = e->state == INVENTORY_ACTIVE ? "unused" : "half made by a login that died";
 		break;
 	case INVENTORY_MISSING:
 		why = "its namespace is gone";
@@ -80,7 +78,7 @@ struct lease_walk {
 	size_t n_only;
 	struct cleanup_plan *plan;
 	size_t *cap;
-	size_t n_namespaces;	/* plan->v[0..n) are the namespaces */
+	size_t n_namespaces; /* plan->v[0..n) are the namespaces */
 	bool oom;
 };
 
@@ -90,12 +88,12 @@ static bool namespace_stays(const struct lease_walk *w, uid_t uid)
 	for (size_t i = 0; i < w->n_namespaces; i++)
 		if (w->plan->v[i].ns.rec.uid == uid)
 			return w->plan->v[i].verdict == CLEANUP_IN_USE;
-	return true;	/* no namespace item: whatever record there is stays */
+	return true; /* no namespace item: whatever record there is stays */
 }
 
 /* Why the lease should go, or false to keep it. */
-static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
-			char *why, size_t size)
+static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e, char *why,
+			size_t size)
 {
 	const struct plan_addr *a;
 	struct state_record rec;
@@ -114,7 +112,7 @@ static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
 		return true;
 	}
 	if (r < 0)
-		return false;	/* a failed lookup: never release on a guess */
+		return false; /* a failed lookup: never release on a guess */
 	if (plan.verdict != PLAN_HANDLED || !policy_mode_has_link(plan.mode)) {
 		snprintf(why, size, "%s gets no addresses from the policy", plan.user);
 		return true;
@@ -149,9 +147,8 @@ static int visit_lease(const struct lease_entry *e, void *data)
 
 /* ---- collecting -------------------------------------------------------------- */
 
-int cleanup_collect(const struct uns_paths *p, const struct policy *policy,
-		    const uid_t *only, size_t n_only, unsigned int flags,
-		    struct cleanup_plan *ret, struct errbuf *err)
+int cleanup_collect(const struct uns_paths *p, const struct policy *policy, const uid_t *only,
+		    size_t n_only, unsigned int flags, struct cleanup_plan *ret, struct errbuf *err)
 {
 	struct cleanup_plan plan = { 0 };
 	struct inventory inv = { 0 };
@@ -210,15 +207,15 @@ static void failed(struct cleanup_item *it, const struct errbuf *err)
 }
 
 /* Remove a namespace, keeping its host end for the batch. */
-static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it,
-			    unsigned int flags)
+static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it, unsigned int flags)
 {
 	struct session_close_result res;
 	struct errbuf err = { "" };
 	int r;
 
 	r = session_reap(p, it->ns.rec.uid,
-			 ENSURE_REMOVE_KEEP_LINK | (flags & CLEANUP_FORCE ? ENSURE_REMOVE_FORCE : 0),
+			 ENSURE_REMOVE_KEEP_LINK |
+				 (flags & CLEANUP_FORCE ? ENSURE_REMOVE_FORCE : 0),
 			 STATE_LOCK_TIMEOUT_MS, &res, &err);
 	if (r < 0) {
 		failed(it, &err);
@@ -229,12 +226,12 @@ static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it,
 		it->outcome = CLEANUP_REMOVED;
 		break;
 	case SESSION_NOTHING:
-		it->outcome = CLEANUP_GONE;	/* another cleanup was first */
+		it->outcome = CLEANUP_GONE; /* another cleanup was first */
 		break;
 	case SESSION_OTHERS_REMAIN:
 	case SESSION_BUSY:
 	case SESSION_KEPT:
-		it->outcome = CLEANUP_KEPT;	/* a login came in meanwhile */
+		it->outcome = CLEANUP_KEPT; /* a login came in meanwhile */
 		break;
 	}
 }
@@ -251,11 +248,10 @@ static void apply_orphan(const struct uns_paths *p, struct cleanup_item *it)
 		failed(it, &err);
 		return;
 	}
-	if (state_read(p, it->link.uid, &rec, NULL) == 0 &&
-	    streq(rec.host_ifname, it->link.ifname))
-		it->outcome = CLEANUP_KEPT;	/* named again by a login */
+	if (state_read(p, it->link.uid, &rec, NULL) == 0 && streq(rec.host_ifname, it->link.ifname))
+		it->outcome = CLEANUP_KEPT; /* named again by a login */
 	else
-		it->outcome = CLEANUP_REMOVED;	/* once the batch is deleted */
+		it->outcome = CLEANUP_REMOVED; /* once the batch is deleted */
 	close(lockfd);
 }
 
@@ -266,8 +262,7 @@ static void apply_lease(const struct uns_paths *p, struct cleanup_item *it)
 
 	r = state_lock(p, it->lease.uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
 	if (r == 0) {
-		r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.uid,
-				  &err);
+		r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.uid, &err);
 		close(lockfd);
 	}
 	if (r < 0)
@@ -277,8 +272,8 @@ static void apply_lease(const struct uns_paths *p, struct cleanup_item *it)
 }
 
 /* The host end an item leaves for the batch, if any: its ifindex, uid, name. */
-static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex,
-			uid_t *ret_uid, const char **ret_ifname)
+static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex, uid_t *ret_uid,
+			const char **ret_ifname)
 {
 	if (it->outcome != CLEANUP_REMOVED)
 		return false;
@@ -346,8 +341,7 @@ out:
 	}
 }
 
-size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan,
-		     unsigned int flags)
+size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsigned int flags)
 {
 	size_t failures = 0;
 
@@ -366,7 +360,7 @@ size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan,
 			apply_orphan(p, it);
 			break;
 		case CLEANUP_LEASE:
-			break;	/* after the namespaces, whose records name them */
+			break; /* after the namespaces, whose records name them */
 		}
 	}
 	delete_links(plan);

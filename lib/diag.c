@@ -7,8 +7,8 @@
 
 #include "usernetns/diag.h"
 
-void diag_add(struct diag *d, enum diag_level level, const char *file,
-	      unsigned int line, const char *fmt, ...)
+void diag_add(struct diag *d, enum diag_level level, const char *file, unsigned int line,
+	      const char *fmt, ...)
 {
 	char msg[512], prefix[64];
 	struct diag_entry *e;
@@ -42,8 +42,7 @@ void diag_add(struct diag *d, enum diag_level level, const char *file,
 		prefix[0] = '\0';
 
 	e = &d->entries[d->n_entries];
-	r = asprintf(&e->text, "%s%s%s%s%s", file ? file : "", prefix,
-		     file || line ? ": " : "",
+	r = asprintf(&e->text, "%s%s%s%s%s", file ? file : "", prefix, file || line ? ": " : "",
 		     level == DIAG_WARNING ? "warning: " : "", msg);
 	if (r < 0) {
 		e->text = NULL;
@@ -60,5 +59,5 @@ void diag_clear(struct diag *d)
 	for (size_t i = 0; i < d->n_entries; i++)
 		free(d->entries[i].text);
 	free(d->entries);
-	*d = (struct diag)DIAG_INIT;
+	*d = DIAG_INIT;
 }

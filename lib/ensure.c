@@ -42,16 +42,16 @@ static const struct rtnl_link_change lo_up = {
 struct ensure_ctx {
 	const struct uns_paths *p;
 	const struct plan *plan;
-	unsigned int lock_timeout_ms;	/* for the run dir's lock */
+	unsigned int lock_timeout_ms; /* for the run dir's lock */
 	struct errbuf *err;
 
-	struct rtnl host;		/* in the caller's (host) namespace */
-	struct rtnl ns;			/* in the user's namespace */
+	struct rtnl host; /* in the caller's (host) namespace */
+	struct rtnl ns;	  /* in the user's namespace */
 	int nsfd;
 	struct netns_id id;
 	struct netns_id host_id;
-	bool fresh;			/* made by this call */
-	bool wrote_creating;		/* this call wrote a "creating" record */
+	bool fresh;	     /* made by this call */
+	bool wrote_creating; /* this call wrote a "creating" record */
 	unsigned int changes;
 
 	bool have_old;
@@ -62,7 +62,6 @@ struct ensure_ctx {
 	struct rtnl_link ns_lo, ns_peer;
 	bool have_ns_peer;
 };
-
 
 #define PING_GROUP_RANGE "sys/net/ipv4/ping_group_range"
 
@@ -85,8 +84,8 @@ static int open_ping_group_range(void)
 	fs = fsopen("proc", FSOPEN_CLOEXEC);
 	if (fs >= 0) {
 		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
-			mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
-					  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+				      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 			if (mnt >= 0) {
 				fd = openat(mnt, PING_GROUP_RANGE, O_WRONLY | O_CLOEXEC);
 				close(mnt);
@@ -177,16 +176,14 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 		.mode = plan->mode,
 		.phase = phase,
 		.host_id = c->host_id,
-		.created = c->have_old && c->old.created && !c->fresh ?
-				   c->old.created : (uint64_t)time(NULL),
+		.created = c->have_old && c->old.created && !c->fresh ? c->old.created :
+									(uint64_t)time(NULL),
 	};
 	snprintf(rec->user, sizeof(rec->user), "%s", plan->user);
 	snprintf(rec->netns, sizeof(rec->netns), "%s", plan->netns);
 	if (policy_mode_has_link(plan->mode)) {
-		snprintf(rec->host_ifname, sizeof(rec->host_ifname), "%s",
-			 plan->host_ifname);
-		snprintf(rec->peer_ifname, sizeof(rec->peer_ifname), "%s",
-			 plan->peer_ifname);
+		snprintf(rec->host_ifname, sizeof(rec->host_ifname), "%s", plan->host_ifname);
+		snprintf(rec->peer_ifname, sizeof(rec->peer_ifname), "%s", plan->peer_ifname);
 	}
 }
 
@@ -216,15 +213,15 @@ static int delete_host_link(struct ensure_ctx *c, uid_t uid, const char *ifname)
 	if (r < 0)
 		return r;
 	if (!host_link_is_ours(&l, uid))
-		return 0;	/* not ours: leave it be */
+		return 0; /* not ours: leave it be */
 	return rtnl_link_delete(&c->host, l.ifindex, ifname, c->err);
 }
 
 /* ---- links ---------------------------------------------------------------- */
 
 /* master: ifindex of the bridge the host end joins, or 0. */
-static int ensure_links(struct ensure_ctx *c, int master,
-			struct rtnl_link *ret_host, struct rtnl_link *ret_peer)
+static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_host,
+			struct rtnl_link *ret_peer)
 {
 	const struct plan *plan = c->plan;
 	struct rtnl_link hl = { 0 }, pl = { 0 };
@@ -249,9 +246,10 @@ static int ensure_links(struct ensure_ctx *c, int master,
 	} else {
 		if (have_host) {
 			if (!host_link_is_ours(&hl, plan->uid)) {
-				errbuf_set(c->err,
-					   "interface '%s' exists on the host and was not made by usernetns for uid %lu; rename or delete it",
-					   plan->host_ifname, (unsigned long)plan->uid);
+				errbuf_set(
+					c->err,
+					"interface '%s' exists on the host and was not made by usernetns for uid %lu; rename or delete it",
+					plan->host_ifname, (unsigned long)plan->uid);
 				return -EEXIST;
 			}
 			/* The end of a ghost: a namespace gone from the run dir. */
@@ -353,8 +351,7 @@ static int ensure_links(struct ensure_ctx *c, int master,
 
 /* ---- addresses and routes --------------------------------------------------- */
 
-static bool addr_in(const struct addr_prefix *a, const struct addr_prefix *v,
-		    size_t n)
+static bool addr_in(const struct addr_prefix *a, const struct addr_prefix *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (addr_prefix_equal(a, &v[i]))
@@ -363,9 +360,8 @@ static bool addr_in(const struct addr_prefix *a, const struct addr_prefix *v,
 }
 
 /* Make the global addresses of a link exactly want[0..n). */
-static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r,
-			    const struct rtnl_link *l, const struct addr_prefix *want,
-			    size_t n_want)
+static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r, const struct rtnl_link *l,
+			    const struct addr_prefix *want, size_t n_want)
 {
 	struct addr_prefix have[ADDRS_MAX];
 	size_t n_have = 0;
@@ -398,8 +394,7 @@ static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r,
 
 /* Make the default route of via's family go via it on peer. */
 static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *via,
-				const struct rtnl_link *peer,
-				const struct rtnl_default_route *have)
+				const struct rtnl_link *peer, const struct rtnl_default_route *have)
 {
 	struct addr_prefix gw = *via;
 
@@ -410,8 +405,7 @@ static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *
 			return 0;
 		c->changes |= ENSURE_FIXED_ROUTES;
 	}
-	return rtnl_route_default_replace(&c->ns, &gw, peer->ifindex, peer->ifname,
-					  c->err);
+	return rtnl_route_default_replace(&c->ns, &gw, peer->ifindex, peer->ifname, c->err);
 }
 
 /*
@@ -421,8 +415,7 @@ static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *
  * found at its first login) and when a link with fixed addresses is made;
  * not at every login, which would cost a dump of every route of the host.
  */
-static int check_host_overlap(struct ensure_ctx *c, const struct plan_addr *a,
-			      int bridge_ifindex)
+static int check_host_overlap(struct ensure_ctx *c, const struct plan_addr *a, int bridge_ifindex)
 {
 	const struct addr_prefix *prefix = plan_addr_range(a);
 	struct hostnet_overlap o;
@@ -436,16 +429,14 @@ static int check_host_overlap(struct ensure_ctx *c, const struct plan_addr *a,
 	if (!found)
 		return 0;
 	hostnet_overlap_format(plan_addr_range_name(a), prefix, &o, text, sizeof(text));
-	errbuf_set(c->err,
-		   "%s: namespaces there would take that network's traffic; choose another",
+	errbuf_set(c->err, "%s: namespaces there would take that network's traffic; choose another",
 		   text);
 	return -EADDRINUSE;
 }
 
 /* The two ends' addresses of one family, fixed or leased. */
-static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a,
-			int bridge_ifindex, struct addr_prefix *ret_host,
-			struct addr_prefix *ret_peer)
+static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bridge_ifindex,
+			struct addr_prefix *ret_host, struct addr_prefix *ret_peer)
 {
 	struct addr_prefix block;
 	int r;
@@ -467,13 +458,13 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a,
 	case PLAN_ADDR_POOL:
 		break;
 	}
-	r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user,
-		      false, &block, c->err);
+	r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user, false, &block,
+		      c->err);
 	if (r == -ENOENT) {
 		r = check_host_overlap(c, a, bridge_ifindex);
 		if (r == 0)
-			r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid,
-				      c->plan->user, true, &block, c->err);
+			r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user,
+				      true, &block, c->err);
 		if (r == 0)
 			c->changes |= ENSURE_LEASED;
 	}
@@ -509,8 +500,8 @@ static int bridge_addressing(struct ensure_ctx *c, const struct rtnl_link *bridg
 			return 0;
 		}
 	}
-	errbuf_set(c->err, "bridge '%s' has no address whose subnet holds %s",
-		   bridge->ifname, addr_prefix_format(peer, pbuf, sizeof(pbuf)));
+	errbuf_set(c->err, "bridge '%s' has no address whose subnet holds %s", bridge->ifname,
+		   addr_prefix_format(peer, pbuf, sizeof(pbuf)));
 	return -EADDRNOTAVAIL;
 }
 
@@ -619,13 +610,13 @@ static int ensure_namespace(struct ensure_ctx *c)
 			c->changes |= ENSURE_ADOPTED;
 			break;
 		}
-		errbuf_set(c->err,
-			   "network namespace '%s' exists but was not created by usernetns for %s; remove it (ip netns del %s) or rename it",
-			   plan->netns, plan->user, plan->netns);
+		errbuf_set(
+			c->err,
+			"network namespace '%s' exists but was not created by usernetns for %s; remove it (ip netns del %s) or rename it",
+			plan->netns, plan->user, plan->netns);
 		return -EEXIST;
 	case NETNS_FOREIGN:
-		errbuf_set(c->err,
-			   "%s/%s exists and is not a network namespace; remove it",
+		errbuf_set(c->err, "%s/%s exists and is not a network namespace; remove it",
 			   c->p->rundir, plan->netns);
 		return -EEXIST;
 	case NETNS_PLACEHOLDER:
@@ -650,8 +641,8 @@ static int ensure_namespace(struct ensure_ctx *c)
 			return r;
 		c->have_old = true;
 		c->old = c->rec;
-		r = netns_create(c->p->rundir, plan->netns, c->lock_timeout_ms,
-				 setup_fresh, c, &c->nsfd, &c->id, c->err);
+		r = netns_create(c->p->rundir, plan->netns, c->lock_timeout_ms, setup_fresh, c,
+				 &c->nsfd, &c->id, c->err);
 		if (r < 0)
 			return r;
 		c->fresh = true;
@@ -726,9 +717,10 @@ static int ensure_locked(struct ensure_ctx *c)
 
 	if (c->have_old && (c->old.host_id.ino || c->old.host_id.dev) &&
 	    !netns_id_equal(&c->old.host_id, &c->host_id)) {
-		errbuf_set(c->err,
-			   "the namespace of %s was made from another network namespace than this one; run from the host's",
-			   plan->user);
+		errbuf_set(
+			c->err,
+			"the namespace of %s was made from another network namespace than this one; run from the host's",
+			plan->user);
 		return -EXDEV;
 	}
 
@@ -738,9 +730,10 @@ static int ensure_locked(struct ensure_ctx *c)
 
 		r = ensure_remove_locked(c->p, plan->uid, 0, &pid, c->err);
 		if (r == -EBUSY) {
-			errbuf_set(c->err,
-				   "namespace '%s' of an earlier policy still has processes (pid %ld); end them or run usernetns-cleanup --force %s",
-				   c->old.netns, (long)pid, plan->user);
+			errbuf_set(
+				c->err,
+				"namespace '%s' of an earlier policy still has processes (pid %ld); end them or run usernetns-cleanup --force %s",
+				c->old.netns, (long)pid, plan->user);
 			return r;
 		}
 		if (r < 0 && r != -ENOENT)
@@ -755,8 +748,7 @@ static int ensure_locked(struct ensure_ctx *c)
 
 	/* Links of an earlier policy (other name, or a mode without links). */
 	if (c->have_old && c->old.host_ifname[0] &&
-	    (!policy_mode_has_link(plan->mode) ||
-	     !streq(c->old.host_ifname, plan->host_ifname))) {
+	    (!policy_mode_has_link(plan->mode) || !streq(c->old.host_ifname, plan->host_ifname))) {
 		r = delete_host_link(c, plan->uid, c->old.host_ifname);
 		if (r < 0)
 			return r;
@@ -792,8 +784,7 @@ fail:
 }
 
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
-			unsigned int lock_timeout_ms, struct ensure_result *ret,
-			struct errbuf *err)
+			unsigned int lock_timeout_ms, struct ensure_result *ret, struct errbuf *err)
 {
 	struct ensure_ctx c = {
 		.p = p,
@@ -823,9 +814,8 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 	return 0;
 }
 
-int ensure_netns(const struct uns_paths *p, const struct plan *plan,
-		 unsigned int lock_timeout_ms, struct ensure_result *ret,
-		 struct errbuf *err)
+int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
+		 struct ensure_result *ret, struct errbuf *err)
 {
 	int lockfd, r;
 
@@ -845,8 +835,8 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan,
  * The host's network namespace: see ensure_enter_host().  Returns an fd of
  * it and its identity; -EXDEV when it cannot be reached.
  */
-static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
-		     struct netns_id *ret_id, struct errbuf *err)
+static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd, struct netns_id *ret_id,
+		     struct errbuf *err)
 {
 	struct netns_id now, init_ns, host;
 	uid_t *uids = NULL;
@@ -859,8 +849,7 @@ static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 		return errbuf_errno(err, r, "cannot identify the current network namespace");
 	/* The common case costs one stat: we are where init is. */
 	fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && netns_id_of_fd(fd, &init_ns) == 0 &&
-	    netns_id_equal(&now, &init_ns)) {
+	if (fd >= 0 && netns_id_of_fd(fd, &init_ns) == 0 && netns_id_equal(&now, &init_ns)) {
 		*ret_fd = fd;
 		*ret_id = now;
 		return 0;
@@ -872,8 +861,8 @@ static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 		struct state_record rec;
 		struct errbuf ignored;
 
-		if (state_read(p, uids[i], &rec, &ignored) == 0 &&
-		    netns_id_equal(&rec.id, &now) && (rec.host_id.ino || rec.host_id.dev)) {
+		if (state_read(p, uids[i], &rec, &ignored) == 0 && netns_id_equal(&rec.id, &now) &&
+		    (rec.host_id.ino || rec.host_id.dev)) {
 			inside = true;
 			host = rec.host_id;
 		}
@@ -915,8 +904,9 @@ static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd,
 			return 0;
 		}
 	}
-	errbuf_set(err,
-		   "called inside a usernetns namespace whose host namespace is neither init's nor the caller's own; cannot reach it");
+	errbuf_set(
+		err,
+		"called inside a usernetns namespace whose host namespace is neither init's nor the caller's own; cannot reach it");
 	r = -EXDEV;
 	goto fail;
 fail:
@@ -942,8 +932,8 @@ int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err
 	return r;
 }
 
-int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
-			 int *ret_fd, struct netns_id *ret_id, struct errbuf *err)
+int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int *ret_fd,
+			 struct netns_id *ret_id, struct errbuf *err)
 {
 	struct state_record rec;
 	enum netns_state state;
@@ -952,14 +942,14 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
 
 	r = state_read(p, plan->uid, &rec, err);
 	if (r == -ENOENT)
-		errbuf_set(err, "%s has no namespace: log in, or run usernetns-create",
-			   plan->user);
+		errbuf_set(err, "%s has no namespace: log in, or run usernetns-create", plan->user);
 	if (r < 0)
 		return r;
 	if (rec.phase != STATE_READY || !streq(rec.netns, plan->netns)) {
-		errbuf_set(err,
-			   "its record is for '%s' and not complete; log in or run usernetns-create",
-			   rec.netns);
+		errbuf_set(
+			err,
+			"its record is for '%s' and not complete; log in or run usernetns-create",
+			rec.netns);
 		return -ESTALE;
 	}
 	r = netns_open(p->rundir, plan->netns, &state, &fd, &id, err);
@@ -971,9 +961,10 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
 	}
 	if (!netns_id_equal(&id, &rec.id)) {
 		close(fd);
-		errbuf_set(err,
-			   "the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
-			   (unsigned long long)id.ino, (unsigned long long)rec.id.ino);
+		errbuf_set(
+			err,
+			"the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
+			(unsigned long long)id.ino, (unsigned long long)rec.id.ino);
 		return -EPERM;
 	}
 	*ret_fd = fd;
@@ -983,8 +974,8 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
 
 /* ---- removal ------------------------------------------------------------------ */
 
-int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
-			 unsigned int flags, pid_t *ret_pid, struct errbuf *err)
+int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flags, pid_t *ret_pid,
+			 struct errbuf *err)
 {
 	struct ensure_ctx c = { .p = p, .err = err, .nsfd = -1 };
 	struct state_record rec;
@@ -1019,17 +1010,18 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 		if (r < 0)
 			return errbuf_errno(err, r, "cannot scan /proc");
 		if (n > 0) {
-			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)",
-				   n, n == 1 ? "" : "es", rec.netns, (long)pid);
+			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)", n,
+				   n == 1 ? "" : "es", rec.netns, (long)pid);
 			if (ret_pid)
 				*ret_pid = pid;
 			return -EBUSY;
 		}
 		if (hidden > 0) {
 			/* Removing it could cut processes we cannot see off. */
-			errbuf_set(err,
-				   "cannot tell whether processes remain in namespace '%s': %zu processes are not visible (needs CAP_SYS_PTRACE)",
-				   rec.netns, hidden);
+			errbuf_set(
+				err,
+				"cannot tell whether processes remain in namespace '%s': %zu processes are not visible (needs CAP_SYS_PTRACE)",
+				rec.netns, hidden);
 			return -EACCES;
 		}
 	}
@@ -1057,8 +1049,7 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
 }
 
 int ensure_remove(const struct uns_paths *p, uid_t uid, unsigned int flags,
-		  unsigned int lock_timeout_ms, pid_t *ret_pid,
-		  struct errbuf *err)
+		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err)
 {
 	int lockfd, r;
 

@@ -21,7 +21,7 @@ static const struct {
 } errnos[] = {
 	{ "EEXIST", EEXIST }, { "EBUSY", EBUSY }, { "ENOBUFS", ENOBUFS },
 	{ "ENOMEM", ENOMEM }, { "EPERM", EPERM }, { "ENOSPC", ENOSPC },
-	{ "EIO", EIO }, { "EINTR", EINTR }, { "EMFILE", EMFILE },
+	{ "EIO", EIO },	      { "EINTR", EINTR }, { "EMFILE", EMFILE },
 };
 
 int fault_point(const char *point)

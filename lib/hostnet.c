@@ -56,7 +56,7 @@ static int note_route(const struct rtnl_route *route, void *data)
 struct link_judge {
 	struct candidates *c;
 	int except;
-	bool *keep;		/* per candidate: on a link of the host's own */
+	bool *keep; /* per candidate: on a link of the host's own */
 };
 
 static int judge_link(const struct rtnl_link *l, void *data)
@@ -72,9 +72,8 @@ static int judge_link(const struct rtnl_link *l, void *data)
 	return 0;
 }
 
-int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix,
-			 int except_ifindex, bool *ret_found,
-			 struct hostnet_overlap *ret, struct errbuf *err)
+int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix, int except_ifindex,
+			 bool *ret_found, struct hostnet_overlap *ret, struct errbuf *err)
 {
 	struct candidates c = { 0 };
 	struct overlap_walk w = { .prefix = prefix, .c = &c };
@@ -98,7 +97,7 @@ int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix,
 			rc = -ENOMEM;
 		}
 		for (size_t i = 0; keep && i < c.n; i++)
-			keep[i] = c.oif[i] == 0;	/* multipath: no single link */
+			keep[i] = c.oif[i] == 0; /* multipath: no single link */
 		if (rc == 0)
 			rc = rtnl_link_foreach(r, judge_link,
 					       &(struct link_judge){ &c, except_ifindex, keep },

@@ -108,8 +108,8 @@ static int classify(const struct uns_paths *p, struct inventory_entry *e,
 	return session_count(p, e->rec.uid, false, &e->sessions, err);
 }
 
-int inventory_collect(const struct uns_paths *p, const uid_t *only,
-		      size_t n_only, struct inventory *ret, struct errbuf *err)
+int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_only,
+		      struct inventory *ret, struct errbuf *err)
 {
 	struct inventory inv = { 0 };
 	struct link_collect links = { 0 };
@@ -150,7 +150,7 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only,
 			continue;
 		r = state_read(p, uids[i], &e->rec, err);
 		if (r == -ENOENT)
-			continue;	/* removed since the listing */
+			continue; /* removed since the listing */
 		if (r < 0)
 			goto out;
 		r = classify(p, e, &census, err);

@@ -15,8 +15,8 @@
 #include "usernetns/fault.h"
 #include "usernetns/lease.h"
 
-int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len,
-		       char *buf, size_t size)
+int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len, char *buf,
+		       size_t size)
 {
 	char a[ADDR_PREFIX_STRLEN];
 
@@ -28,8 +28,8 @@ int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len,
 
 /* Open (and with create, make) statedir/leases/<pool>. */
 static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *pool,
-			 unsigned int block_len, bool create, int *ret_fd,
-			 char *path, size_t size, struct errbuf *err)
+			 unsigned int block_len, bool create, int *ret_fd, char *path, size_t size,
+			 struct errbuf *err)
 {
 	char name[ADDR_PREFIX_STRLEN + 16];
 	int r;
@@ -47,8 +47,7 @@ static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *po
 }
 
 /* "uid=1001 user=alice" */
-static int parse_block_file(const char *text, uid_t *ret_uid, char *user,
-			    size_t size)
+static int parse_block_file(const char *text, uid_t *ret_uid, char *user, size_t size)
 {
 	unsigned long uid;
 	char num[16];
@@ -94,8 +93,8 @@ static int block_owner(int dfd, uint64_t index, uid_t *ret_uid)
 }
 
 /* The index recorded for uid, if that block is still uid's. */
-static int lookup(int dfd, const struct addr_prefix *pool, unsigned int block_len,
-		  uid_t uid, uint64_t *ret_index)
+static int lookup(int dfd, const struct addr_prefix *pool, unsigned int block_len, uid_t uid,
+		  uint64_t *ret_index)
 {
 	char name[32], buf[32];
 	unsigned long index;
@@ -107,8 +106,7 @@ static int lookup(int dfd, const struct addr_prefix *pool, unsigned int block_le
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
-	if (util_parse_ulong(buf, &index) < 0 ||
-	    index >= addr_block_count(pool, block_len))
+	if (util_parse_ulong(buf, &index) < 0 || index >= addr_block_count(pool, block_len))
 		return -EBADMSG;
 	r = block_owner(dfd, index, &owner);
 	if (r < 0)
@@ -139,16 +137,14 @@ static uint64_t hash_uid(uid_t uid)
  * temporary file, the index) the caller's lock of uid guards.  A pool
  * lock would be held by the helpers too, whose callers may stop them.
  */
-static int allocate(int dfd, const struct addr_prefix *pool,
-		    unsigned int block_len, uid_t uid, const char *user,
-		    uint64_t *ret_index, struct errbuf *err)
+static int allocate(int dfd, const struct addr_prefix *pool, unsigned int block_len, uid_t uid,
+		    const char *user, uint64_t *ret_index, struct errbuf *err)
 {
 	uint64_t n = addr_block_count(pool, block_len), start;
 	char content[POLICY_NAME_MAX + 32], tmp[48], name[32];
 	int len, r;
 
-	len = snprintf(content, sizeof(content), "uid=%lu user=%s\n",
-		       (unsigned long)uid, user);
+	len = snprintf(content, sizeof(content), "uid=%lu user=%s\n", (unsigned long)uid, user);
 	if (len < 0 || (size_t)len >= sizeof(content))
 		return -ENAMETOOLONG;
 	snprintf(tmp, sizeof(tmp), ".new-%lu", (unsigned long)uid);
@@ -191,9 +187,8 @@ static int allocate(int dfd, const struct addr_prefix *pool,
 	return r;
 }
 
-int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
-	      unsigned int block_len, uid_t uid, const char *user,
-	      bool allocate_new, struct addr_prefix *ret_block,
+int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
+	      uid_t uid, const char *user, bool allocate_new, struct addr_prefix *ret_block,
 	      struct errbuf *err)
 {
 	char path[PATH_MAX], name[32], buf[32];
@@ -204,8 +199,7 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 		errbuf_set(err, "a /%u block does not fit its pool", block_len);
 		return -EINVAL;
 	}
-	r = open_pool_dir(p, pool, block_len, allocate_new, &dfd, path,
-			  sizeof(path), err);
+	r = open_pool_dir(p, pool, block_len, allocate_new, &dfd, path, sizeof(path), err);
 	if (r < 0)
 		return r;
 
@@ -214,8 +208,8 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
 	if (r == 0)
 		goto found;
 	if (r != -ENOENT && r != -EBADMSG) {
-		errbuf_errno(err, r, "cannot read the lease of uid %lu in %s",
-			   (unsigned long)uid, path);
+		errbuf_errno(err, r, "cannot read the lease of uid %lu in %s", (unsigned long)uid,
+			     path);
 		goto out;
 	}
 	if (!allocate_new) {
@@ -243,8 +237,8 @@ out:
 	return r;
 }
 
-int lease_release(const struct uns_paths *p, const struct addr_prefix *pool,
-		  unsigned int block_len, uid_t uid, struct errbuf *err)
+int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
+		  uid_t uid, struct errbuf *err)
 {
 	char path[PATH_MAX], name[32];
 	uint64_t index;
@@ -278,8 +272,7 @@ out:
 }
 
 /* "10.200.0.0_16_30" back into a pool and a block size. */
-static int parse_pool_dirname(const char *s, struct addr_prefix *pool,
-			      unsigned int *block_len)
+static int parse_pool_dirname(const char *s, struct addr_prefix *pool, unsigned int *block_len)
 {
 	char buf[ADDR_PREFIX_STRLEN + 16], *u1, *u2;
 	unsigned long bl;
@@ -302,8 +295,7 @@ static int parse_pool_dirname(const char *s, struct addr_prefix *pool,
 	return 0;
 }
 
-int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data,
-		  struct errbuf *err)
+int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data, struct errbuf *err)
 {
 	char path[PATH_MAX];
 	struct dirent *pe;

@@ -24,8 +24,8 @@
 
 #define THREAD_NETNS "/proc/thread-self/ns/net"
 
-static int netns_path(const char *rundir, const char *name, char *buf,
-		      size_t size, struct errbuf *err)
+static int netns_path(const char *rundir, const char *name, char *buf, size_t size,
+		      struct errbuf *err)
 {
 	if ((size_t)snprintf(buf, size, "%s/%s", rundir, name) >= size) {
 		errbuf_set(err, "namespace path %s/%s is too long", rundir, name);
@@ -59,11 +59,11 @@ static int rundir_make_shared_mount(const char *rundir, struct errbuf *err)
 	return 0;
 }
 
-int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
-			 int *ret_dirfd, struct errbuf *err)
+int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms, int *ret_dirfd,
+			 struct errbuf *err)
 {
-	unsigned int wait_ms = lock_timeout_ms < NETNS_RUNDIR_LOCK_MS ?
-				       lock_timeout_ms : NETNS_RUNDIR_LOCK_MS;
+	unsigned int wait_ms =
+		lock_timeout_ms < NETNS_RUNDIR_LOCK_MS ? lock_timeout_ms : NETNS_RUNDIR_LOCK_MS;
 	int fd, r;
 
 	r = util_mkdir_mode(rundir, 0755);
@@ -144,8 +144,8 @@ static bool fd_is_netns(int fd)
 	return ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET;
 }
 
-int netns_open(const char *rundir, const char *name, enum netns_state *ret_state,
-	       int *ret_fd, struct netns_id *ret_id, struct errbuf *err)
+int netns_open(const char *rundir, const char *name, enum netns_state *ret_state, int *ret_fd,
+	       struct netns_id *ret_id, struct errbuf *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -171,8 +171,8 @@ int netns_open(const char *rundir, const char *name, enum netns_state *ret_state
 		 * the file beneath, such as the mode 0 placeholder ip(8) makes.
 		 */
 		if (r == -EACCES && lstat(path, &st) == 0) {
-			*ret_state = S_ISREG(st.st_mode) && st.st_size == 0 ?
-					     NETNS_PLACEHOLDER : NETNS_FOREIGN;
+			*ret_state = S_ISREG(st.st_mode) && st.st_size == 0 ? NETNS_PLACEHOLDER :
+									      NETNS_FOREIGN;
 			return 0;
 		}
 		return errbuf_errno(err, r, "cannot open %s", path);
@@ -211,9 +211,9 @@ static int restore_netns(int orig, struct errbuf *err)
 	return 0;
 }
 
-int netns_create(const char *rundir, const char *name,
-		 unsigned int lock_timeout_ms, netns_inside_fn inside, void *data,
-		 int *ret_fd, struct netns_id *ret_id, struct errbuf *err)
+int netns_create(const char *rundir, const char *name, unsigned int lock_timeout_ms,
+		 netns_inside_fn inside, void *data, int *ret_fd, struct netns_id *ret_id,
+		 struct errbuf *err)
 {
 	char path[PATH_MAX];
 	int dirfd = -1, fd = -1, orig = -1, nsfd = -1, r;
@@ -250,8 +250,7 @@ int netns_create(const char *rundir, const char *name,
 		goto fail;
 	if (unshare(CLONE_NEWNET) < 0) {
 		r = -errno;
-		errbuf_errno(err, r, "failed to create a new network namespace \"%s\"",
-			   name);
+		errbuf_errno(err, r, "failed to create a new network namespace \"%s\"", name);
 		goto fail;
 	}
 	r = fault_err("netns.mount", err);
@@ -346,8 +345,7 @@ int netns_remove(const char *rundir, const char *name, struct errbuf *err)
 	return 0;
 }
 
-int netns_remove_placeholder(const char *rundir, const char *name,
-			     struct errbuf *err)
+int netns_remove_placeholder(const char *rundir, const char *name, struct errbuf *err)
 {
 	char path[PATH_MAX];
 	int r;
@@ -370,12 +368,10 @@ int netns_enter(int fd, const struct netns_id *expect, struct errbuf *err)
 	r = netns_current(&now);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot verify the namespace entered: %s",
-			   THREAD_NETNS);
+				    THREAD_NETNS);
 	if (!netns_id_equal(&now, expect)) {
-		errbuf_set(err,
-			   "entered network namespace %llu, not %llu as expected",
-			   (unsigned long long)now.ino,
-			   (unsigned long long)expect->ino);
+		errbuf_set(err, "entered network namespace %llu, not %llu as expected",
+			   (unsigned long long)now.ino, (unsigned long long)expect->ino);
 		return -EIO;
 	}
 	return 0;
@@ -453,8 +449,8 @@ int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err)
 }
 
 /* Call fn for every process's namespace; count unreadable ones. */
-static int scan_proc(void (*fn)(const struct stat *st, pid_t pid, void *data),
-		     void *data, size_t *ret_hidden)
+static int scan_proc(void (*fn)(const struct stat *st, pid_t pid, void *data), void *data,
+		     size_t *ret_hidden)
 {
 	struct dirent *e;
 	size_t hidden = 0;
@@ -505,8 +501,8 @@ static void count_one(const struct stat *st, pid_t pid, void *data)
 	}
 }
 
-int netns_count_processes(const struct netns_id *id, size_t *ret_n,
-			  pid_t *ret_first, size_t *ret_hidden)
+int netns_count_processes(const struct netns_id *id, size_t *ret_n, pid_t *ret_first,
+			  size_t *ret_hidden)
 {
 	struct count_ctx c = { .id = id };
 	size_t hidden;
@@ -537,8 +533,7 @@ static void pids_one(const struct stat *st, pid_t pid, void *data)
 		c->v[c->n++] = pid;
 }
 
-int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max,
-		    size_t *ret_n)
+int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max, size_t *ret_n)
 {
 	struct pids_ctx c = { .id = id, .v = ret, .max = max };
 	size_t hidden;

@@ -81,9 +81,10 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 		listed = gr.gr_gid == gid || name_in(user, gr.gr_mem);
 		credited = gid_in(gr.gr_gid, groups, n_groups);
 		if (listed && !credited) {
-			errbuf_set(err,
-				   "group '%s' lists user '%s', but the user's group list lacks it: a name service is failing",
-				   rule->name, user);
+			errbuf_set(
+				err,
+				"group '%s' lists user '%s', but the user's group list lacks it: a name service is failing",
+				rule->name, user);
 			r = -EHOSTDOWN;
 			break;
 		}
@@ -132,17 +133,18 @@ static void plan_addr_fill(struct plan_addr *a, const struct addr_prefix *fixed,
 	}
 }
 
-static int plan_fill(const struct policy *p, const struct passwd *pw,
-		     struct plan *plan, struct errbuf *err)
+static int plan_fill(const struct policy *p, const struct passwd *pw, struct plan *plan,
+		     struct errbuf *err)
 {
 	const struct policy_rule *rule = NULL;
 	int r;
 
 	*plan = (struct plan){ 0 };
 	if (!policy_user_name_valid(pw->pw_name)) {
-		errbuf_set(err,
-			   "the name service gives uid %lu a user name that is empty or has control characters; refusing it",
-			   (unsigned long)pw->pw_uid);
+		errbuf_set(
+			err,
+			"the name service gives uid %lu a user name that is empty or has control characters; refusing it",
+			(unsigned long)pw->pw_uid);
 		return -EINVAL;
 	}
 	if (strlen(pw->pw_name) >= sizeof(plan->user)) {
@@ -180,8 +182,8 @@ static int plan_fill(const struct policy *p, const struct passwd *pw,
 	}
 	plan->verdict = PLAN_HANDLED;
 
-	r = policy_template_expand(p->global.netns_name, pw->pw_name, pw->pw_uid,
-				   plan->netns, sizeof(plan->netns));
+	r = policy_template_expand(p->global.netns_name, pw->pw_name, pw->pw_uid, plan->netns,
+				   sizeof(plan->netns));
 	if (r < 0 || !policy_netns_name_valid(plan->netns)) {
 		errbuf_set(err,
 			   "user name '%s' gives an invalid namespace name with netns_name = %s",
@@ -192,9 +194,8 @@ static int plan_fill(const struct policy *p, const struct passwd *pw,
 	r = policy_template_expand(p->global.host_ifname, pw->pw_name, pw->pw_uid,
 				   plan->host_ifname, sizeof(plan->host_ifname));
 	if (r == 0)
-		r = policy_template_expand(p->global.peer_ifname, pw->pw_name,
-					   pw->pw_uid, plan->peer_ifname,
-					   sizeof(plan->peer_ifname));
+		r = policy_template_expand(p->global.peer_ifname, pw->pw_name, pw->pw_uid,
+					   plan->peer_ifname, sizeof(plan->peer_ifname));
 	if (r < 0) {
 		errbuf_set(err, "cannot expand the interface names for uid %lu",
 			   (unsigned long)pw->pw_uid);
@@ -209,8 +210,7 @@ static int plan_fill(const struct policy *p, const struct passwd *pw,
 	return 0;
 }
 
-int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
-		 struct errbuf *err)
+int plan_resolve(const struct policy *p, const char *user, struct plan *ret, struct errbuf *err)
 {
 	struct passwd pw;
 	char *buf = NULL;
@@ -220,16 +220,15 @@ int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
 	if (r == -ENOENT)
 		errbuf_set(err, "unknown user '%s'", user);
 	else if (r < 0)
-		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)",
-			   user, strerror(-r));
+		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)", user,
+			   strerror(-r));
 	else
 		r = plan_fill(p, &pw, ret, err);
 	free(buf);
 	return r;
 }
 
-int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
-		     struct errbuf *err)
+int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret, struct errbuf *err)
 {
 	struct passwd pw;
 	char *buf = NULL;
@@ -247,8 +246,8 @@ int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
 	return r;
 }
 
-int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
-		    size_t n_groups, uid_t target, struct errbuf *err)
+int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups, size_t n_groups,
+		    uid_t target, struct errbuf *err)
 {
 	struct group gr;
 	char *buf = NULL;
@@ -260,7 +259,7 @@ int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
 		r = util_getgrnam(p->global.admin_group, &gr, &buf);
 		if (r < 0 && r != -ENOENT) {
 			errbuf_errno(err, r, "cannot look up admin_group '%s'",
-				   p->global.admin_group);
+				     p->global.admin_group);
 			free(buf);
 			return r;
 		}
@@ -272,8 +271,7 @@ int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
 		free(buf);
 	}
 	errbuf_set(err, "only root%s%s%s may act for other users",
-		   p->global.admin_group[0] ? " and members of " : "",
-		   p->global.admin_group, "");
+		   p->global.admin_group[0] ? " and members of " : "", p->global.admin_group, "");
 	return -EPERM;
 }
 
@@ -314,31 +312,29 @@ static void print_addr(const char *label, const struct plan_addr *a, FILE *out)
 				addr_prefix_format(&a->pool, b3, sizeof(b3)));
 		else
 			fprintf(out, "  %-11s a /%u block leased from pool %s at first login\n",
-				label, a->block_len,
-				addr_prefix_format(&a->pool, b1, sizeof(b1)));
+				label, a->block_len, addr_prefix_format(&a->pool, b1, sizeof(b1)));
 		break;
 	}
 }
 
-void plan_print(const struct plan *plan, const char *policy_path,
-		const char *rundir, FILE *out)
+void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out)
 {
 	char label[POLICY_NAME_MAX + 16];
 
 	plan_rule_label(plan, label, sizeof(label));
 	switch (plan->verdict) {
 	case PLAN_BELOW_MIN_UID:
-		fprintf(out, "%s (uid %lu): not handled: uid is below min_uid\n",
-			plan->user, (unsigned long)plan->uid);
+		fprintf(out, "%s (uid %lu): not handled: uid is below min_uid\n", plan->user,
+			(unsigned long)plan->uid);
 		return;
 	case PLAN_MODE_NONE:
 		if (plan->rule_line)
 			fprintf(out, "%s (uid %lu): not handled: mode none, from %s at %s:%u\n",
-				plan->user, (unsigned long)plan->uid, label,
-				policy_path, plan->rule_line);
+				plan->user, (unsigned long)plan->uid, label, policy_path,
+				plan->rule_line);
 		else
-			fprintf(out, "%s (uid %lu): not handled: mode none, from %s\n",
-				plan->user, (unsigned long)plan->uid, label);
+			fprintf(out, "%s (uid %lu): not handled: mode none, from %s\n", plan->user,
+				(unsigned long)plan->uid, label);
 		return;
 	case PLAN_HANDLED:
 		break;
@@ -348,11 +344,10 @@ void plan_print(const struct plan *plan, const char *policy_path,
 		fprintf(out, "%s (uid %lu): handled by %s at %s:%u\n", plan->user,
 			(unsigned long)plan->uid, label, policy_path, plan->rule_line);
 	else
-		fprintf(out, "%s (uid %lu): handled by %s\n", plan->user,
-			(unsigned long)plan->uid, label);
+		fprintf(out, "%s (uid %lu): handled by %s\n", plan->user, (unsigned long)plan->uid,
+			label);
 	fprintf(out, "  %-11s %s\n", "mode", policy_mode_to_string(plan->mode));
-	fprintf(out, "  %-11s %s (%s/%s)\n", "namespace", plan->netns, rundir,
-		plan->netns);
+	fprintf(out, "  %-11s %s (%s/%s)\n", "namespace", plan->netns, rundir, plan->netns);
 	if (policy_mode_has_link(plan->mode)) {
 		if (plan->mode == POLICY_MODE_BRIDGE)
 			fprintf(out, "  %-11s %s, enslaved to bridge %s\n", "host end",

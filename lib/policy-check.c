@@ -23,8 +23,8 @@ static bool rule_key_ok(const struct policy_rule *r, enum policy_key k)
 }
 
 /* The line to blame for key k of rule r: its own, else [default]'s. */
-static unsigned int blame_line(const struct policy *p,
-			       const struct policy_rule *r, enum policy_key k)
+static unsigned int blame_line(const struct policy *p, const struct policy_rule *r,
+			       enum policy_key k)
 {
 	if (r->key_line[k])
 		return r->key_line[k];
@@ -41,35 +41,32 @@ static bool rule_sets(const struct policy_rule *r, enum policy_key k)
 
 static void check_pool_size(const struct policy *p, const struct policy_rule *r,
 			    enum policy_key pool_key, enum policy_key prefix_key,
-			    const struct addr_prefix *pool, unsigned int prefix,
-			    const char *file, struct diag *d)
+			    const struct addr_prefix *pool, unsigned int prefix, const char *file,
+			    struct diag *d)
 {
 	char buf[ADDR_PREFIX_STRLEN];
 
-	if (!addr_prefix_is_set(pool) || !rule_key_ok(r, pool_key) ||
-	    !rule_key_ok(r, prefix_key))
+	if (!addr_prefix_is_set(pool) || !rule_key_ok(r, pool_key) || !rule_key_ok(r, prefix_key))
 		return;
 	if (!rule_sets(r, pool_key) && !rule_sets(r, prefix_key))
-		return;	/* [default]'s own pair, checked there */
+		return; /* [default]'s own pair, checked there */
 	if (pool->len > prefix)
 		diag_error(d, file,
 			   rule_sets(r, prefix_key) ? r->key_line[prefix_key] :
 						      blame_line(p, r, pool_key),
-			   "%s %s is too small for /%u blocks (%s = %u)",
-			   policy_key_name(pool_key), addr_prefix_format(pool, buf, sizeof(buf)),
-			   prefix, policy_key_name(prefix_key), prefix);
+			   "%s %s is too small for /%u blocks (%s = %u)", policy_key_name(pool_key),
+			   addr_prefix_format(pool, buf, sizeof(buf)), prefix,
+			   policy_key_name(prefix_key), prefix);
 }
 
-static void check_rule(const struct policy *p, const struct policy_rule *r,
-		       const char *file, struct diag *d)
+static void check_rule(const struct policy *p, const struct policy_rule *r, const char *file,
+		       struct diag *d)
 {
 	char label[POLICY_NAME_MAX + 16];
 	bool v4, v6;
 
-	check_pool_size(p, r, POLICY_KEY_POOL4, POLICY_KEY_PREFIX4, &r->pool4,
-			r->prefix4, file, d);
-	check_pool_size(p, r, POLICY_KEY_POOL6, POLICY_KEY_PREFIX6, &r->pool6,
-			r->prefix6, file, d);
+	check_pool_size(p, r, POLICY_KEY_POOL4, POLICY_KEY_PREFIX4, &r->pool4, r->prefix4, file, d);
+	check_pool_size(p, r, POLICY_KEY_POOL6, POLICY_KEY_PREFIX6, &r->pool6, r->prefix6, file, d);
 
 	v4 = addr_prefix_is_set(&r->pool4) || addr_prefix_is_set(&r->address4);
 	v6 = addr_prefix_is_set(&r->pool6) || addr_prefix_is_set(&r->address6);
@@ -102,7 +99,7 @@ static void check_rule(const struct policy *p, const struct policy_rule *r,
 			return;
 		{
 			static const enum policy_key linked_keys[] = {
-				POLICY_KEY_POOL4, POLICY_KEY_POOL6, POLICY_KEY_ADDRESS4,
+				POLICY_KEY_POOL4,    POLICY_KEY_POOL6,	POLICY_KEY_ADDRESS4,
 				POLICY_KEY_ADDRESS6, POLICY_KEY_BRIDGE,
 			};
 			const struct addr_prefix *v[] = {
@@ -124,8 +121,9 @@ static void check_rule(const struct policy *p, const struct policy_rule *r,
 		}
 		return;
 	case POLICY_MODE_NAT:
-		diag_error(d, file, blame_line(p, r, POLICY_KEY_MODE),
-			   "mode nat is not supported by this version; use mode veth and set up NAT on the host (see usernetns.conf(5))");
+		diag_error(
+			d, file, blame_line(p, r, POLICY_KEY_MODE),
+			"mode nat is not supported by this version; use mode veth and set up NAT on the host (see usernetns.conf(5))");
 		return;
 	case POLICY_MODE_BRIDGE:
 		if (!r->bridge[0] && rule_key_ok(r, POLICY_KEY_BRIDGE))
@@ -140,9 +138,10 @@ static void check_rule(const struct policy *p, const struct policy_rule *r,
 	if (r->mode == POLICY_MODE_VETH && !v4 && !v6 &&
 	    !(r->bad_keys & ((1u << POLICY_KEY_POOL4) | (1u << POLICY_KEY_POOL6) |
 			     (1u << POLICY_KEY_ADDRESS4) | (1u << POLICY_KEY_ADDRESS6))))
-		diag_error(d, file, blame_line(p, r, POLICY_KEY_MODE),
-			   "%s: mode veth needs addresses: set pool4 or address4 (or pool6 or address6) here or in [default]",
-			   policy_rule_label(r, label, sizeof(label)));
+		diag_error(
+			d, file, blame_line(p, r, POLICY_KEY_MODE),
+			"%s: mode veth needs addresses: set pool4 or address4 (or pool6 or address6) here or in [default]",
+			policy_rule_label(r, label, sizeof(label)));
 }
 
 /* Address ranges no pool or fixed address may touch. */
@@ -164,11 +163,11 @@ static const struct reserved_range reserved_ranges[] = {
 
 /* One address range some rule uses: a pool, or the block of an address. */
 struct range_use {
-	struct addr_prefix range;	/* network form */
-	unsigned int block_len;		/* pools: the block size; else 0 */
+	struct addr_prefix range; /* network form */
+	unsigned int block_len;	  /* pools: the block size; else 0 */
 	enum policy_key key;
 	unsigned int line;
-	uint8_t last[16];		/* highest address in range */
+	uint8_t last[16]; /* highest address in range */
 };
 
 static int range_use_compare(const void *a, const void *b)
@@ -195,9 +194,8 @@ static void range_use_last(struct range_use *u)
 		u->last[i / 8] |= (uint8_t)(0x80u >> (i % 8));
 }
 
-static int add_range(struct range_use **v, size_t *n, size_t *cap,
-		     const struct addr_prefix *range, unsigned int block_len,
-		     enum policy_key key, unsigned int line)
+static int add_range(struct range_use **v, size_t *n, size_t *cap, const struct addr_prefix *range,
+		     unsigned int block_len, enum policy_key key, unsigned int line)
 {
 	struct range_use *u;
 
@@ -219,16 +217,14 @@ static int add_range(struct range_use **v, size_t *n, size_t *cap,
 	return 0;
 }
 
-static void check_reserved(const struct range_use *u, const char *file,
-			   struct diag *d)
+static void check_reserved(const struct range_use *u, const char *file, struct diag *d)
 {
 	char buf[ADDR_PREFIX_STRLEN];
 
 	for (size_t i = 0; i < ELEMENTSOF(reserved_ranges); i++) {
 		struct addr_prefix res;
 
-		if (addr_prefix_parse(reserved_ranges[i].prefix, AF_UNSPEC, false,
-				      &res, NULL) < 0)
+		if (addr_prefix_parse(reserved_ranges[i].prefix, AF_UNSPEC, false, &res, NULL) < 0)
 			continue;
 		if (addr_prefix_overlaps(&u->range, &res)) {
 			diag_error(d, file, u->line, "%s %s overlaps %s (%s)",
@@ -247,8 +243,7 @@ static void check_reserved(const struct range_use *u, const char *file,
  * O(n log n): a range overlaps an earlier one exactly when it starts at or
  * before the highest end seen so far.
  */
-static void check_overlaps(const struct policy *p, const char *file,
-			   struct diag *d)
+static void check_overlaps(const struct policy *p, const char *file, struct diag *d)
 {
 	struct range_use *v = NULL;
 	size_t n = 0, cap = 0;
@@ -259,30 +254,28 @@ static void check_overlaps(const struct policy *p, const char *file,
 		r = i == 0 ? &p->defaults : &p->rules[i - 1];
 		if (rule_sets(r, POLICY_KEY_POOL4) && rule_key_ok(r, POLICY_KEY_POOL4) &&
 		    addr_prefix_is_set(&r->pool4))
-			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4,
-					POLICY_KEY_POOL4, r->key_line[POLICY_KEY_POOL4]);
-		else if (rule_sets(r, POLICY_KEY_PREFIX4) &&
-			 addr_prefix_is_set(&r->pool4) &&
+			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4, POLICY_KEY_POOL4,
+					r->key_line[POLICY_KEY_POOL4]);
+		else if (rule_sets(r, POLICY_KEY_PREFIX4) && addr_prefix_is_set(&r->pool4) &&
 			 rule_key_ok(r, POLICY_KEY_PREFIX4))
-			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4,
-					POLICY_KEY_POOL4, r->key_line[POLICY_KEY_PREFIX4]);
+			err = add_range(&v, &n, &cap, &r->pool4, r->prefix4, POLICY_KEY_POOL4,
+					r->key_line[POLICY_KEY_PREFIX4]);
 		if (err == 0 && rule_sets(r, POLICY_KEY_POOL6) &&
 		    rule_key_ok(r, POLICY_KEY_POOL6) && addr_prefix_is_set(&r->pool6))
-			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6,
-					POLICY_KEY_POOL6, r->key_line[POLICY_KEY_POOL6]);
+			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6, POLICY_KEY_POOL6,
+					r->key_line[POLICY_KEY_POOL6]);
 		else if (err == 0 && rule_sets(r, POLICY_KEY_PREFIX6) &&
-			 addr_prefix_is_set(&r->pool6) &&
-			 rule_key_ok(r, POLICY_KEY_PREFIX6))
-			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6,
-					POLICY_KEY_POOL6, r->key_line[POLICY_KEY_PREFIX6]);
+			 addr_prefix_is_set(&r->pool6) && rule_key_ok(r, POLICY_KEY_PREFIX6))
+			err = add_range(&v, &n, &cap, &r->pool6, r->prefix6, POLICY_KEY_POOL6,
+					r->key_line[POLICY_KEY_PREFIX6]);
 		if (err == 0 && rule_sets(r, POLICY_KEY_ADDRESS4) &&
 		    rule_key_ok(r, POLICY_KEY_ADDRESS4))
-			err = add_range(&v, &n, &cap, &r->address4, 0,
-					POLICY_KEY_ADDRESS4, r->key_line[POLICY_KEY_ADDRESS4]);
+			err = add_range(&v, &n, &cap, &r->address4, 0, POLICY_KEY_ADDRESS4,
+					r->key_line[POLICY_KEY_ADDRESS4]);
 		if (err == 0 && rule_sets(r, POLICY_KEY_ADDRESS6) &&
 		    rule_key_ok(r, POLICY_KEY_ADDRESS6))
-			err = add_range(&v, &n, &cap, &r->address6, 0,
-					POLICY_KEY_ADDRESS6, r->key_line[POLICY_KEY_ADDRESS6]);
+			err = add_range(&v, &n, &cap, &r->address6, 0, POLICY_KEY_ADDRESS6,
+					r->key_line[POLICY_KEY_ADDRESS6]);
 	}
 	if (err) {
 		diag_error(d, file, 0, "out of memory while checking address ranges");
@@ -305,24 +298,24 @@ static void check_overlaps(const struct policy *p, const char *file,
 			continue;
 		}
 		if (memcmp(b->range.bytes, a->last, sizeof(a->last)) > 0) {
-			widest = i;	/* disjoint from everything before */
+			widest = i; /* disjoint from everything before */
 			continue;
 		}
 		first = a->line <= b->line ? a : b;
 		second = first == a ? b : a;
 		if (addr_prefix_equal(&a->range, &b->range) && a->block_len &&
 		    a->block_len == b->block_len && a->key == b->key)
-			continue;	/* one pool shared by several rules */
-		if (addr_prefix_equal(&a->range, &b->range) && a->block_len &&
-		    b->block_len && a->key == b->key)
-			diag_error(d, file, second->line,
-				   "%s %s is split into /%u blocks here and into /%u blocks at line %u",
-				   policy_key_name(second->key),
-				   addr_prefix_format(&second->range, bbuf, sizeof(bbuf)),
-				   second->block_len, first->block_len, first->line);
+			continue; /* one pool shared by several rules */
+		if (addr_prefix_equal(&a->range, &b->range) && a->block_len && b->block_len &&
+		    a->key == b->key)
+			diag_error(
+				d, file, second->line,
+				"%s %s is split into /%u blocks here and into /%u blocks at line %u",
+				policy_key_name(second->key),
+				addr_prefix_format(&second->range, bbuf, sizeof(bbuf)),
+				second->block_len, first->block_len, first->line);
 		else
-			diag_error(d, file, second->line,
-				   "%s %s overlaps %s %s at line %u",
+			diag_error(d, file, second->line, "%s %s overlaps %s %s at line %u",
 				   policy_key_name(second->key),
 				   addr_prefix_format(&second->range, bbuf, sizeof(bbuf)),
 				   policy_key_name(first->key),
@@ -352,8 +345,7 @@ static int rule_ref_compare(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static void check_duplicate_sections(const struct policy *p, const char *file,
-				     struct diag *d)
+static void check_duplicate_sections(const struct policy *p, const char *file, struct diag *d)
 {
 	struct rule_ref *v;
 
@@ -382,8 +374,7 @@ static void check_duplicate_sections(const struct policy *p, const char *file,
 }
 
 /* Lookups through NSS: only when asked, as they may be slow. */
-void policy_check_names(const struct policy *p, const char *file,
-			struct diag *d)
+void policy_check_names(const struct policy *p, const char *file, struct diag *d)
 {
 	const struct policy_global *g = &p->global;
 
@@ -405,13 +396,12 @@ void policy_check_names(const struct policy *p, const char *file,
 		pw = getpwnam(r->name);
 		if (!pw)
 			diag_warning(d, file, r->line,
-				     "[user:%s]: no such user; the section never applies",
-				     r->name);
+				     "[user:%s]: no such user; the section never applies", r->name);
 		else if (pw->pw_uid < g->min_uid)
-			diag_warning(d, file, r->line,
-				     "[user:%s]: uid %lu is below min_uid %lu; the section never applies",
-				     r->name, (unsigned long)pw->pw_uid,
-				     (unsigned long)g->min_uid);
+			diag_warning(
+				d, file, r->line,
+				"[user:%s]: uid %lu is below min_uid %lu; the section never applies",
+				r->name, (unsigned long)pw->pw_uid, (unsigned long)g->min_uid);
 	}
 }
 

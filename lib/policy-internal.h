@@ -41,8 +41,7 @@ enum template_kind {
  */
 int policy_check_ifname(const char *name, struct errbuf *err);
 int policy_check_account_name(const char *name, struct errbuf *err);
-int policy_check_template(const char *value, enum template_kind kind,
-			  struct errbuf *err);
+int policy_check_template(const char *value, enum template_kind kind, struct errbuf *err);
 
 /* ---- keys (policy-keys.c) ------------------------------------------------ */
 
@@ -57,13 +56,13 @@ enum {
 
 /* What a key's value is. */
 enum key_type {
-	KEY_ENUM,		/* one of names[0..n_names) */
-	KEY_UINT,		/* a decimal number in [min, max] */
-	KEY_POOL,		/* a network of family, or "none" */
-	KEY_ADDRESS,		/* an address/length of family: a namespace end */
-	KEY_TEMPLATE,		/* a name template of kind template */
-	KEY_IFNAME,		/* an interface name */
-	KEY_ACCOUNT,		/* a user or group name */
+	KEY_ENUM,     /* one of names[0..n_names) */
+	KEY_UINT,     /* a decimal number in [min, max] */
+	KEY_POOL,     /* a network of family, or "none" */
+	KEY_ADDRESS,  /* an address/length of family: a namespace end */
+	KEY_TEMPLATE, /* a name template of kind template */
+	KEY_IFNAME,   /* an interface name */
+	KEY_ACCOUNT,  /* a user or group name */
 };
 
 struct key_def {
@@ -71,8 +70,8 @@ struct key_def {
 	enum policy_key key;
 	unsigned int where;
 	enum key_type type;
-	size_t offset;		/* of the value in policy_global/policy_rule */
-	size_t size;		/* of the value */
+	size_t offset; /* of the value in policy_global/policy_rule */
+	size_t size;   /* of the value */
 	/* What the type needs to know. */
 	const char *const *names;
 	size_t n_names;
@@ -88,8 +87,7 @@ const struct key_def *policy_key_find(const char *name);
 const char *policy_key_name(enum policy_key key);
 
 /* Parse value into base (policy_global or policy_rule); 0 or -EINVAL. */
-int policy_key_parse(const struct key_def *k, const char *value, void *base,
-		     struct errbuf *err);
+int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err);
 
 /* Give r every value it did not set itself from [default]. */
 void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d);
@@ -99,16 +97,15 @@ void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d);
 void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind);
 
 /* "[default]", "[group:netusers]", "[user:alice]" */
-const char *policy_rule_label(const struct policy_rule *r, char *buf,
-			      size_t size);
+const char *policy_rule_label(const struct policy_rule *r, char *buf, size_t size);
 
 /* ---- reading (policy-read.c) ------------------------------------------------- */
 
 enum section_state {
-	SECTION_NONE,		/* before the first header */
+	SECTION_NONE, /* before the first header */
 	SECTION_GLOBAL,
 	SECTION_RULE,
-	SECTION_SKIP,		/* a rejected header: its keys are ignored */
+	SECTION_SKIP, /* a rejected header: its keys are ignored */
 };
 
 struct parse_ctx {
@@ -141,7 +138,6 @@ void policy_read(struct parse_ctx *c);
 void policy_check(const struct policy *p, const char *file, struct diag *d);
 
 /* Warnings for sections naming nobody (NSS lookups: only when asked). */
-void policy_check_names(const struct policy *p, const char *file,
-			struct diag *d);
+void policy_check_names(const struct policy *p, const char *file, struct diag *d);
 
 #endif

@@ -14,10 +14,8 @@
 #include "policy-internal.h"
 
 static const char *const mode_names[] = {
-	[POLICY_MODE_NONE] = "none",
-	[POLICY_MODE_ISOLATED] = "isolated",
-	[POLICY_MODE_VETH] = "veth",
-	[POLICY_MODE_BRIDGE] = "bridge",
+	[POLICY_MODE_NONE] = "none", [POLICY_MODE_ISOLATED] = "isolated",
+	[POLICY_MODE_VETH] = "veth", [POLICY_MODE_BRIDGE] = "bridge",
 	[POLICY_MODE_NAT] = "nat",
 };
 
@@ -48,8 +46,7 @@ const char *policy_teardown_to_string(enum policy_teardown t)
 
 bool policy_mode_has_link(enum policy_mode mode)
 {
-	return mode == POLICY_MODE_VETH || mode == POLICY_MODE_BRIDGE ||
-	       mode == POLICY_MODE_NAT;
+	return mode == POLICY_MODE_VETH || mode == POLICY_MODE_BRIDGE || mode == POLICY_MODE_NAT;
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -68,8 +65,8 @@ const struct key_def policy_keys[] = {
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
 	{ "host_ifname", POLICY_KEY_HOST_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(host_ifname),
 	  .template = TEMPLATE_HOST_IFNAME },
-	{ "min_uid", POLICY_KEY_MIN_UID, IN_GLOBAL, KEY_UINT, G(min_uid),
-	  .min = 0, .max = POLICY_UID_MAX },
+	{ "min_uid", POLICY_KEY_MIN_UID, IN_GLOBAL, KEY_UINT, G(min_uid), .min = 0,
+	  .max = POLICY_UID_MAX },
 	{ "mode", POLICY_KEY_MODE, IN_RULES, KEY_ENUM, R(mode), NAMES(mode_names) },
 	/* 68 is the IPv4 minimum (RFC 791), 65535 the veth maximum. */
 	{ "mtu", POLICY_KEY_MTU, IN_RULES, KEY_UINT, R(mtu), .min = 68, .max = 65535 },
@@ -102,8 +99,7 @@ static int key_def_compare(const void *key, const void *elem)
 
 const struct key_def *policy_key_find(const char *name)
 {
-	return bsearch(name, policy_keys, policy_n_keys, sizeof(policy_keys[0]),
-		       key_def_compare);
+	return bsearch(name, policy_keys, policy_n_keys, sizeof(policy_keys[0]), key_def_compare);
 }
 
 const char *policy_key_name(enum policy_key key)
@@ -116,8 +112,7 @@ const char *policy_key_name(enum policy_key key)
 
 /* ---- values, by type --------------------------------------------------------- */
 
-static int parse_enum(const struct key_def *k, const char *value, void *dst,
-		      struct errbuf *err)
+static int parse_enum(const struct key_def *k, const char *value, void *dst, struct errbuf *err)
 {
 	char expected[256];
 	size_t used = 0;
@@ -128,16 +123,17 @@ static int parse_enum(const struct key_def *k, const char *value, void *dst,
 			*(int *)dst = (int)i;
 			return 0;
 		}
-	for (size_t i = 0; i < k->n_names && used < sizeof(expected); i++)
-		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
-					 i == 0 ? "" : i + 1 == k->n_names ? " or " : ", ",
+	for (size_t i = 0; i < k->n_names && used < sizeof(expected); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == k->n_names ? " or " : ", ";
+
+		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s", sep,
 					 k->names[i]);
+	}
 	errbuf_set(err, "expected %s", expected);
 	return -EINVAL;
 }
 
-static int parse_uint(const struct key_def *k, const char *value, void *dst,
-		      struct errbuf *err)
+static int parse_uint(const struct key_def *k, const char *value, void *dst, struct errbuf *err)
 {
 	unsigned long v;
 
@@ -155,8 +151,7 @@ static int parse_uint(const struct key_def *k, const char *value, void *dst,
 }
 
 /* An address/length the namespace end can take, else why not. */
-static int parse_address(const struct key_def *k, const char *value, void *dst,
-			 struct errbuf *err)
+static int parse_address(const struct key_def *k, const char *value, void *dst, struct errbuf *err)
 {
 	struct addr_prefix host, peer, block;
 	char hbuf[ADDR_PREFIX_STRLEN], pbuf[ADDR_PREFIX_STRLEN];
@@ -180,16 +175,14 @@ static int parse_address(const struct key_def *k, const char *value, void *dst,
 }
 
 /* A string, checked by check, into a buffer of the key's size. */
-static int parse_string(const struct key_def *k, const char *value, void *dst,
-			int r)
+static int parse_string(const struct key_def *k, const char *value, void *dst, int r)
 {
 	if (r == 0)
 		snprintf(dst, k->size, "%s", value);
 	return r;
 }
 
-int policy_key_parse(const struct key_def *k, const char *value, void *base,
-		     struct errbuf *err)
+int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err)
 {
 	void *dst = (char *)base + k->offset;
 
@@ -208,8 +201,7 @@ int policy_key_parse(const struct key_def *k, const char *value, void *base,
 	case KEY_ADDRESS:
 		return parse_address(k, value, dst, err);
 	case KEY_TEMPLATE:
-		return parse_string(k, value, dst,
-				    policy_check_template(value, k->template, err));
+		return parse_string(k, value, dst, policy_check_template(value, k->template, err));
 	case KEY_IFNAME:
 		return parse_string(k, value, dst, policy_check_ifname(value, err));
 	case KEY_ACCOUNT:

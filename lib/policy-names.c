@@ -25,8 +25,7 @@
  */
 static bool ifname_char_ok(char c)
 {
-	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' ||
-	       c == '+';
+	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' || c == '+';
 }
 
 static bool netns_char_ok(char c)
@@ -48,8 +47,7 @@ int policy_check_ifname(const char *name, struct errbuf *err)
 	}
 	for (const char *s = name; *s; s++)
 		if (!ifname_char_ok(*s)) {
-			errbuf_set(err, "character '%c' is not allowed in an interface name",
-				   *s);
+			errbuf_set(err, "character '%c' is not allowed in an interface name", *s);
 			return -EINVAL;
 		}
 	return 0;
@@ -84,8 +82,7 @@ bool policy_netns_name_valid(const char *name)
 	size_t n = strlen(name);
 
 	/* iproute2's rules (ip/ipnetns.c)... */
-	if (n == 0 || n > NAME_MAX || strchr(name, '/') || streq(name, ".") ||
-	    streq(name, ".."))
+	if (n == 0 || n > NAME_MAX || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
 		return false;
 	/* ...and nothing a shell or a log line would have to quote. */
 	for (const char *s = name; *s; s++)
@@ -112,8 +109,7 @@ bool policy_user_name_valid(const char *name)
  * IFNAMSIZ - 1 bytes even for the widest uid.  User names have no length
  * bound we could check here, so interface names may not contain them.
  */
-int policy_check_template(const char *value, enum template_kind kind,
-			  struct errbuf *err)
+int policy_check_template(const char *value, enum template_kind kind, struct errbuf *err)
 {
 	size_t widest = 0;
 	bool has_user = false, has_uid = false;
@@ -124,8 +120,7 @@ int policy_check_template(const char *value, enum template_kind kind,
 	}
 	for (const char *s = value; *s; s++) {
 		if (*s != '%') {
-			bool ok = kind == TEMPLATE_NETNS ? netns_char_ok(*s) :
-							   ifname_char_ok(*s);
+			bool ok = kind == TEMPLATE_NETNS ? netns_char_ok(*s) : ifname_char_ok(*s);
 			if (!ok) {
 				errbuf_set(err, "character '%c' is not allowed in %s", *s,
 					   kind == TEMPLATE_NETNS ? "a namespace name" :
@@ -138,13 +133,14 @@ int policy_check_template(const char *value, enum template_kind kind,
 		switch (*++s) {
 		case 'u':
 			if (kind != TEMPLATE_NETNS) {
-				errbuf_set(err,
-					   "%%u cannot be used in an interface name (a user name may not fit in %d bytes); use %%U",
-					   IFNAMSIZ - 1);
+				errbuf_set(
+					err,
+					"%%u cannot be used in an interface name (a user name may not fit in %d bytes); use %%U",
+					IFNAMSIZ - 1);
 				return -EINVAL;
 			}
 			has_user = true;
-			widest++;	/* the rest is checked per user */
+			widest++; /* the rest is checked per user */
 			break;
 		case 'U':
 			has_uid = true;
@@ -157,9 +153,10 @@ int policy_check_template(const char *value, enum template_kind kind,
 			errbuf_set(err, "ends in a lone '%%'");
 			return -EINVAL;
 		default:
-			errbuf_set(err,
-				   "unknown escape '%%%c' (known: %%u user name, %%U uid, %%%% a percent sign)",
-				   *s);
+			errbuf_set(
+				err,
+				"unknown escape '%%%c' (known: %%u user name, %%U uid, %%%% a percent sign)",
+				*s);
 			return -EINVAL;
 		}
 	}
@@ -167,8 +164,9 @@ int policy_check_template(const char *value, enum template_kind kind,
 	switch (kind) {
 	case TEMPLATE_NETNS:
 		if (!has_user && !has_uid) {
-			errbuf_set(err,
-				   "must contain %%u or %%U, or every user would share one namespace");
+			errbuf_set(
+				err,
+				"must contain %%u or %%U, or every user would share one namespace");
 			return -EINVAL;
 		}
 		if (widest > NAME_MAX) {
@@ -178,15 +176,17 @@ int policy_check_template(const char *value, enum template_kind kind,
 		break;
 	case TEMPLATE_HOST_IFNAME:
 		if (!has_uid) {
-			errbuf_set(err,
-				   "must contain %%U, or every user's host end would have one name");
+			errbuf_set(
+				err,
+				"must contain %%U, or every user's host end would have one name");
 			return -EINVAL;
 		}
 		__attribute__((fallthrough));
 	case TEMPLATE_PEER_IFNAME:
 		if (widest >= IFNAMSIZ) {
 			errbuf_set(err,
-				   "expands to %zu bytes for uid %" PRIu32 "; an interface name has at most %d",
+				   "expands to %zu bytes for uid %" PRIu32
+				   "; an interface name has at most %d",
 				   widest, POLICY_UID_MAX, IFNAMSIZ - 1);
 			return -EINVAL;
 		}
@@ -204,8 +204,7 @@ int policy_check_template(const char *value, enum template_kind kind,
 	return 0;
 }
 
-int policy_template_expand(const char *tmpl, const char *user, uint32_t uid,
-			   char *buf, size_t size)
+int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, char *buf, size_t size)
 {
 	size_t n = 0;
 

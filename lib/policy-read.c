@@ -40,8 +40,7 @@ static void begin_section(struct parse_ctx *c, const char *name)
 	if (streq(name, "global")) {
 		if (p->global.line) {
 			diag_error(c->diag, c->file, c->lineno,
-				   "duplicate section [global] (first at line %u)",
-				   p->global.line);
+				   "duplicate section [global] (first at line %u)", p->global.line);
 			return;
 		}
 		p->global.line = c->lineno;
@@ -68,9 +67,10 @@ static void begin_section(struct parse_ctx *c, const char *name)
 		kind = POLICY_RULE_USER;
 		who = name + 5;
 	} else {
-		diag_error(c->diag, c->file, c->lineno,
-			   "unknown section [%s]; expected [global], [default], [group:NAME] or [user:NAME]",
-			   name);
+		diag_error(
+			c->diag, c->file, c->lineno,
+			"unknown section [%s]; expected [global], [default], [group:NAME] or [user:NAME]",
+			name);
 		return;
 	}
 	if (policy_check_account_name(who, &why) < 0) {
@@ -81,8 +81,7 @@ static void begin_section(struct parse_ctx *c, const char *name)
 	if (p->n_rules >= POLICY_SECTIONS_MAX) {
 		if (!c->too_many_sections)
 			diag_error(c->diag, c->file, c->lineno,
-				   "too many sections (the limit is %u)",
-				   POLICY_SECTIONS_MAX);
+				   "too many sections (the limit is %u)", POLICY_SECTIONS_MAX);
 		c->too_many_sections = true;
 		return;
 	}
@@ -115,8 +114,7 @@ static void begin_section(struct parse_ctx *c, const char *name)
  * Where inih's find_chars_or_comment() would stop: at one of chars, or at
  * an inline ';' comment (a ';' after white space).
  */
-static const char *find_separator(const char *s, const char *end,
-				  const char *chars)
+static const char *find_separator(const char *s, const char *end, const char *chars)
 {
 	bool was_space = false;
 
@@ -141,15 +139,13 @@ static void read_header(struct parse_ctx *c, const char *s, const char *end)
 
 	c->state = SECTION_SKIP;
 	if (!close) {
-		diag_error(c->diag, c->file, c->lineno,
-			   "section header without a closing ']'");
+		diag_error(c->diag, c->file, c->lineno, "section header without a closing ']'");
 		return;
 	}
 	for (t = close + 1; t < end && isspace((unsigned char)*t); t++)
 		;
 	if (t < end && *t != ';' && *t != '#') {
-		diag_error(c->diag, c->file, c->lineno,
-			   "unexpected text after the section header");
+		diag_error(c->diag, c->file, c->lineno, "unexpected text after the section header");
 		return;
 	}
 	memcpy(name, s + 1, (size_t)(close - s - 1));
@@ -170,8 +166,7 @@ static bool check_line(struct parse_ctx *c, const char *line, size_t n)
 		unsigned char ch = (unsigned char)line[i];
 
 		if (ch == '\0') {
-			diag_error(c->diag, c->file, c->lineno,
-				   "line contains a NUL byte");
+			diag_error(c->diag, c->file, c->lineno, "line contains a NUL byte");
 			return false;
 		}
 		if (ch == '\r') {
@@ -199,8 +194,9 @@ static bool check_line(struct parse_ctx *c, const char *line, size_t n)
 	indented = s != line;
 	if (indented) {
 		/* inih would append it to the previous key's value. */
-		diag_error(c->diag, c->file, c->lineno,
-			   "indented line: inih would join it to the previous value; remove the leading white space");
+		diag_error(
+			c->diag, c->file, c->lineno,
+			"indented line: inih would join it to the previous value; remove the leading white space");
 		return false;
 	}
 	if (*s == '[') {
@@ -213,8 +209,7 @@ static bool check_line(struct parse_ctx *c, const char *line, size_t n)
 		return false;
 	}
 	if (sep == s) {
-		diag_error(c->diag, c->file, c->lineno, "missing key before '%c'",
-			   *sep);
+		diag_error(c->diag, c->file, c->lineno, "missing key before '%c'", *sep);
 		return false;
 	}
 	return true;
@@ -235,19 +230,19 @@ static char *policy_reader(char *str, int num, void *stream)
 	c->lineno++;
 
 	if (c->lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-		line += 3;	/* UTF-8 byte order mark */
+		line += 3; /* UTF-8 byte order mark */
 		n -= 3;
 	}
 	if (n > 0 && line[n - 1] == '\r')
-		n--;		/* CRLF line end */
+		n--; /* CRLF line end */
 
 	str[0] = '\0';
 	if (check_line(c, line, n)) {
 		if (n > (size_t)num - 1) {
 			/* inih was built with a shorter line than its header says. */
 			diag_error(c->diag, c->file, c->lineno,
-				   "line is too long (%zu characters; the limit is %d)",
-				   n, num - 1);
+				   "line is too long (%zu characters; the limit is %d)", n,
+				   num - 1);
 			return str;
 		}
 		memcpy(str, line, n);
@@ -267,11 +262,10 @@ static void unknown_key(struct parse_ctx *c, const char *name)
 			k = &policy_keys[i];
 	if (k && !streq(k->name, name))
 		diag_error(c->diag, c->file, c->lineno,
-			   "unknown key '%s' in %s (keys are lower case: did you mean '%s'?)",
-			   name, c->section, k->name);
+			   "unknown key '%s' in %s (keys are lower case: did you mean '%s'?)", name,
+			   c->section, k->name);
 	else
-		diag_error(c->diag, c->file, c->lineno, "unknown key '%s' in %s",
-			   name, c->section);
+		diag_error(c->diag, c->file, c->lineno, "unknown key '%s' in %s", name, c->section);
 }
 
 static unsigned int section_where(const struct parse_ctx *c)
@@ -289,8 +283,7 @@ static unsigned int section_where(const struct parse_ctx *c)
 	return 0;
 }
 
-static int policy_handler(void *user, const char *section, const char *name,
-			  const char *value)
+static int policy_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *c = user;
 	const struct key_def *k;
@@ -298,13 +291,12 @@ static int policy_handler(void *user, const char *section, const char *name,
 	struct errbuf why;
 	void *base;
 
-	(void)section;	/* always "": the reader keeps the headers from inih */
+	(void)section; /* always "": the reader keeps the headers from inih */
 
 	/* Nonzero tells inih the line was fine: errors are ours to count. */
 	switch (c->state) {
 	case SECTION_NONE:
-		diag_error(c->diag, c->file, c->lineno,
-			   "key '%s' before any section header", name);
+		diag_error(c->diag, c->file, c->lineno, "key '%s' before any section header", name);
 		return 1;
 	case SECTION_SKIP:
 		return 1;
@@ -320,17 +312,18 @@ static int policy_handler(void *user, const char *section, const char *name,
 	}
 	if (!(k->where & section_where(c))) {
 		if (k->where == IN_GLOBAL)
-			diag_error(c->diag, c->file, c->lineno,
-				   "'%s' belongs in [global], not %s", name,
-				   c->section);
-		else if (k->where == IN_USER)
-			diag_error(c->diag, c->file, c->lineno,
-				   "'%s' belongs in a [user:NAME] section, not %s (a fixed address is for one user)",
+			diag_error(c->diag, c->file, c->lineno, "'%s' belongs in [global], not %s",
 				   name, c->section);
+		else if (k->where == IN_USER)
+			diag_error(
+				c->diag, c->file, c->lineno,
+				"'%s' belongs in a [user:NAME] section, not %s (a fixed address is for one user)",
+				name, c->section);
 		else
-			diag_error(c->diag, c->file, c->lineno,
-				   "'%s' belongs in [default], [group:NAME] or [user:NAME], not [global]",
-				   name);
+			diag_error(
+				c->diag, c->file, c->lineno,
+				"'%s' belongs in [default], [group:NAME] or [user:NAME], not [global]",
+				name);
 		return 1;
 	}
 
@@ -343,8 +336,8 @@ static int policy_handler(void *user, const char *section, const char *name,
 	}
 	if (key_line[k->key]) {
 		diag_error(c->diag, c->file, c->lineno,
-			   "duplicate key '%s' in %s (first at line %u)", name,
-			   c->section, key_line[k->key]);
+			   "duplicate key '%s' in %s (first at line %u)", name, c->section,
+			   key_line[k->key]);
 		return 1;
 	}
 	key_line[k->key] = c->lineno;
@@ -356,8 +349,7 @@ static int policy_handler(void *user, const char *section, const char *name,
 		return 1;
 	}
 	if (policy_key_parse(k, value, base, &why) < 0) {
-		diag_error(c->diag, c->file, c->lineno, "%s = %s: %s", name, value,
-			   why.msg);
+		diag_error(c->diag, c->file, c->lineno, "%s = %s: %s", name, value, why.msg);
 		if (c->state == SECTION_RULE)
 			c->rule->bad_keys |= 1u << k->key;
 	}

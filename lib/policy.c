@@ -43,8 +43,7 @@ void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind)
 	};
 }
 
-const char *policy_rule_label(const struct policy_rule *r, char *buf,
-			      size_t size)
+const char *policy_rule_label(const struct policy_rule *r, char *buf, size_t size)
 {
 	switch (r->kind) {
 	case POLICY_RULE_DEFAULT:
@@ -73,8 +72,8 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
-int policy_parse(const char *name, const char *buf, size_t len,
-		 unsigned int flags, struct policy **ret, struct diag *diag)
+int policy_parse(const char *name, const char *buf, size_t len, unsigned int flags,
+		 struct policy **ret, struct diag *diag)
 {
 	struct parse_ctx c = {
 		.file = name,
@@ -124,8 +123,8 @@ int policy_parse(const char *name, const char *buf, size_t len,
  * not be writable by group or others unless it is sticky (then only the
  * file's owner can rename over it).
  */
-static int check_parent(const char *path, uid_t trusted_uid, int *ret_dirfd,
-			const char **ret_base, struct diag *diag)
+static int check_parent(const char *path, uid_t trusted_uid, int *ret_dirfd, const char **ret_base,
+			struct diag *diag)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -156,28 +155,24 @@ static int check_parent(const char *path, uid_t trusted_uid, int *ret_dirfd,
 	if (fd < 0) {
 		int e = errno;
 
-		diag_error(diag, path, 0, "cannot open directory %s: %s", dir,
-			   strerror(e));
+		diag_error(diag, path, 0, "cannot open directory %s: %s", dir, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 
-		diag_error(diag, path, 0, "cannot stat directory %s: %s", dir,
-			   strerror(e));
+		diag_error(diag, path, 0, "cannot stat directory %s: %s", dir, strerror(e));
 		close(fd);
 		return -e;
 	}
 	if (st.st_uid != 0 && st.st_uid != trusted_uid) {
-		diag_error(diag, path, 0,
-			   "directory %s is owned by uid %lu, not root", dir,
+		diag_error(diag, path, 0, "directory %s is owned by uid %lu, not root", dir,
 			   (unsigned long)st.st_uid);
 		close(fd);
 		return -EPERM;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-		diag_error(diag, path, 0,
-			   "directory %s is writable by group or others (mode %04o)",
+		diag_error(diag, path, 0, "directory %s is writable by group or others (mode %04o)",
 			   dir, (unsigned int)(st.st_mode & 07777));
 		close(fd);
 		return -EPERM;
@@ -186,8 +181,8 @@ static int check_parent(const char *path, uid_t trusted_uid, int *ret_dirfd,
 	return 0;
 }
 
-int policy_load(const char *path, uid_t trusted_uid, unsigned int flags,
-		struct policy **ret, struct diag *diag)
+int policy_load(const char *path, uid_t trusted_uid, unsigned int flags, struct policy **ret,
+		struct diag *diag)
 {
 	const char *base;
 	char *buf = NULL;
@@ -200,8 +195,7 @@ int policy_load(const char *path, uid_t trusted_uid, unsigned int flags,
 		return r;
 
 	/* O_NONBLOCK: a FIFO put in the policy's place must not hang a login. */
-	fd = openat(dirfd, base,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	r = -errno;
 	close(dirfd);
 	if (fd < 0) {
@@ -252,8 +246,7 @@ out:
 	return r;
 }
 
-const struct policy_rule *policy_find_rule(const struct policy *p,
-					   enum policy_rule_kind kind,
+const struct policy_rule *policy_find_rule(const struct policy *p, enum policy_rule_kind kind,
 					   const char *name)
 {
 	for (size_t i = 0; i < p->n_rules; i++)

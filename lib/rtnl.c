@@ -41,7 +41,7 @@ int rtnl_open(struct rtnl *r, struct errbuf *err)
 	struct timeval tv = { .tv_sec = RTNL_RECV_TIMEOUT_SEC };
 	int one = 1;
 
-	*r = (struct rtnl)RTNL_INIT;
+	*r = RTNL_INIT;
 	r->buf = malloc(RTNL_BUF_SIZE);
 	if (!r->buf) {
 		errbuf_set(err, "out of memory");
@@ -62,8 +62,7 @@ int rtnl_open(struct rtnl *r, struct errbuf *err)
 	mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	/* Let dumps filter by interface in the kernel (Linux 4.20+). */
 	mnl_socket_setsockopt(r->nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-	setsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
+	setsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
 	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
@@ -83,7 +82,7 @@ void rtnl_close(struct rtnl *r)
 	if (r->nl)
 		mnl_socket_close(r->nl);
 	free(r->buf);
-	*r = (struct rtnl)RTNL_INIT;
+	*r = RTNL_INIT;
 }
 
 /* ---- the call helper -------------------------------------------------- */
@@ -109,7 +108,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	}
 	if (e->error == 0)
-		return MNL_CB_STOP;	/* the ACK */
+		return MNL_CB_STOP; /* the ACK */
 
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		off = sizeof(*e);
@@ -158,15 +157,24 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 static const char *rtnl_type_name(uint16_t type)
 {
 	switch (type) {
-	case RTM_NEWLINK: return "newlink";
-	case RTM_DELLINK: return "dellink";
-	case RTM_GETLINK: return "getlink";
-	case RTM_NEWADDR: return "newaddr";
-	case RTM_DELADDR: return "deladdr";
-	case RTM_GETADDR: return "getaddr";
-	case RTM_NEWROUTE: return "newroute";
-	case RTM_GETROUTE: return "getroute";
-	default: return "other";
+	case RTM_NEWLINK:
+		return "newlink";
+	case RTM_DELLINK:
+		return "dellink";
+	case RTM_GETLINK:
+		return "getlink";
+	case RTM_NEWADDR:
+		return "newaddr";
+	case RTM_DELADDR:
+		return "deladdr";
+	case RTM_GETADDR:
+		return "getaddr";
+	case RTM_NEWROUTE:
+		return "newroute";
+	case RTM_GETROUTE:
+		return "getroute";
+	default:
+		return "other";
 	}
 }
 
@@ -178,8 +186,7 @@ static int rtnl_fault(uint16_t type, bool done)
 {
 	char point[32];
 
-	snprintf(point, sizeof(point), "rtnl.%s%s", rtnl_type_name(type),
-		 done ? ".done" : "");
+	snprintf(point, sizeof(point), "rtnl.%s%s", rtnl_type_name(type), done ? ".done" : "");
 	return -FAULT(point);
 }
 #else
@@ -232,8 +239,8 @@ static ssize_t rtnl_recv(struct rtnl *r)
  * listing, and no caller has to undo what it saw of a broken one.  *seq
  * gets the sequence number of the attempt kept.
  */
-static int dump_whole(struct rtnl *r, const struct nlmsghdr *req,
-		      unsigned int *seq, char **ret, size_t *ret_len)
+static int dump_whole(struct rtnl *r, const struct nlmsghdr *req, unsigned int *seq, char **ret,
+		      size_t *ret_len)
 {
 	union {
 		struct nlmsghdr nlh;
@@ -265,7 +272,7 @@ static int dump_whole(struct rtnl *r, const struct nlmsghdr *req,
 				goto fail;
 			for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
 				if (h->nlmsg_seq != *seq)
-					continue;	/* mnl_cb_run2() will say */
+					continue; /* mnl_cb_run2() will say */
 				if (h->nlmsg_flags & NLM_F_DUMP_INTR)
 					interrupted = true;
 				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
@@ -343,15 +350,15 @@ static int rtnl_outcome(const struct rtnl_call *c, uint16_t type, int ret, int e
  * with NLM_F_ACK and a fresh sequence number, hand every reply to cb, and
  * wait for the ACK.  0 or -errno, err as rtnl_outcome() says.
  */
-static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
-			void *data, struct errbuf *err, const char *what_fmt, ...)
+static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+			struct errbuf *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
-			void *data, struct errbuf *err, const char *what_fmt, ...)
+static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+			struct errbuf *err, const char *what_fmt, ...)
 {
 	struct rtnl_call c = { .cb = cb, .data = data };
-	uint16_t type = nlh->nlmsg_type;	/* r->buf gets the replies */
+	uint16_t type = nlh->nlmsg_type; /* r->buf gets the replies */
 	int ret = MNL_CB_ERROR, e;
 	unsigned int seq;
 	va_list ap;
@@ -371,8 +378,8 @@ static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 			break;
 		}
 		errno = 0;
-		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c,
-				  ctl_cbs, ELEMENTSOF(ctl_cbs));
+		ret = mnl_cb_run2(r->buf, (size_t)n, seq, r->portid, data_cb, &c, ctl_cbs,
+				  ELEMENTSOF(ctl_cbs));
 		if (ret <= MNL_CB_STOP)
 			break;
 	}
@@ -386,12 +393,12 @@ static int rtnl_request(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
  * A dump: hand cb every message of one consistent listing (dump_whole()).
  * 0 or -errno, err as rtnl_outcome() says.
  */
-static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
-		     void *data, struct errbuf *err, const char *what_fmt, ...)
+static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+		     struct errbuf *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
-		     void *data, struct errbuf *err, const char *what_fmt, ...)
+static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+		     struct errbuf *err, const char *what_fmt, ...)
 {
 	struct rtnl_call c = { .cb = cb, .data = data };
 	uint16_t type = nlh->nlmsg_type;
@@ -406,8 +413,8 @@ static int rtnl_dump(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		e = -dump_whole(r, nlh, &seq, &all, &len);
 	if (e == 0) {
 		errno = 0;
-		ret = mnl_cb_run2(all ? all : r->buf, len, seq, r->portid, data_cb, &c,
-				  ctl_cbs, ELEMENTSOF(ctl_cbs));
+		ret = mnl_cb_run2(all ? all : r->buf, len, seq, r->portid, data_cb, &c, ctl_cbs,
+				  ELEMENTSOF(ctl_cbs));
 		free(all);
 	}
 	va_start(ap, what_fmt);
@@ -429,8 +436,7 @@ static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
 
 	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
 	    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
-		snprintf(l->kind, sizeof(l->kind), "%.*s",
-			 (int)mnl_attr_get_payload_len(attr),
+		snprintf(l->kind, sizeof(l->kind), "%.*s", (int)mnl_attr_get_payload_len(attr),
 			 (const char *)mnl_attr_get_payload(attr));
 	return MNL_CB_OK;
 }
@@ -476,18 +482,16 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	struct link_parse *p = data;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return MNL_CB_OK;
-	*p->link = (struct rtnl_link){ .ifindex = ifi->ifi_index,
-				       .flags = ifi->ifi_flags };
+	*p->link = (struct rtnl_link){ .ifindex = ifi->ifi_index, .flags = ifi->ifi_flags };
 	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, p->link);
 	p->found = true;
 	return MNL_CB_OK;
 }
 
-static int link_get(struct rtnl *r, int ifindex, const char *ifname,
-		    struct rtnl_link *ret, struct errbuf *err)
+static int link_get(struct rtnl *r, int ifindex, const char *ifname, struct rtnl_link *ret,
+		    struct errbuf *err)
 {
 	struct rtnl_link link;
 	struct link_parse p = { .link = &link };
@@ -508,22 +512,19 @@ static int link_get(struct rtnl *r, int ifindex, const char *ifname,
 	if (rc < 0)
 		return rc;
 	if (!p.found) {
-		errbuf_set(err, "failed to get link '%s': no reply",
-			   ifname ? ifname : "?");
+		errbuf_set(err, "failed to get link '%s': no reply", ifname ? ifname : "?");
 		return -ENODEV;
 	}
 	*ret = link;
 	return 0;
 }
 
-int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret,
-		  struct errbuf *err)
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret, struct errbuf *err)
 {
 	return link_get(r, 0, ifname, ret, err);
 }
 
-int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
-			struct errbuf *err)
+int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret, struct errbuf *err)
 {
 	return link_get(r, ifindex, NULL, ret, err);
 }
@@ -546,8 +547,7 @@ static int link_walk_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
-		      struct errbuf *err)
+int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data, struct errbuf *err)
 {
 	struct link_walk w = { .fn = fn, .data = data };
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, NLM_F_DUMP);
@@ -560,8 +560,7 @@ int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
 	return rc < 0 ? rc : w.r;
 }
 
-int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
-		     struct errbuf *err)
+int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v, struct errbuf *err)
 {
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -601,8 +600,7 @@ int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
 	return rtnl_request(r, nlh, NULL, NULL, err, "create veth '%s'", v->ifname);
 }
 
-int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
-		     struct errbuf *err)
+int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname, struct errbuf *err)
 {
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_DELLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -612,8 +610,7 @@ int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
 	return rtnl_request(r, nlh, NULL, NULL, err, "delete link '%s'", ifname);
 }
 
-int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
-		      struct errbuf *err)
+int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n, struct errbuf *err)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -660,8 +657,7 @@ int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
 	return rc;
 }
 
-int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c,
-		     struct errbuf *err)
+int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c, struct errbuf *err)
 {
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -697,15 +693,15 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	struct addr_prefix a = { 0 };
 	size_t len;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
 		return MNL_CB_OK;
 	if ((int)ifa->ifa_index != c->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return MNL_CB_OK;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return MNL_CB_OK;
 
-	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa))
+	{
 		if (mnl_attr_get_type(attr) == IFA_LOCAL)
 			local = attr;
 		else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
@@ -726,8 +722,8 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
-		   size_t max, size_t *ret_n, struct errbuf *err)
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret, size_t max, size_t *ret_n,
+		   struct errbuf *err)
 {
 	struct addr_collect c = { .ifindex = ifindex, .v = ret, .max = max };
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
@@ -736,8 +732,7 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
 
 	ifa->ifa_family = AF_UNSPEC;
 	ifa->ifa_index = (uint32_t)ifindex;
-	rc = rtnl_dump(r, nlh, addr_cb, &c, err, "list addresses of link %d",
-		       ifindex);
+	rc = rtnl_dump(r, nlh, addr_cb, &c, err, "list addresses of link %d", ifindex);
 	if (rc < 0)
 		return rc;
 	if (c.overflow) {
@@ -748,9 +743,8 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
 	return 0;
 }
 
-static int addr_change(struct rtnl *r, uint16_t type, uint16_t flags,
-		       int ifindex, const struct addr_prefix *a,
-		       struct ifaddrmsg **ret_ifa)
+static int addr_change(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
+		       const struct addr_prefix *a, struct ifaddrmsg **ret_ifa)
 {
 	struct nlmsghdr *nlh = rtnl_msg(r, type, flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
@@ -766,8 +760,8 @@ static int addr_change(struct rtnl *r, uint16_t type, uint16_t flags,
 	return 0;
 }
 
-int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
-		  const struct addr_prefix *a, struct errbuf *err)
+int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *a,
+		  struct errbuf *err)
 {
 	char buf[ADDR_PREFIX_STRLEN];
 	struct ifaddrmsg *ifa;
@@ -789,19 +783,19 @@ int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
 	}
 	return rtnl_request(r, nlh, NULL, NULL, err, "add address %s to '%s'",
-			 addr_prefix_format(a, buf, sizeof(buf)), ifname);
+			    addr_prefix_format(a, buf, sizeof(buf)), ifname);
 }
 
-int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
-		  const struct addr_prefix *a, struct errbuf *err)
+int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *a,
+		  struct errbuf *err)
 {
 	char buf[ADDR_PREFIX_STRLEN];
 	struct ifaddrmsg *ifa;
 
 	addr_change(r, RTM_DELADDR, 0, ifindex, a, &ifa);
 	return rtnl_request(r, (struct nlmsghdr *)r->buf, NULL, NULL, err,
-			 "delete address %s from '%s'",
-			 addr_prefix_format(a, buf, sizeof(buf)), ifname);
+			    "delete address %s from '%s'", addr_prefix_format(a, buf, sizeof(buf)),
+			    ifname);
 }
 
 /* ---- routes ----------------------------------------------------------- */
@@ -819,8 +813,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t table;
 	size_t len;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
 		return MNL_CB_OK;
 	if (rtm->rtm_dst_len != 0 || rtm->rtm_type != RTN_UNICAST)
 		return MNL_CB_OK;
@@ -832,15 +825,15 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	len = rtm->rtm_family == AF_INET ? 4 : 16;
 	table = rtm->rtm_table;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
-		if (mnl_attr_get_type(attr) == RTA_TABLE &&
-		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-			table = mnl_attr_get_u32(attr);
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) if (mnl_attr_get_type(attr) == RTA_TABLE &&
+						       mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		table = mnl_attr_get_u32(attr);
 	if (table != RT_TABLE_MAIN)
 		return MNL_CB_OK;
 
 	*d = (struct rtnl_default_route){ .found = true };
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+	{
 		switch (mnl_attr_get_type(attr)) {
 		case RTA_GATEWAY:
 			if (mnl_attr_get_payload_len(attr) == len) {
@@ -890,8 +883,8 @@ static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *attr;
 	size_t len;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) || w->r != 0)
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
+	    w->r != 0)
 		return MNL_CB_OK;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return MNL_CB_OK;
@@ -901,7 +894,8 @@ static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
 		.table = rtm->rtm_table,
 		.type = rtm->rtm_type,
 	};
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+	{
 		switch (mnl_attr_get_type(attr)) {
 		case RTA_DST:
 			if (mnl_attr_get_payload_len(attr) == len)
@@ -921,8 +915,7 @@ static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data,
-		       struct errbuf *err)
+int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data, struct errbuf *err)
 {
 	struct route_walk w = { .fn = fn, .data = data };
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
@@ -935,9 +928,8 @@ int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data,
 	return rc < 0 ? rc : w.r;
 }
 
-int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
-			       int ifindex, const char *ifname,
-			       struct errbuf *err)
+int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw, int ifindex,
+			       const char *ifname, struct errbuf *err)
 {
 	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
@@ -951,7 +943,6 @@ int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16, gw->bytes);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return rtnl_request(r, nlh, NULL, NULL, err,
-			 "add default route via %s dev '%s'",
-			 addr_format(gw, buf, sizeof(buf)), ifname);
+	return rtnl_request(r, nlh, NULL, NULL, err, "add default route via %s dev '%s'",
+			    addr_format(gw, buf, sizeof(buf)), ifname);
 }

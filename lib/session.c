@@ -42,22 +42,23 @@ static int process_start_time(pid_t pid, uint64_t *ret)
 	if (!s)
 		return -EIO;
 	/* After ") " come fields 3 (state) to 52; the start time is the 22nd. */
-	n = sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-			  "%*d %*d %*d %*d %*d %*d %llu", &start);
+	n = sscanf(s + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+		   "%*d %*d %*d %*d %*d %*d %llu",
+		   &start);
 	if (n != 1)
 		return -EIO;
 	*ret = start;
 	return 0;
 }
 
-static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create,
-			 int *ret_fd, struct errbuf *err)
+static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create, int *ret_fd,
+			 struct errbuf *err)
 {
 	char path[PATH_MAX];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/sessions/%lu", p->runstatedir,
-		 (unsigned long)uid);
+	snprintf(path, sizeof(path), "%s/sessions/%lu", p->runstatedir, (unsigned long)uid);
 	r = util_open_dir(path, false, 0, ret_fd);
 	if (r == -ENOENT && create) {
 		/* Sessions name pids and services: root's eyes only, all the way. */
@@ -126,8 +127,8 @@ static int count_locked(int dfd, bool prune, size_t *ret_live)
 	return 0;
 }
 
-int session_count(const struct uns_paths *p, uid_t uid, bool prune,
-		  size_t *ret_live, struct errbuf *err)
+int session_count(const struct uns_paths *p, uid_t uid, bool prune, size_t *ret_live,
+		  struct errbuf *err)
 {
 	int dfd, r;
 
@@ -142,13 +143,12 @@ int session_count(const struct uns_paths *p, uid_t uid, bool prune,
 	close(dfd);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot list the sessions of uid %lu",
-			   (unsigned long)uid);
+				    (unsigned long)uid);
 	return r;
 }
 
-static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid,
-			 const char *service, char *id, size_t size,
-			 struct errbuf *err)
+static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid, const char *service,
+			 char *id, size_t size, struct errbuf *err)
 {
 	char content[256];
 	uint64_t start, rnd = 0;
@@ -156,15 +156,13 @@ static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid,
 
 	r = process_start_time(pid, &start);
 	if (r < 0)
-		return errbuf_errno(err, r, "cannot read the start time of process %ld",
-			   (long)pid);
+		return errbuf_errno(err, r, "cannot read the start time of process %ld", (long)pid);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint64_t)time(NULL) ^ ((uint64_t)pid << 32);
 	snprintf(id, size, "%ld-%016" PRIx64, (long)pid, rnd);
 	n = snprintf(content, sizeof(content),
-		     "pid=%ld\nstart=%" PRIu64 "\nservice=%s\nopened=%lld\n",
-		     (long)pid, start, service ? service : "",
-		     (long long)time(NULL));
+		     "pid=%ld\nstart=%" PRIu64 "\nservice=%s\nopened=%lld\n", (long)pid, start,
+		     service ? service : "", (long long)time(NULL));
 	if (n < 0 || (size_t)n >= sizeof(content))
 		return -ENAMETOOLONG;
 
@@ -194,9 +192,8 @@ static int remove_session(const struct uns_paths *p, uid_t uid, const char *id)
 	return r;
 }
 
-int session_open(const struct uns_paths *p, const struct plan *plan,
-		 pid_t pid, const char *service, unsigned int lock_timeout_ms,
-		 struct session_open_result *ret, struct errbuf *err)
+int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, const char *service,
+		 unsigned int lock_timeout_ms, struct session_open_result *ret, struct errbuf *err)
 {
 	struct session_open_result res = { 0 };
 	int lockfd, r;
@@ -206,8 +203,7 @@ int session_open(const struct uns_paths *p, const struct plan *plan,
 		return r;
 	r = ensure_netns_locked(p, plan, lock_timeout_ms, &res.ensure, err);
 	if (r == 0) {
-		r = write_session(p, plan->uid, pid, service, res.id, sizeof(res.id),
-				  err);
+		r = write_session(p, plan->uid, pid, service, res.id, sizeof(res.id), err);
 		if (r == 0) {
 			r = fault_err("session.recorded", err);
 			if (r < 0)
@@ -229,9 +225,8 @@ int session_open(const struct uns_paths *p, const struct plan *plan,
 	return 0;
 }
 
-int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
-		  bool undo_namespace, unsigned int lock_timeout_ms,
-		  struct errbuf *err)
+int session_abort(const struct uns_paths *p, uid_t uid, const char *id, bool undo_namespace,
+		  unsigned int lock_timeout_ms, struct errbuf *err)
 {
 	struct errbuf ignored;
 	size_t live = 0;
@@ -243,8 +238,7 @@ int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
 	r = remove_session(p, uid, id);
 	if (r < 0)
 		errbuf_errno(err, r, "cannot remove session %s", id);
-	else if (undo_namespace && session_count(p, uid, true, &live, &ignored) == 0 &&
-		 live == 0)
+	else if (undo_namespace && session_count(p, uid, true, &live, &ignored) == 0 && live == 0)
 		ensure_remove_locked(p, uid, 0, NULL, &ignored);
 	close(lockfd);
 	return r;
@@ -254,9 +248,8 @@ int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
  * Remove the user's namespace, under the lock, and say how it went in
  * res: processes inside or nothing to remove are outcomes, not errors.
  */
-static int remove_namespace(const struct uns_paths *p, uid_t uid,
-			    unsigned int flags, struct session_close_result *res,
-			    struct errbuf *err)
+static int remove_namespace(const struct uns_paths *p, uid_t uid, unsigned int flags,
+			    struct session_close_result *res, struct errbuf *err)
 {
 	int r = ensure_remove_locked(p, uid, flags, &res->busy_pid, err);
 
@@ -313,8 +306,7 @@ out:
 }
 
 int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
-		 unsigned int lock_timeout_ms, struct session_close_result *ret,
-		 struct errbuf *err)
+		 unsigned int lock_timeout_ms, struct session_close_result *ret, struct errbuf *err)
 {
 	struct session_close_result res = { 0 };
 	int lockfd, r;

@@ -17,14 +17,13 @@
 #define RECORD_VERSION 1
 #define RECORD_MAX 2048
 
-static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode,
-		       bool create, int *ret_fd, struct errbuf *err)
+static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode, bool create,
+		       int *ret_fd, struct errbuf *err)
 {
 	char path[PATH_MAX];
 	int r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", p->runstatedir, sub) >=
-	    sizeof(path)) {
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", p->runstatedir, sub) >= sizeof(path)) {
 		errbuf_set(err, "path %s/%s is too long", p->runstatedir, sub);
 		return -ENAMETOOLONG;
 	}
@@ -34,8 +33,8 @@ static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode,
 	return r;
 }
 
-int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
-	       int *ret_fd, struct errbuf *err)
+int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms, int *ret_fd,
+	       struct errbuf *err)
 {
 	char name[32];
 	int dfd, fd, r;
@@ -48,14 +47,14 @@ int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
 	r = -errno;
 	close(dfd);
 	if (fd < 0)
-		return errbuf_errno(err, r, "cannot open the lock of uid %lu",
-			   (unsigned long)uid);
+		return errbuf_errno(err, r, "cannot open the lock of uid %lu", (unsigned long)uid);
 	r = util_flock_timeout(fd, LOCK_EX, timeout_ms);
 	if (r < 0) {
 		if (r == -ETIMEDOUT)
-			errbuf_set(err,
-				   "gave up after %u ms waiting for another login of uid %lu to finish (lock %s/locks/%s)",
-				   timeout_ms, (unsigned long)uid, p->runstatedir, name);
+			errbuf_set(
+				err,
+				"gave up after %u ms waiting for another login of uid %lu to finish (lock %s/locks/%s)",
+				timeout_ms, (unsigned long)uid, p->runstatedir, name);
 		else
 			errbuf_errno(err, r, "cannot lock uid %lu", (unsigned long)uid);
 		close(fd);
@@ -85,15 +84,13 @@ bool state_host_link_owner(const struct rtnl_link *l, uid_t *ret_uid)
 	return true;
 }
 
-static size_t put_addr(char *buf, size_t size, const char *key,
-		       const struct addr_prefix *a)
+static size_t put_addr(char *buf, size_t size, const char *key, const struct addr_prefix *a)
 {
 	char tmp[ADDR_PREFIX_STRLEN];
 
 	if (!addr_prefix_is_set(a))
 		return 0;
-	return (size_t)snprintf(buf, size, "%s=%s\n", key,
-				addr_prefix_format(a, tmp, sizeof(tmp)));
+	return (size_t)snprintf(buf, size, "%s=%s\n", key, addr_prefix_format(a, tmp, sizeof(tmp)));
 }
 
 int state_format(const struct state_record *rec, char *buf, size_t size)
@@ -112,17 +109,16 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 			     "host_netns_dev=%" PRIu64 "\n"
 			     "host_netns_ino=%" PRIu64 "\n"
 			     "created=%" PRIu64 "\n",
-			     RECORD_VERSION, (unsigned long)rec->uid, rec->user,
-			     rec->netns, policy_mode_to_string(rec->mode),
-			     rec->phase == STATE_READY ? "ready" : "creating",
-			     rec->id.dev, rec->id.ino, rec->host_id.dev,
-			     rec->host_id.ino, rec->created);
+			     RECORD_VERSION, (unsigned long)rec->uid, rec->user, rec->netns,
+			     policy_mode_to_string(rec->mode),
+			     rec->phase == STATE_READY ? "ready" : "creating", rec->id.dev,
+			     rec->id.ino, rec->host_id.dev, rec->host_id.ino, rec->created);
 	if (n < size && rec->host_ifname[0])
 		n += (size_t)snprintf(buf + n, size - n,
 				      "host_ifname=%s\nhost_ifindex=%d\n"
 				      "peer_ifname=%s\npeer_ifindex=%d\n",
-				      rec->host_ifname, rec->host_ifindex,
-				      rec->peer_ifname, rec->peer_ifindex);
+				      rec->host_ifname, rec->host_ifindex, rec->peer_ifname,
+				      rec->peer_ifindex);
 	if (n < size)
 		n += put_addr(buf + n, size - n, "host4", &rec->host4);
 	if (n < size)
@@ -164,8 +160,7 @@ static int parse_addr(const char *v, struct addr_prefix *ret)
 	return addr_prefix_parse(v, AF_UNSPEC, true, ret, NULL);
 }
 
-static int parse_field(struct state_record *rec, const char *key,
-		       const char *v, unsigned int *seen)
+static int parse_field(struct state_record *rec, const char *key, const char *v, unsigned int *seen)
 {
 	uint64_t x;
 	int r = 0;
@@ -187,7 +182,7 @@ static int parse_field(struct state_record *rec, const char *key,
 		*seen |= 2;
 	} else if (streq(key, "mode")) {
 		static const enum policy_mode modes[] = {
-			POLICY_MODE_NONE, POLICY_MODE_ISOLATED, POLICY_MODE_VETH,
+			POLICY_MODE_NONE,   POLICY_MODE_ISOLATED, POLICY_MODE_VETH,
 			POLICY_MODE_BRIDGE, POLICY_MODE_NAT,
 		};
 		r = -EINVAL;
@@ -270,8 +265,7 @@ int state_parse(const char *text, struct state_record *ret)
 	return 0;
 }
 
-int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
-	       struct errbuf *err)
+int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret, struct errbuf *err)
 {
 	char buf[RECORD_MAX], name[32];
 	int dfd, r;
@@ -286,7 +280,7 @@ int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
 		return r;
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot read the record of uid %lu",
-			   (unsigned long)uid);
+				    (unsigned long)uid);
 	r = state_parse(buf, ret);
 	if (r == 0 && ret->uid != uid)
 		r = -EBADMSG;
@@ -298,8 +292,7 @@ int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
 	return 0;
 }
 
-int state_write(const struct uns_paths *p, const struct state_record *rec,
-		struct errbuf *err)
+int state_write(const struct uns_paths *p, const struct state_record *rec, struct errbuf *err)
 {
 	char buf[RECORD_MAX], name[32];
 	int dfd, n, r;
@@ -353,8 +346,7 @@ static int uid_compare(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
-	       struct errbuf *err)
+int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n, struct errbuf *err)
 {
 	uid_t *v = NULL;
 	size_t n = 0, cap = 0;

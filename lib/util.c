@@ -131,26 +131,26 @@ static int nss_error(int e)
 }
 
 /* Run an NSS *_r lookup, growing the buffer on ERANGE. */
-#define NSS_LOOKUP(call, result)                                        \
-	do {                                                            \
-		size_t size = 1024;                                     \
-		int e;                                                  \
-		for (;;) {                                              \
-			char *nb = realloc(*buf, size);                 \
-			if (!nb)                                        \
-				return -ENOMEM;                         \
-			*buf = nb;                                      \
-			e = (call);                                     \
-			if (e != ERANGE)                                \
-				break;                                  \
-			if (size >= NSS_BUF_MAX)                        \
-				return -ERANGE;                         \
-			size *= 2;                                      \
-		}                                                       \
-		if (e != 0)                                             \
-			return nss_error(e);                            \
-		if (!(result))                                          \
-			return -ENOENT;                                 \
+#define NSS_LOOKUP(call, result)                        \
+	do {                                            \
+		size_t size = 1024;                     \
+		int e;                                  \
+		for (;;) {                              \
+			char *nb = realloc(*buf, size); \
+			if (!nb)                        \
+				return -ENOMEM;         \
+			*buf = nb;                      \
+			e = (call);                     \
+			if (e != ERANGE)                \
+				break;                  \
+			if (size >= NSS_BUF_MAX)        \
+				return -ERANGE;         \
+			size *= 2;                      \
+		}                                       \
+		if (e != 0)                             \
+			return nss_error(e);            \
+		if (!(result))                          \
+			return -ENOENT;                 \
 	} while (0)
 
 int util_getpwnam(const char *name, struct passwd *ret, char **buf)
@@ -260,8 +260,8 @@ int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd)
 	return 0;
 }
 
-int util_write_atomic(int dirfd, const char *name, const char *content,
-		      size_t len, mode_t mode, bool sync)
+int util_write_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode,
+		      bool sync)
 {
 	char tmp[NAME_MAX + 1];
 	size_t done = 0;
@@ -270,8 +270,7 @@ int util_write_atomic(int dirfd, const char *name, const char *content,
 	/* One writer per name at a time (callers hold a lock): a fixed name. */
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    mode);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	while (done < len) {
@@ -336,7 +335,7 @@ int util_read_small(int dirfd, const char *name, char *buf, size_t size)
 
 int util_flock_timeout(int fd, int operation, unsigned int timeout_ms)
 {
-	struct timespec start, now, pause = { 0, 1000000 };	/* 1 ms */
+	struct timespec start, now, pause = { 0, 1000000 }; /* 1 ms */
 
 	if (flock(fd, operation | LOCK_NB) == 0)
 		return 0;

@@ -61,12 +61,12 @@ static const struct option_def option_defs[] = {
 struct session_data {
 	char id[SESSION_ID_MAX];
 	uid_t uid;
-	int orig_fd;		/* the process's namespace before open */
+	int orig_fd; /* the process's namespace before open */
 	struct netns_id orig;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void debug(pam_handle_t *pamh, const struct options *o, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void debug(pam_handle_t *pamh, const struct options *o,
+							const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,8 +77,7 @@ static void debug(pam_handle_t *pamh, const struct options *o, const char *fmt, 
 	va_end(ap);
 }
 
-static void parse_options(pam_handle_t *pamh, int argc, const char **argv,
-			  struct options *o)
+static void parse_options(pam_handle_t *pamh, int argc, const char **argv, struct options *o)
 {
 	*o = (struct options){
 		.conf = USERNETNS_POLICY_PATH,
@@ -127,9 +126,8 @@ static void free_data(pam_handle_t *pamh, void *data, int error_status)
 }
 
 /* A failure to place a session: logged, then what on_error says. */
-__attribute__((format(printf, 4, 5)))
-static int fail(pam_handle_t *pamh, enum policy_on_error on_error,
-		const char *user, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int
+fail(pam_handle_t *pamh, enum policy_on_error on_error, const char *user, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -138,14 +136,16 @@ static int fail(pam_handle_t *pamh, enum policy_on_error on_error,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (on_error == POLICY_ON_ERROR_IGNORE) {
-		pam_syslog(pamh, LOG_ERR,
-			   "cannot place the session of %s in its network namespace: %s; it stays on the host network (on_error = ignore)",
-			   user, msg);
+		pam_syslog(
+			pamh, LOG_ERR,
+			"cannot place the session of %s in its network namespace: %s; it stays on the host network (on_error = ignore)",
+			user, msg);
 		return PAM_IGNORE;
 	}
-	pam_syslog(pamh, LOG_ERR,
-		   "cannot place the session of %s in its network namespace: %s; refusing the session",
-		   user, msg);
+	pam_syslog(
+		pamh, LOG_ERR,
+		"cannot place the session of %s in its network namespace: %s; refusing the session",
+		user, msg);
 	/* Not PAM_SESSION_ERR: sudo ignores that and would run on the host. */
 	return PAM_SYSTEM_ERR;
 }
@@ -153,16 +153,15 @@ static int fail(pam_handle_t *pamh, enum policy_on_error on_error,
 static void log_diag(pam_handle_t *pamh, const struct diag *d)
 {
 	for (size_t i = 0; i < d->n_entries; i++)
-		pam_syslog(pamh, d->entries[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING,
-			   "%s", d->entries[i].text);
+		pam_syslog(pamh, d->entries[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s",
+			   d->entries[i].text);
 	if (d->n_dropped)
-		pam_syslog(pamh, LOG_ERR, "%zu more policy messages not shown",
-			   d->n_dropped);
+		pam_syslog(pamh, LOG_ERR, "%zu more policy messages not shown", d->n_dropped);
 }
 
 /* Load the policy; on failure *ret_on_error says what to do about it. */
-static int load_policy(pam_handle_t *pamh, const struct options *o,
-		       struct policy **ret, enum policy_on_error *ret_on_error)
+static int load_policy(pam_handle_t *pamh, const struct options *o, struct policy **ret,
+		       enum policy_on_error *ret_on_error)
 {
 	struct diag d = DIAG_INIT;
 	struct policy *p = NULL;
@@ -173,8 +172,8 @@ static int load_policy(pam_handle_t *pamh, const struct options *o,
 	diag_clear(&d);
 	if (r < 0) {
 		/* An invalid policy's own on_error, if that line was valid. */
-		*ret_on_error = p && p->global.key_line[POLICY_KEY_ON_ERROR] ?
-					p->global.on_error : POLICY_ON_ERROR_FAIL;
+		*ret_on_error = p && p->global.key_line[POLICY_KEY_ON_ERROR] ? p->global.on_error :
+									       POLICY_ON_ERROR_FAIL;
 		policy_free(p);
 		return r;
 	}
@@ -186,15 +185,14 @@ static const char *changes_text(unsigned int c)
 {
 	if (c & ENSURE_CREATED)
 		return "created";
-	if (c & (ENSURE_ADOPTED | ENSURE_REPLACED_STALE_LINK | ENSURE_CREATED_LINK |
-		 ENSURE_FIXED_LINK | ENSURE_FIXED_ADDRESSES | ENSURE_FIXED_ROUTES |
-		 ENSURE_REMOVED_PLACEHOLDER))
+	if (c &
+	    (ENSURE_ADOPTED | ENSURE_REPLACED_STALE_LINK | ENSURE_CREATED_LINK | ENSURE_FIXED_LINK |
+	     ENSURE_FIXED_ADDRESSES | ENSURE_FIXED_ROUTES | ENSURE_REMOVED_PLACEHOLDER))
 		return "repaired";
 	return "existing";
 }
 
-PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
-				   const char **argv)
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct session_data *data = NULL;
 	struct session_open_result res;
@@ -216,8 +214,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	pam_get_item(pamh, PAM_SERVICE, &service);
 
 	if (load_policy(pamh, &o, &policy, &on_error) < 0)
-		return fail(pamh, on_error, user, "policy %s is not usable",
-			    o.conf);
+		return fail(pamh, on_error, user, "policy %s is not usable", o.conf);
 	on_error = policy->global.on_error;
 
 	r = plan_resolve(policy, user, &plan, &err);
@@ -240,9 +237,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	/* setns() moves one thread: the others would stay on the host. */
 	threads = util_thread_count();
 	if (threads != 1) {
-		ret = fail(pamh, on_error, user,
-			   "the calling process has %d threads; only a single-threaded process can be moved",
-			   threads);
+		ret = fail(
+			pamh, on_error, user,
+			"the calling process has %d threads; only a single-threaded process can be moved",
+			threads);
 		goto out;
 	}
 
@@ -299,11 +297,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		goto restore;
 	}
 
-	pam_syslog(pamh, LOG_INFO, "session of %s placed in network namespace %s (%s)",
-		   user, plan.netns, changes_text(res.ensure.changes));
+	pam_syslog(pamh, LOG_INFO, "session of %s placed in network namespace %s (%s)", user,
+		   plan.netns, changes_text(res.ensure.changes));
 	debug(pamh, &o, "%s: namespace inode %llu, session %s, changes 0x%x", user,
 	      (unsigned long long)res.ensure.id.ino, data->id, res.ensure.changes);
-	data = NULL;	/* owned by PAM now */
+	data = NULL; /* owned by PAM now */
 	ret = PAM_SUCCESS;
 	goto out;
 
@@ -315,8 +313,7 @@ restore:
 		if (netns_current(&now) == 0 && !netns_id_equal(&now, &data->orig) &&
 		    netns_enter(data->orig_fd, &data->orig, &err) < 0) {
 			pam_syslog(pamh, LOG_CRIT,
-				   "cannot return to the original network namespace: %s",
-				   err.msg);
+				   "cannot return to the original network namespace: %s", err.msg);
 			ret = PAM_SYSTEM_ERR;
 		}
 	}
@@ -327,8 +324,7 @@ out:
 	return ret;
 }
 
-PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
-				    const char **argv)
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	enum policy_teardown teardown = POLICY_TEARDOWN_NEVER;
 	enum policy_on_error ignored_on_error;
@@ -343,8 +339,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 
 	parse_options(pamh, argc, argv, &o);
 	pam_get_user(pamh, &user, NULL);
-	if (pam_get_data(pamh, DATA_NAME, (const void **)&data) != PAM_SUCCESS ||
-	    !data) {
+	if (pam_get_data(pamh, DATA_NAME, (const void **)&data) != PAM_SUCCESS || !data) {
 		debug(pamh, &o, "no session of %s was placed by this handle", user);
 		return PAM_IGNORE;
 	}
@@ -368,17 +363,17 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 	/* The work is done from the host's namespace, as at open. */
 	r = ensure_enter_host(&uns_paths_default, data->orig_fd, &err);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR,
-			   "cannot reach the host network namespace (%s): not removing the namespace of %s",
-			   err.msg, user);
+		pam_syslog(
+			pamh, LOG_ERR,
+			"cannot reach the host network namespace (%s): not removing the namespace of %s",
+			err.msg, user);
 		teardown = POLICY_TEARDOWN_NEVER;
 	}
 
 	r = session_close(&uns_paths_default, data->uid, data->id, teardown,
 			  (unsigned int)o.lock_timeout_ms, &res, &err);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot close the session of %s: %s", user,
-			   err.msg);
+		pam_syslog(pamh, LOG_ERR, "cannot close the session of %s: %s", user, err.msg);
 	} else {
 		switch (res.outcome) {
 		case SESSION_REMOVED:
@@ -387,9 +382,10 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 				   user);
 			break;
 		case SESSION_BUSY:
-			pam_syslog(pamh, LOG_INFO,
-				   "last session of %s closed: namespace kept, process %ld still in it",
-				   user, (long)res.busy_pid);
+			pam_syslog(
+				pamh, LOG_INFO,
+				"last session of %s closed: namespace kept, process %ld still in it",
+				user, (long)res.busy_pid);
 			break;
 		case SESSION_OTHERS_REMAIN:
 			debug(pamh, &o, "session of %s closed, %zu more open", user, res.live);

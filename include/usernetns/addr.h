@@ -20,9 +20,9 @@
 #define ADDR_BLOCKS_MAX (UINT64_C(1) << 32)
 
 struct addr_prefix {
-	int family;		/* AF_INET or AF_INET6; 0 when unset */
-	unsigned int len;	/* prefix length */
-	uint8_t bytes[16];	/* network byte order; IPv4 uses the first 4 */
+	int family;	   /* AF_INET or AF_INET6; 0 when unset */
+	unsigned int len;  /* prefix length */
+	uint8_t bytes[16]; /* network byte order; IPv4 uses the first 4 */
 };
 
 static inline unsigned int addr_family_bits(int family)
@@ -41,12 +41,11 @@ static inline bool addr_prefix_is_set(const struct addr_prefix *p)
  * (it names a network); with true it is kept (it names an interface
  * address).  On failure returns -EINVAL with err (may be NULL) saying why.
  */
-int addr_prefix_parse(const char *s, int family, bool allow_host_bits,
-		      struct addr_prefix *ret, struct errbuf *err);
+int addr_prefix_parse(const char *s, int family, bool allow_host_bits, struct addr_prefix *ret,
+		      struct errbuf *err);
 
 /* "10.0.0.0/8"; buf must hold ADDR_PREFIX_STRLEN bytes. */
-const char *addr_prefix_format(const struct addr_prefix *p, char *buf,
-			       size_t size);
+const char *addr_prefix_format(const struct addr_prefix *p, char *buf, size_t size);
 
 /* The address alone, without "/LEN". */
 const char *addr_format(const struct addr_prefix *p, char *buf, size_t size);
@@ -54,27 +53,23 @@ const char *addr_format(const struct addr_prefix *p, char *buf, size_t size);
 /* p with all bits beyond p->len cleared. */
 struct addr_prefix addr_prefix_network(const struct addr_prefix *p);
 
-bool addr_prefix_equal(const struct addr_prefix *a,
-		       const struct addr_prefix *b);
-bool addr_prefix_overlaps(const struct addr_prefix *a,
-			  const struct addr_prefix *b);
-bool addr_prefix_contains(const struct addr_prefix *outer,
-			  const struct addr_prefix *inner);
+bool addr_prefix_equal(const struct addr_prefix *a, const struct addr_prefix *b);
+bool addr_prefix_overlaps(const struct addr_prefix *a, const struct addr_prefix *b);
+bool addr_prefix_contains(const struct addr_prefix *outer, const struct addr_prefix *inner);
 
 /*
  * Number of blocks of length block_len in pool, saturated at
  * ADDR_BLOCKS_MAX.  0 when block_len is shorter than the pool's prefix.
  */
-uint64_t addr_block_count(const struct addr_prefix *pool,
-			  unsigned int block_len);
+uint64_t addr_block_count(const struct addr_prefix *pool, unsigned int block_len);
 
 /* The index-th block (0-based) of length block_len in pool. */
-int addr_block_nth(const struct addr_prefix *pool, unsigned int block_len,
-		   uint64_t index, struct addr_prefix *ret);
+int addr_block_nth(const struct addr_prefix *pool, unsigned int block_len, uint64_t index,
+		   struct addr_prefix *ret);
 
 /* Inverse of addr_block_nth: which block of pool holds block. */
-int addr_block_index(const struct addr_prefix *pool,
-		     const struct addr_prefix *block, uint64_t *ret_index);
+int addr_block_index(const struct addr_prefix *pool, const struct addr_prefix *block,
+		     uint64_t *ret_index);
 
 /*
  * The two ends of a point-to-point block.  The host end takes the first
@@ -84,8 +79,8 @@ int addr_block_index(const struct addr_prefix *pool,
  * block's prefix length.  -EINVAL when the block holds fewer than two
  * usable addresses.
  */
-int addr_block_ends(const struct addr_prefix *block,
-		    struct addr_prefix *ret_host, struct addr_prefix *ret_peer);
+int addr_block_ends(const struct addr_prefix *block, struct addr_prefix *ret_host,
+		    struct addr_prefix *ret_peer);
 
 /*
  * Check that addr (an interface address with prefix) can be the namespace

@@ -23,23 +23,23 @@
 #include "usernetns/util.h"
 
 enum cleanup_kind {
-	CLEANUP_NAMESPACE,	/* a record and what it names */
-	CLEANUP_ORPHAN_LINK,	/* a host end of ours that no record names */
-	CLEANUP_LEASE,		/* a lease the policy no longer gives */
+	CLEANUP_NAMESPACE,   /* a record and what it names */
+	CLEANUP_ORPHAN_LINK, /* a host end of ours that no record names */
+	CLEANUP_LEASE,	     /* a lease the policy no longer gives */
 };
 
 enum cleanup_verdict {
-	CLEANUP_STALE,		/* to go */
-	CLEANUP_IN_USE,		/* sessions or processes: kept */
-	CLEANUP_FORCED,		/* in use, but to go (CLEANUP_FORCE) */
+	CLEANUP_STALE,	/* to go */
+	CLEANUP_IN_USE, /* sessions or processes: kept */
+	CLEANUP_FORCED, /* in use, but to go (CLEANUP_FORCE) */
 };
 
 enum cleanup_outcome {
-	CLEANUP_PENDING,	/* not applied (yet) */
+	CLEANUP_PENDING, /* not applied (yet) */
 	CLEANUP_REMOVED,
-	CLEANUP_KEPT,		/* in use (again: a login came meanwhile) */
-	CLEANUP_GONE,		/* removed by somebody else meanwhile */
-	CLEANUP_FAILED,		/* msg says why */
+	CLEANUP_KEPT,	/* in use (again: a login came meanwhile) */
+	CLEANUP_GONE,	/* removed by somebody else meanwhile */
+	CLEANUP_FAILED, /* msg says why */
 };
 
 #define CLEANUP_WHY_MAX (POLICY_NAME_MAX + 64)
@@ -47,24 +47,24 @@ enum cleanup_outcome {
 struct cleanup_item {
 	enum cleanup_kind kind;
 	enum cleanup_verdict verdict;
-	char why[CLEANUP_WHY_MAX];	/* "unused", "bob gets no addresses ..." */
+	char why[CLEANUP_WHY_MAX]; /* "unused", "bob gets no addresses ..." */
 	union {
-		struct inventory_entry ns;		/* CLEANUP_NAMESPACE */
-		struct inventory_orphan_link link;	/* CLEANUP_ORPHAN_LINK */
-		struct lease_entry lease;		/* CLEANUP_LEASE */
+		struct inventory_entry ns;	   /* CLEANUP_NAMESPACE */
+		struct inventory_orphan_link link; /* CLEANUP_ORPHAN_LINK */
+		struct lease_entry lease;	   /* CLEANUP_LEASE */
 	};
 	enum cleanup_outcome outcome;
-	char msg[sizeof(struct errbuf)];	/* CLEANUP_FAILED */
+	char msg[sizeof(struct errbuf)]; /* CLEANUP_FAILED */
 };
 
 struct cleanup_plan {
 	struct cleanup_item *v;
 	size_t n;
-	size_t hidden_processes;	/* processes whose namespace we could not see */
+	size_t hidden_processes; /* processes whose namespace we could not see */
 };
 
 enum {
-	CLEANUP_FORCE = 1u << 0,	/* namespaces in use go too */
+	CLEANUP_FORCE = 1u << 0, /* namespaces in use go too */
 };
 
 /*
@@ -73,9 +73,9 @@ enum {
  * then), judged with policy.  The calling thread must be in the host's
  * network namespace.
  */
-int cleanup_collect(const struct uns_paths *p, const struct policy *policy,
-		    const uid_t *only, size_t n_only, unsigned int flags,
-		    struct cleanup_plan *ret, struct errbuf *err);
+int cleanup_collect(const struct uns_paths *p, const struct policy *policy, const uid_t *only,
+		    size_t n_only, unsigned int flags, struct cleanup_plan *ret,
+		    struct errbuf *err);
 
 /*
  * Remove what plan says is to go, each under its user's lock, checked
@@ -83,8 +83,7 @@ int cleanup_collect(const struct uns_paths *p, const struct policy *policy,
  * outcome.  Host ends are deleted together at the end (one RCU grace
  * period for all).  Returns the number of failures.
  */
-size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan,
-		     unsigned int flags);
+size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsigned int flags);
 
 void cleanup_plan_free(struct cleanup_plan *plan);
 

@@ -20,33 +20,31 @@ enum diag_level {
 
 struct diag_entry {
 	enum diag_level level;
-	unsigned int line;	/* 0 when the message is about the whole file */
-	char *text;		/* complete: "FILE:LINE: message" */
+	unsigned int line; /* 0 when the message is about the whole file */
+	char *text;	   /* complete: "FILE:LINE: message" */
 };
 
 struct diag {
 	struct diag_entry *entries;
 	size_t n_entries;
-	size_t n_errors;	/* counts dropped ones too */
+	size_t n_errors; /* counts dropped ones too */
 	size_t n_warnings;
-	size_t n_dropped;	/* not stored: DIAG_MAX_ENTRIES reached */
-	bool oom;		/* an entry was lost for want of memory */
+	size_t n_dropped; /* not stored: DIAG_MAX_ENTRIES reached */
+	bool oom;	  /* an entry was lost for want of memory */
 };
 
-#define DIAG_INIT { 0 }
+#define DIAG_INIT ((struct diag){ 0 })
 
 /*
  * Record a message about file (may be NULL) at line (0 for none).  Never
  * fails: without memory the entry is counted and lost, and oom is set.
  */
-__attribute__((format(printf, 5, 6)))
-void diag_add(struct diag *d, enum diag_level level, const char *file,
-	      unsigned int line, const char *fmt, ...);
+__attribute__((format(printf, 5, 6))) void diag_add(struct diag *d, enum diag_level level,
+						    const char *file, unsigned int line,
+						    const char *fmt, ...);
 
-#define diag_error(d, file, line, ...) \
-	diag_add((d), DIAG_ERROR, (file), (line), __VA_ARGS__)
-#define diag_warning(d, file, line, ...) \
-	diag_add((d), DIAG_WARNING, (file), (line), __VA_ARGS__)
+#define diag_error(d, file, line, ...) diag_add((d), DIAG_ERROR, (file), (line), __VA_ARGS__)
+#define diag_warning(d, file, line, ...) diag_add((d), DIAG_WARNING, (file), (line), __VA_ARGS__)
 
 void diag_clear(struct diag *d);
 

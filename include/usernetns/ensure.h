@@ -18,23 +18,23 @@
 
 /* What ensure_netns() changed, for logs. */
 enum {
-	ENSURE_CREATED = 1u << 0,		/* a new namespace */
+	ENSURE_CREATED = 1u << 0, /* a new namespace */
 	ENSURE_REMOVED_PLACEHOLDER = 1u << 1,
-	ENSURE_ADOPTED = 1u << 2,		/* finished a crashed creation */
-	ENSURE_REPLACED_STALE_LINK = 1u << 3,	/* ghost host end or lone peer */
+	ENSURE_ADOPTED = 1u << 2,	      /* finished a crashed creation */
+	ENSURE_REPLACED_STALE_LINK = 1u << 3, /* ghost host end or lone peer */
 	ENSURE_CREATED_LINK = 1u << 4,
-	ENSURE_FIXED_LINK = 1u << 5,		/* up, MTU, master */
+	ENSURE_FIXED_LINK = 1u << 5, /* up, MTU, master */
 	ENSURE_FIXED_ADDRESSES = 1u << 6,
 	ENSURE_FIXED_ROUTES = 1u << 7,
-	ENSURE_LEASED = 1u << 8,		/* a new lease was taken */
-	ENSURE_REMOVED_OLD = 1u << 9,		/* of a previous policy */
+	ENSURE_LEASED = 1u << 8,      /* a new lease was taken */
+	ENSURE_REMOVED_OLD = 1u << 9, /* of a previous policy */
 };
 
 struct ensure_result {
-	int netns_fd;			/* of the namespace; the caller closes it */
+	int netns_fd; /* of the namespace; the caller closes it */
 	struct netns_id id;
-	unsigned int changes;		/* ENSURE_* */
-	struct state_record record;	/* as written */
+	unsigned int changes;	    /* ENSURE_* */
+	struct state_record record; /* as written */
 };
 
 /*
@@ -46,9 +46,8 @@ struct ensure_result {
  * not show as made for this user.  Waits at most lock_timeout_ms for
  * another login of the same user.
  */
-int ensure_netns(const struct uns_paths *p, const struct plan *plan,
-		 unsigned int lock_timeout_ms, struct ensure_result *ret,
-		 struct errbuf *err);
+int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
+		 struct ensure_result *ret, struct errbuf *err);
 
 /*
  * Move the calling thread into the host's network namespace, where host
@@ -72,8 +71,8 @@ int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err
  * somebody bound over the name).  An fd of it and its identity; -ENOENT
  * (none), -ESTALE (a record not complete), -EPERM (not the recorded one).
  */
-int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan,
-			 int *ret_fd, struct netns_id *ret_id, struct errbuf *err);
+int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int *ret_fd,
+			 struct netns_id *ret_id, struct errbuf *err);
 
 /* The same, for a caller already holding the lock of the user. */
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
@@ -81,7 +80,7 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 			struct errbuf *err);
 
 enum {
-	ENSURE_REMOVE_FORCE = 1u << 0,	/* even with processes inside */
+	ENSURE_REMOVE_FORCE = 1u << 0, /* even with processes inside */
 	/*
 	 * Leave the host end for the caller to delete with others in one
 	 * batch (rtnl_links_delete()): deleting a veth costs an RCU grace
@@ -99,11 +98,10 @@ enum {
  * record.
  */
 int ensure_remove(const struct uns_paths *p, uid_t uid, unsigned int flags,
-		  unsigned int lock_timeout_ms, pid_t *ret_pid,
-		  struct errbuf *err);
+		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err);
 
 /* The same, for a caller already holding the lock of uid. */
-int ensure_remove_locked(const struct uns_paths *p, uid_t uid,
-			 unsigned int flags, pid_t *ret_pid, struct errbuf *err);
+int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flags, pid_t *ret_pid,
+			 struct errbuf *err);
 
 #endif

@@ -16,8 +16,8 @@
 #include "usernetns/util.h"
 
 struct hostnet_overlap {
-	struct addr_prefix route;	/* the host's route */
-	char ifname[IFNAMSIZ];		/* its link, "" if none */
+	struct addr_prefix route; /* the host's route */
+	char ifname[IFNAMSIZ];	  /* its link, "" if none */
 	unsigned int table;
 };
 
@@ -29,9 +29,8 @@ struct hostnet_overlap {
  * of mode bridge, whose subnet holds its pool; 0: none).  *ret_found says
  * whether one does, *ret which.
  */
-int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix,
-			 int except_ifindex, bool *ret_found,
-			 struct hostnet_overlap *ret, struct errbuf *err);
+int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix, int except_ifindex,
+			 bool *ret_found, struct hostnet_overlap *ret, struct errbuf *err);
 
 /*
  * The same for everything plan gives out (pools, fixed blocks), the bridge

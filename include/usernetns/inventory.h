@@ -16,22 +16,22 @@
 #include "usernetns/util.h"
 
 enum inventory_state {
-	INVENTORY_ACTIVE,	/* the recorded namespace is mounted under its name */
-	INVENTORY_UNFINISHED,	/* a creation died after mounting: next login adopts */
-	INVENTORY_MISSING,	/* nothing under the name (removed, or a ghost) */
-	INVENTORY_PLACEHOLDER,	/* an empty file under the name, nothing mounted */
-	INVENTORY_FOREIGN,	/* something not ours under the name */
+	INVENTORY_ACTIVE,      /* the recorded namespace is mounted under its name */
+	INVENTORY_UNFINISHED,  /* a creation died after mounting: next login adopts */
+	INVENTORY_MISSING,     /* nothing under the name (removed, or a ghost) */
+	INVENTORY_PLACEHOLDER, /* an empty file under the name, nothing mounted */
+	INVENTORY_FOREIGN,     /* something not ours under the name */
 };
 
 struct inventory_entry {
 	struct state_record rec;
 	enum inventory_state state;
-	struct netns_id found;		/* what is mounted under the name, if any */
-	size_t sessions;		/* live ones */
-	size_t processes;		/* in the namespace, that we could see */
-	bool host_link;			/* the recorded host end exists and is ours */
-	int host_ifindex;		/* its ifindex, when it does */
-	bool host_link_known;		/* false: not run from the host's namespace */
+	struct netns_id found; /* what is mounted under the name, if any */
+	size_t sessions;       /* live ones */
+	size_t processes;      /* in the namespace, that we could see */
+	bool host_link;	       /* the recorded host end exists and is ours */
+	int host_ifindex;      /* its ifindex, when it does */
+	bool host_link_known;  /* false: not run from the host's namespace */
 };
 
 /* A host interface marked as ours whose user has no record naming it. */
@@ -46,7 +46,7 @@ struct inventory {
 	size_t n;
 	struct inventory_orphan_link *orphans;
 	size_t n_orphans;
-	size_t hidden_processes;	/* processes whose namespace we could not see */
+	size_t hidden_processes; /* processes whose namespace we could not see */
 };
 
 /*
@@ -55,8 +55,8 @@ struct inventory {
  * and, for all records, the orphan host links.  The calling thread must be
  * in the host's network namespace.
  */
-int inventory_collect(const struct uns_paths *p, const uid_t *only,
-		      size_t n_only, struct inventory *ret, struct errbuf *err);
+int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_only,
+		      struct inventory *ret, struct errbuf *err);
 
 void inventory_free(struct inventory *inv);
 

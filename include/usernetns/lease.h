@@ -30,13 +30,13 @@
  * none (-ENOSPC when the pool is full); without, -ENOENT.  The caller
  * holds the lock of uid (state_lock()).
  */
-int lease_get(const struct uns_paths *p, const struct addr_prefix *pool,
-	      unsigned int block_len, uid_t uid, const char *user,
-	      bool allocate, struct addr_prefix *ret_block, struct errbuf *err);
+int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
+	      uid_t uid, const char *user, bool allocate, struct addr_prefix *ret_block,
+	      struct errbuf *err);
 
 /* Give back the block of uid in pool, if it holds one. */
-int lease_release(const struct uns_paths *p, const struct addr_prefix *pool,
-		  unsigned int block_len, uid_t uid, struct errbuf *err);
+int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
+		  uid_t uid, struct errbuf *err);
 
 struct lease_entry {
 	struct addr_prefix pool;
@@ -49,11 +49,10 @@ struct lease_entry {
 typedef int (*lease_visit_fn)(const struct lease_entry *e, void *data);
 
 /* Call fn for every lease of every pool (for listing and cleanup). */
-int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data,
-		  struct errbuf *err);
+int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data, struct errbuf *err);
 
 /* The directory name of a pool: "10.200.0.0_16_30", "fd42:200::_48_64". */
-int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len,
-		       char *buf, size_t size);
+int lease_pool_dirname(const struct addr_prefix *pool, unsigned int block_len, char *buf,
+		       size_t size);
 
 #endif

@@ -20,17 +20,16 @@ struct netns_id {
 	uint64_t ino;
 };
 
-static inline bool netns_id_equal(const struct netns_id *a,
-				  const struct netns_id *b)
+static inline bool netns_id_equal(const struct netns_id *a, const struct netns_id *b)
 {
 	return a->dev == b->dev && a->ino == b->ino;
 }
 
 enum netns_state {
-	NETNS_ABSENT,		/* no such name */
-	NETNS_MOUNTED,		/* a network namespace is mounted there */
-	NETNS_PLACEHOLDER,	/* an empty file with nothing mounted on it */
-	NETNS_FOREIGN,		/* anything else: not ours to touch */
+	NETNS_ABSENT,	   /* no such name */
+	NETNS_MOUNTED,	   /* a network namespace is mounted there */
+	NETNS_PLACEHOLDER, /* an empty file with nothing mounted on it */
+	NETNS_FOREIGN,	   /* anything else: not ours to touch */
 };
 
 /* The longest a creation waits for iproute2's flock of the run dir. */
@@ -44,16 +43,16 @@ enum netns_state {
  * if less); a holder that keeps it longer does not stop us.  Returns an
  * O_PATH fd of the directory.
  */
-int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms,
-			 int *ret_dirfd, struct errbuf *err);
+int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms, int *ret_dirfd,
+			 struct errbuf *err);
 
 /*
  * Look at rundir/name.  For NETNS_MOUNTED, *ret_fd (if not NULL) gets an
  * fd of the namespace and *ret_id its identity; the name was verified to
  * be an nsfs mount (fstatfs) of a network namespace (NS_GET_NSTYPE).
  */
-int netns_open(const char *rundir, const char *name, enum netns_state *ret_state,
-	       int *ret_fd, struct netns_id *ret_id, struct errbuf *err);
+int netns_open(const char *rundir, const char *name, enum netns_state *ret_state, int *ret_fd,
+	       struct netns_id *ret_id, struct errbuf *err);
 
 /* Called inside the new namespace, before the thread returns to its own. */
 typedef int (*netns_inside_fn)(void *data, struct errbuf *err);
@@ -67,16 +66,15 @@ typedef int (*netns_inside_fn)(void *data, struct errbuf *err);
  * An error from returning to the original namespace is -ENOTRECOVERABLE:
  * the thread is then stuck in the new namespace and must not go on.
  */
-int netns_create(const char *rundir, const char *name,
-		 unsigned int lock_timeout_ms, netns_inside_fn inside, void *data,
-		 int *ret_fd, struct netns_id *ret_id, struct errbuf *err);
+int netns_create(const char *rundir, const char *name, unsigned int lock_timeout_ms,
+		 netns_inside_fn inside, void *data, int *ret_fd, struct netns_id *ret_id,
+		 struct errbuf *err);
 
 /* Unmount (lazily, as ip netns del does) and unlink rundir/name. */
 int netns_remove(const char *rundir, const char *name, struct errbuf *err);
 
 /* Unlink a placeholder (an empty regular file, not a mount). */
-int netns_remove_placeholder(const char *rundir, const char *name,
-			     struct errbuf *err);
+int netns_remove_placeholder(const char *rundir, const char *name, struct errbuf *err);
 
 /* Identity of an fd that refers to a namespace. */
 int netns_id_of_fd(int fd, struct netns_id *ret);
@@ -111,12 +109,11 @@ int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err);
  * whose namespace could not be read: a caller without CAP_SYS_PTRACE
  * sees only its own, and must not conclude that nobody is inside.
  */
-int netns_count_processes(const struct netns_id *id, size_t *ret_n,
-			  pid_t *ret_first, size_t *ret_hidden);
+int netns_count_processes(const struct netns_id *id, size_t *ret_n, pid_t *ret_first,
+			  size_t *ret_hidden);
 
 /* Up to max pids of the processes in id, for messages. */
-int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max,
-		    size_t *ret_n);
+int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max, size_t *ret_n);
 
 /* Processes per namespace, from one pass over /proc. */
 struct netns_census_entry {
@@ -127,7 +124,7 @@ struct netns_census_entry {
 struct netns_census {
 	struct netns_census_entry *v;
 	size_t n;
-	size_t hidden;		/* processes whose namespace was not readable */
+	size_t hidden; /* processes whose namespace was not readable */
 };
 
 int netns_census_take(struct netns_census *ret);

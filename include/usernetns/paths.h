@@ -8,9 +8,9 @@
 #define USERNETNS_PATHS_H
 
 struct uns_paths {
-	const char *rundir;		/* named namespaces: /run/netns */
-	const char *statedir;		/* persistent: /var/lib/usernetns */
-	const char *runstatedir;	/* volatile: /run/usernetns */
+	const char *rundir;	 /* named namespaces: /run/netns */
+	const char *statedir;	 /* persistent: /var/lib/usernetns */
+	const char *runstatedir; /* volatile: /run/usernetns */
 };
 
 extern const struct uns_paths uns_paths_default;

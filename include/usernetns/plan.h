@@ -16,21 +16,21 @@
 #include "usernetns/util.h"
 
 enum plan_verdict {
-	PLAN_HANDLED,		/* the user gets a namespace */
-	PLAN_BELOW_MIN_UID,	/* uid < min_uid: left alone */
-	PLAN_MODE_NONE,		/* the matching section says mode none */
+	PLAN_HANDLED,	    /* the user gets a namespace */
+	PLAN_BELOW_MIN_UID, /* uid < min_uid: left alone */
+	PLAN_MODE_NONE,	    /* the matching section says mode none */
 };
 
 enum plan_addr_source {
 	PLAN_ADDR_NONE,
-	PLAN_ADDR_FIXED,	/* address4/address6 of a [user:] section */
-	PLAN_ADDR_POOL,		/* a block leased from pool4/pool6 */
+	PLAN_ADDR_FIXED, /* address4/address6 of a [user:] section */
+	PLAN_ADDR_POOL,	 /* a block leased from pool4/pool6 */
 };
 
 struct plan_addr {
 	enum plan_addr_source source;
-	struct addr_prefix pool;	/* PLAN_ADDR_POOL */
-	unsigned int block_len;		/* PLAN_ADDR_POOL */
+	struct addr_prefix pool; /* PLAN_ADDR_POOL */
+	unsigned int block_len;	 /* PLAN_ADDR_POOL */
 	/* PLAN_ADDR_FIXED: known now; PLAN_ADDR_POOL: once leased. */
 	struct addr_prefix block, host, peer;
 };
@@ -46,9 +46,9 @@ struct plan {
 	gid_t gid;
 
 	enum plan_verdict verdict;
-	enum policy_rule_kind rule_kind;	/* the section that matched */
-	char rule_name[POLICY_NAME_MAX];	/* "" for [default] */
-	unsigned int rule_line;			/* 0: the built-in default */
+	enum policy_rule_kind rule_kind; /* the section that matched */
+	char rule_name[POLICY_NAME_MAX]; /* "" for [default] */
+	unsigned int rule_line;		 /* 0: the built-in default */
 
 	enum policy_mode mode;
 	char netns[NAME_MAX + 1];
@@ -68,12 +68,10 @@ struct plan {
  * the first [group:NAME] in file order the user belongs to (primary group
  * included), then [default].
  */
-int plan_resolve(const struct policy *p, const char *user, struct plan *ret,
-		 struct errbuf *err);
+int plan_resolve(const struct policy *p, const char *user, struct plan *ret, struct errbuf *err);
 
 /* The same for a uid. */
-int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
-		     struct errbuf *err);
+int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret, struct errbuf *err);
 
 /*
  * May the caller (a process with real uid caller and the given groups)
@@ -81,14 +79,13 @@ int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret,
  * for members of the policy's admin_group.  -EPERM with a message if not;
  * another -errno if the admin group could not be looked up (fail closed).
  */
-int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups,
-		    size_t n_groups, uid_t target, struct errbuf *err);
+int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups, size_t n_groups,
+		    uid_t target, struct errbuf *err);
 
 /* "[group:netusers]", "[default]" or "built-in default". */
 const char *plan_rule_label(const struct plan *plan, char *buf, size_t size);
 
 /* Human-readable description, as usernetns-create --dry-run prints it. */
-void plan_print(const struct plan *plan, const char *policy_path,
-		const char *rundir, FILE *out);
+void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out);
 
 #endif

@@ -16,13 +16,13 @@
 #include "usernetns/diag.h"
 
 /* Limits on what a policy file may hold. */
-#define POLICY_FILE_MAX		(4u << 20)	/* bytes */
-#define POLICY_SECTIONS_MAX	10000u
-#define POLICY_TEMPLATE_MAX	64u		/* bytes of a name template */
-#define POLICY_NAME_MAX		256u		/* user and group names */
+#define POLICY_FILE_MAX (4u << 20) /* bytes */
+#define POLICY_SECTIONS_MAX 10000u
+#define POLICY_TEMPLATE_MAX 64u /* bytes of a name template */
+#define POLICY_NAME_MAX 256u	/* user and group names */
 
 /* The largest uid a template may have to hold: (uid_t)-2. */
-#define POLICY_UID_MAX		UINT32_C(4294967294)
+#define POLICY_UID_MAX UINT32_C(4294967294)
 
 /* Flags for policy_load() and policy_parse(). */
 enum {
@@ -84,14 +84,14 @@ enum policy_key {
 
 struct policy_global {
 	unsigned int line;			/* of [global]; 0 if absent */
-	unsigned int key_line[POLICY_KEY__MAX];	/* 0: not in the file */
+	unsigned int key_line[POLICY_KEY__MAX]; /* 0: not in the file */
 	char netns_name[POLICY_TEMPLATE_MAX];
 	char host_ifname[POLICY_TEMPLATE_MAX];
 	char peer_ifname[POLICY_TEMPLATE_MAX];
 	uid_t min_uid;
 	enum policy_on_error on_error;
 	enum policy_teardown teardown;
-	char admin_group[POLICY_NAME_MAX];	/* "" when none */
+	char admin_group[POLICY_NAME_MAX]; /* "" when none */
 };
 
 /*
@@ -101,25 +101,25 @@ struct policy_global {
  */
 struct policy_rule {
 	enum policy_rule_kind kind;
-	char *name;				/* NULL for [default] */
-	unsigned int line;			/* of the header; 0 if built in */
+	char *name;	   /* NULL for [default] */
+	unsigned int line; /* of the header; 0 if built in */
 	unsigned int key_line[POLICY_KEY__MAX];
-	uint32_t bad_keys;			/* bit per key whose value was rejected */
+	uint32_t bad_keys; /* bit per key whose value was rejected */
 
 	enum policy_mode mode;
-	struct addr_prefix pool4, pool6;	/* family 0 when unset */
-	unsigned int prefix4, prefix6;		/* block sizes leased from pools */
-	struct addr_prefix address4, address6;	/* fixed; [user:] only */
+	struct addr_prefix pool4, pool6;       /* family 0 when unset */
+	unsigned int prefix4, prefix6;	       /* block sizes leased from pools */
+	struct addr_prefix address4, address6; /* fixed; [user:] only */
 	unsigned int mtu;
 	char bridge[IFNAMSIZ];
 };
 
 struct policy {
 	char *path;
-	bool invalid;			/* POLICY_KEEP_INVALID: see there */
+	bool invalid; /* POLICY_KEEP_INVALID: see there */
 	struct policy_global global;
 	struct policy_rule defaults;
-	struct policy_rule *rules;		/* groups and users, file order */
+	struct policy_rule *rules; /* groups and users, file order */
 	size_t n_rules;
 };
 
@@ -132,12 +132,12 @@ struct policy {
  * "PATH:LINE: message".  Returns 0 and the policy, -EINVAL when the
  * policy is invalid, or another -errno when it could not be read.
  */
-int policy_load(const char *path, uid_t trusted_uid, unsigned int flags,
-		struct policy **ret, struct diag *diag);
+int policy_load(const char *path, uid_t trusted_uid, unsigned int flags, struct policy **ret,
+		struct diag *diag);
 
 /* The same for a policy already in memory; name is used in messages. */
-int policy_parse(const char *name, const char *buf, size_t len,
-		 unsigned int flags, struct policy **ret, struct diag *diag);
+int policy_parse(const char *name, const char *buf, size_t len, unsigned int flags,
+		 struct policy **ret, struct diag *diag);
 
 void policy_free(struct policy *p);
 
@@ -152,8 +152,8 @@ bool policy_mode_has_link(enum policy_mode mode);
  * Expand a validated name template: %u is the user name, %U the uid, %%
  * a percent sign.  -ENAMETOOLONG when the result does not fit size.
  */
-int policy_template_expand(const char *tmpl, const char *user, uint32_t uid,
-			   char *buf, size_t size);
+int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, char *buf,
+			   size_t size);
 
 /*
  * Is name a namespace name iproute2 accepts (and one that needs no
@@ -169,8 +169,7 @@ bool policy_netns_name_valid(const char *name);
 bool policy_user_name_valid(const char *name);
 
 /* The rule for a user name, a group name, or NULL. */
-const struct policy_rule *policy_find_rule(const struct policy *p,
-					   enum policy_rule_kind kind,
+const struct policy_rule *policy_find_rule(const struct policy *p, enum policy_rule_kind kind,
 					   const char *name);
 
 #endif

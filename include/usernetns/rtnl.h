@@ -22,22 +22,22 @@ struct rtnl {
 	struct mnl_socket *nl;
 	unsigned int portid;
 	unsigned int seq;
-	char *buf;		/* for requests and replies */
+	char *buf; /* for requests and replies */
 	size_t buf_size;
 };
 
-#define RTNL_INIT { 0 }
+#define RTNL_INIT ((struct rtnl){ 0 })
 
 /* Links as RTM_GETLINK describes them; only what we look at. */
 struct rtnl_link {
 	int ifindex;
 	char ifname[IFNAMSIZ];
-	unsigned int flags;		/* IFF_* */
+	unsigned int flags; /* IFF_* */
 	unsigned int mtu;
-	int link;			/* IFLA_LINK: a veth's peer ifindex */
-	int master;			/* IFLA_MASTER, 0 if none */
-	char kind[16];			/* IFLA_INFO_KIND, "" if none */
-	char alias[64];			/* IFLA_IFALIAS, "" if none */
+	int link;	/* IFLA_LINK: a veth's peer ifindex */
+	int master;	/* IFLA_MASTER, 0 if none */
+	char kind[16];	/* IFLA_INFO_KIND, "" if none */
+	char alias[64]; /* IFLA_IFALIAS, "" if none */
 };
 
 /* Open a socket acting in the calling thread's current namespace. */
@@ -45,10 +45,8 @@ int rtnl_open(struct rtnl *r, struct errbuf *err);
 void rtnl_close(struct rtnl *r);
 
 /* -ENODEV when there is no such link. */
-int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret,
-		  struct errbuf *err);
-int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
-			struct errbuf *err);
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link *ret, struct errbuf *err);
+int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret, struct errbuf *err);
 
 /*
  * Call fn for every link of the namespace (a dump), once the kernel has
@@ -56,27 +54,24 @@ int rtnl_link_get_index(struct rtnl *r, int ifindex, struct rtnl_link *ret,
  * is started again.
  */
 typedef int (*rtnl_link_fn)(const struct rtnl_link *l, void *data);
-int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data,
-		      struct errbuf *err);
+int rtnl_link_foreach(struct rtnl *r, rtnl_link_fn fn, void *data, struct errbuf *err);
 
 struct rtnl_veth {
-	const char *ifname;		/* this end, in r's namespace */
+	const char *ifname; /* this end, in r's namespace */
 	const char *peer_ifname;
-	int peer_netns_fd;		/* where the peer goes */
-	unsigned int mtu;		/* both ends; 0: kernel default */
-	int master;			/* ifindex of a bridge for this end, or 0 */
-	bool up;			/* create this end up (the peer stays down) */
+	int peer_netns_fd; /* where the peer goes */
+	unsigned int mtu;  /* both ends; 0: kernel default */
+	int master;	   /* ifindex of a bridge for this end, or 0 */
+	bool up;	   /* create this end up (the peer stays down) */
 };
 
 /*
  * One RTM_NEWLINK that creates the pair with the peer directly inside
  * its namespace.  -EEXIST when either name is taken.
  */
-int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v,
-		     struct errbuf *err);
+int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v, struct errbuf *err);
 
-int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
-		     struct errbuf *err);
+int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname, struct errbuf *err);
 
 /*
  * Delete links at once: each joins a link group of its own (a random
@@ -84,37 +79,35 @@ int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname,
  * waits for one RCU grace period instead of one per link.  Links already
  * gone are skipped.
  */
-int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n,
-		      struct errbuf *err);
+int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n, struct errbuf *err);
 
 /* A change to a link; what is not given is left as it is. */
 struct rtnl_link_change {
 	int ifindex;
-	const char *ifname;		/* for messages */
-	bool up;			/* up, or down: always set */
-	unsigned int mtu;		/* 0: left */
-	const char *alias;		/* NULL: left */
-	bool set_master;		/* false: master left */
-	int master;			/* with set_master: a bridge's ifindex, or 0 for none */
+	const char *ifname; /* for messages */
+	bool up;	    /* up, or down: always set */
+	unsigned int mtu;   /* 0: left */
+	const char *alias;  /* NULL: left */
+	bool set_master;    /* false: master left */
+	int master;	    /* with set_master: a bridge's ifindex, or 0 for none */
 };
 
-int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c,
-		     struct errbuf *err);
+int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c, struct errbuf *err);
 
 /* The global-scope addresses of a link, IPv4 and IPv6. */
-int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret,
-		   size_t max, size_t *ret_n, struct errbuf *err);
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct addr_prefix *ret, size_t max, size_t *ret_n,
+		   struct errbuf *err);
 
 /* Add (or keep, if it is there) an address; IPv6 without DAD. */
-int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname,
-		  const struct addr_prefix *a, struct errbuf *err);
-int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname,
-		  const struct addr_prefix *a, struct errbuf *err);
+int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *a,
+		  struct errbuf *err);
+int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *a,
+		  struct errbuf *err);
 
 /* A default route of the main table: gateway and output link. */
 struct rtnl_default_route {
 	bool found;
-	struct addr_prefix gateway;	/* family 0 without one */
+	struct addr_prefix gateway; /* family 0 without one */
 	int ifindex;
 };
 
@@ -124,10 +117,10 @@ int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
 
 /* A route as a dump describes it; only what we look at. */
 struct rtnl_route {
-	struct addr_prefix dst;		/* length 0 for a default route */
-	unsigned int table;		/* RT_TABLE_* or another number */
-	unsigned int type;		/* RTN_* */
-	int oif;			/* output link, 0 if none */
+	struct addr_prefix dst; /* length 0 for a default route */
+	unsigned int table;	/* RT_TABLE_* or another number */
+	unsigned int type;	/* RTN_* */
+	int oif;		/* output link, 0 if none */
 };
 
 /*
@@ -135,12 +128,10 @@ struct rtnl_route {
  * consistent dump; a non-zero return of fn stops the walk and is returned.
  */
 typedef int (*rtnl_route_fn)(const struct rtnl_route *route, void *data);
-int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data,
-		       struct errbuf *err);
+int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data, struct errbuf *err);
 
 /* Set the default route of gw's family to go via gw on ifindex. */
-int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw,
-			       int ifindex, const char *ifname,
-			       struct errbuf *err);
+int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw, int ifindex,
+			       const char *ifname, struct errbuf *err);
 
 #endif

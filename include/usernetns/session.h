@@ -23,7 +23,7 @@
 #define SESSION_ID_MAX 48
 
 struct session_open_result {
-	struct ensure_result ensure;	/* netns_fd is the caller's to close */
+	struct ensure_result ensure; /* netns_fd is the caller's to close */
 	char id[SESSION_ID_MAX];
 };
 
@@ -32,31 +32,29 @@ struct session_open_result {
  * (opened by service, for logs), atomically with respect to other logins
  * and logouts of the user.
  */
-int session_open(const struct uns_paths *p, const struct plan *plan,
-		 pid_t pid, const char *service, unsigned int lock_timeout_ms,
-		 struct session_open_result *ret, struct errbuf *err);
+int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, const char *service,
+		 unsigned int lock_timeout_ms, struct session_open_result *ret, struct errbuf *err);
 
 /*
  * Undo a session_open() whose login failed afterwards: drop its session
  * record and, if that login made the namespace (undo_namespace) and no
  * other session has come since, the namespace too.
  */
-int session_abort(const struct uns_paths *p, uid_t uid, const char *id,
-		  bool undo_namespace, unsigned int lock_timeout_ms,
-		  struct errbuf *err);
+int session_abort(const struct uns_paths *p, uid_t uid, const char *id, bool undo_namespace,
+		  unsigned int lock_timeout_ms, struct errbuf *err);
 
 enum session_close_outcome {
-	SESSION_OTHERS_REMAIN,		/* other live sessions of the user */
-	SESSION_KEPT,			/* last one, but teardown = never */
-	SESSION_BUSY,			/* last one, but processes remain */
-	SESSION_REMOVED,		/* last one: the namespace was removed */
-	SESSION_NOTHING,		/* no namespace to remove */
+	SESSION_OTHERS_REMAIN, /* other live sessions of the user */
+	SESSION_KEPT,	       /* last one, but teardown = never */
+	SESSION_BUSY,	       /* last one, but processes remain */
+	SESSION_REMOVED,       /* last one: the namespace was removed */
+	SESSION_NOTHING,       /* no namespace to remove */
 };
 
 struct session_close_result {
 	enum session_close_outcome outcome;
-	size_t live;			/* sessions still open */
-	pid_t busy_pid;			/* SESSION_BUSY: one process inside */
+	size_t live;	/* sessions still open */
+	pid_t busy_pid; /* SESSION_BUSY: one process inside */
 };
 
 /*
@@ -84,7 +82,7 @@ int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
  * The live sessions of uid; with prune, the records of dead processes are
  * removed on the way (needs the lock held, and privilege).
  */
-int session_count(const struct uns_paths *p, uid_t uid, bool prune,
-		  size_t *ret_live, struct errbuf *err);
+int session_count(const struct uns_paths *p, uid_t uid, bool prune, size_t *ret_live,
+		  struct errbuf *err);
 
 #endif

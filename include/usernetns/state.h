@@ -24,8 +24,8 @@
 #define STATE_LOCK_TIMEOUT_MS 10000u
 
 enum state_phase {
-	STATE_CREATING,		/* written before the namespace is made */
-	STATE_READY,		/* everything below was verified */
+	STATE_CREATING, /* written before the namespace is made */
+	STATE_READY,	/* everything below was verified */
 };
 
 struct state_record {
@@ -34,28 +34,26 @@ struct state_record {
 	char netns[NAME_MAX + 1];
 	enum policy_mode mode;
 	enum state_phase phase;
-	struct netns_id id;		/* 0/0 while creating */
-	struct netns_id host_id;	/* the namespace the host end is in */
-	char host_ifname[IFNAMSIZ];	/* "" without a link */
+	struct netns_id id;	    /* 0/0 while creating */
+	struct netns_id host_id;    /* the namespace the host end is in */
+	char host_ifname[IFNAMSIZ]; /* "" without a link */
 	char peer_ifname[IFNAMSIZ];
 	int host_ifindex;
 	int peer_ifindex;
-	struct addr_prefix host4, peer4, host6, peer6;	/* family 0: none */
-	uint64_t created;		/* seconds since the epoch */
+	struct addr_prefix host4, peer4, host6, peer6; /* family 0: none */
+	uint64_t created;			       /* seconds since the epoch */
 };
 
 /*
  * Take the lock of uid (an flock under runstatedir/locks), waiting at most
  * timeout_ms.  The fd is the lock; close it to release.
  */
-int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms,
-	       int *ret_fd, struct errbuf *err);
+int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms, int *ret_fd,
+	       struct errbuf *err);
 
 /* -ENOENT when there is none, -EBADMSG when it cannot be parsed. */
-int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret,
-	       struct errbuf *err);
-int state_write(const struct uns_paths *p, const struct state_record *rec,
-		struct errbuf *err);
+int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret, struct errbuf *err);
+int state_write(const struct uns_paths *p, const struct state_record *rec, struct errbuf *err);
 int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err);
 
 /* Serialise and parse (exposed for tests). */
@@ -65,8 +63,7 @@ int state_parse(const char *text, struct state_record *ret);
 /*
  * Every uid with a record, sorted.  *ret is to free().
  */
-int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n,
-	       struct errbuf *err);
+int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n, struct errbuf *err);
 
 /*
  * Ownership of host interfaces, the one rule: a host interface is ours

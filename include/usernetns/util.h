@@ -24,16 +24,15 @@ struct errbuf {
 };
 
 /* Describe a failure that has no errno of its own. */
-__attribute__((format(printf, 2, 3)))
-void errbuf_set(struct errbuf *e, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void errbuf_set(struct errbuf *e, const char *fmt, ...);
 
 /*
  * The one way to report a failed call: describe it ("cannot open /x"),
  * append the errno text (": Permission denied") and return r, a -errno,
  * so that a caller writes return errbuf_errno(err, -errno, "...").
  */
-__attribute__((format(printf, 3, 4)))
-int errbuf_errno(struct errbuf *e, int r, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int errbuf_errno(struct errbuf *e, int r, const char *fmt,
+						       ...);
 
 static inline bool streq(const char *a, const char *b)
 {
@@ -69,8 +68,8 @@ int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd);
  * Replace dirfd/name with content, atomically (a temporary file renamed
  * over it).  With sync, the data and the rename are on disk on return.
  */
-int util_write_atomic(int dirfd, const char *name, const char *content,
-		      size_t len, mode_t mode, bool sync);
+int util_write_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode,
+		      bool sync);
 
 /*
  * Read a small file into buf (NUL-terminated).  -EFBIG when it does not
