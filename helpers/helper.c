@@ -32,6 +32,21 @@ void helper_version(void)
 	printf("%s %s\n", helper_prog, PACKAGE_VERSION);
 }
 
+int helper_standard_option(int c, void (*usage)(FILE *out), int usage_code)
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return HELPER_EXIT_OK;
+	case 'V':
+		helper_version();
+		return HELPER_EXIT_OK;
+	default:
+		usage(stderr);
+		return usage_code;
+	}
+}
+
 uid_t helper_caller(void)
 {
 	return getuid();

@@ -73,4 +73,10 @@ void helper_work_end(void);
 /* Print --version. */
 void helper_version(void);
 
+/*
+ * Every helper's -h, -V and unknown options: what they ask printed, and
+ * the exit code (0, or usage_code for an unknown one).
+ */
+int helper_standard_option(int c, void (*usage)(FILE *out), int usage_code);
+
 #endif

@@ -181,15 +181,8 @@ int main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return HELPER_EXIT_OK;
-		case 'V':
-			helper_version();
-			return HELPER_EXIT_OK;
 		default:
-			usage(stderr);
-			return HELPER_EXIT_USAGE;
+			return helper_standard_option(c, usage, HELPER_EXIT_USAGE);
 		}
 	}
 

@@ -101,15 +101,8 @@ int main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			helper_version();
-			return 0;
 		default:
-			usage(stderr);
-			return JOIN_EXIT_FAILED;
+			return helper_standard_option(c, usage, JOIN_EXIT_FAILED);
 		}
 	}
 

@@ -31,16 +31,6 @@ static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap, enu
 	return it;
 }
 
-static bool uid_wanted(uid_t uid, const uid_t *only, size_t n_only)
-{
-	if (!only)
-		return true;
-	for (size_t i = 0; i < n_only; i++)
-		if (only[i] == uid)
-			return true;
-	return false;
-}
-
 /* ---- namespaces and host ends ------------------------------------------------ */
 
 static void judge_namespace(struct cleanup_item *it, unsigned int flags)
@@ -132,7 +122,8 @@ static int visit_lease(const struct lease_entry *e, void *data)
 	struct cleanup_item *it;
 	char why[CLEANUP_WHY_MAX];
 
-	if (!uid_wanted(e->uid, w->only, w->n_only) || !lease_stale(w, e, why, sizeof(why)))
+	if (!inventory_uid_wanted(e->uid, w->only, w->n_only) ||
+	    !lease_stale(w, e, why, sizeof(why)))
 		return 0;
 	it = add_item(w->plan, w->cap, CLEANUP_LEASE);
 	if (!it) {

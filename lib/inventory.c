@@ -65,7 +65,7 @@ static int collect_link(const struct rtnl_link *l, void *data)
 	return 0;
 }
 
-static bool uid_wanted(uid_t uid, const uid_t *only, size_t n_only)
+bool inventory_uid_wanted(uid_t uid, const uid_t *only, size_t n_only)
 {
 	if (!only)
 		return true;
@@ -146,7 +146,7 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_onl
 	for (size_t i = 0; i < n_uids; i++) {
 		struct inventory_entry *e = &inv.v[inv.n];
 
-		if (!uid_wanted(uids[i], only, n_only))
+		if (!inventory_uid_wanted(uids[i], only, n_only))
 			continue;
 		r = state_read(p, uids[i], &e->rec, err);
 		if (r == -ENOENT)

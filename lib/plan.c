@@ -277,18 +277,11 @@ int plan_may_manage(const struct policy *p, uid_t caller, const gid_t *groups, s
 
 const char *plan_rule_label(const struct plan *plan, char *buf, size_t size)
 {
-	switch (plan->rule_kind) {
-	case POLICY_RULE_USER:
-		snprintf(buf, size, "[user:%s]", plan->rule_name);
-		break;
-	case POLICY_RULE_GROUP:
-		snprintf(buf, size, "[group:%s]", plan->rule_name);
-		break;
-	case POLICY_RULE_DEFAULT:
-		snprintf(buf, size, plan->rule_line ? "[default]" : "the built-in default");
-		break;
+	if (plan->rule_kind == POLICY_RULE_DEFAULT && !plan->rule_line) {
+		snprintf(buf, size, "the built-in default");
+		return buf;
 	}
-	return buf;
+	return policy_section_label(plan->rule_kind, plan->rule_name, buf, size);
 }
 
 static void print_addr(const char *label, const struct plan_addr *a, FILE *out)

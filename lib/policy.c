@@ -43,20 +43,26 @@ void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind)
 	};
 }
 
-const char *policy_rule_label(const struct policy_rule *r, char *buf, size_t size)
+const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
+				 size_t size)
 {
-	switch (r->kind) {
+	switch (kind) {
 	case POLICY_RULE_DEFAULT:
 		snprintf(buf, size, "[default]");
 		break;
 	case POLICY_RULE_GROUP:
-		snprintf(buf, size, "[group:%s]", r->name);
+		snprintf(buf, size, "[group:%s]", name);
 		break;
 	case POLICY_RULE_USER:
-		snprintf(buf, size, "[user:%s]", r->name);
+		snprintf(buf, size, "[user:%s]", name);
 		break;
 	}
 	return buf;
+}
+
+const char *policy_rule_label(const struct policy_rule *r, char *buf, size_t size)
+{
+	return policy_section_label(r->kind, r->name, buf, size);
 }
 
 /* ---- entry points ----------------------------------------------------- */

@@ -60,6 +60,9 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_onl
 
 void inventory_free(struct inventory *inv);
 
+/* Is uid one of only[0..n_only) (every uid when only is NULL)? */
+bool inventory_uid_wanted(uid_t uid, const uid_t *only, size_t n_only);
+
 const char *inventory_state_to_string(enum inventory_state s);
 
 #endif

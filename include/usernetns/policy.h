@@ -168,6 +168,10 @@ bool policy_netns_name_valid(const char *name);
  */
 bool policy_user_name_valid(const char *name);
 
+/* "[default]", "[group:NAME]", "[user:NAME]": a section as the file has it. */
+const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
+				 size_t size);
+
 /* The rule for a user name, a group name, or NULL. */
 const struct policy_rule *policy_find_rule(const struct policy *p, enum policy_rule_kind kind,
 					   const char *name);
