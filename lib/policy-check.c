@@ -59,6 +59,48 @@ static void check_pool_size(const struct policy *p, const struct policy_rule *r,
 			   policy_key_name(prefix_key), prefix);
 }
 
+/* Does key k mean anything in mode m? */
+static bool key_has_effect(enum policy_key k, enum policy_mode m)
+{
+	switch (k) {
+	case POLICY_KEY_POOL4:
+	case POLICY_KEY_POOL6:
+	case POLICY_KEY_ADDRESS4:
+	case POLICY_KEY_ADDRESS6:
+	case POLICY_KEY_DENY:
+	case POLICY_KEY_ALLOW:
+		return policy_mode_has_link(m);
+	case POLICY_KEY_BRIDGE:
+	case POLICY_KEY_PORT_ISOLATION:
+		return m == POLICY_MODE_BRIDGE;
+	case POLICY_KEY_UPLINK:
+	case POLICY_KEY_NAT6:
+		return m == POLICY_MODE_NAT;
+	default:
+		return true;
+	}
+}
+
+/* A key a section sets that its mode ignores: probably not meant. */
+static void warn_no_effect(const struct policy_rule *r, const char *file, struct diag *d)
+{
+	char label[POLICY_NAME_MAX + 16];
+
+	for (enum policy_key k = 0; k < POLICY_KEY__MAX; k++) {
+		if (!rule_sets(r, k) || !rule_key_ok(r, k) || key_has_effect(k, r->mode))
+			continue;
+		/* "pool4 = none", "deny = none": nothing, so nothing to say. */
+		if ((k == POLICY_KEY_POOL4 && !addr_prefix_is_set(&r->pool4)) ||
+		    (k == POLICY_KEY_POOL6 && !addr_prefix_is_set(&r->pool6)) ||
+		    (k == POLICY_KEY_DENY && r->deny.n == 0) ||
+		    (k == POLICY_KEY_ALLOW && r->allow.n == 0))
+			continue;
+		diag_warning(d, file, r->key_line[k], "%s: %s has no effect in mode %s",
+			     policy_rule_label(r, label, sizeof(label)), policy_key_name(k),
+			     policy_mode_to_string(r->mode));
+	}
+}
+
 static void check_rule(const struct policy *p, const struct policy_rule *r, const char *file,
 		       struct diag *d)
 {
@@ -91,39 +133,13 @@ static void check_rule(const struct policy *p, const struct policy_rule *r, cons
 	    !rule_sets(r, POLICY_KEY_BRIDGE))
 		return;
 
+	/* [default] may hold keys for the sections that inherit them. */
+	if (r->kind != POLICY_RULE_DEFAULT)
+		warn_no_effect(r, file, d);
+
 	switch (r->mode) {
 	case POLICY_MODE_NONE:
 	case POLICY_MODE_ISOLATED:
-		/* [default] may hold pools for the sections that inherit them. */
-		if (r->kind == POLICY_RULE_DEFAULT)
-			return;
-		{
-			static const enum policy_key linked_keys[] = {
-				POLICY_KEY_POOL4,    POLICY_KEY_POOL6,	POLICY_KEY_ADDRESS4,
-				POLICY_KEY_ADDRESS6, POLICY_KEY_BRIDGE,
-			};
-			const struct addr_prefix *v[] = {
-				&r->pool4, &r->pool6, &r->address4, &r->address6, NULL,
-			};
-
-			for (size_t i = 0; i < ELEMENTSOF(linked_keys); i++) {
-				enum policy_key k = linked_keys[i];
-
-				/* "pool4 = none" is no address: nothing to say. */
-				if (!rule_sets(r, k) || !rule_key_ok(r, k) ||
-				    (v[i] && !addr_prefix_is_set(v[i])))
-					continue;
-				diag_warning(d, file, r->key_line[k],
-					     "%s: %s has no effect in mode %s",
-					     policy_rule_label(r, label, sizeof(label)),
-					     policy_key_name(k), policy_mode_to_string(r->mode));
-			}
-		}
-		return;
-	case POLICY_MODE_NAT:
-		diag_error(
-			d, file, blame_line(p, r, POLICY_KEY_MODE),
-			"mode nat is not supported by this version; use mode veth and set up NAT on the host (see usernetns.conf(5))");
 		return;
 	case POLICY_MODE_BRIDGE:
 		if (!r->bridge[0] && rule_key_ok(r, POLICY_KEY_BRIDGE))
@@ -132,16 +148,17 @@ static void check_rule(const struct policy *p, const struct policy_rule *r, cons
 				   policy_rule_label(r, label, sizeof(label)));
 		break;
 	case POLICY_MODE_VETH:
+	case POLICY_MODE_NAT:
+		if (!v4 && !v6 &&
+		    !(r->bad_keys & ((1u << POLICY_KEY_POOL4) | (1u << POLICY_KEY_POOL6) |
+				     (1u << POLICY_KEY_ADDRESS4) | (1u << POLICY_KEY_ADDRESS6))))
+			diag_error(
+				d, file, blame_line(p, r, POLICY_KEY_MODE),
+				"%s: mode %s needs addresses: set pool4 or address4 (or pool6 or address6) here or in [default]",
+				policy_rule_label(r, label, sizeof(label)),
+				policy_mode_to_string(r->mode));
 		break;
 	}
-
-	if (r->mode == POLICY_MODE_VETH && !v4 && !v6 &&
-	    !(r->bad_keys & ((1u << POLICY_KEY_POOL4) | (1u << POLICY_KEY_POOL6) |
-			     (1u << POLICY_KEY_ADDRESS4) | (1u << POLICY_KEY_ADDRESS6))))
-		diag_error(
-			d, file, blame_line(p, r, POLICY_KEY_MODE),
-			"%s: mode veth needs addresses: set pool4 or address4 (or pool6 or address6) here or in [default]",
-			policy_rule_label(r, label, sizeof(label)));
 }
 
 /* Address ranges no pool or fixed address may touch. */
@@ -403,6 +420,112 @@ void policy_check_names(const struct policy *p, const char *file, struct diag *d
 				"[user:%s]: uid %lu is below min_uid %lu; the section never applies",
 				r->name, (unsigned long)pw->pw_uid, (unsigned long)g->min_uid);
 	}
+}
+
+/* A pool or fixed block some section gives out, as its users see it. */
+struct range_of_rule {
+	struct addr_prefix range; /* network form */
+	bool pool;
+	bool nat; /* translated by the host */
+	unsigned int line;
+};
+
+static int range_of_rule_compare(const void *a, const void *b)
+{
+	const struct range_of_rule *x = a, *y = b;
+	int r;
+
+	if (x->range.family != y->range.family)
+		return x->range.family < y->range.family ? -1 : 1;
+	r = memcmp(x->range.bytes, y->range.bytes, sizeof(x->range.bytes));
+	if (r)
+		return r;
+	if (x->range.len != y->range.len)
+		return x->range.len < y->range.len ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Is the range r gives out from family's pool translated by the host? */
+static bool translated(const struct policy_rule *r, const struct addr_prefix *range)
+{
+	if (r->mode != POLICY_MODE_NAT)
+		return false;
+	return range->family == AF_INET || policy_nat6_translates(r->nat6, range);
+}
+
+void policy_collect_ranges(struct policy *p, const char *file, struct diag *d)
+{
+	struct range_of_rule *v;
+	size_t n = 0;
+
+	/* Four ranges at most per section: two pools, two fixed blocks. */
+	v = calloc(4 * (p->n_rules + 1), sizeof(*v));
+	if (!v) {
+		diag_error(d, file, 0, "out of memory while checking address ranges");
+		return;
+	}
+	for (size_t i = 0; i <= p->n_rules; i++) {
+		const struct policy_rule *r = i == 0 ? &p->defaults : &p->rules[i - 1];
+		const struct addr_prefix *pools[] = { &r->pool4, &r->pool6 };
+		const struct addr_prefix *fixed[] = { &r->address4, &r->address6 };
+		unsigned int line =
+			r->key_line[POLICY_KEY_MODE] ? r->key_line[POLICY_KEY_MODE] : r->line;
+
+		if (!policy_mode_has_link(r->mode))
+			continue;
+		for (size_t k = 0; k < 2; k++) {
+			if (addr_prefix_is_set(pools[k]))
+				v[n++] =
+					(struct range_of_rule){ addr_prefix_network(pools[k]), true,
+								translated(r, pools[k]), line };
+			if (addr_prefix_is_set(fixed[k]))
+				v[n++] = (struct range_of_rule){ addr_prefix_network(fixed[k]),
+								 false, false, line };
+		}
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), range_of_rule_compare);
+
+	/*
+	 * A pool is translated for all its users or for none: the host's
+	 * table masquerades by pool.
+	 */
+	for (size_t i = 1, first = 0; i < n; i++) {
+		char buf[ADDR_PREFIX_STRLEN];
+
+		if (!addr_prefix_equal(&v[i].range, &v[first].range)) {
+			first = i;
+			continue;
+		}
+		if (!v[i].pool || !v[first].pool || v[i].nat == v[first].nat)
+			continue;
+		addr_prefix_format(&v[i].range, buf, sizeof(buf));
+		if (v[first].nat)
+			diag_error(
+				d, file, v[i].line,
+				"pool%c %s is translated (mode nat) at line %u but not here: the host translates a pool for all its users or for none",
+				v[i].range.family == AF_INET ? '4' : '6', buf, v[first].line);
+		else
+			diag_error(
+				d, file, v[i].line,
+				"pool%c %s is translated (mode nat) here but not at line %u: the host translates a pool for all its users or for none",
+				v[i].range.family == AF_INET ? '4' : '6', buf, v[first].line);
+	}
+
+	p->n_ranges = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p->n_ranges > 0 && addr_prefix_equal(&p->ranges[p->n_ranges - 1], &v[i].range))
+			continue;
+		if (p->n_ranges == POLICY_RANGES_MAX) {
+			diag_error(
+				d, file, v[i].line,
+				"more than %u address ranges (pools and fixed addresses): each namespace holds a route for every one; use pools",
+				POLICY_RANGES_MAX);
+			break;
+		}
+		p->ranges[p->n_ranges++] = v[i].range;
+	}
+	free(v);
 }
 
 void policy_check(const struct policy *p, const char *file, struct diag *d)

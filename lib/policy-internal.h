@@ -56,13 +56,16 @@ enum {
 
 /* What a key's value is. */
 enum key_type {
-	KEY_ENUM,     /* one of names[0..n_names) */
-	KEY_UINT,     /* a decimal number in [min, max] */
-	KEY_POOL,     /* a network of family, or "none" */
-	KEY_ADDRESS,  /* an address/length of family: a namespace end */
-	KEY_TEMPLATE, /* a name template of kind template */
-	KEY_IFNAME,   /* an interface name */
-	KEY_ACCOUNT,  /* a user or group name */
+	KEY_ENUM,	 /* one of names[0..n_names) */
+	KEY_UINT,	 /* a decimal number in [min, max] */
+	KEY_POOL,	 /* a network of family, or "none" */
+	KEY_ADDRESS,	 /* an address/length of family: a namespace end */
+	KEY_TEMPLATE,	 /* a name template of kind template */
+	KEY_IFNAME,	 /* an interface name */
+	KEY_ACCOUNT,	 /* a user or group name */
+	KEY_BOOL,	 /* yes or no */
+	KEY_UPLINK,	 /* an interface name, or auto */
+	KEY_PREFIX_LIST, /* networks, comma-separated; repeatable; none: empty */
 };
 
 struct key_def {
@@ -84,9 +87,19 @@ extern const struct key_def policy_keys[];
 extern const size_t policy_n_keys;
 
 const struct key_def *policy_key_find(const char *name);
+
+/* May the key stand on several lines of one section (adding up)? */
+static inline bool policy_key_repeats(const struct key_def *k)
+{
+	return k->type == KEY_PREFIX_LIST;
+}
 const char *policy_key_name(enum policy_key key);
 
-/* Parse value into base (policy_global or policy_rule); 0 or -EINVAL. */
+/*
+ * Parse value into base (policy_global or policy_rule); 0 or -EINVAL.  A
+ * list key (KEY_PREFIX_LIST) adds to what an earlier line of the same
+ * section gave it.
+ */
 int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err);
 
 /* Give r every value it did not set itself from [default]. */
@@ -136,6 +149,12 @@ void policy_read(struct parse_ctx *c);
 
 /* Everything that needs more than one key: sections, pools, modes. */
 void policy_check(const struct policy *p, const char *file, struct diag *d);
+
+/*
+ * Fill p->ranges with every range users' addresses come from, and check
+ * that a pool is translated for all its users or for none.
+ */
+void policy_collect_ranges(struct policy *p, const char *file, struct diag *d);
 
 /* Warnings for sections naming nobody (NSS lookups: only when asked). */
 void policy_check_names(const struct policy *p, const char *file, struct diag *d);

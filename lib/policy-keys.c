@@ -24,6 +24,17 @@ static const char *const on_error_names[] = {
 	[POLICY_ON_ERROR_IGNORE] = "ignore",
 };
 
+static const char *const forwarding_names[] = {
+	[POLICY_FORWARDING_CHECK] = "check",
+	[POLICY_FORWARDING_ENABLE] = "enable",
+};
+
+static const char *const nat6_names[] = {
+	[POLICY_NAT6_AUTO] = "auto",
+	[POLICY_NAT6_YES] = "yes",
+	[POLICY_NAT6_NO] = "no",
+};
+
 static const char *const teardown_names[] = {
 	[POLICY_TEARDOWN_LAST_LOGOUT] = "last-logout",
 	[POLICY_TEARDOWN_NEVER] = "never",
@@ -44,6 +55,21 @@ const char *policy_teardown_to_string(enum policy_teardown t)
 	return (size_t)t < ELEMENTSOF(teardown_names) ? teardown_names[t] : "?";
 }
 
+bool policy_nat6_translates(enum policy_nat6 nat6, const struct addr_prefix *pool6)
+{
+	static const struct addr_prefix ula = { .family = AF_INET6, .len = 7, .bytes = { 0xfc } };
+
+	switch (nat6) {
+	case POLICY_NAT6_YES:
+		return true;
+	case POLICY_NAT6_NO:
+		return false;
+	case POLICY_NAT6_AUTO:
+		break;
+	}
+	return addr_prefix_contains(&ula, pool6);
+}
+
 bool policy_mode_has_link(enum policy_mode mode)
 {
 	return mode == POLICY_MODE_VETH || mode == POLICY_MODE_BRIDGE || mode == POLICY_MODE_NAT;
@@ -62,7 +88,11 @@ const struct key_def policy_keys[] = {
 	{ "address4", POLICY_KEY_ADDRESS4, IN_USER, KEY_ADDRESS, R(address4), .family = AF_INET },
 	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6 },
 	{ "admin_group", POLICY_KEY_ADMIN_GROUP, IN_GLOBAL, KEY_ACCOUNT, G(admin_group), NO_ARG },
+	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_PREFIX_LIST, R(allow), NO_ARG },
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
+	{ "deny", POLICY_KEY_DENY, IN_RULES, KEY_PREFIX_LIST, R(deny), NO_ARG },
+	{ "forwarding", POLICY_KEY_FORWARDING, IN_GLOBAL, KEY_ENUM, G(forwarding),
+	  NAMES(forwarding_names) },
 	{ "host_ifname", POLICY_KEY_HOST_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(host_ifname),
 	  .template = TEMPLATE_HOST_IFNAME },
 	{ "min_uid", POLICY_KEY_MIN_UID, IN_GLOBAL, KEY_UINT, G(min_uid), .min = 0,
@@ -70,6 +100,7 @@ const struct key_def policy_keys[] = {
 	{ "mode", POLICY_KEY_MODE, IN_RULES, KEY_ENUM, R(mode), NAMES(mode_names) },
 	/* 68 is the IPv4 minimum (RFC 791), 65535 the veth maximum. */
 	{ "mtu", POLICY_KEY_MTU, IN_RULES, KEY_UINT, R(mtu), .min = 68, .max = 65535 },
+	{ "nat6", POLICY_KEY_NAT6, IN_RULES, KEY_ENUM, R(nat6), NAMES(nat6_names) },
 	{ "netns_name", POLICY_KEY_NETNS_NAME, IN_GLOBAL, KEY_TEMPLATE, G(netns_name),
 	  .template = TEMPLATE_NETNS },
 	{ "on_error", POLICY_KEY_ON_ERROR, IN_GLOBAL, KEY_ENUM, G(on_error),
@@ -78,11 +109,14 @@ const struct key_def policy_keys[] = {
 	  .template = TEMPLATE_PEER_IFNAME },
 	{ "pool4", POLICY_KEY_POOL4, IN_RULES, KEY_POOL, R(pool4), .family = AF_INET },
 	{ "pool6", POLICY_KEY_POOL6, IN_RULES, KEY_POOL, R(pool6), .family = AF_INET6 },
+	{ "port_isolation", POLICY_KEY_PORT_ISOLATION, IN_RULES, KEY_BOOL, R(port_isolation),
+	  NO_ARG },
 	/* A block must hold a host end and a namespace end. */
 	{ "prefix4", POLICY_KEY_PREFIX4, IN_RULES, KEY_UINT, R(prefix4), .min = 1, .max = 31 },
 	{ "prefix6", POLICY_KEY_PREFIX6, IN_RULES, KEY_UINT, R(prefix6), .min = 1, .max = 127 },
 	{ "teardown", POLICY_KEY_TEARDOWN, IN_GLOBAL, KEY_ENUM, G(teardown),
 	  NAMES(teardown_names) },
+	{ "uplink", POLICY_KEY_UPLINK, IN_RULES, KEY_UPLINK, R(uplink), NO_ARG },
 };
 
 const size_t policy_n_keys = ELEMENTSOF(policy_keys);
@@ -174,6 +208,52 @@ static int parse_address(const struct key_def *k, const char *value, void *dst, 
 	return r;
 }
 
+/*
+ * "192.168.0.0/16, 10.0.0.0/8": networks (no host bits), added to the
+ * list; "none" empties it (undoing what [default] gave).
+ */
+static int parse_prefix_list(const char *value, struct policy_prefix_list *list, struct errbuf *err)
+{
+	char buf[256];
+	struct errbuf why;
+
+	if (streq(value, "none")) {
+		list->n = 0;
+		return 0;
+	}
+	if (strlen(value) >= sizeof(buf)) {
+		errbuf_set(err, "too long");
+		return -EINVAL;
+	}
+	strcpy(buf, value);
+	for (char *item = buf, *next; item; item = next) {
+		char *end;
+
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		while (*item == ' ' || *item == '\t')
+			item++;
+		end = item + strlen(item);
+		while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (!*item) {
+			errbuf_set(err, "an empty entry (two commas, or one at an end)");
+			return -EINVAL;
+		}
+		if (list->n == POLICY_PREFIXES_MAX) {
+			errbuf_set(err, "more than %u networks", POLICY_PREFIXES_MAX);
+			return -EINVAL;
+		}
+		if (addr_prefix_parse(item, AF_UNSPEC, false, &list->v[list->n], &why) < 0) {
+			errbuf_set(err, "%s: %s", item, why.msg);
+			return -EINVAL;
+		}
+		list->n++;
+	}
+	return 0;
+}
+
 /* A string, checked by check, into a buffer of the key's size. */
 static int parse_string(const struct key_def *k, const char *value, void *dst, int r)
 {
@@ -206,6 +286,21 @@ int policy_key_parse(const struct key_def *k, const char *value, void *base, str
 		return parse_string(k, value, dst, policy_check_ifname(value, err));
 	case KEY_ACCOUNT:
 		return parse_string(k, value, dst, policy_check_account_name(value, err));
+	case KEY_BOOL:
+		if (streq(value, "yes") || streq(value, "no")) {
+			*(bool *)dst = streq(value, "yes");
+			return 0;
+		}
+		errbuf_set(err, "expected yes or no");
+		return -EINVAL;
+	case KEY_UPLINK:
+		if (streq(value, "auto")) {
+			*(char *)dst = '\0';
+			return 0;
+		}
+		return parse_string(k, value, dst, policy_check_ifname(value, err));
+	case KEY_PREFIX_LIST:
+		return parse_prefix_list(value, dst, err);
 	}
 	errbuf_set(err, "key of an unknown type");
 	return -EINVAL;

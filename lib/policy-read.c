@@ -334,13 +334,14 @@ static int policy_handler(void *user, const char *section, const char *name, con
 		base = c->rule;
 		key_line = c->rule->key_line;
 	}
-	if (key_line[k->key]) {
+	if (key_line[k->key] && !policy_key_repeats(k)) {
 		diag_error(c->diag, c->file, c->lineno,
 			   "duplicate key '%s' in %s (first at line %u)", name, c->section,
 			   key_line[k->key]);
 		return 1;
 	}
-	key_line[k->key] = c->lineno;
+	if (!key_line[k->key])
+		key_line[k->key] = c->lineno;
 
 	if (*value == '\0') {
 		diag_error(c->diag, c->file, c->lineno, "'%s' has no value", name);

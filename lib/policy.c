@@ -40,6 +40,7 @@ void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind)
 		.prefix4 = 30,
 		.prefix6 = 64,
 		.mtu = 1500,
+		.port_isolation = true,
 	};
 }
 
@@ -108,6 +109,7 @@ int policy_parse(const char *name, const char *buf, size_t len, unsigned int fla
 	for (size_t i = 0; i < p->n_rules; i++)
 		policy_rule_inherit(&p->rules[i], &p->defaults);
 	policy_check(p, name, diag);
+	policy_collect_ranges(p, name, diag);
 
 	if (diag->n_errors != errors_before || diag->oom) {
 		if (flags & POLICY_KEEP_INVALID) {

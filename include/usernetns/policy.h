@@ -21,6 +21,10 @@
 #define POLICY_TEMPLATE_MAX 64u /* bytes of a name template */
 #define POLICY_NAME_MAX 256u	/* user and group names */
 
+/* Entries of a deny or allow list; address ranges (pools, fixed blocks). */
+#define POLICY_PREFIXES_MAX 32u
+#define POLICY_RANGES_MAX 64u
+
 /* The largest uid a template may have to hold: (uid_t)-2. */
 #define POLICY_UID_MAX UINT32_C(4294967294)
 
@@ -54,6 +58,17 @@ enum policy_teardown {
 	POLICY_TEARDOWN_NEVER,
 };
 
+enum policy_forwarding {
+	POLICY_FORWARDING_CHECK,  /* refuse to load while forwarding is off */
+	POLICY_FORWARDING_ENABLE, /* turn it on */
+};
+
+enum policy_nat6 {
+	POLICY_NAT6_AUTO, /* translate unique local pools, route global ones */
+	POLICY_NAT6_YES,
+	POLICY_NAT6_NO,
+};
+
 enum policy_rule_kind {
 	POLICY_RULE_DEFAULT,
 	POLICY_RULE_GROUP,
@@ -69,6 +84,7 @@ enum policy_key {
 	POLICY_KEY_ON_ERROR,
 	POLICY_KEY_TEARDOWN,
 	POLICY_KEY_ADMIN_GROUP,
+	POLICY_KEY_FORWARDING,
 	/* [default], [group:NAME], [user:NAME] */
 	POLICY_KEY_MODE,
 	POLICY_KEY_POOL4,
@@ -79,7 +95,18 @@ enum policy_key {
 	POLICY_KEY_ADDRESS6,
 	POLICY_KEY_MTU,
 	POLICY_KEY_BRIDGE,
+	POLICY_KEY_UPLINK,
+	POLICY_KEY_NAT6,
+	POLICY_KEY_DENY,
+	POLICY_KEY_ALLOW,
+	POLICY_KEY_PORT_ISOLATION,
 	POLICY_KEY__MAX
+};
+
+/* A list of prefixes: deny and allow. */
+struct policy_prefix_list {
+	size_t n;
+	struct addr_prefix v[POLICY_PREFIXES_MAX];
 };
 
 struct policy_global {
@@ -92,6 +119,7 @@ struct policy_global {
 	enum policy_on_error on_error;
 	enum policy_teardown teardown;
 	char admin_group[POLICY_NAME_MAX]; /* "" when none */
+	enum policy_forwarding forwarding;
 };
 
 /*
@@ -112,6 +140,11 @@ struct policy_rule {
 	struct addr_prefix address4, address6; /* fixed; [user:] only */
 	unsigned int mtu;
 	char bridge[IFNAMSIZ];
+	char uplink[IFNAMSIZ]; /* mode nat: "" for auto */
+	enum policy_nat6 nat6;
+	struct policy_prefix_list deny;	 /* never reachable */
+	struct policy_prefix_list allow; /* only these; empty: everything */
+	bool port_isolation;		 /* mode bridge: ports isolated */
 };
 
 struct policy {
@@ -121,6 +154,13 @@ struct policy {
 	struct policy_rule defaults;
 	struct policy_rule *rules; /* groups and users, file order */
 	size_t n_rules;
+	/*
+	 * Every address range users' addresses come from (pools and fixed
+	 * blocks, in network form, each once): what no user may reach of
+	 * another's.
+	 */
+	struct addr_prefix ranges[POLICY_RANGES_MAX];
+	size_t n_ranges;
 };
 
 /*
@@ -147,6 +187,12 @@ const char *policy_teardown_to_string(enum policy_teardown t);
 
 /* Does this mode put addresses on a veth pair? */
 bool policy_mode_has_link(enum policy_mode mode);
+
+/*
+ * Is the IPv6 pool translated (NAT66) in mode nat?  nat6 = auto does it
+ * for unique local pools (fc00::/7) only: a global pool is routed.
+ */
+bool policy_nat6_translates(enum policy_nat6 nat6, const struct addr_prefix *pool6);
 
 /*
  * Expand a validated name template: %u is the user name, %U the uid, %%

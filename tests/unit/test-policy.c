@@ -180,10 +180,82 @@ static void test_modes(void **state)
 
 	parse_one_error("[default]\nmode = Veth\n", 2,
 			"mode = Veth: expected none, isolated, veth, bridge or nat");
-	parse_one_error("[default]\nmode = nat\npool4 = 10.200.0.0/16\n", 2,
-			"mode nat is not supported");
 	parse_one_error("[group:b]\nmode = bridge\n", 2, "needs 'bridge = NAME'");
 	parse_one_error("[group:v]\nmode = veth\n", 2, "mode veth needs addresses");
+	parse_one_error("[group:n]\nmode = nat\n", 2, "mode nat needs addresses");
+}
+
+static void test_nat_and_egress_keys(void **state)
+{
+	struct policy *p = parse_ok("[global]\nforwarding = enable\n"
+				    "[default]\ndeny = 192.168.0.0/16\n"
+				    "[group:students]\nmode = nat\npool4 = 10.210.0.0/16\n"
+				    "pool6 = fd42:210::/48\nuplink = eth0\nnat6 = no\n"
+				    "deny = 192.168.0.0/16, 10.0.0.0/8\ndeny = fd00::/8\n"
+				    "allow = 0.0.0.0/0, ::/0\n"
+				    "[group:lab]\nmode = nat\npool4 = 10.211.0.0/16\nuplink = auto\n"
+				    "[group:bridged]\nmode = bridge\nbridge = br0\npool4 = 10.50.0.128/25\n"
+				    "port_isolation = no\n");
+	const struct policy_rule *r = &p->rules[0];
+	char buf[ADDR_PREFIX_STRLEN];
+
+	assert_int_equal(p->global.forwarding, POLICY_FORWARDING_ENABLE);
+	assert_int_equal(r->mode, POLICY_MODE_NAT);
+	assert_string_equal(r->uplink, "eth0");
+	assert_int_equal(r->nat6, POLICY_NAT6_NO);
+	/* A list key on several lines adds up; it replaces [default]'s. */
+	assert_int_equal(r->deny.n, 3);
+	assert_string_equal(addr_prefix_format(&r->deny.v[1], buf, sizeof(buf)), "10.0.0.0/8");
+	assert_string_equal(addr_prefix_format(&r->deny.v[2], buf, sizeof(buf)), "fd00::/8");
+	assert_int_equal(r->allow.n, 2);
+	/* Inherited from [default], "auto" is the empty name. */
+	assert_int_equal(p->rules[1].deny.n, 1);
+	assert_string_equal(p->rules[1].uplink, "");
+	assert_int_equal(p->rules[1].nat6, POLICY_NAT6_AUTO);
+	assert_true(p->rules[1].port_isolation);
+	assert_false(p->rules[2].port_isolation);
+	/* Every range users' addresses come from, once. */
+	assert_int_equal(p->n_ranges, 4);
+	policy_free(p);
+
+	parse_one_error("[global]\nforwarding = maybe\n", 2,
+			"forwarding = maybe: expected check or enable");
+	parse_one_error("[default]\ndeny = 10.0.0.1/8\n", 2,
+			"deny = 10.0.0.1/8: 10.0.0.1/8: host bits are set beyond the prefix length");
+	parse_one_error("[default]\ndeny = 10.0.0.0/8,,192.168.0.0/16\n", 2, "an empty entry");
+	parse_one_error("[default]\nallow = everything\n", 2,
+			"allow = everything: everything: missing '/LENGTH' after the address");
+	parse_one_error("[default]\nuplink = eth0/1\n", 2,
+			"character '/' is not allowed in an interface name");
+	parse_one_error("[default]\nport_isolation = on\n", 2, "expected yes or no");
+	parse_one_error("[group:a]\nmode = nat\npool4 = 10.210.0.0/16\n"
+			"[group:b]\nmode = veth\npool4 = 10.210.0.0/16\n",
+			5, "pool4 10.210.0.0/16 is translated (mode nat) at line 2 but not here");
+	assert_true(policy_nat6_translates(POLICY_NAT6_AUTO,
+					   &(struct addr_prefix){ AF_INET6, 48, { 0xfd, 0x42 } }));
+	assert_false(policy_nat6_translates(POLICY_NAT6_AUTO,
+					    &(struct addr_prefix){ AF_INET6, 32, { 0x20, 0x01, 0x0d, 0xb8 } }));
+	assert_true(policy_nat6_translates(POLICY_NAT6_YES,
+					   &(struct addr_prefix){ AF_INET6, 32, { 0x20, 0x01, 0x0d, 0xb8 } }));
+}
+
+static void test_keys_without_effect(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+
+	assert_int_equal(test_parse("[group:a]\nmode = veth\npool4 = 10.200.0.0/16\n"
+				    "uplink = eth0\nport_isolation = no\n"
+				    "[group:b]\nmode = isolated\ndeny = 10.0.0.0/8\n",
+				    &p, &d),
+			 0);
+	assert_true(test_diag_has(&d, DIAG_WARNING, 4, "[group:a]: uplink has no effect in mode veth"));
+	assert_true(test_diag_has(&d, DIAG_WARNING, 5,
+				  "[group:a]: port_isolation has no effect in mode veth"));
+	assert_true(test_diag_has(&d, DIAG_WARNING, 8,
+				  "[group:b]: deny has no effect in mode isolated"));
+	policy_free(p);
+	diag_clear(&d);
 }
 
 static void test_syntax_accepted(void **state)
@@ -639,6 +711,8 @@ int main(void)
 		cmocka_unit_test(test_rules_inherit_default),
 		cmocka_unit_test(test_pool_none_stops_inheritance),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_nat_and_egress_keys),
+		cmocka_unit_test(test_keys_without_effect),
 		cmocka_unit_test(test_syntax_accepted),
 		cmocka_unit_test(test_line_numbers_survive_bad_lines),
 		cmocka_unit_test(test_every_error_is_reported),
