@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "usernetns/egress.h"
 #include "usernetns/ensure.h"
 #include "usernetns/fault.h"
 #include "usernetns/hostnet.h"
@@ -392,20 +394,100 @@ static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r, const struct r
 	return 0;
 }
 
-/* Make the default route of via's family go via it on peer. */
-static int ensure_default_route(struct ensure_ctx *c, const struct addr_prefix *via,
-				const struct rtnl_link *peer, const struct rtnl_default_route *have)
+/* The routes we made in a namespace (static, main table), from one dump. */
+struct route_have {
+	struct rtnl_route v[2 * EGRESS_ROUTES_MAX];
+	bool used[2 * EGRESS_ROUTES_MAX];
+	size_t n;
+};
+
+static int note_route(const struct rtnl_route *rt, void *data)
 {
+	struct route_have *h = data;
+
+	if (rt->table != RT_TABLE_MAIN || rt->protocol != RTPROT_STATIC)
+		return 0;
+	/* More than we would ever make: the rest go at the next login. */
+	if (h->n < ELEMENTSOF(h->v))
+		h->v[h->n++] = *rt;
+	return 0;
+}
+
+/* Is the route h what w asks for, through the peer link? */
+static bool route_matches(const struct rtnl_route *h, const struct egress_route *w,
+			  const struct addr_prefix *gw, const struct rtnl_link *peer)
+{
+	if (!addr_prefix_equal(&h->dst, &w->dst))
+		return false;
+	if (w->prohibit)
+		return h->type == RTN_PROHIBIT;
+	return h->type == RTN_UNICAST && addr_prefix_equal(&h->gateway, gw) &&
+	       h->oif == peer->ifindex;
+}
+
+/*
+ * Make the routes of peer_addr's family in the namespace exactly what
+ * egress_routes() says (have: what is there; NULL for a link just made,
+ * which has none).  Routes others made (not RTPROT_STATIC) are left alone.
+ */
+static int ensure_routes(struct ensure_ctx *c, const struct addr_prefix *peer_addr,
+			 const struct addr_prefix *via, const struct rtnl_link *peer,
+			 struct route_have *have)
+{
+	struct egress_route want[EGRESS_ROUTES_MAX];
 	struct addr_prefix gw = *via;
+	size_t n_want;
+	int r;
 
 	gw.len = addr_family_bits(gw.family);
-	if (have) {
-		if (have->found && addr_prefix_equal(&have->gateway, &gw) &&
-		    have->ifindex == peer->ifindex)
-			return 0;
+	egress_routes(c->plan, peer_addr, &gw, want, &n_want);
+	for (size_t i = 0; i < n_want; i++) {
+		bool found = false;
+
+		for (size_t k = 0; have && k < have->n && !found; k++)
+			if (!have->used[k] && route_matches(&have->v[k], &want[i], &gw, peer))
+				found = have->used[k] = true;
+		if (found)
+			continue;
+		r = rtnl_route_replace(&c->ns,
+				       &(struct rtnl_route_change){
+					       .dst = want[i].dst,
+					       .prohibit = want[i].prohibit,
+					       .gateway = gw,
+					       .oif = peer->ifindex,
+					       .ifname = peer->ifname,
+				       },
+				       c->err);
+		if (r < 0)
+			return r;
+		if (have)
+			c->changes |= ENSURE_FIXED_ROUTES;
+	}
+	for (size_t k = 0; have && k < have->n; k++) {
+		const struct rtnl_route *h = &have->v[k];
+
+		if (have->used[k] || h->dst.family != peer_addr->family)
+			continue;
+		/* A replaced route of the same destination is gone already. */
+		for (size_t i = 0; i < n_want; i++)
+			if (addr_prefix_equal(&h->dst, &want[i].dst))
+				have->used[k] = true;
+		if (have->used[k])
+			continue;
+		r = rtnl_route_delete(&c->ns,
+				      &(struct rtnl_route_change){
+					      .dst = h->dst,
+					      .prohibit = h->type == RTN_PROHIBIT,
+					      .gateway = h->gateway,
+					      .oif = h->oif,
+					      .ifname = peer->ifname,
+				      },
+				      c->err);
+		if (r < 0 && r != -ESRCH)
+			return r;
 		c->changes |= ENSURE_FIXED_ROUTES;
 	}
-	return rtnl_route_default_replace(&c->ns, &gw, peer->ifindex, peer->ifname, c->err);
+	return 0;
 }
 
 /*
@@ -512,6 +594,7 @@ static int ensure_network(struct ensure_ctx *c)
 	size_t n_host = 0, n_peer = 0;
 	struct rtnl_link hl, pl, bridge = { 0 };
 	struct state_record *rec = &c->rec;
+	struct route_have *have = NULL;
 	int r;
 
 	if (plan->mode == POLICY_MODE_BRIDGE) {
@@ -571,19 +654,16 @@ static int ensure_network(struct ensure_ctx *c)
 
 	/* Fresh links have no routes yet; others are checked in one dump. */
 	if (!(c->changes & ENSURE_CREATED_LINK)) {
-		struct rtnl_default_route have4, have6;
-
-		r = rtnl_route_defaults(&c->ns, &have4, &have6, c->err);
-		if (r == 0 && addr_prefix_is_set(&rec->peer4))
-			r = ensure_default_route(c, &rec->host4, &pl, &have4);
-		if (r == 0 && addr_prefix_is_set(&rec->peer6))
-			r = ensure_default_route(c, &rec->host6, &pl, &have6);
-		return r;
+		have = calloc(1, sizeof(*have));
+		if (!have)
+			return errbuf_errno(c->err, -ENOMEM, "cannot list routes");
+		r = rtnl_route_foreach(&c->ns, note_route, have, c->err);
 	}
-	if (addr_prefix_is_set(&rec->peer4))
-		r = ensure_default_route(c, &rec->host4, &pl, NULL);
+	if (r == 0 && addr_prefix_is_set(&rec->peer4))
+		r = ensure_routes(c, &rec->peer4, &rec->host4, &pl, have);
 	if (r == 0 && addr_prefix_is_set(&rec->peer6))
-		r = ensure_default_route(c, &rec->host6, &pl, NULL);
+		r = ensure_routes(c, &rec->peer6, &rec->host6, &pl, have);
+	free(have);
 	return r;
 }
 

@@ -206,6 +206,20 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 	if (policy_mode_has_link(rule->mode)) {
 		plan_addr_fill(&plan->v4, &rule->address4, &rule->pool4, rule->prefix4);
 		plan_addr_fill(&plan->v6, &rule->address6, &rule->pool6, rule->prefix6);
+		plan->deny = rule->deny;
+		plan->allow = rule->allow;
+		memcpy(plan->ranges, p->ranges, p->n_ranges * sizeof(p->ranges[0]));
+		plan->n_ranges = p->n_ranges;
+		plan->port_isolation = rule->port_isolation;
+	}
+	if (rule->mode == POLICY_MODE_NAT) {
+		plan->nat4 =
+			addr_prefix_is_set(&rule->pool4) || addr_prefix_is_set(&rule->address4);
+		plan->nat6 = addr_prefix_is_set(&rule->pool6) ?
+				     policy_nat6_translates(rule->nat6, &rule->pool6) :
+				     addr_prefix_is_set(&rule->address6) &&
+					     policy_nat6_translates(rule->nat6, &rule->address6);
+		snprintf(plan->uplink, sizeof(plan->uplink), "%s", rule->uplink);
 	}
 	return 0;
 }

@@ -800,75 +800,6 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname, const struct 
 
 /* ---- routes ----------------------------------------------------------- */
 
-struct route_find {
-	struct rtnl_default_route v4, v6;
-};
-
-static int route_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct route_find *f = data;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct rtnl_default_route *d;
-	const struct nlattr *attr;
-	uint32_t table;
-	size_t len;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
-		return MNL_CB_OK;
-	if (rtm->rtm_dst_len != 0 || rtm->rtm_type != RTN_UNICAST)
-		return MNL_CB_OK;
-	if (rtm->rtm_family == AF_INET)
-		d = &f->v4;
-	else if (rtm->rtm_family == AF_INET6)
-		d = &f->v6;
-	else
-		return MNL_CB_OK;
-	len = rtm->rtm_family == AF_INET ? 4 : 16;
-	table = rtm->rtm_table;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) if (mnl_attr_get_type(attr) == RTA_TABLE &&
-						       mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-		table = mnl_attr_get_u32(attr);
-	if (table != RT_TABLE_MAIN)
-		return MNL_CB_OK;
-
-	*d = (struct rtnl_default_route){ .found = true };
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
-	{
-		switch (mnl_attr_get_type(attr)) {
-		case RTA_GATEWAY:
-			if (mnl_attr_get_payload_len(attr) == len) {
-				d->gateway.family = rtm->rtm_family;
-				d->gateway.len = (unsigned int)len * 8;
-				memcpy(d->gateway.bytes, mnl_attr_get_payload(attr), len);
-			}
-			break;
-		case RTA_OIF:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				d->ifindex = (int)mnl_attr_get_u32(attr);
-			break;
-		}
-	}
-	return MNL_CB_OK;
-}
-
-int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
-			struct rtnl_default_route *ret6, struct errbuf *err)
-{
-	struct route_find f = { 0 };
-	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	int rc;
-
-	/* AF_UNSPEC: both families in one dump. */
-	rtm->rtm_family = AF_UNSPEC;
-	rc = rtnl_dump(r, nlh, route_cb, &f, err, "list routes");
-	if (rc < 0)
-		return rc;
-	*ret4 = f.v4;
-	*ret6 = f.v6;
-	return 0;
-}
-
 struct route_walk {
 	rtnl_route_fn fn;
 	void *data;
@@ -893,6 +824,7 @@ static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
 		.dst = { .family = rtm->rtm_family, .len = rtm->rtm_dst_len },
 		.table = rtm->rtm_table,
 		.type = rtm->rtm_type,
+		.protocol = rtm->rtm_protocol,
 	};
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
 	{
@@ -908,6 +840,13 @@ static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
 		case RTA_OIF:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				route.oif = (int)mnl_attr_get_u32(attr);
+			break;
+		case RTA_GATEWAY:
+			if (mnl_attr_get_payload_len(attr) == len) {
+				route.gateway.family = rtm->rtm_family;
+				route.gateway.len = (unsigned int)len * 8;
+				memcpy(route.gateway.bytes, mnl_attr_get_payload(attr), len);
+			}
 			break;
 		}
 	}
@@ -928,21 +867,53 @@ int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data, struct errb
 	return rc < 0 ? rc : w.r;
 }
 
-int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw, int ifindex,
-			       const char *ifname, struct errbuf *err)
+/* The message that adds (replacing) or deletes c, and what it is for messages. */
+static struct nlmsghdr *route_msg(struct rtnl *r, uint16_t type, uint16_t flags,
+				  const struct rtnl_route_change *c, char *what, size_t size)
 {
-	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+	struct nlmsghdr *nlh = rtnl_msg(r, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	char buf[ADDR_PREFIX_STRLEN];
+	size_t len = c->dst.family == AF_INET ? 4 : 16;
+	char dst[ADDR_PREFIX_STRLEN], gw[ADDR_PREFIX_STRLEN];
 
-	rtm->rtm_family = (uint8_t)gw->family;
-	rtm->rtm_dst_len = 0;
+	rtm->rtm_family = (uint8_t)c->dst.family;
+	rtm->rtm_dst_len = (uint8_t)c->dst.len;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16, gw->bytes);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return rtnl_request(r, nlh, NULL, NULL, err, "add default route via %s dev '%s'",
-			    addr_format(gw, buf, sizeof(buf)), ifname);
+	rtm->rtm_type = (uint8_t)(c->prohibit ? RTN_PROHIBIT : RTN_UNICAST);
+	if (c->dst.len)
+		mnl_attr_put(nlh, RTA_DST, len, c->dst.bytes);
+	if (c->dst.len)
+		addr_prefix_format(&c->dst, dst, sizeof(dst));
+	else
+		snprintf(dst, sizeof(dst), "default");
+	if (c->prohibit) {
+		snprintf(what, size, "%s prohibit route %s",
+			 type == RTM_NEWROUTE ? "add" : "delete", dst);
+	} else {
+		mnl_attr_put(nlh, RTA_GATEWAY, len, c->gateway.bytes);
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)c->oif);
+		snprintf(what, size, "%s %s%s via %s dev '%s'",
+			 type == RTM_NEWROUTE ? "add" : "delete", dst, c->dst.len ? "" : " route",
+			 addr_format(&c->gateway, gw, sizeof(gw)), c->ifname);
+	}
+	return nlh;
+}
+
+int rtnl_route_replace(struct rtnl *r, const struct rtnl_route_change *c, struct errbuf *err)
+{
+	char what[160];
+	struct nlmsghdr *nlh =
+		route_msg(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, c, what, sizeof(what));
+
+	return rtnl_request(r, nlh, NULL, NULL, err, "%s", what);
+}
+
+int rtnl_route_delete(struct rtnl *r, const struct rtnl_route_change *c, struct errbuf *err)
+{
+	char what[160];
+	struct nlmsghdr *nlh = route_msg(r, RTM_DELROUTE, 0, c, what, sizeof(what));
+
+	return rtnl_request(r, nlh, NULL, NULL, err, "%s", what);
 }

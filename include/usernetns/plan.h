@@ -58,6 +58,16 @@ struct plan {
 	unsigned int mtu;
 	struct plan_addr v4, v6;
 	enum policy_teardown teardown;
+
+	/* What the namespace may reach (lib/egress.c). */
+	struct policy_prefix_list deny, allow;
+	struct addr_prefix ranges[POLICY_RANGES_MAX]; /* every user's: not reachable */
+	size_t n_ranges;
+	bool port_isolation; /* mode bridge */
+
+	/* Mode nat: what the host translates, and out of where. */
+	bool nat4, nat6;
+	char uplink[IFNAMSIZ]; /* "" for auto */
 };
 
 /*

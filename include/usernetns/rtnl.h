@@ -104,23 +104,14 @@ int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname, const struct 
 int rtnl_addr_del(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *a,
 		  struct errbuf *err);
 
-/* A default route of the main table: gateway and output link. */
-struct rtnl_default_route {
-	bool found;
-	struct addr_prefix gateway; /* family 0 without one */
-	int ifindex;
-};
-
-/* The IPv4 and IPv6 default routes of the main table, in one dump. */
-int rtnl_route_defaults(struct rtnl *r, struct rtnl_default_route *ret4,
-			struct rtnl_default_route *ret6, struct errbuf *err);
-
 /* A route as a dump describes it; only what we look at. */
 struct rtnl_route {
-	struct addr_prefix dst; /* length 0 for a default route */
-	unsigned int table;	/* RT_TABLE_* or another number */
-	unsigned int type;	/* RTN_* */
-	int oif;		/* output link, 0 if none */
+	struct addr_prefix dst;	    /* length 0 for a default route */
+	unsigned int table;	    /* RT_TABLE_* or another number */
+	unsigned int type;	    /* RTN_* */
+	unsigned int protocol;	    /* RTPROT_*: who made it */
+	int oif;		    /* output link, 0 if none */
+	struct addr_prefix gateway; /* family 0 without one */
 };
 
 /*
@@ -130,8 +121,20 @@ struct rtnl_route {
 typedef int (*rtnl_route_fn)(const struct rtnl_route *route, void *data);
 int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data, struct errbuf *err);
 
-/* Set the default route of gw's family to go via gw on ifindex. */
-int rtnl_route_default_replace(struct rtnl *r, const struct addr_prefix *gw, int ifindex,
-			       const char *ifname, struct errbuf *err);
+/*
+ * A route of the main table, made by usernetns (RTPROT_STATIC): to dst
+ * via gateway on oif, or prohibited (reaching dst fails at once).
+ */
+struct rtnl_route_change {
+	struct addr_prefix dst; /* a network; length 0: the default route */
+	bool prohibit;
+	struct addr_prefix gateway; /* not prohibit */
+	int oif;		    /* not prohibit */
+	const char *ifname;	    /* of oif, for messages */
+};
+
+/* Add it, replacing a route to the same destination. */
+int rtnl_route_replace(struct rtnl *r, const struct rtnl_route_change *c, struct errbuf *err);
+int rtnl_route_delete(struct rtnl *r, const struct rtnl_route_change *c, struct errbuf *err);
 
 #endif

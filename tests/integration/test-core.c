@@ -336,7 +336,12 @@ static void test_kernel_explains_failures(void **state)
 	/* The kernel's extended ack text reaches the message. */
 	assert_int_equal(rtnl_open(&r, &err), 0);
 	assert_int_equal(addr_prefix_parse("192.0.2.1/32", AF_INET, false, &gw, NULL), 0);
-	assert_true(rtnl_route_default_replace(&r, &gw, 1, "lo", &err) < 0);
+	assert_true(rtnl_route_replace(&r,
+				       &(struct rtnl_route_change){ .dst = { .family = AF_INET },
+								    .gateway = gw,
+								    .oif = 1,
+								    .ifname = "lo" },
+				       &err) < 0);
 	assert_non_null(strstr(err.msg, "failed to add default route via 192.0.2.1 dev 'lo': "));
 	assert_non_null(strstr(err.msg, "(Nexthop has invalid gateway)"));
 	rtnl_close(&r);

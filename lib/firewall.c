@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usernetns/firewall.h"
+
+/* The comment of our table names the uplinks it masquerades out of. */
+#define UPLINKS_KEY "uplinks="
+
+/* ---- uplinks ------------------------------------------------------------------ */
+
+struct default_oif {
+	int family;
+	int oif;
+};
+
+static int find_default(const struct rtnl_route *rt, void *data)
+{
+	struct default_oif *d = data;
+
+	if (rt->dst.family == d->family && rt->dst.len == 0 && rt->table == RT_TABLE_MAIN &&
+	    rt->type == RTN_UNICAST && rt->oif > 0) {
+		d->oif = rt->oif;
+		return 1;
+	}
+	return 0;
+}
+
+int firewall_uplink(struct rtnl *r, const char *uplink, int family, char ret[IFNAMSIZ],
+		    struct errbuf *err)
+{
+	struct default_oif d = { .family = family };
+	int rc;
+
+	if (uplink[0]) {
+		if (if_nametoindex(uplink) == 0)
+			return errbuf_errno(err, -ENODEV, "uplink '%s' does not exist", uplink);
+		snprintf(ret, IFNAMSIZ, "%s", uplink);
+		return 0;
+	}
+	rc = rtnl_route_foreach(r, find_default, &d, err);
+	if (rc < 0)
+		return rc;
+	if (!d.oif || !if_indextoname((unsigned int)d.oif, ret)) {
+		errbuf_set(
+			err,
+			"uplink = auto: the host has no IPv%c default route to take its interface from; set uplink = IFNAME",
+			family == AF_INET ? '4' : '6');
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* ---- rendering ------------------------------------------------------------------ */
+
+struct text {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->oom = true;
+			return;
+		}
+		if (t->s && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		while (cap < t->len + (size_t)n + 1)
+			cap *= 2;
+		char *s = realloc(t->s, cap);
+		if (!s) {
+			t->oom = true;
+			return;
+		}
+		t->s = s;
+		t->cap = cap;
+	}
+}
+
+/* One masquerade rule: sources of a family going out of one uplink. */
+struct masquerade {
+	int family;
+	char uplink[IFNAMSIZ];
+	struct addr_prefix src[POLICY_RANGES_MAX];
+	size_t n;
+};
+
+static int add_masquerade(struct masquerade *m, size_t *n, const struct addr_prefix *src,
+			  const char *uplink)
+{
+	struct addr_prefix net = addr_prefix_network(src);
+	struct masquerade *e = NULL;
+
+	for (size_t i = 0; i < *n && !e; i++)
+		if (m[i].family == src->family && streq(m[i].uplink, uplink))
+			e = &m[i];
+	if (!e) {
+		if (*n == 2 * POLICY_RANGES_MAX)
+			return -E2BIG;
+		e = &m[(*n)++];
+		*e = (struct masquerade){ .family = src->family };
+		snprintf(e->uplink, sizeof(e->uplink), "%s", uplink);
+	}
+	for (size_t i = 0; i < e->n; i++)
+		if (addr_prefix_equal(&e->src[i], &net))
+			return 0;
+	if (e->n == POLICY_RANGES_MAX)
+		return -E2BIG;
+	e->src[e->n++] = net;
+	return 0;
+}
+
+/* The translated ranges of every mode nat section, by family and uplink. */
+static int collect_masquerades(const struct policy *p, struct rtnl *r, struct masquerade *m,
+			       size_t *n, struct errbuf *err)
+{
+	*n = 0;
+	for (size_t i = 0; i <= p->n_rules; i++) {
+		const struct policy_rule *rule = i == 0 ? &p->defaults : &p->rules[i - 1];
+		const struct addr_prefix *v4 =
+			addr_prefix_is_set(&rule->pool4) ? &rule->pool4 : &rule->address4;
+		const struct addr_prefix *v6 =
+			addr_prefix_is_set(&rule->pool6) ? &rule->pool6 : &rule->address6;
+		char uplink[IFNAMSIZ], label[POLICY_NAME_MAX + 16];
+		int rc = 0;
+
+		if (rule->mode != POLICY_MODE_NAT)
+			continue;
+		policy_section_label(rule->kind, rule->name, label, sizeof(label));
+		if (addr_prefix_is_set(v4)) {
+			rc = firewall_uplink(r, rule->uplink, AF_INET, uplink, err);
+			if (rc == 0)
+				rc = add_masquerade(m, n, v4, uplink);
+		}
+		if (rc == 0 && addr_prefix_is_set(v6) && policy_nat6_translates(rule->nat6, v6)) {
+			rc = firewall_uplink(r, rule->uplink, AF_INET6, uplink, err);
+			if (rc == 0)
+				rc = add_masquerade(m, n, v6, uplink);
+		}
+		if (rc == -E2BIG)
+			errbuf_set(err, "too many translated ranges");
+		else if (rc < 0) {
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			errbuf_set(err, "%s: %s", label, why);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void put_prefixes(struct text *t, const struct addr_prefix *v, size_t n)
+{
+	char buf[ADDR_PREFIX_STRLEN];
+
+	for (size_t i = 0; i < n; i++)
+		put(t, "%s%s", i ? ", " : "", addr_prefix_format(&v[i], buf, sizeof(buf)));
+}
+
+/*
+ * Host ends by name: the fixed start of host_ifname ("vu" of vu%U) and a
+ * wildcard.  A template that starts with its variable part has none.
+ */
+static int host_end_pattern(const struct policy *p, char ret[IFNAMSIZ], struct errbuf *err)
+{
+	size_t n = strcspn(p->global.host_ifname, "%");
+
+	if (n == 0) {
+		errbuf_set(
+			err,
+			"host_ifname = %s: the host's table finds host ends by the fixed start of their name; give it one, as vu%%U",
+			p->global.host_ifname);
+		return -EINVAL;
+	}
+	snprintf(ret, IFNAMSIZ, "%.*s*", (int)n, p->global.host_ifname);
+	return 0;
+}
+
+int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct errbuf *err)
+{
+	struct addr_prefix ranges[2][POLICY_RANGES_MAX];
+	size_t n_ranges[2] = { 0, 0 }, n_m = 0;
+	struct text t = { 0 };
+	struct masquerade *m;
+	char ends[IFNAMSIZ];
+	int rc;
+
+	m = calloc(2 * POLICY_RANGES_MAX, sizeof(*m));
+	if (!m)
+		return errbuf_errno(err, -ENOMEM, "cannot render the table");
+	rc = host_end_pattern(p, ends, err);
+	if (rc == 0)
+		rc = collect_masquerades(p, r, m, &n_m, err);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
+	for (size_t i = 0; i < p->n_ranges; i++) {
+		int k = p->ranges[i].family == AF_INET ? 0 : 1;
+
+		ranges[k][n_ranges[k]++] = p->ranges[i];
+	}
+
+	put(&t, "table %s %s {\n", FIREWALL_FAMILY, FIREWALL_TABLE);
+	put(&t, "\tcomment \"made by usernetns-firewall from %s; " UPLINKS_KEY, p->path);
+	for (size_t i = 0; i < n_m; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < i; k++)
+			seen |= streq(m[k].uplink, m[i].uplink);
+		if (!seen)
+			put(&t, "%s%s", i ? "," : "", m[i].uplink);
+	}
+	put(&t, "\"\n");
+	if (n_ranges[0] || n_ranges[1])
+		put(&t, "\n\t# Where users' addresses come from: no user reaches another.\n");
+	for (int k = 0; k < 2; k++) {
+		if (!n_ranges[k])
+			continue;
+		put(&t, "\tset ranges%c {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ",
+		    k ? '6' : '4', k ? "ipv6_addr" : "ipv4_addr");
+		put_prefixes(&t, ranges[k], n_ranges[k]);
+		put(&t, " }\n\t}\n");
+	}
+
+	put(&t,
+	    "\n\tchain input {\n\t\ttype filter hook input priority filter - 1; policy accept;\n");
+	put(&t, "\t\t# From a namespace, only its own addresses: what its host end routes to.\n");
+	put(&t, "\t\tiifname \"%s\" fib saddr . iif oif missing drop\n", ends);
+	if (n_ranges[0] || n_ranges[1])
+		put(&t, "\t\t# Of the host's addresses in users' ranges, only its own host end.\n");
+	for (int k = 0; k < 2; k++)
+		if (n_ranges[k])
+			put(&t,
+			    "\t\tiifname \"%s\" %s daddr @ranges%c fib daddr . iif type != local drop\n",
+			    ends, k ? "ip6" : "ip", k ? '6' : '4');
+	put(&t, "\t}\n");
+
+	put(&t,
+	    "\n\tchain forward {\n\t\ttype filter hook forward priority filter - 1; policy accept;\n");
+	put(&t, "\t\tiifname \"%s\" fib saddr . iif oif missing drop\n", ends);
+	if (n_ranges[0] || n_ranges[1])
+		put(&t, "\t\t# Nor, through the host, another user.\n");
+	for (int k = 0; k < 2; k++)
+		if (n_ranges[k])
+			put(&t, "\t\t%s saddr @ranges%c %s daddr @ranges%c drop\n",
+			    k ? "ip6" : "ip", k ? '6' : '4', k ? "ip6" : "ip", k ? '6' : '4');
+	put(&t, "\t}\n");
+
+	if (n_m) {
+		put(&t,
+		    "\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+		put(&t, "\t\t# Mode nat: out through the host, as the host.\n");
+		for (size_t i = 0; i < n_m; i++) {
+			int k = m[i].family == AF_INET ? 0 : 1;
+
+			put(&t, "\t\t%s saddr { ", k ? "ip6" : "ip");
+			put_prefixes(&t, m[i].src, m[i].n);
+			put(&t, " }");
+			if (n_ranges[k])
+				put(&t, " %s daddr != @ranges%c", k ? "ip6" : "ip", k ? '6' : '4');
+			put(&t, " oifname \"%s\" masquerade\n", m[i].uplink);
+		}
+		put(&t, "\t}\n");
+	}
+	put(&t, "}\n");
+	free(m);
+	if (t.oom) {
+		free(t.s);
+		return errbuf_errno(err, -ENOMEM, "cannot render the table");
+	}
+	*ret = t.s;
+	return 0;
+}
+
+int firewall_load_script(const char *table, char **ret)
+{
+	/* Created first: deleting a table that is not there would fail the lot. */
+	if (asprintf(ret, "table %s %s\ndelete table %s %s\n%s", FIREWALL_FAMILY, FIREWALL_TABLE,
+		     FIREWALL_FAMILY, FIREWALL_TABLE, table) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+const char *firewall_remove_script(void)
+{
+	return "table " FIREWALL_FAMILY " " FIREWALL_TABLE "\n"
+	       "delete table " FIREWALL_FAMILY " " FIREWALL_TABLE "\n";
+}
+
+/* ---- forwarding -------------------------------------------------------------------- */
+
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define IP6_FORWARD "/proc/sys/net/ipv6/conf/all/forwarding"
+
+static int sysctl_read(const char *path, bool *ret)
+{
+	char buf[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	*ret = buf[0] != '0';
+	return 0;
+}
+
+static int sysctl_on(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Does the policy need the host to forward family? */
+static bool needs_forwarding(const struct policy *p, int family)
+{
+	for (size_t i = 0; i <= p->n_rules; i++) {
+		const struct policy_rule *rule = i == 0 ? &p->defaults : &p->rules[i - 1];
+
+		if (rule->mode != POLICY_MODE_NAT)
+			continue;
+		if (family == AF_INET &&
+		    (addr_prefix_is_set(&rule->pool4) || addr_prefix_is_set(&rule->address4)))
+			return true;
+		if (family == AF_INET6 &&
+		    (addr_prefix_is_set(&rule->pool6) || addr_prefix_is_set(&rule->address6)))
+			return true;
+	}
+	return false;
+}
+
+int firewall_forwarding(const struct policy *p, bool enable, struct errbuf *err)
+{
+	static const struct {
+		int family;
+		const char *path, *name;
+	} knobs[] = {
+		{ AF_INET, IP_FORWARD, "net.ipv4.ip_forward" },
+		{ AF_INET6, IP6_FORWARD, "net.ipv6.conf.all.forwarding" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(knobs); i++) {
+		bool on = false;
+		int r;
+
+		if (!needs_forwarding(p, knobs[i].family))
+			continue;
+		r = sysctl_read(knobs[i].path, &on);
+		if (r < 0)
+			return errbuf_errno(err, r, "cannot read %s", knobs[i].name);
+		if (on)
+			continue;
+		if (!enable) {
+			errbuf_set(
+				err,
+				"%s is 0: the host does not forward, so mode nat reaches nothing; set forwarding = enable in [global], or sysctl -w %s=1",
+				knobs[i].name, knobs[i].name);
+			return -EHOSTUNREACH;
+		}
+		r = sysctl_on(knobs[i].path);
+		if (r < 0)
+			return errbuf_errno(err, r, "cannot turn %s on", knobs[i].name);
+	}
+	return 0;
+}
+
+/* ---- is it in place? ------------------------------------------------------------------ */
+
+struct table_query {
+	bool found;
+	char comment[256];
+};
+
+/* The comment nft keeps in a table's user data: TLV, type 0. */
+static void read_userdata(const uint8_t *v, size_t len, struct table_query *q)
+{
+	for (size_t off = 0; off + 2 <= len;) {
+		uint8_t type = v[off], n = v[off + 1];
+
+		if (off + 2 + n > len)
+			break;
+		if (type == 0 && n > 0)
+			snprintf(q->comment, sizeof(q->comment), "%.*s", (int)n,
+				 (const char *)v + off + 2);
+		off += 2 + n;
+	}
+}
+
+static int table_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NFTA_TABLE_USERDATA)
+		read_userdata(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), data);
+	return MNL_CB_OK;
+}
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_query *q = data;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWTABLE)
+		return MNL_CB_OK;
+	q->found = true;
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), table_attr_cb, q);
+	return MNL_CB_OK;
+}
+
+/* Is our table loaded, and with which comment?  Needs CAP_NET_ADMIN. */
+static int query_table(struct table_query *q, struct errbuf *err)
+{
+	char buf[8192];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	unsigned int seq = (unsigned int)time(NULL), portid;
+	ssize_t n;
+	int r = 0;
+
+	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl)
+		return errbuf_errno(err, -errno, "cannot open a netfilter socket");
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = errbuf_errno(err, -errno, "cannot bind a netfilter socket");
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, FIREWALL_TABLE);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = errbuf_errno(err, -errno, "cannot ask for table %s %s", FIREWALL_FAMILY,
+				 FIREWALL_TABLE);
+		goto out;
+	}
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, table_cb, q);
+		if (r <= MNL_CB_STOP) {
+			r = r < 0 ? -errno : 0;
+			break;
+		}
+	}
+	if (r == -ENOENT)
+		r = 0; /* not loaded: an answer, not an error */
+	else if (r < 0)
+		errbuf_errno(err, r, "cannot ask for table %s %s", FIREWALL_FAMILY, FIREWALL_TABLE);
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
+int firewall_status(struct firewall_status *ret, struct errbuf *err)
+{
+	struct firewall_status s = { 0 };
+	struct table_query q = { 0 };
+	const char *u;
+	int r;
+
+	r = query_table(&q, err);
+	if (r < 0)
+		return r;
+	s.table = q.found;
+	if (sysctl_read(IP_FORWARD, &s.forwarding4) < 0)
+		s.forwarding4 = false;
+	if (sysctl_read(IP6_FORWARD, &s.forwarding6) < 0)
+		s.forwarding6 = false;
+	u = strstr(q.comment, UPLINKS_KEY);
+	if (u) {
+		snprintf(s.uplinks, sizeof(s.uplinks), "%s", u + strlen(UPLINKS_KEY));
+		for (char *name = s.uplinks, *next; name && *name; name = next) {
+			char one[IFNAMSIZ];
+
+			next = strchr(name, ',');
+			snprintf(one, sizeof(one), "%.*s",
+				 (int)(next ? (size_t)(next - name) : strlen(name)), name);
+			if (next)
+				next++;
+			if (if_nametoindex(one) == 0 && !s.missing[0])
+				snprintf(s.missing, sizeof(s.missing), "%s", one);
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+const char *firewall_status_problem(const struct firewall_status *s, const struct plan *plan,
+				    char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (plan->mode != POLICY_MODE_NAT)
+		return buf;
+	if (!s->table)
+		snprintf(buf, size, "table %s %s is not loaded", FIREWALL_FAMILY, FIREWALL_TABLE);
+	else if (plan->nat4 && !s->forwarding4)
+		snprintf(buf, size, "net.ipv4.ip_forward is off");
+	else if (plan->nat6 && !s->forwarding6)
+		snprintf(buf, size, "net.ipv6.conf.all.forwarding is off");
+	else if (s->missing[0])
+		snprintf(buf, size, "uplink '%s' is not there", s->missing);
+	return buf;
+}
