@@ -151,6 +151,10 @@ static int create_one(const struct policy *policy, const char *user)
 	}
 	close(res.netns_fd);
 	print_result(&plan, &res);
+	if (res.record.host_side[0] && !streq(res.record.host_side, "ok"))
+		helper_error(
+			"warning: mode nat for %s: the host's side is not in place (%s): run usernetns-firewall --load",
+			plan.user, res.record.host_side);
 	if (res.changes)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu: %s namespace %s for %s",
 		       (unsigned long)helper_caller(),

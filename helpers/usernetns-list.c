@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 
 #include "helper.h"
+#include "usernetns/firewall.h"
 #include "usernetns/inventory.h"
 
 /* The records are root's (0600): only to read them. */
@@ -57,6 +58,33 @@ static void addresses(const struct state_record *rec, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* The host's side, now when we may ask the kernel, else as at login. */
+struct host_side {
+	bool live;
+	struct firewall_status status;
+};
+
+/* "-" for other modes than nat; "ok", or what is missing. */
+static void host_side(const struct host_side *h, const struct state_record *rec, char *buf,
+		      size_t size)
+{
+	char problem[128];
+
+	if (rec->mode != POLICY_MODE_NAT)
+		snprintf(buf, size, "-");
+	else if (h->live)
+		snprintf(buf, size, "%s",
+			 *firewall_status_problem(
+				 &h->status, rec->mode, addr_prefix_is_set(&rec->peer4),
+				 addr_prefix_is_set(&rec->peer6), problem, sizeof(problem)) ?
+				 problem :
+				 "ok");
+	else if (rec->host_side[0])
+		snprintf(buf, size, "%s (at login)", rec->host_side);
+	else
+		snprintf(buf, size, "?");
+}
+
 static void created(const struct state_record *rec, char *buf, size_t size)
 {
 	time_t t = (time_t)rec->created;
@@ -66,7 +94,7 @@ static void created(const struct state_record *rec, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-static void print_json(const struct inventory *inv, bool complete)
+static void print_json(const struct inventory *inv, const struct host_side *h, bool complete)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
 
@@ -101,6 +129,12 @@ static void print_json(const struct inventory *inv, bool complete)
 		json_object_object_add(o, "processes",
 				       json_object_new_int64((int64_t)e->processes));
 		json_object_object_add(o, "created", json_object_new_string(when));
+		if (rec->mode == POLICY_MODE_NAT) {
+			char side[160];
+
+			host_side(h, rec, side, sizeof(side));
+			json_object_object_add(o, "host_side", json_object_new_string(side));
+		}
 		json_object_object_add(o, "netns_inode",
 				       json_object_new_int64((int64_t)rec->id.ino));
 		json_object_array_add(arr, o);
@@ -121,14 +155,16 @@ struct column {
 	int width;
 };
 
-static void print_table(const struct inventory *inv, bool complete)
+#define COLUMNS 11
+
+static void print_table(const struct inventory *inv, const struct host_side *h, bool complete)
 {
-	struct column cols[] = {
+	struct column cols[COLUMNS] = {
 		{ "NAME", 4 },	{ "USER", 4 },	  { "UID", 3 },	      { "MODE", 4 },
 		{ "STATE", 5 }, { "HOST-IF", 7 }, { "ADDRESSES", 9 }, { "SESSIONS", 8 },
-		{ "PROCS", 5 }, { "CREATED", 7 },
+		{ "PROCS", 5 }, { "CREATED", 7 }, { "HOST-SIDE", 9 },
 	};
-	char(*cells)[10][CELL_MAX];
+	char(*cells)[COLUMNS][CELL_MAX];
 
 	cells = calloc(inv->n ? inv->n : 1, sizeof(*cells));
 	if (!cells) {
@@ -151,16 +187,18 @@ static void print_table(const struct inventory *inv, bool complete)
 		snprintf(cells[i][7], CELL_MAX, "%zu", e->sessions);
 		snprintf(cells[i][8], CELL_MAX, "%zu%s", e->processes, complete ? "" : "+");
 		created(rec, cells[i][9], CELL_MAX);
-		for (size_t k = 0; k < 10; k++)
+		host_side(h, rec, cells[i][10], CELL_MAX);
+		for (size_t k = 0; k < COLUMNS; k++)
 			if ((int)strlen(cells[i][k]) > cols[k].width)
 				cols[k].width = (int)strlen(cells[i][k]);
 	}
-	for (size_t k = 0; k < 10; k++)
-		printf("%-*s%s", k == 9 ? 0 : cols[k].width, cols[k].title, k == 9 ? "\n" : "  ");
+	for (size_t k = 0; k < COLUMNS; k++)
+		printf("%-*s%s", k == COLUMNS - 1 ? 0 : cols[k].width, cols[k].title,
+		       k == COLUMNS - 1 ? "\n" : "  ");
 	for (size_t i = 0; i < inv->n; i++)
-		for (size_t k = 0; k < 10; k++)
-			printf("%-*s%s", k == 9 ? 0 : cols[k].width, cells[i][k],
-			       k == 9 ? "\n" : "  ");
+		for (size_t k = 0; k < COLUMNS; k++)
+			printf("%-*s%s", k == COLUMNS - 1 ? 0 : cols[k].width, cells[i][k],
+			       k == COLUMNS - 1 ? "\n" : "  ");
 	if (!complete)
 		printf("(PROCS: only processes you may inspect; %zu others are not counted)\n",
 		       inv->hidden_processes);
@@ -175,6 +213,7 @@ int main(int argc, char **argv)
 						 { "version", no_argument, NULL, 'V' },
 						 { 0 } };
 	struct inventory inv = { 0 };
+	struct host_side fw = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
 	const char *user = NULL;
@@ -230,15 +269,17 @@ int main(int argc, char **argv)
 		return HELPER_EXIT_FAILED;
 	}
 	r = inventory_collect(&uns_paths_default, all ? NULL : &target, all ? 0 : 1, &inv, &err);
+	/* Asking the kernel needs CAP_NET_ADMIN: root may, others see the login's. */
+	fw.live = r == 0 && firewall_status(&fw.status, NULL) == 0;
 	caps_drop_all(NULL);
 	if (r < 0) {
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
 	if (json)
-		print_json(&inv, inv.hidden_processes == 0);
+		print_json(&inv, &fw, inv.hidden_processes == 0);
 	else
-		print_table(&inv, inv.hidden_processes == 0);
+		print_table(&inv, &fw, inv.hidden_processes == 0);
 	inventory_free(&inv);
 	return HELPER_EXIT_OK;
 }

@@ -25,6 +25,7 @@
 #include "usernetns/egress.h"
 #include "usernetns/ensure.h"
 #include "usernetns/fault.h"
+#include "usernetns/firewall.h"
 #include "usernetns/hostnet.h"
 #include "usernetns/lease.h"
 #include "usernetns/rtnl.h"
@@ -316,6 +317,22 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 			return r;
 		/* A fresh link lacks only the alias. */
 		if (!(c->changes & ENSURE_CREATED_LINK) || hl.master != master)
+			c->changes |= ENSURE_FIXED_LINK;
+	}
+	/* Bridge ports of users talk to the bridge, not to each other. */
+	if (master && hl.isolated != plan->port_isolation) {
+		r = rtnl_link_change(&c->host,
+				     &(struct rtnl_link_change){
+					     .ifindex = hl.ifindex,
+					     .ifname = hl.ifname,
+					     .up = hl.flags & IFF_UP,
+					     .set_isolated = true,
+					     .isolated = plan->port_isolation,
+				     },
+				     c->err);
+		if (r < 0)
+			return r;
+		if (!(c->changes & ENSURE_CREATED_LINK))
 			c->changes |= ENSURE_FIXED_LINK;
 	}
 	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu) {
@@ -667,6 +684,28 @@ static int ensure_network(struct ensure_ctx *c)
 	return r;
 }
 
+/*
+ * Mode nat needs the host's side (our table, forwarding, the uplinks): a
+ * session without it has no way out.  Not a reason to refuse a login (the
+ * namespace is whole, and isolation does not depend on it), but one to
+ * say so loudly: the caller logs what the record says.
+ */
+static void note_host_side(struct ensure_ctx *c)
+{
+	struct firewall_status s;
+	struct errbuf err = { "" };
+	char problem[sizeof(c->rec.host_side)];
+
+	if (firewall_status(&s, &err) < 0)
+		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "unknown (%.80s)", err.msg);
+	else if (*firewall_status_problem(&s, c->plan->mode, addr_prefix_is_set(&c->rec.peer4),
+					  addr_prefix_is_set(&c->rec.peer6), problem,
+					  sizeof(problem)))
+		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "%s", problem);
+	else
+		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "ok");
+}
+
 /* ---- the namespace ------------------------------------------------------------ */
 
 static int ensure_namespace(struct ensure_ctx *c)
@@ -847,6 +886,8 @@ static int ensure_locked(struct ensure_ctx *c)
 		if (r < 0)
 			goto fail;
 	}
+	if (plan->mode == POLICY_MODE_NAT)
+		note_host_side(c);
 
 	if (!c->have_old || state_format(&c->old, old_record, sizeof(old_record)) < 0 ||
 	    state_format(&c->rec, new_record, sizeof(new_record)) < 0 ||

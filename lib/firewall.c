@@ -529,17 +529,17 @@ int firewall_status(struct firewall_status *ret, struct errbuf *err)
 	return 0;
 }
 
-const char *firewall_status_problem(const struct firewall_status *s, const struct plan *plan,
-				    char *buf, size_t size)
+const char *firewall_status_problem(const struct firewall_status *s, enum policy_mode mode, bool v4,
+				    bool v6, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (plan->mode != POLICY_MODE_NAT)
+	if (mode != POLICY_MODE_NAT)
 		return buf;
 	if (!s->table)
 		snprintf(buf, size, "table %s %s is not loaded", FIREWALL_FAMILY, FIREWALL_TABLE);
-	else if (plan->nat4 && !s->forwarding4)
+	else if (v4 && !s->forwarding4)
 		snprintf(buf, size, "net.ipv4.ip_forward is off");
-	else if (plan->nat6 && !s->forwarding6)
+	else if (v6 && !s->forwarding6)
 		snprintf(buf, size, "net.ipv6.conf.all.forwarding is off");
 	else if (s->missing[0])
 		snprintf(buf, size, "uplink '%s' is not there", s->missing);

@@ -430,14 +430,33 @@ struct link_parse {
 	bool found;
 };
 
+static int brport_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rtnl_link *l = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_BRPORT_ISOLATED &&
+	    mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
+		l->isolated = mnl_attr_get_u8(attr) != 0;
+	return MNL_CB_OK;
+}
+
 static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct rtnl_link *l = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
-		snprintf(l->kind, sizeof(l->kind), "%.*s", (int)mnl_attr_get_payload_len(attr),
-			 (const char *)mnl_attr_get_payload(attr));
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_INFO_KIND:
+		if (mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+			snprintf(l->kind, sizeof(l->kind), "%.*s",
+				 (int)mnl_attr_get_payload_len(attr),
+				 (const char *)mnl_attr_get_payload(attr));
+		break;
+	case IFLA_INFO_SLAVE_DATA:
+		/* A bridge port's settings, which is the only master we have. */
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(attr, brport_attr_cb, l);
+		break;
+	}
 	return MNL_CB_OK;
 }
 
@@ -672,6 +691,15 @@ int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c, struct er
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, c->alias);
 	if (c->set_master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)c->master);
+	if (c->set_isolated) {
+		struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO), *data;
+
+		mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, c->isolated);
+		mnl_attr_nest_end(nlh, data);
+		mnl_attr_nest_end(nlh, info);
+	}
 	return rtnl_request(r, nlh, NULL, NULL, err, "set link '%s'", c->ifname);
 }
 

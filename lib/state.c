@@ -119,6 +119,8 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 				      "peer_ifname=%s\npeer_ifindex=%d\n",
 				      rec->host_ifname, rec->host_ifindex, rec->peer_ifname,
 				      rec->peer_ifindex);
+	if (n < size && rec->host_side[0])
+		n += (size_t)snprintf(buf + n, size - n, "host_side=%s\n", rec->host_side);
 	if (n < size)
 		n += put_addr(buf + n, size - n, "host4", &rec->host4);
 	if (n < size)
@@ -218,6 +220,8 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 	} else if (streq(key, "peer_ifindex")) {
 		r = parse_u64(v, &x);
 		rec->peer_ifindex = (int)x;
+	} else if (streq(key, "host_side")) {
+		r = parse_str(v, rec->host_side, sizeof(rec->host_side));
 	} else if (streq(key, "host4")) {
 		r = parse_addr(v, &rec->host4);
 	} else if (streq(key, "peer4")) {

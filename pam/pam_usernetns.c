@@ -299,6 +299,12 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 	pam_syslog(pamh, LOG_INFO, "session of %s placed in network namespace %s (%s)", user,
 		   plan.netns, changes_text(res.ensure.changes));
+	/* Never a silent "no internet". */
+	if (res.ensure.record.host_side[0] && !streq(res.ensure.record.host_side, "ok"))
+		pam_syslog(
+			pamh, LOG_ERR,
+			"mode nat for %s: the host's side is not in place (%s): the session has no way out; run usernetns-firewall --load (usernetns-firewall.service)",
+			user, res.ensure.record.host_side);
 	debug(pamh, &o, "%s: namespace inode %llu, session %s, changes 0x%x", user,
 	      (unsigned long long)res.ensure.id.ino, data->id, res.ensure.changes);
 	data = NULL; /* owned by PAM now */

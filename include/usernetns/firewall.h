@@ -67,10 +67,11 @@ struct firewall_status {
 int firewall_status(struct firewall_status *ret, struct errbuf *err);
 
 /*
- * "" when what plan's mode needs of the host is in place, else what is
- * missing, for a message ("table inet usernetns is not loaded").
+ * "" when what a namespace of mode (with IPv4 and IPv6 addresses as
+ * said) needs of the host is in place, else what is missing, for a
+ * message ("table inet usernetns is not loaded").
  */
-const char *firewall_status_problem(const struct firewall_status *s, const struct plan *plan,
-				    char *buf, size_t size);
+const char *firewall_status_problem(const struct firewall_status *s, enum policy_mode mode, bool v4,
+				    bool v6, char *buf, size_t size);
 
 #endif

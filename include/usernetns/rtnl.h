@@ -38,6 +38,7 @@ struct rtnl_link {
 	int master;	/* IFLA_MASTER, 0 if none */
 	char kind[16];	/* IFLA_INFO_KIND, "" if none */
 	char alias[64]; /* IFLA_IFALIAS, "" if none */
+	bool isolated;	/* a bridge port with IFLA_BRPORT_ISOLATED */
 };
 
 /* Open a socket acting in the calling thread's current namespace. */
@@ -90,6 +91,8 @@ struct rtnl_link_change {
 	const char *alias;  /* NULL: left */
 	bool set_master;    /* false: master left */
 	int master;	    /* with set_master: a bridge's ifindex, or 0 for none */
+	bool set_isolated;  /* false: left; a bridge port only */
+	bool isolated;	    /* with set_isolated: no traffic with other isolated ports */
 };
 
 int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c, struct errbuf *err);

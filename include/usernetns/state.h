@@ -42,6 +42,8 @@ struct state_record {
 	int peer_ifindex;
 	struct addr_prefix host4, peer4, host6, peer6; /* family 0: none */
 	uint64_t created;			       /* seconds since the epoch */
+	/* Mode nat: "ok", or what of the host's side was missing at login. */
+	char host_side[96];
 };
 
 /*

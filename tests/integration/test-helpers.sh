@@ -17,22 +17,8 @@ fi
 
 # ---- setting up --------------------------------------------------------------
 
-# A writable view of DIR (an overlay whose upper layer is in /run).
-overlay() {
-	local dir=$1 key
-	key=$(echo "$dir" | tr / _)
-	mkdir -p "/run/ov/$key.up" "/run/ov/$key.work"
-	mount -t overlay overlay \
-		-o "lowerdir=$dir,upperdir=/run/ov/$key.up,workdir=/run/ov/$key.work" "$dir" ||
-		bail_out "cannot overlay $dir"
-}
-
-overlay /etc
-policydir=$(dirname "$USERNETNS_POLICY_PATH")
-ancestor=$policydir
-while [ ! -d "$ancestor" ]; do ancestor=$(dirname "$ancestor"); done
-[ "$ancestor" = /etc ] || overlay "$ancestor"
-mkdir -p "$policydir"
+. "$(dirname "$0")/../tools/world.sh"
+world_writable_etc
 
 cat >>/etc/passwd <<'EOF'
 alice:x:1001:1001::/tmp:/bin/sh
@@ -51,10 +37,6 @@ netusers:x:2000:alice,bob,carol,eve
 netadmin:x:2001:carol
 EOF
 
-write_policy() {
-	cat >"$USERNETNS_POLICY_PATH"
-	chmod 0644 "$USERNETNS_POLICY_PATH"
-}
 write_policy <<'EOF'
 [global]
 admin_group = netadmin

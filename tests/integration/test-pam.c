@@ -344,6 +344,24 @@ static void test_failure_with_on_error_fail(void **state)
 	pam_end(pamh, PAM_SUCCESS);
 }
 
+/*
+ * Mode nat without the host's side (no table loaded): the session is
+ * placed, its namespace whole, but it has no way out; the log says so,
+ * and what to run.
+ */
+static void test_nat_without_host_side_is_loud(void **state)
+{
+	pam_handle_t *pamh;
+
+	test_write_file(POLICY, "[group:netusers]\nmode = nat\npool4 = 10.210.0.0/16\n");
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_true(in_ns("user-alice"));
+	expect_log("<3>pam_usernetns(uns-test:session): mode nat for alice: the host's side is not in place (table inet usernetns is not loaded): the session has no way out; run usernetns-firewall --load");
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+}
+
 static void test_failure_with_on_error_ignore(void **state)
 {
 	pam_handle_t *pamh;
@@ -658,6 +676,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_teardown_never, reset),
 		cmocka_unit_test_setup(test_failure_with_on_error_fail, reset),
 		cmocka_unit_test_setup(test_failure_with_on_error_ignore, reset),
+		cmocka_unit_test_setup(test_nat_without_host_side_is_loud, reset),
 		cmocka_unit_test_setup(test_bad_policy_fails_closed_for_everyone, reset),
 		cmocka_unit_test_setup(test_every_bad_policy_fails_closed, reset),
 		cmocka_unit_test_setup(test_multithreaded_caller_is_refused, reset),

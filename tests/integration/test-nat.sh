@@ -1,0 +1,229 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Mode nat, egress lists and isolation between users, in the sandbox.  A
+# namespace "wan" plays the internet (documentation addresses, no route
+# back to the users' ranges) with a server that says whom it sees; a
+# namespace "lan" plays the campus LAN; the sandbox's own namespace is the
+# host, with our table loaded by usernetns-firewall.  No traffic leaves
+# the sandbox.
+set -u
+. "$(dirname "$0")/../tools/tap.sh"
+
+: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_POLICY_PATH:?}"
+
+if [ -z "${USERNETNS_IN_SANDBOX:-}" ]; then
+	USERNETNS_IN_SANDBOX=1 exec "$USERNETNS_BUILDDIR/tests/sandbox-run" "$0" "$@"
+fi
+. "$(dirname "$0")/../tools/world.sh"
+
+bin=$USERNETNS_BUILDDIR/helpers
+create=$bin/usernetns-create
+firewall=$bin/usernetns-firewall
+whoami=$USERNETNS_BUILDDIR/tests/whoami-server
+
+# ---- setting up ------------------------------------------------------------------
+
+world_writable_etc
+add_user alice 1101 students
+add_user bob 1102 students
+add_user carol 1103 staff
+add_user dave 1104 lab
+add_user erin 1105 lab
+add_user frank 1106 restricted
+
+write_policy <<'EOF'
+[global]
+forwarding = enable
+[default]
+mode = none
+[group:students]
+mode   = nat
+pool4  = 10.210.0.0/16
+pool6  = fd42:210::/48
+uplink = auto
+deny   = 192.168.0.0/16, 10.0.0.0/8
+deny   = fd00:beef::/32
+[group:staff]
+mode  = veth
+pool4 = 10.220.0.0/16
+[group:lab]
+mode   = bridge
+bridge = br0
+pool4  = 10.50.0.128/25
+[group:restricted]
+mode  = nat
+pool4 = 10.230.0.0/16
+allow = 198.51.100.0/25
+EOF
+
+# The internet: two servers' addresses, one outside restricted's allow list.
+ip netns add wan && ip link add up0 type veth peer name wan0 netns wan &&
+	ip -n wan addr add 198.51.100.1/24 dev wan0 &&
+	ip -n wan addr add 198.51.100.200/24 dev wan0 &&
+	ip -n wan -6 addr add 2001:db8::1/64 dev wan0 nodad &&
+	ip -n wan link set lo up && ip -n wan link set wan0 up &&
+	ip addr add 198.51.100.2/24 dev up0 && ip -6 addr add 2001:db8::2/64 dev up0 nodad &&
+	ip link set up0 up &&
+	ip route add default via 198.51.100.1 && ip -6 route add default via 2001:db8::1 ||
+	bail_out "cannot make the wan"
+ip netns exec wan "$whoami" 7 >/dev/null 2>&1 &
+# The campus LAN, which students must never reach.
+ip netns add lan && ip link add lan0 type veth peer name lan1 netns lan &&
+	ip -n lan addr add 192.168.7.2/24 dev lan1 && ip -n lan link set lan1 up &&
+	ip -n lan link set lo up && ip addr add 192.168.7.1/24 dev lan0 && ip link set lan0 up ||
+	bail_out "cannot make the lan"
+ip netns exec lan "$whoami" 7 >/dev/null 2>&1 &
+# The lab's bridge.
+ip link add br0 type bridge && ip addr add 10.50.0.1/24 dev br0 && ip link set br0 up ||
+	bail_out "cannot make br0"
+wait_for bash -c 'ip netns exec wan ss -Htln | grep -q ":7 " && ip netns exec lan ss -Htln | grep -q ":7 "' ||
+	bail_out "the servers did not start"
+
+# from USER HOST: what the server at HOST (port 7) says, from USER's namespace;
+# sets out (its answer, or the error) and status.
+from() {
+	out=$(ip netns exec "user-$1" bash -c "exec 3<>/dev/tcp/$2/7 && cat <&3" 2>&1)
+	status=$?
+}
+
+# ---- the host's side ----------------------------------------------------------------
+
+out=$("$firewall" --print 2>&1)
+check_contains "--print shows our table" "table inet usernetns {" "$out"
+check_contains "with masquerade for the students' pool out of the uplink" \
+	'ip saddr { 10.210.0.0/16, 10.230.0.0/16 } ip daddr != @ranges4 oifname "up0" masquerade' "$out"
+check_contains "and NAT66 for their unique local pool" \
+	'ip6 saddr { fd42:210::/48 } ip6 daddr != @ranges6 oifname "up0" masquerade' "$out"
+check_contains "and no user reaching another through the host" \
+	"ip saddr @ranges4 ip daddr @ranges4 drop" "$out"
+check_eq "forwarding is off before" "0" "$(cat /proc/sys/net/ipv4/ip_forward)"
+out=$("$firewall" --load 2>&1)
+check_eq "--load loads it" 0 "$?"
+check_eq "forwarding = enable turned IPv4 forwarding on" "1" "$(cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "and IPv6's" "1" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
+out=$("$firewall" --status 2>&1)
+check_eq "--status says it is in place" 0 "$?"
+check_contains "naming the uplink" "uplinks: up0" "$out"
+rules_before=$(nft list table inet usernetns | wc -l)
+
+# ---- out through the host -------------------------------------------------------------
+
+for u in alice bob carol dave erin frank; do
+	"$create" "$u" >/dev/null 2>/run/create.err || bail_out "cannot create $u's: $(cat /run/create.err)"
+done
+check_eq "the table does not grow with users" "$rules_before" "$(nft list table inet usernetns | wc -l)"
+
+from alice 198.51.100.1
+check_eq "a student reaches the internet, which sees the host's address" "198.51.100.2" "$out"
+from alice 2001:db8::1
+check_eq "over IPv6 too (a unique local pool: NAT66)" "2001:db8::2" "$out"
+from frank 198.51.100.1
+check_eq "restricted reaches what it is allowed" "198.51.100.2" "$out"
+
+# ---- egress policy: an immediate error, whatever the host's firewall -----------------------
+
+from alice 192.168.7.2
+check "a student never reaches the campus LAN" [ "$status" -ne 0 ]
+check_contains "it fails at once: prohibited, not a timeout" "Permission denied" "$out"
+from frank 198.51.100.200
+check "restricted does not reach what its allow list leaves out" [ "$status" -ne 0 ]
+check_contains "at once" "Permission denied" "$out"
+out=$(ip netns exec user-alice ping -6 -c 1 -W 5 fd00:beef::1 2>&1)
+check_contains "denied IPv6 networks too" "Permission denied" "$out"
+out=$(ip netns exec user-alice setpriv --reuid=1101 --regid=1101 --clear-groups \
+	ip route del prohibit 192.168.0.0/16 2>&1)
+check_contains "the user cannot undo it (no capability in the namespace)" "Operation not permitted" \
+	"$out"
+
+# ---- no user reaches another -------------------------------------------------------------
+
+addr_of() { ip -n "user-$1" -o -4 addr show dev eth0 | awk '{ split($4, a, "/"); print a[1] }'; }
+host_end_of() { ip -n "user-$1" -4 route show default | awk '{ print $3 }'; }
+# isolated WHO TARGET WHAT: WHO's connection to TARGET fails at once.
+isolated() {
+	from "$1" "$2"
+	check_contains "$3" "Permission denied" "$out"
+}
+isolated alice "$(addr_of bob)" "nat: a student does not reach another's namespace"
+isolated alice "$(host_end_of bob)" "nat: nor another's host end"
+isolated carol "$(addr_of alice)" "veth: staff do not reach a student"
+isolated alice "$(addr_of carol)" "nor a student the staff"
+isolated dave "$(addr_of erin)" "bridge: a lab user does not reach another"
+ports=$(ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
+for p in $ports; do
+	check_contains "bridge: port $p is isolated" "isolated on" "$(ip -d link show "$p")"
+done
+# ---- it comes back by itself --------------------------------------------------------------
+
+nft flush ruleset
+out=$("$firewall" --status 2>&1)
+check "after nft flush ruleset, --status says it is missing" [ $? -ne 0 ]
+check_contains "why" "table inet usernetns: not loaded" "$out"
+isolated alice "$(addr_of bob)" "isolation holds while the host's table is gone"
+from alice 192.168.7.2
+check_contains "and so does the deny list" "Permission denied" "$out"
+# Even with the routes gone (as root could) and no table (as where
+# br_netfilter shows bridged traffic to it), the bridge keeps them apart...
+ip -n user-dave route del prohibit 10.50.0.128/25
+ip -n user-erin route del prohibit 10.50.0.128/25
+ip netns exec user-dave ping -c 1 -W 2 "$(addr_of erin)" >/dev/null 2>&1
+check "bridge: port isolation holds without the routes" [ $? -ne 0 ]
+# ...which without port isolation would meet.
+for p in $ports; do ip link set "$p" type bridge_slave isolated off; done
+check "(without it, they would reach each other)" \
+	wait_for ip netns exec user-dave ping -c 1 -W 1 "$(addr_of erin)"
+"$create" dave erin >/dev/null 2>&1
+check "the next login puts the routes back" \
+	bash -c 'ip -n user-dave route show | grep -q "prohibit 10.50.0.128/25"'
+for p in $ports; do
+	check_contains "and isolates port $p again" "isolated on" "$(ip -d link show "$p")"
+done
+"$create" bob >/dev/null 2>/run/create.err
+check_contains "a nat login then says so loudly" \
+	"the host's side is not in place (table inet usernetns is not loaded)" "$(cat /run/create.err)"
+out=$("$USERNETNS_BUILDDIR/helpers/usernetns-list" 2>&1)
+check_contains "usernetns-list shows it too" "table inet usernetns is not loaded" "$out"
+# What the unit runs when nftables.service reloads.
+unit=$USERNETNS_BUILDDIR/conf/systemd/usernetns-firewall.service
+reload=$(sed -n 's/^ExecReload=[^ ]*usernetns-firewall //p' "$unit")
+check_eq "the unit reloads with --load" "--load" "$reload"
+"$firewall" $reload >/dev/null 2>&1
+check_eq "which restores the table" 0 "$?"
+from alice 198.51.100.1
+check_eq "and NAT with it" "198.51.100.2" "$out"
+"$create" bob >/dev/null 2>/run/create.err
+check_lacks "a nat login is quiet again" "not in place" "$(cat /run/create.err)"
+out=$("$USERNETNS_BUILDDIR/helpers/usernetns-list" 2>&1)
+check_contains "and usernetns-list shows the host side in place" "user-alice" "$out"
+check_lacks "with nothing missing" "not loaded" "$out"
+
+# ---- bad input: clear errors, nothing half-applied ----------------------------------------
+
+cp "$USERNETNS_POLICY_PATH" /run/policy.good
+sed -i 's/^uplink = auto/uplink = nosuch0/' "$USERNETNS_POLICY_PATH"
+out=$("$firewall" --load 2>&1)
+check "an uplink that does not exist is refused" [ $? -ne 0 ]
+check_contains "naming it and its section" "[group:students]: uplink 'nosuch0' does not exist" "$out"
+check "and the table loaded before stays" bash -c 'nft list table inet usernetns | grep -q "oifname \"up0\""'
+cp /run/policy.good "$USERNETNS_POLICY_PATH"
+sed -i 's/^forwarding = enable/forwarding = check/' "$USERNETNS_POLICY_PATH"
+echo 0 >/proc/sys/net/ipv4/ip_forward
+nft flush ruleset
+out=$("$firewall" --load 2>&1)
+check "forwarding off with forwarding = check is refused" [ $? -ne 0 ]
+check_contains "saying what to do" \
+	"net.ipv4.ip_forward is 0: the host does not forward, so mode nat reaches nothing; set forwarding = enable in [global], or sysctl -w net.ipv4.ip_forward=1" "$out"
+check "and nothing is loaded" bash -c '! nft list table inet usernetns >/dev/null 2>&1'
+cat >>"$USERNETNS_POLICY_PATH" <<'EOF'
+[group:more]
+mode = veth
+pool4 = 10.210.0.0/16
+EOF
+out=$("$firewall" --print 2>&1)
+check "a pool shared by a nat and a veth section is refused" [ $? -ne 0 ]
+check_contains "at its line" "pool4 10.210.0.0/16 is translated (mode nat) at line" "$out"
+out=$("$firewall" --remove 2>&1)
+check_eq "--remove of a table that is not there is fine" 0 "$?"
+
+pkill -f whoami-server
+done_testing
