@@ -19,6 +19,7 @@
 
 #include "helper.h"
 #include "usernetns/ensure.h"
+#include "usernetns/firewall.h"
 #include "usernetns/hostnet.h"
 
 /* Namespaces and links; root-owned state files through the fs uid. */
@@ -82,7 +83,31 @@ static void warn_host_overlap(const struct plan *plan)
 	}
 }
 
-static int dry_run_one(const struct policy *policy, const char *config, const char *user)
+/*
+ * After the plans of mode nat: the host's side they need, as
+ * usernetns-firewall would load it.
+ */
+static void print_host_side(const struct policy *policy)
+{
+	struct rtnl r = RTNL_INIT;
+	struct errbuf err = { "" };
+	char *table = NULL;
+	int rc;
+
+	rc = rtnl_open(&r, &err);
+	if (rc == 0)
+		rc = firewall_render(policy, &r, &table, &err);
+	rtnl_close(&r);
+	if (rc < 0) {
+		helper_error("warning: the host's side cannot be made: %s", err.msg);
+		return;
+	}
+	printf("\nThe host's side (usernetns-firewall --load loads it):\n%s", table);
+	free(table);
+}
+
+static int dry_run_one(const struct policy *policy, const char *config, const char *user,
+		       bool *ret_nat)
 {
 	struct errbuf err = { "" };
 	struct plan plan;
@@ -99,6 +124,7 @@ static int dry_run_one(const struct policy *policy, const char *config, const ch
 	}
 	plan_print(&plan, config ? config : USERNETNS_POLICY_PATH, USERNETNS_RUNDIR, stdout);
 	warn_host_overlap(&plan);
+	*ret_nat |= plan.verdict == PLAN_HANDLED && plan.mode == POLICY_MODE_NAT;
 	return 0;
 }
 
@@ -173,7 +199,7 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	struct policy *policy;
 	struct errbuf err = { "" };
-	bool dry_run = false;
+	bool dry_run = false, nat = false;
 	int c, status = 0;
 
 	helper_prog = "usernetns-create";
@@ -200,13 +226,15 @@ int main(int argc, char **argv)
 		if (!policy)
 			return status;
 		if (optind == argc)
-			status = dry_run_one(policy, config, NULL);
+			status = dry_run_one(policy, config, NULL, &nat);
 		for (int i = optind; i < argc; i++) {
-			int r = dry_run_one(policy, config, argv[i]);
+			int r = dry_run_one(policy, config, argv[i], &nat);
 
 			if (r && !status)
 				status = r;
 		}
+		if (nat)
+			print_host_side(policy);
 		policy_free(policy);
 		return status;
 	}

@@ -324,6 +324,19 @@ static void print_addr(const char *label, const struct plan_addr *a, FILE *out)
 	}
 }
 
+static void print_prefixes(const char *label, const struct policy_prefix_list *l, const char *none,
+			   FILE *out)
+{
+	char buf[ADDR_PREFIX_STRLEN];
+
+	fprintf(out, "  %-11s ", label);
+	if (l->n == 0)
+		fputs(none, out);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s%s", i ? ", " : "", addr_prefix_format(&l->v[i], buf, sizeof(buf)));
+	fputc('\n', out);
+}
+
 void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out)
 {
 	char label[POLICY_NAME_MAX + 16];
@@ -365,6 +378,17 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		fprintf(out, "  %-11s %u\n", "mtu", plan->mtu);
 		print_addr("ipv4", &plan->v4, out);
 		print_addr("ipv6", &plan->v6, out);
+		print_prefixes("allow", &plan->allow, "everything the deny list leaves", out);
+		print_prefixes("deny", &plan->deny, "nothing", out);
+		fprintf(out, "  %-11s every other user (%zu range%s)\n", "unreachable",
+			plan->n_ranges, plan->n_ranges == 1 ? "" : "s");
 	}
+	if (plan->mode == POLICY_MODE_NAT)
+		fprintf(out, "  %-11s through the host, translated for IPv4%s, uplink %s\n",
+			"way out",
+			plan->v6.source == PLAN_ADDR_NONE ? "" :
+			plan->nat6			  ? " and IPv6" :
+							    " (IPv6 routed)",
+			plan->uplink[0] ? plan->uplink : "auto");
 	fprintf(out, "  %-11s %s\n", "teardown", policy_teardown_to_string(plan->teardown));
 }

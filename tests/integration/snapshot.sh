@@ -24,8 +24,9 @@ for n in $(ls /run/netns 2>/dev/null); do
 	echo "== namespace $n"
 	links -n "$n"
 	ip -n "$n" -o addr show scope global | awk '{ print $2, $4 }' | sort
-	ip -n "$n" route show default
-	ip -n "$n" -6 route show default | sed 's/ pref medium//'
+	# Every route of the namespace: the default, egress and isolation ones.
+	ip -n "$n" route show table main
+	ip -n "$n" -6 route show table main | sed 's/ pref medium//'
 	nsenter --net="/run/netns/$n" cat /proc/sys/net/ipv4/ping_group_range
 done
 echo "== records"
