@@ -10,6 +10,9 @@
  *   ip     the ip(8) command recipe, one process per command
  *   floor  bench/floor: the kernel work alone
  *
+ * and, in mode nat (a deny list, the host's table loaded), against mode
+ * veth: what the way out costs a login.
+ *
  * bench OUTDIR BUILDDIR [quick]
  */
 #include "config.h"
@@ -31,6 +34,7 @@
 #define WORK "/run/bench"
 #define SERVICE "uns-bench"
 #define BARE "uns-bare"	/* the same stack without our module */
+#define NAT "uns-nat"	/* mode nat, with a deny list */
 
 static const char *builddir, *outdir;
 static bool quick;
@@ -251,6 +255,14 @@ static void setup(void)
 		 builddir);
 	write_text(WORK "/" SERVICE, text);
 	write_text(WORK "/" BARE, "session required pam_permit.so\n");
+	write_text(WORK "/nat.conf", "[global]\nforwarding = enable\n[group:netusers]\nmode = nat\n"
+				     "pool4 = 10.200.0.0/16\nprefix4 = 30\n"
+				     "deny = 192.168.0.0/16, 172.16.0.0/12\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/nat.conf\n",
+		 builddir);
+	write_text(WORK "/" NAT, text);
 
 	/*
 	 * Our users and groups, over the machine's, in the sandbox only; and
@@ -396,6 +408,57 @@ static void contenders(FILE *md)
 	free(ip);
 	free(fl);
 	free(bare);
+}
+
+/*
+ * Mode nat against mode veth, cold and warm, taking turns: the host's
+ * table loaded (and an uplink for it: a veth with the default route).
+ */
+static void modes(FILE *md)
+{
+	unsigned int n = quick ? 3 : 40;
+	double *vc = calloc(n, sizeof(double)), *vw = calloc(n, sizeof(double));
+	double *nc = calloc(n, sizeof(double)), *nw = calloc(n, sizeof(double));
+	double vc50, vw50, nc50, nw50;
+	char cmd[1024];
+
+	reset();
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add up0 type veth peer name up1 && ip link set up0 up && ip link set up1 up &&"
+		 " ip addr add 198.51.100.2/24 dev up0 && ip route add default via 198.51.100.1 &&"
+		 " %s/helpers/usernetns-firewall --config " WORK "/nat.conf --load",
+		 builddir);
+	if (test_sh("%s", cmd) != 0)
+		die("%s", "cannot load the host's table");
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int k = 0; k < 2; k++) {
+			bool nat = (i + k) % 2;
+
+			users(next_user, 1);
+			(nat ? nc : vc)[i] = pam_login_to(nat ? NAT : SERVICE, next_user);
+			(nat ? nw : vw)[i] = pam_login_to(nat ? NAT : SERVICE, next_user);
+			next_user++;
+		}
+	}
+	vc50 = quantile(vc, n, 0.5);
+	vw50 = quantile(vw, n, 0.5);
+	nc50 = quantile(nc, n, 0.5);
+	nw50 = quantile(nw, n, 0.5);
+	fprintf(md, "### Mode nat (deny list, host's table loaded) against mode veth, %u of each, interleaved\n\n", n);
+	fprintf(md, "| login | veth | nat | nat - veth |\n|---|---:|---:|---:|\n");
+	fprintf(md, "| cold | %.3f ms | %.3f ms | %+.3f ms |\n", vc50 / 1e3, nc50 / 1e3,
+		(nc50 - vc50) / 1e3);
+	fprintf(md, "| warm | %.3f ms | %.3f ms | %+.3f ms |\n\n", vw50 / 1e3, nw50 / 1e3,
+		(nw50 - vw50) / 1e3);
+	printf("modes: veth cold %.3f ms, warm %.3f ms; nat cold %.3f ms (%+.3f), warm %.3f ms (%+.3f)\n",
+	       vc50 / 1e3, vw50 / 1e3, nc50 / 1e3, (nc50 - vc50) / 1e3, nw50 / 1e3,
+	       (nw50 - vw50) / 1e3);
+	fflush(stdout);
+	test_sh("%s/helpers/usernetns-firewall --remove; ip link del up0", builddir);
+	free(vc);
+	free(vw);
+	free(nc);
+	free(nw);
 }
 
 /* Create n namespaces through logins, two streams at once. */
@@ -564,6 +627,7 @@ int main(int argc, char **argv)
 	setup();
 	md = out_file("results.md");
 	contenders(md);
+	modes(md);
 	scale(md);
 	concurrency(md);
 	fclose(md);
