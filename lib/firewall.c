@@ -460,6 +460,8 @@ static int query_table(struct table_query *q, struct errbuf *err)
 		goto out;
 	}
 	portid = mnl_socket_get_portid(nl);
+	/* libmnl leaves attribute padding as it finds it; the kernel reads it. */
+	memset(buf, 0, sizeof(buf));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
