@@ -79,7 +79,7 @@ static void warn_host_overlap(const struct plan *plan)
 	if (found) {
 		hostnet_overlap_format(plan_addr_range_name(a), plan_addr_range(a), &o, text,
 				       sizeof(text));
-		helper_error("warning: %s: a login of %s would be refused", text, plan->user);
+		helper_error("warning: %s: a login given addresses there is refused", text);
 	}
 }
 

@@ -508,26 +508,30 @@ static int ensure_routes(struct ensure_ctx *c, const struct addr_prefix *peer_ad
 }
 
 /*
- * Refuse to give out addresses over one of the host's own networks: the
- * namespace would take that network's traffic.  Asked when a block is
- * first leased from a pool (the whole pool is checked, so one bad pool is
- * found at its first login) and when a link with fixed addresses is made;
- * not at every login, which would cost a dump of every route of the host.
+ * Refuse to give out addresses the host already routes to a network of
+ * its own: the namespace would take that network's traffic.  Asked when a
+ * block is first leased (its two ends) and when a link with fixed
+ * addresses is made; a lookup per address, so that the thousandth login
+ * costs what the first does (usernetns-create --dry-run checks whole
+ * ranges against every route).
  */
-static int check_host_overlap(struct ensure_ctx *c, const struct plan_addr *a, int bridge_ifindex)
+static int check_host_routes(struct ensure_ctx *c, const struct plan_addr *a,
+			     const struct addr_prefix *host, const struct addr_prefix *peer,
+			     int bridge_ifindex)
 {
-	const struct addr_prefix *prefix = plan_addr_range(a);
+	const struct addr_prefix addrs[] = { *host, *peer };
 	struct hostnet_overlap o;
 	char text[256];
 	bool found;
 	int r;
 
-	r = hostnet_find_overlap(&c->host, prefix, bridge_ifindex, &found, &o, c->err);
+	r = hostnet_find_route(&c->host, addrs, ELEMENTSOF(addrs), bridge_ifindex, &found, &o,
+			       c->err);
 	if (r < 0)
 		return r;
 	if (!found)
 		return 0;
-	hostnet_overlap_format(plan_addr_range_name(a), prefix, &o, text, sizeof(text));
+	hostnet_overlap_format(plan_addr_range_name(a), plan_addr_range(a), &o, text, sizeof(text));
 	errbuf_set(c->err, "%s: namespaces there would take that network's traffic; choose another",
 		   text);
 	return -EADDRINUSE;
@@ -547,7 +551,7 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 	case PLAN_ADDR_FIXED:
 		/* The link will be made (none is paired in the namespace). */
 		if (!c->have_ns_peer) {
-			r = check_host_overlap(c, a, bridge_ifindex);
+			r = check_host_routes(c, a, &a->host, &a->peer, bridge_ifindex);
 			if (r < 0)
 				return r;
 		}
@@ -560,12 +564,18 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 	r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user, false, &block,
 		      c->err);
 	if (r == -ENOENT) {
-		r = check_host_overlap(c, a, bridge_ifindex);
+		r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user, true,
+			      &block, c->err);
 		if (r == 0)
-			r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user,
-				      true, &block, c->err);
+			r = addr_block_ends(&block, ret_host, ret_peer);
+		if (r == 0)
+			r = check_host_routes(c, a, ret_host, ret_peer, bridge_ifindex);
+		/* A block over a host network is not kept: the next login asks again. */
+		if (r == -EADDRINUSE)
+			(void)lease_release(c->p, &a->pool, a->block_len, c->plan->uid, NULL);
 		if (r == 0)
 			c->changes |= ENSURE_LEASED;
+		return r;
 	}
 	if (r < 0)
 		return r;

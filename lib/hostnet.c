@@ -23,13 +23,18 @@ struct overlap_walk {
 	bool oom;
 };
 
+/* A route to a network: unicast or local, not a default route. */
+static bool is_network(const struct rtnl_route *route)
+{
+	return route->dst.len > 0 && (route->type == RTN_UNICAST || route->type == RTN_LOCAL);
+}
+
 static int note_route(const struct rtnl_route *route, void *data)
 {
 	struct overlap_walk *w = data;
 	struct candidates *c = w->c;
 
-	if (route->dst.len == 0 || route->dst.family != w->prefix->family ||
-	    (route->type != RTN_UNICAST && route->type != RTN_LOCAL) ||
+	if (!is_network(route) || route->dst.family != w->prefix->family ||
 	    !addr_prefix_overlaps(&route->dst, w->prefix))
 		return 0;
 	if (c->n == c->cap) {
@@ -112,6 +117,43 @@ int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix, int e
 	free(c.v);
 	free(c.oif);
 	return rc < 0 ? rc : 0;
+}
+
+int hostnet_find_route(struct rtnl *r, const struct addr_prefix *addrs, size_t n,
+		       int except_ifindex, bool *ret_found, struct hostnet_overlap *ret,
+		       struct errbuf *err)
+{
+	*ret_found = false;
+	for (size_t i = 0; i < n; i++) {
+		struct rtnl_route route;
+		struct rtnl_link link = { 0 };
+		bool found;
+		int rc;
+
+		rc = rtnl_route_lookup(r, &addrs[i], &route, &found, err);
+		if (rc < 0)
+			return rc;
+		if (!found || !is_network(&route) || route.oif == except_ifindex)
+			continue;
+		if (route.oif != 0) {
+			rc = rtnl_link_get_index(r, route.oif, &link, err);
+			if (rc == -ENODEV) /* gone with its routes */
+				continue;
+			if (rc < 0)
+				return rc;
+			if (state_host_link_owner(&link, NULL))
+				continue;
+		}
+		/* Without rules of the admin's, the kernel merges the local table into main. */
+		*ret = (struct hostnet_overlap){
+			.route = route.dst,
+			.table = route.type == RTN_LOCAL ? RT_TABLE_LOCAL : route.table,
+		};
+		snprintf(ret->ifname, sizeof(ret->ifname), "%s", link.ifname);
+		*ret_found = true;
+		return 0;
+	}
+	return 0;
 }
 
 int hostnet_check_plan(struct rtnl *r, const struct plan *plan, bool *ret_found,

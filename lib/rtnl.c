@@ -834,19 +834,18 @@ struct route_walk {
 	int r;
 };
 
-static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
+/* An IPv4 or IPv6 RTM_NEWROUTE into *route; false for anything else. */
+static bool route_parse(const struct nlmsghdr *nlh, struct rtnl_route *ret)
 {
-	struct route_walk *w = data;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct rtnl_route route;
 	const struct nlattr *attr;
 	size_t len;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
-	    w->r != 0)
-		return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return false;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
-		return MNL_CB_OK;
+		return false;
 	len = rtm->rtm_family == AF_INET ? 4 : 16;
 	route = (struct rtnl_route){
 		.dst = { .family = rtm->rtm_family, .len = rtm->rtm_dst_len },
@@ -878,7 +877,17 @@ static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		}
 	}
-	w->r = w->fn(&route, w->data);
+	*ret = route;
+	return true;
+}
+
+static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_walk *w = data;
+	struct rtnl_route route;
+
+	if (w->r == 0 && route_parse(nlh, &route))
+		w->r = w->fn(&route, w->data);
 	return MNL_CB_OK;
 }
 
@@ -893,6 +902,47 @@ int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data, struct errb
 	rtm->rtm_family = AF_UNSPEC;
 	rc = rtnl_dump(r, nlh, route_walk_cb, &w, err, "list routes");
 	return rc < 0 ? rc : w.r;
+}
+
+struct route_lookup {
+	struct rtnl_route *route;
+	bool found;
+};
+
+static int route_lookup_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_lookup *l = data;
+
+	if (!l->found)
+		l->found = route_parse(nlh, l->route);
+	return MNL_CB_OK;
+}
+
+int rtnl_route_lookup(struct rtnl *r, const struct addr_prefix *addr, struct rtnl_route *ret,
+		      bool *ret_found, struct errbuf *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_lookup l = { .route = ret };
+	size_t len = addr->family == AF_INET ? 4 : 16;
+	char text[ADDR_PREFIX_STRLEN];
+	struct errbuf why;
+	int rc;
+
+	rtm->rtm_family = (uint8_t)addr->family;
+	rtm->rtm_dst_len = (uint8_t)(len * 8);
+	/* The FIB entry that matched, as ip route get ... fibmatch shows. */
+	rtm->rtm_flags = RTM_F_FIB_MATCH;
+	mnl_attr_put(nlh, RTA_DST, len, addr->bytes);
+	rc = rtnl_request(r, nlh, route_lookup_cb, &l, &why, "look up the route to %s",
+			  addr_format(addr, text, sizeof(text)));
+	*ret_found = rc == 0 && l.found;
+	/* No route at all is an answer, not a failure. */
+	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH)
+		return 0;
+	if (rc < 0 && err)
+		*err = why;
+	return rc;
 }
 
 /* The message that adds (replacing) or deletes c, and what it is for messages. */

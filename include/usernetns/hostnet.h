@@ -33,6 +33,19 @@ int hostnet_find_overlap(struct rtnl *r, const struct addr_prefix *prefix, int e
 			 bool *ret_found, struct hostnet_overlap *ret, struct errbuf *err);
 
 /*
+ * The check a login makes, whatever the number of routes: is any of the
+ * n addresses (those it is about to give out) routed by the host to a
+ * network of its own?  One route lookup each (rtnl_route_lookup()), and a
+ * link lookup when the route is on a link; default routes, host ends
+ * usernetns made and except_ifindex are not networks, as above.  A route
+ * inside a block that does not hold one of the addresses is not seen:
+ * hostnet_find_overlap() is the thorough check.
+ */
+int hostnet_find_route(struct rtnl *r, const struct addr_prefix *addrs, size_t n,
+		       int except_ifindex, bool *ret_found, struct hostnet_overlap *ret,
+		       struct errbuf *err);
+
+/*
  * The same for everything plan gives out (pools, fixed blocks), the bridge
  * of mode bridge excepted: the check a dry run makes.  *ret_addr gets the
  * plan's addresses that overlap.

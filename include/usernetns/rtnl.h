@@ -125,6 +125,14 @@ typedef int (*rtnl_route_fn)(const struct rtnl_route *route, void *data);
 int rtnl_route_foreach(struct rtnl *r, rtnl_route_fn fn, void *data, struct errbuf *err);
 
 /*
+ * The route the kernel would choose for the address addr (its routing
+ * rules and tables, no mark, no source): one request, whatever the number
+ * of routes.  *ret_found is false when no route matches.
+ */
+int rtnl_route_lookup(struct rtnl *r, const struct addr_prefix *addr, struct rtnl_route *ret,
+		      bool *ret_found, struct errbuf *err);
+
+/*
  * A route of the main table, made by usernetns (RTPROT_STATIC): to dst
  * via gateway on oif, or prohibited (reaching dst fails at once).
  */

@@ -526,28 +526,49 @@ static void nothing_of(const char *user, const char *netns, const char *ifname,
 }
 
 /*
- * A pool over a network of the host's (the campus LAN) would take its
- * traffic: a lease from it is refused, with the network named, whether
- * the host reaches it directly, holds an address in it, or routes to it.
+ * A block over a network of the host's (the campus LAN) would take its
+ * traffic: the lease is refused, with the network named, whether the host
+ * reaches it directly, holds the address, or routes to it.  The networks
+ * are put where alice's block falls, as learnt from a first login.
  */
 static void test_pool_over_a_host_network_is_refused(void **state)
 {
-	static const struct {
-		const char *setup, *expect, *pool;
-	} lans[] = {
-		{ "ip addr add 10.200.5.1/24 dev lan0",
-		  "pool 10.200.0.0/16 overlaps the host's route 10.200.5.0/24 dev lan0",
-		  "10.200.0.0_16_30" },
-		{ "ip addr add 10.200.9.9/32 dev lan0",
-		  "pool 10.200.0.0/16 overlaps the host's route 10.200.9.9/32 dev lan0 (an address of the host)",
-		  "10.200.0.0_16_30" },
-		{ "ip addr add 192.0.2.2/24 dev lan0 && ip route add 10.0.0.0/8 via 192.0.2.1",
-		  "pool 10.200.0.0/16 overlaps the host's route 10.0.0.0/8 dev lan0",
-		  "10.200.0.0_16_30" },
-		{ "ip -6 addr add fd42:200:0:7::1/64 dev lan0 nodad",
-		  "pool fd42:200::/48 overlaps the host's route fd42:200:0:7::/64 dev lan0",
-		  "fd42:200::_48_64" },
-	};
+	struct ensure_result first = ensure("alice");
+	const uint8_t *h = first.record.host4.bytes;
+	struct addr_prefix lan6 = first.record.host6, net6;
+	char lan24[64], net24[64], other24[64], peer32[64], lan6s[ADDR_PREFIX_STRLEN],
+		net6s[ADDR_PREFIX_STRLEN];
+	struct {
+		char setup[160], expect[200];
+		const char *pool;
+	} lans[4];
+
+	snprintf(lan24, sizeof(lan24), "%u.%u.%u.%u/24", h[0], h[1], h[2], (h[3] + 8u) % 256u);
+	snprintf(net24, sizeof(net24), "%u.%u.%u.0/24", h[0], h[1], h[2]);
+	snprintf(other24, sizeof(other24), "%u.%u.%u.1/24", h[0], h[1], (h[2] + 1u) % 256u);
+	snprintf(peer32, sizeof(peer32), "%s", addr_only(&first.record.peer4));
+	lan6.len = 64;
+	lan6.bytes[15] = 0x99;
+	net6 = addr_prefix_network(&lan6);
+	addr_prefix_format(&lan6, lan6s, sizeof(lan6s));
+	addr_prefix_format(&net6, net6s, sizeof(net6s));
+
+	snprintf(lans[0].setup, sizeof(lans[0].setup), "ip addr add %s dev lan0", lan24);
+	snprintf(lans[0].expect, sizeof(lans[0].expect),
+		 "pool 10.200.0.0/16 overlaps the host's route %s dev lan0", net24);
+	snprintf(lans[1].setup, sizeof(lans[1].setup), "ip addr add %s/32 dev lan0", peer32);
+	snprintf(lans[1].expect, sizeof(lans[1].expect),
+		 "pool 10.200.0.0/16 overlaps the host's route %s/32 dev lan0 (an address of the host)",
+		 peer32);
+	snprintf(lans[2].setup, sizeof(lans[2].setup),
+		 "ip addr add 192.0.2.2/24 dev lan0 && ip route add 10.0.0.0/8 via 192.0.2.1");
+	snprintf(lans[2].expect, sizeof(lans[2].expect),
+		 "pool 10.200.0.0/16 overlaps the host's route 10.0.0.0/8 dev lan0");
+	snprintf(lans[3].setup, sizeof(lans[3].setup), "ip -6 addr add %s dev lan0 nodad", lan6s);
+	snprintf(lans[3].expect, sizeof(lans[3].expect),
+		 "pool fd42:200::/48 overlaps the host's route %s dev lan0", net6s);
+	lans[0].pool = lans[1].pool = lans[2].pool = "10.200.0.0_16_30";
+	lans[3].pool = "fd42:200::_48_64";
 
 	for (size_t i = 0; i < ELEMENTSOF(lans); i++) {
 		struct errbuf err = { "" };
@@ -560,14 +581,21 @@ static void test_pool_over_a_host_network_is_refused(void **state)
 		if (!strstr(err.msg, lans[i].expect))
 			fail_msg("%s: %s", lans[i].setup, err.msg);
 		assert_non_null(strstr(err.msg, "namespaces there would take that network's traffic"));
+		/* The block is not kept: the next login asks again. */
 		nothing_of("alice", "user-alice", "vu1001", lans[i].pool);
 	}
 
-	/* Networks beside the pools are no trouble, nor are other users' blocks. */
+	/*
+	 * Networks beside the pools are no trouble, nor are other users'
+	 * blocks, nor a network inside the pool away from alice's block (the
+	 * user whose block it holds is refused; the dry run names it).
+	 */
 	test_clean_host(false, "/run/test-state");
 	assert_int_equal(test_sh("ip link add lan0 type veth peer name lan1 && ip link set lan1 up && ip link set lan0 up &&"
 				 " ip addr add 10.201.7.1/24 dev lan0 && ip addr add 192.0.2.2/24 dev lan0 &&"
-				 " ip route add 198.51.100.0/24 via 192.0.2.1"), 0);
+				 " ip route add 198.51.100.0/24 via 192.0.2.1 && ip addr add %s dev lan0",
+				 other24),
+			 0);
 	ensure("carol");
 	ensure("alice");
 }

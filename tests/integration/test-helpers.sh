@@ -133,15 +133,18 @@ as alice "$bin/usernetns-create" --dry-run --config /tmp/draft.conf alice
 check_eq "but taken for a dry run, even owned by the user" 0 "$status"
 check_contains "which shows the plan" "alice (uid 1001): handled by [group:netusers]" "$out"
 
-# A network of the host's (the campus LAN) inside the pool.
+# A network of the host's (the campus LAN) inside the pool: the dry run
+# finds it, wherever eve's block falls.
 ip link add lan0 type veth peer name lan1 && ip link set lan1 up && ip link set lan0 up &&
 	ip addr add 10.200.5.1/24 dev lan0 || bail_out "cannot make a LAN"
 as eve "$bin/usernetns-create" --dry-run
 check_contains "a dry run warns of a pool over a network of the host's" \
-	"usernetns-create: warning: pool 10.200.0.0/16 overlaps the host's route 10.200.5.0/24 dev lan0: a login of eve would be refused" "$err"
+	"usernetns-create: warning: pool 10.200.0.0/16 overlaps the host's route 10.200.5.0/24 dev lan0: a login given addresses there is refused" "$err"
+# One over the whole pool: eve's login is refused.
+ip addr flush dev lan0 && ip addr add 10.0.0.1/8 dev lan0 || bail_out "cannot move the LAN"
 as eve "$bin/usernetns-create"
 check_eq "and the real thing is refused" 1 "$status"
-check_contains "saying why" "usernetns-create: cannot create 'user-eve': pool 10.200.0.0/16 overlaps the host's route 10.200.5.0/24 dev lan0: namespaces there would take that network's traffic; choose another" "$err"
+check_contains "saying why" "usernetns-create: cannot create 'user-eve': pool 10.200.0.0/16 overlaps the host's route 10.0.0.0/8 dev lan0: namespaces there would take that network's traffic; choose another" "$err"
 check "leaving nothing of eve's" bash -c \
 	'test ! -e /run/netns/user-eve && test ! -e /run/usernetns/users/1005 &&
 	 ! ls "$0"/leases/*/uid-1005 >/dev/null 2>&1' "$USERNETNS_STATEDIR"
