@@ -28,6 +28,7 @@
 #include "usernetns/firewall.h"
 #include "usernetns/hostnet.h"
 #include "usernetns/lease.h"
+#include "usernetns/nsdns.h"
 #include "usernetns/rtnl.h"
 
 /* lo is the first interface of every namespace. */
@@ -50,6 +51,7 @@ struct ensure_ctx {
 
 	struct rtnl host; /* in the caller's (host) namespace */
 	struct rtnl ns;	  /* in the user's namespace */
+	struct nfnl ns_nf; /* there too, when its dns redirect is to be made or removed */
 	int nsfd;
 	struct netns_id id;
 	struct netns_id host_id;
@@ -130,12 +132,21 @@ static int allow_unprivileged_ping(struct errbuf *err)
  * Inside an existing namespace: our socket there, and the sysctl again (a
  * login that died right after mounting it did not set it).
  */
+/* Does this login make or remove the namespace's dns redirect? */
+static bool wants_nf(const struct ensure_ctx *c)
+{
+	return (policy_mode_has_link(c->plan->mode) && c->plan->dns.kind != POLICY_DNS_INHERIT) ||
+	       (c->have_old && c->old.dns[0]);
+}
+
 static int open_ns_rtnl(void *data, struct errbuf *err)
 {
 	struct ensure_ctx *c = data;
 	int r;
 
 	r = rtnl_open(&c->ns, err);
+	if (r == 0 && wants_nf(c))
+		r = nfnl_open(&c->ns_nf, err);
 	if (r == 0 && (c->changes & ENSURE_ADOPTED))
 		r = allow_unprivileged_ping(err);
 	return r;
@@ -162,6 +173,8 @@ static int setup_fresh(void *data, struct errbuf *err)
 	int r;
 
 	r = rtnl_open(&c->ns, err);
+	if (r == 0 && wants_nf(c))
+		r = nfnl_open(&c->ns_nf, err);
 	if (r == 0)
 		r = rtnl_link_change(&c->ns, &lo_up, err);
 	if (r == 0)
@@ -229,6 +242,8 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 	const struct plan *plan = c->plan;
 	struct rtnl_link hl = { 0 }, pl = { 0 };
 	bool have_host = false, have_peer = false;
+	/* Translated queries leave with a loopback source, for a moment (nsdns.h). */
+	bool localnet = plan->dns.kind != POLICY_DNS_INHERIT;
 	char alias[64];
 	int r;
 
@@ -335,13 +350,15 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 		if (!(c->changes & ENSURE_CREATED_LINK))
 			c->changes |= ENSURE_FIXED_LINK;
 	}
-	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu) {
+	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu || pl.route_localnet != localnet) {
 		r = rtnl_link_change(&c->ns,
 				     &(struct rtnl_link_change){
 					     .ifindex = pl.ifindex,
 					     .ifname = pl.ifname,
 					     .up = true,
 					     .mtu = plan->mtu,
+					     .set_route_localnet = pl.route_localnet != localnet,
+					     .route_localnet = localnet,
 				     },
 				     c->err);
 		if (r < 0)
@@ -505,6 +522,45 @@ static int ensure_routes(struct ensure_ctx *c, const struct addr_prefix *peer_ad
 		c->changes |= ENSURE_FIXED_ROUTES;
 	}
 	return 0;
+}
+
+/*
+ * The namespace's redirect of queries to loopback resolvers: made with a
+ * fresh namespace, checked with one dump at every other login, made again
+ * whole when it differs (root flushed it, the policy changed), removed
+ * when the policy no longer wants one.
+ */
+static int ensure_dns(struct ensure_ctx *c)
+{
+	struct nsdns_targets t;
+	bool ok = false;
+	int r;
+
+	nsdns_targets(c->plan, &c->rec.host4, &t);
+	r = nsdns_format(&t, c->rec.dns, sizeof(c->rec.dns));
+	if (r < 0)
+		return errbuf_errno(c->err, r, "cannot record the dns targets");
+	if (!c->ns_nf.nl)
+		return 0; /* none wanted, none made */
+	if (t.n == 0) {
+		bool removed;
+
+		r = nsdns_remove(&c->ns_nf, &removed, c->err);
+		if (removed)
+			c->changes |= ENSURE_FIXED_DNS;
+		return r;
+	}
+	if (!c->fresh) {
+		r = nsdns_check(&c->ns_nf, &t, &ok, c->err);
+		if (r < 0 || ok)
+			return r;
+	}
+	r = nsdns_apply(&c->ns_nf, &t, c->fresh, c->err);
+	if (r == 0 && !c->fresh)
+		c->changes |= ENSURE_FIXED_DNS;
+	if (r == 0)
+		r = fault_err("ensure.dns", c->err);
+	return r;
 }
 
 /*
@@ -691,6 +747,8 @@ static int ensure_network(struct ensure_ctx *c)
 	if (r == 0 && addr_prefix_is_set(&rec->peer6))
 		r = ensure_routes(c, &rec->peer6, &rec->host6, &pl, have);
 	free(have);
+	if (r == 0)
+		r = ensure_dns(c);
 	return r;
 }
 
@@ -933,6 +991,7 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 	r = ensure_locked(&c);
 	rtnl_close(&c.host);
 	rtnl_close(&c.ns);
+	nfnl_close(&c.ns_nf);
 	if (r < 0) {
 		if (c.nsfd >= 0)
 			close(c.nsfd);

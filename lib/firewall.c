@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "usernetns/firewall.h"
+#include "usernetns/nfnl.h"
 
 /* The comment of our table names the uplinks it masquerades out of. */
 #define UPLINKS_KEY "uplinks="
@@ -408,25 +408,12 @@ struct table_query {
 	char comment[256];
 };
 
-/* The comment nft keeps in a table's user data: TLV, type 0. */
-static void read_userdata(const uint8_t *v, size_t len, struct table_query *q)
-{
-	for (size_t off = 0; off + 2 <= len;) {
-		uint8_t type = v[off], n = v[off + 1];
-
-		if (off + 2 + n > len)
-			break;
-		if (type == 0 && n > 0)
-			snprintf(q->comment, sizeof(q->comment), "%.*s", (int)n,
-				 (const char *)v + off + 2);
-		off += 2 + n;
-	}
-}
-
 static int table_attr_cb(const struct nlattr *attr, void *data)
 {
+	struct table_query *q = data;
+
 	if (mnl_attr_get_type(attr) == NFTA_TABLE_USERDATA)
-		read_userdata(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), data);
+		nfnl_read_comment(attr, q->comment, sizeof(q->comment));
 	return MNL_CB_OK;
 }
 
@@ -444,57 +431,19 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 /* Is our table loaded, and with which comment?  Needs CAP_NET_ADMIN. */
 static int query_table(struct table_query *q, struct errbuf *err)
 {
-	char buf[8192];
-	struct mnl_socket *nl;
+	char buf[NFNL_BUF_SIZE];
+	struct nfnl n;
 	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	unsigned int seq = (unsigned int)time(NULL), portid;
-	ssize_t n;
-	int r = 0;
+	int r;
 
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return errbuf_errno(err, -errno, "cannot open a netfilter socket");
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = errbuf_errno(err, -errno, "cannot bind a netfilter socket");
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	/* libmnl leaves attribute padding as it finds it; the kernel reads it. */
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_INET;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
+	r = nfnl_open(&n, err);
+	if (r < 0)
+		return r;
+	nlh = nfnl_msg(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0);
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, FIREWALL_TABLE);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = errbuf_errno(err, -errno, "cannot ask for table %s %s", FIREWALL_FAMILY,
-				 FIREWALL_TABLE);
-		goto out;
-	}
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, table_cb, q);
-		if (r <= MNL_CB_STOP) {
-			r = r < 0 ? -errno : 0;
-			break;
-		}
-	}
-	if (r == -ENOENT)
-		r = 0; /* not loaded: an answer, not an error */
-	else if (r < 0)
-		errbuf_errno(err, r, "cannot ask for table %s %s", FIREWALL_FAMILY, FIREWALL_TABLE);
-out:
-	mnl_socket_close(nl);
-	return r;
+	r = nfnl_query(&n, nlh, table_cb, q, err, "ask for table " FIREWALL_FAMILY " " FIREWALL_TABLE);
+	nfnl_close(&n);
+	return r == -ENOENT ? 0 : r; /* not loaded: an answer, not an error */
 }
 
 int firewall_status(struct firewall_status *ret, struct errbuf *err)

@@ -201,6 +201,15 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 			   (unsigned long)pw->pw_uid);
 		return r;
 	}
+	if (p->global.hostname[0]) {
+		r = policy_template_expand(p->global.hostname, pw->pw_name, pw->pw_uid,
+					   plan->hostname, sizeof(plan->hostname));
+		if (r < 0 || !policy_hostname_valid(plan->hostname)) {
+			/* A user name no host name can hold: the namespace name alone. */
+			plan->hostname[0] = '\0';
+			plan->hostname_refused = true;
+		}
+	}
 	snprintf(plan->bridge, sizeof(plan->bridge), "%s", rule->bridge);
 	plan->mtu = rule->mtu;
 	if (policy_mode_has_link(rule->mode)) {
@@ -211,6 +220,7 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 		memcpy(plan->ranges, p->ranges, p->n_ranges * sizeof(p->ranges[0]));
 		plan->n_ranges = p->n_ranges;
 		plan->port_isolation = rule->port_isolation;
+		plan->dns = rule->dns;
 	}
 	if (rule->mode == POLICY_MODE_NAT) {
 		plan->nat4 =
@@ -337,6 +347,27 @@ static void print_prefixes(const char *label, const struct policy_prefix_list *l
 	fputc('\n', out);
 }
 
+static void print_dns(const struct policy_dns *dns, FILE *out)
+{
+	char a[ADDR_PREFIX_STRLEN];
+
+	switch (dns->kind) {
+	case POLICY_DNS_INHERIT:
+		fprintf(out, "  %-11s as the host's resolv.conf says (inherit)\n", "dns");
+		return;
+	case POLICY_DNS_HOST_END:
+		fprintf(out, "  %-11s loopback resolvers answered from the host end's address\n",
+			"dns");
+		return;
+	case POLICY_DNS_ADDRS:
+		fprintf(out, "  %-11s loopback resolvers answered from", "dns");
+		for (size_t i = 0; i < dns->n; i++)
+			fprintf(out, "%s %s", i ? "," : "", addr_format(&dns->addr[i], a, sizeof(a)));
+		fprintf(out, "%s\n", dns->n > 1 ? " (a query to one of them, at random)" : "");
+		return;
+	}
+}
+
 void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out)
 {
 	char label[POLICY_NAME_MAX + 16];
@@ -368,6 +399,10 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 			label);
 	fprintf(out, "  %-11s %s\n", "mode", policy_mode_to_string(plan->mode));
 	fprintf(out, "  %-11s %s (%s/%s)\n", "namespace", plan->netns, rundir, plan->netns);
+	if (plan->hostname[0])
+		fprintf(out, "  %-11s %s\n", "host name", plan->hostname);
+	else if (plan->hostname_refused)
+		fprintf(out, "  %-11s none: the user name makes no valid host name\n", "host name");
 	if (policy_mode_has_link(plan->mode)) {
 		if (plan->mode == POLICY_MODE_BRIDGE)
 			fprintf(out, "  %-11s %s, enslaved to bridge %s\n", "host end",
@@ -383,6 +418,8 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		fprintf(out, "  %-11s every other user (%zu range%s)\n", "unreachable",
 			plan->n_ranges, plan->n_ranges == 1 ? "" : "s");
 	}
+	if (policy_mode_has_link(plan->mode))
+		print_dns(&plan->dns, out);
 	if (plan->mode == POLICY_MODE_NAT)
 		fprintf(out, "  %-11s through the host, translated for IPv4%s, uplink %s\n",
 			"way out",

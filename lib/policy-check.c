@@ -69,6 +69,7 @@ static bool key_has_effect(enum policy_key k, enum policy_mode m)
 	case POLICY_KEY_ADDRESS6:
 	case POLICY_KEY_DENY:
 	case POLICY_KEY_ALLOW:
+	case POLICY_KEY_DNS:
 		return policy_mode_has_link(m);
 	case POLICY_KEY_BRIDGE:
 	case POLICY_KEY_PORT_ISOLATION:
@@ -136,6 +137,14 @@ static void check_rule(const struct policy *p, const struct policy_rule *r, cons
 	/* [default] may hold keys for the sections that inherit them. */
 	if (r->kind != POLICY_RULE_DEFAULT)
 		warn_no_effect(r, file, d);
+
+	/* The queries go over IPv4 (loopback resolvers are 127.0.0.0/8). */
+	if (policy_mode_has_link(r->mode) && r->dns.kind != POLICY_DNS_INHERIT && !v4 &&
+	    rule_key_ok(r, POLICY_KEY_DNS) &&
+	    !(r->bad_keys & ((1u << POLICY_KEY_POOL4) | (1u << POLICY_KEY_ADDRESS4))))
+		diag_error(d, file, blame_line(p, r, POLICY_KEY_DNS),
+			   "%s: dns needs IPv4 addresses in the namespace: set pool4 or address4",
+			   policy_rule_label(r, label, sizeof(label)));
 
 	switch (r->mode) {
 	case POLICY_MODE_NONE:
@@ -526,6 +535,51 @@ void policy_collect_ranges(struct policy *p, const char *file, struct diag *d)
 		p->ranges[p->n_ranges++] = v[i].range;
 	}
 	free(v);
+}
+
+/* Why rule r's namespaces cannot reach a: "" if they can. */
+static const char *unreachable(const struct policy *p, const struct policy_rule *r,
+			       const struct addr_prefix *a, char *buf, size_t size)
+{
+	char net[ADDR_PREFIX_STRLEN];
+	bool allowed = r->allow.n == 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->deny.n; i++)
+		if (addr_prefix_contains(&r->deny.v[i], a))
+			snprintf(buf, size, "the deny list has %s",
+				 addr_prefix_format(&r->deny.v[i], net, sizeof(net)));
+	for (size_t i = 0; i < r->allow.n; i++)
+		allowed |= addr_prefix_contains(&r->allow.v[i], a);
+	if (!buf[0] && !allowed)
+		snprintf(buf, size, "the allow list leaves it out");
+	for (size_t i = 0; i < p->n_ranges && !buf[0]; i++)
+		if (addr_prefix_contains(&p->ranges[i], a))
+			snprintf(buf, size, "users' addresses come from %s, which no namespace reaches (for the host end, write dns = host-end)",
+				 addr_prefix_format(&p->ranges[i], net, sizeof(net)));
+	return buf;
+}
+
+void policy_check_reach(const struct policy *p, const char *file, struct diag *d)
+{
+	for (size_t i = 0; i <= p->n_rules; i++) {
+		const struct policy_rule *r = i == 0 ? &p->defaults : &p->rules[i - 1];
+		char label[POLICY_NAME_MAX + 16], why[128], a[ADDR_PREFIX_STRLEN];
+
+		if (r->dns.kind != POLICY_DNS_ADDRS || !policy_mode_has_link(r->mode))
+			continue;
+		/* Each section with its own lists, or its own resolvers. */
+		if (r->kind != POLICY_RULE_DEFAULT && !rule_sets(r, POLICY_KEY_DNS) &&
+		    !rule_sets(r, POLICY_KEY_DENY) && !rule_sets(r, POLICY_KEY_ALLOW) &&
+		    !rule_sets(r, POLICY_KEY_MODE))
+			continue;
+		for (size_t k = 0; k < r->dns.n; k++)
+			if (*unreachable(p, r, &r->dns.addr[k], why, sizeof(why)))
+				diag_error(d, file, blame_line(p, r, POLICY_KEY_DNS),
+					   "%s: dns %s is unreachable from its namespaces: %s",
+					   policy_rule_label(r, label, sizeof(label)),
+					   addr_format(&r->dns.addr[k], a, sizeof(a)), why);
+	}
 }
 
 void policy_check(const struct policy *p, const char *file, struct diag *d)

@@ -31,6 +31,7 @@ enum template_kind {
 	TEMPLATE_NETNS,
 	TEMPLATE_HOST_IFNAME,
 	TEMPLATE_PEER_IFNAME,
+	TEMPLATE_HOSTNAME,
 };
 
 /*
@@ -66,6 +67,7 @@ enum key_type {
 	KEY_BOOL,	 /* yes or no */
 	KEY_UPLINK,	 /* an interface name, or auto */
 	KEY_PREFIX_LIST, /* networks, comma-separated; repeatable; none: empty */
+	KEY_DNS,	 /* inherit, host-end, or IPv4 addresses, comma-separated */
 };
 
 struct key_def {
@@ -155,6 +157,9 @@ void policy_check(const struct policy *p, const char *file, struct diag *d);
  * that a pool is translated for all its users or for none.
  */
 void policy_collect_ranges(struct policy *p, const char *file, struct diag *d);
+
+/* What a section names as reachable (its dns) is, by its own egress lists. */
+void policy_check_reach(const struct policy *p, const char *file, struct diag *d);
 
 /* Warnings for sections naming nobody (NSS lookups: only when asked). */
 void policy_check_names(const struct policy *p, const char *file, struct diag *d);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,10 +92,13 @@ const struct key_def policy_keys[] = {
 	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_PREFIX_LIST, R(allow), NO_ARG },
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
 	{ "deny", POLICY_KEY_DENY, IN_RULES, KEY_PREFIX_LIST, R(deny), NO_ARG },
+	{ "dns", POLICY_KEY_DNS, IN_RULES, KEY_DNS, R(dns), NO_ARG },
 	{ "forwarding", POLICY_KEY_FORWARDING, IN_GLOBAL, KEY_ENUM, G(forwarding),
 	  NAMES(forwarding_names) },
 	{ "host_ifname", POLICY_KEY_HOST_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(host_ifname),
 	  .template = TEMPLATE_HOST_IFNAME },
+	{ "hostname", POLICY_KEY_HOSTNAME, IN_GLOBAL, KEY_TEMPLATE, G(hostname),
+	  .template = TEMPLATE_HOSTNAME },
 	{ "min_uid", POLICY_KEY_MIN_UID, IN_GLOBAL, KEY_UINT, G(min_uid), .min = 0,
 	  .max = POLICY_UID_MAX },
 	{ "mode", POLICY_KEY_MODE, IN_RULES, KEY_ENUM, R(mode), NAMES(mode_names) },
@@ -209,13 +213,42 @@ static int parse_address(const struct key_def *k, const char *value, void *dst, 
 }
 
 /*
+ * The next entry of a comma-separated list in *cursor (modified in
+ * place), without white space around it: 1 with *ret, 0 at the end,
+ * -EINVAL for an empty entry.
+ */
+static int list_next(char **cursor, char **ret, struct errbuf *err)
+{
+	char *item = *cursor, *next, *end;
+
+	if (!item)
+		return 0;
+	next = strchr(item, ',');
+	if (next)
+		*next++ = '\0';
+	*cursor = next;
+	while (*item == ' ' || *item == '\t')
+		item++;
+	end = item + strlen(item);
+	while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (!*item) {
+		errbuf_set(err, "an empty entry (two commas, or one at an end)");
+		return -EINVAL;
+	}
+	*ret = item;
+	return 1;
+}
+
+/*
  * "192.168.0.0/16, 10.0.0.0/8": networks (no host bits), added to the
  * list; "none" empties it (undoing what [default] gave).
  */
 static int parse_prefix_list(const char *value, struct policy_prefix_list *list, struct errbuf *err)
 {
-	char buf[256];
+	char buf[256], *cursor = buf, *item;
 	struct errbuf why;
+	int r;
 
 	if (streq(value, "none")) {
 		list->n = 0;
@@ -226,21 +259,7 @@ static int parse_prefix_list(const char *value, struct policy_prefix_list *list,
 		return -EINVAL;
 	}
 	strcpy(buf, value);
-	for (char *item = buf, *next; item; item = next) {
-		char *end;
-
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		while (*item == ' ' || *item == '\t')
-			item++;
-		end = item + strlen(item);
-		while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-		if (!*item) {
-			errbuf_set(err, "an empty entry (two commas, or one at an end)");
-			return -EINVAL;
-		}
+	while ((r = list_next(&cursor, &item, err)) > 0) {
 		if (list->n == POLICY_PREFIXES_MAX) {
 			errbuf_set(err, "more than %u networks", POLICY_PREFIXES_MAX);
 			return -EINVAL;
@@ -251,6 +270,56 @@ static int parse_prefix_list(const char *value, struct policy_prefix_list *list,
 		}
 		list->n++;
 	}
+	return r;
+}
+
+/*
+ * "inherit", "host-end", or up to POLICY_DNS_MAX IPv4 addresses.  IPv4
+ * only: the loopback resolvers whose queries go there are IPv4, and a
+ * translation keeps the family.
+ */
+static int parse_dns(const char *value, struct policy_dns *dns, struct errbuf *err)
+{
+	struct policy_dns d = { .kind = POLICY_DNS_ADDRS };
+	char buf[256], *cursor = buf, *item;
+	int r;
+
+	if (streq(value, "inherit") || streq(value, "host-end")) {
+		*dns = (struct policy_dns){
+			.kind = streq(value, "inherit") ? POLICY_DNS_INHERIT : POLICY_DNS_HOST_END,
+		};
+		return 0;
+	}
+	if (strlen(value) >= sizeof(buf)) {
+		errbuf_set(err, "too long");
+		return -EINVAL;
+	}
+	strcpy(buf, value);
+	while ((r = list_next(&cursor, &item, err)) > 0) {
+		struct addr_prefix *a = &d.addr[d.n];
+
+		if (d.n == POLICY_DNS_MAX) {
+			errbuf_set(err, "more than %u resolvers", POLICY_DNS_MAX);
+			return -EINVAL;
+		}
+		if (inet_pton(AF_INET, item, a->bytes) != 1) {
+			errbuf_set(
+				err,
+				"%s: expected inherit, host-end or IPv4 addresses (the loopback resolvers whose queries go there are IPv4)",
+				item);
+			return -EINVAL;
+		}
+		a->family = AF_INET;
+		a->len = 32;
+		if (a->bytes[0] == 127 || a->bytes[0] == 0 || a->bytes[0] >= 224) {
+			errbuf_set(err, "%s: not an address a resolver can have elsewhere", item);
+			return -EINVAL;
+		}
+		d.n++;
+	}
+	if (r < 0)
+		return r;
+	*dns = d;
 	return 0;
 }
 
@@ -301,6 +370,8 @@ int policy_key_parse(const struct key_def *k, const char *value, void *base, str
 		return parse_string(k, value, dst, policy_check_ifname(value, err));
 	case KEY_PREFIX_LIST:
 		return parse_prefix_list(value, dst, err);
+	case KEY_DNS:
+		return parse_dns(value, dst, err);
 	}
 	errbuf_set(err, "key of an unknown type");
 	return -EINVAL;

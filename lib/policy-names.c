@@ -33,6 +33,12 @@ static bool netns_char_ok(char c)
 	return ifname_char_ok(c) || c == '@';
 }
 
+/* Host names as resolvers take them, '_' included (user names have it). */
+static bool host_char_ok(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.';
+}
+
 int policy_check_ifname(const char *name, struct errbuf *err)
 {
 	size_t n = strlen(name);
@@ -91,6 +97,30 @@ bool policy_netns_name_valid(const char *name)
 	return true;
 }
 
+bool policy_hostname_valid(const char *name)
+{
+	size_t n = strlen(name), label = 0;
+	bool numeric = true;
+
+	if (n == 0 || n > POLICY_HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			/* No empty label, none ending in '-'. */
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!host_char_ok(c) || (c == '-' && label == 0) || ++label > 63)
+			return false;
+		numeric &= isdigit((unsigned char)c) != 0;
+	}
+	return label > 0 && name[n - 1] != '-' && !numeric;
+}
+
 bool policy_user_name_valid(const char *name)
 {
 	if (!*name)
@@ -120,11 +150,14 @@ int policy_check_template(const char *value, enum template_kind kind, struct err
 	}
 	for (const char *s = value; *s; s++) {
 		if (*s != '%') {
-			bool ok = kind == TEMPLATE_NETNS ? netns_char_ok(*s) : ifname_char_ok(*s);
+			bool ok = kind == TEMPLATE_NETNS    ? netns_char_ok(*s) :
+				  kind == TEMPLATE_HOSTNAME ? host_char_ok(*s) :
+							      ifname_char_ok(*s);
 			if (!ok) {
 				errbuf_set(err, "character '%c' is not allowed in %s", *s,
-					   kind == TEMPLATE_NETNS ? "a namespace name" :
-								    "an interface name");
+					   kind == TEMPLATE_NETNS    ? "a namespace name" :
+					   kind == TEMPLATE_HOSTNAME ? "a host name" :
+								       "an interface name");
 				return -EINVAL;
 			}
 			widest++;
@@ -132,7 +165,7 @@ int policy_check_template(const char *value, enum template_kind kind, struct err
 		}
 		switch (*++s) {
 		case 'u':
-			if (kind != TEMPLATE_NETNS) {
+			if (kind != TEMPLATE_NETNS && kind != TEMPLATE_HOSTNAME) {
 				errbuf_set(
 					err,
 					"%%u cannot be used in an interface name (a user name may not fit in %d bytes); use %%U",
@@ -171,6 +204,17 @@ int policy_check_template(const char *value, enum template_kind kind, struct err
 		}
 		if (widest > NAME_MAX) {
 			errbuf_set(err, "expands to more than %d bytes", NAME_MAX);
+			return -EINVAL;
+		}
+		break;
+	case TEMPLATE_HOSTNAME:
+		if (!has_user && !has_uid) {
+			errbuf_set(err,
+				   "must contain %%u or %%U, or every namespace would have one name");
+			return -EINVAL;
+		}
+		if (widest > POLICY_HOSTNAME_MAX) {
+			errbuf_set(err, "expands to more than %u bytes", POLICY_HOSTNAME_MAX);
 			return -EINVAL;
 		}
 		break;

@@ -110,6 +110,7 @@ int policy_parse(const char *name, const char *buf, size_t len, unsigned int fla
 		policy_rule_inherit(&p->rules[i], &p->defaults);
 	policy_check(p, name, diag);
 	policy_collect_ranges(p, name, diag);
+	policy_check_reach(p, name, diag);
 
 	if (diag->n_errors != errors_before || diag->oom) {
 		if (flags & POLICY_KEEP_INVALID) {

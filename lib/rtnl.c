@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -460,6 +461,27 @@ static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* IPv4's settings of the link (IFLA_AF_SPEC, AF_INET, IFLA_INET_CONF). */
+static void read_inet_conf(const struct nlattr *spec, struct rtnl_link *l)
+{
+	const struct nlattr *af, *a;
+
+	mnl_attr_for_each_nested(af, spec)
+	{
+		if (mnl_attr_get_type(af) != AF_INET || mnl_attr_validate(af, MNL_TYPE_NESTED) < 0)
+			continue;
+		mnl_attr_for_each_nested(a, af)
+		{
+			const uint32_t *conf = mnl_attr_get_payload(a);
+			size_t n = mnl_attr_get_payload_len(a) / sizeof(uint32_t);
+
+			/* An array of values, the first for setting number 1. */
+			if (mnl_attr_get_type(a) == IFLA_INET_CONF && n >= IPV4_DEVCONF_ROUTE_LOCALNET)
+				l->route_localnet = conf[IPV4_DEVCONF_ROUTE_LOCALNET - 1] != 0;
+		}
+	}
+}
+
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct rtnl_link *l = data;
@@ -491,6 +513,10 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
 			mnl_attr_parse_nested(attr, linkinfo_attr_cb, l);
+		break;
+	case IFLA_AF_SPEC:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+			read_inet_conf(attr, l);
 		break;
 	}
 	return MNL_CB_OK;
@@ -699,6 +725,17 @@ int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c, struct er
 		mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, c->isolated);
 		mnl_attr_nest_end(nlh, data);
 		mnl_attr_nest_end(nlh, info);
+	}
+	if (c->set_route_localnet) {
+		struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+		struct nlattr *inet = mnl_attr_nest_start(nlh, AF_INET);
+		struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+
+		/* Each setting an attribute whose type is its number. */
+		mnl_attr_put_u32(nlh, IPV4_DEVCONF_ROUTE_LOCALNET, c->route_localnet);
+		mnl_attr_nest_end(nlh, conf);
+		mnl_attr_nest_end(nlh, inet);
+		mnl_attr_nest_end(nlh, spec);
 	}
 	return rtnl_request(r, nlh, NULL, NULL, err, "set link '%s'", c->ifname);
 }

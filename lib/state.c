@@ -121,6 +121,10 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 				      rec->peer_ifindex);
 	if (n < size && rec->host_side[0])
 		n += (size_t)snprintf(buf + n, size - n, "host_side=%s\n", rec->host_side);
+	if (n < size && rec->dns[0])
+		n += (size_t)snprintf(buf + n, size - n, "dns=%s\n", rec->dns);
+	if (n < size && rec->hostname[0])
+		n += (size_t)snprintf(buf + n, size - n, "hostname=%s\n", rec->hostname);
 	if (n < size)
 		n += put_addr(buf + n, size - n, "host4", &rec->host4);
 	if (n < size)
@@ -222,6 +226,10 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 		rec->peer_ifindex = (int)x;
 	} else if (streq(key, "host_side")) {
 		r = parse_str(v, rec->host_side, sizeof(rec->host_side));
+	} else if (streq(key, "dns")) {
+		r = parse_str(v, rec->dns, sizeof(rec->dns));
+	} else if (streq(key, "hostname")) {
+		r = parse_str(v, rec->hostname, sizeof(rec->hostname));
 	} else if (streq(key, "host4")) {
 		r = parse_addr(v, &rec->host4);
 	} else if (streq(key, "peer4")) {

@@ -185,9 +185,7 @@ static const char *changes_text(unsigned int c)
 {
 	if (c & ENSURE_CREATED)
 		return "created";
-	if (c &
-	    (ENSURE_ADOPTED | ENSURE_REPLACED_STALE_LINK | ENSURE_CREATED_LINK | ENSURE_FIXED_LINK |
-	     ENSURE_FIXED_ADDRESSES | ENSURE_FIXED_ROUTES | ENSURE_REMOVED_PLACEHOLDER))
+	if (c & ENSURE_REPAIRS)
 		return "repaired";
 	return "existing";
 }

@@ -68,6 +68,16 @@ struct plan {
 	/* Mode nat: what the host translates, and out of where. */
 	bool nat4, nat6;
 	char uplink[IFNAMSIZ]; /* "" for auto */
+
+	/* Where queries to a loopback resolver go (lib/nsdns.c). */
+	struct policy_dns dns;
+
+	/*
+	 * The namespace's host name from the hostname template ("" without
+	 * one); hostname_refused when the user's name makes it invalid.
+	 */
+	char hostname[POLICY_HOSTNAME_MAX + 1];
+	bool hostname_refused;
 };
 
 /*

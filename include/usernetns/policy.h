@@ -25,6 +25,12 @@
 #define POLICY_PREFIXES_MAX 32u
 #define POLICY_RANGES_MAX 64u
 
+/* Resolvers of dns = ADDR, as many as resolv.conf names (MAXNS). */
+#define POLICY_DNS_MAX 3u
+
+/* The longest host name (RFC 1035: 253 bytes written out). */
+#define POLICY_HOSTNAME_MAX 253u
+
 /* The largest uid a template may have to hold: (uid_t)-2. */
 #define POLICY_UID_MAX UINT32_C(4294967294)
 
@@ -69,6 +75,19 @@ enum policy_nat6 {
 	POLICY_NAT6_NO,
 };
 
+/* Where the namespace's queries to a loopback resolver go. */
+enum policy_dns_kind {
+	POLICY_DNS_INHERIT,  /* nowhere else: resolv.conf as it is */
+	POLICY_DNS_HOST_END, /* the host end's IPv4 address */
+	POLICY_DNS_ADDRS,    /* the resolvers given */
+};
+
+struct policy_dns {
+	enum policy_dns_kind kind;
+	size_t n; /* POLICY_DNS_ADDRS */
+	struct addr_prefix addr[POLICY_DNS_MAX];
+};
+
 enum policy_rule_kind {
 	POLICY_RULE_DEFAULT,
 	POLICY_RULE_GROUP,
@@ -85,6 +104,7 @@ enum policy_key {
 	POLICY_KEY_TEARDOWN,
 	POLICY_KEY_ADMIN_GROUP,
 	POLICY_KEY_FORWARDING,
+	POLICY_KEY_HOSTNAME,
 	/* [default], [group:NAME], [user:NAME] */
 	POLICY_KEY_MODE,
 	POLICY_KEY_POOL4,
@@ -100,6 +120,7 @@ enum policy_key {
 	POLICY_KEY_DENY,
 	POLICY_KEY_ALLOW,
 	POLICY_KEY_PORT_ISOLATION,
+	POLICY_KEY_DNS,
 	POLICY_KEY__MAX
 };
 
@@ -120,6 +141,7 @@ struct policy_global {
 	enum policy_teardown teardown;
 	char admin_group[POLICY_NAME_MAX]; /* "" when none */
 	enum policy_forwarding forwarding;
+	char hostname[POLICY_TEMPLATE_MAX]; /* "" when namespaces get no host name */
 };
 
 /*
@@ -145,6 +167,7 @@ struct policy_rule {
 	struct policy_prefix_list deny;	 /* never reachable */
 	struct policy_prefix_list allow; /* only these; empty: everything */
 	bool port_isolation;		 /* mode bridge: ports isolated */
+	struct policy_dns dns;
 };
 
 struct policy {
@@ -206,6 +229,14 @@ int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, cha
  * quoting: no white space or control characters)?
  */
 bool policy_netns_name_valid(const char *name);
+
+/*
+ * Is name a host name usernetns publishes (libnss_usernetns): labels of
+ * letters, digits, '-' and '_' (not at a label's ends for '-') joined by
+ * dots, at most POLICY_HOSTNAME_MAX bytes, and not all digits and dots
+ * (an IPv4 address written out)?
+ */
+bool policy_hostname_valid(const char *name);
 
 /*
  * May a user name from NSS be written into our records and leases: not

@@ -39,6 +39,7 @@ struct rtnl_link {
 	char kind[16];	/* IFLA_INFO_KIND, "" if none */
 	char alias[64]; /* IFLA_IFALIAS, "" if none */
 	bool isolated;	/* a bridge port with IFLA_BRPORT_ISOLATED */
+	bool route_localnet; /* IPv4 takes 127.0.0.0/8 on the wire */
 };
 
 /* Open a socket acting in the calling thread's current namespace. */
@@ -93,6 +94,8 @@ struct rtnl_link_change {
 	int master;	    /* with set_master: a bridge's ifindex, or 0 for none */
 	bool set_isolated;  /* false: left; a bridge port only */
 	bool isolated;	    /* with set_isolated: no traffic with other isolated ports */
+	bool set_route_localnet; /* false: left */
+	bool route_localnet;	 /* with set_route_localnet: loopback addresses on the wire */
 };
 
 int rtnl_link_change(struct rtnl *r, const struct rtnl_link_change *c, struct errbuf *err);

@@ -44,6 +44,10 @@ struct state_record {
 	uint64_t created;			       /* seconds since the epoch */
 	/* Mode nat: "ok", or what of the host's side was missing at login. */
 	char host_side[96];
+	/* Where queries to loopback resolvers go (nsdns_format()), "" if nowhere. */
+	char dns[64];
+	/* Its host name, "" without one (besides the namespace name). */
+	char hostname[POLICY_HOSTNAME_MAX + 1];
 };
 
 /*

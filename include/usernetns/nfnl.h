@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nf_tables over netlink, with libmnl: the few requests and the one kind
+ * of transaction usernetns makes.  Not libnftnl or libnftables (GPL-2):
+ * what the PAM module loads is loaded into programs of any licence.
+ *
+ * A socket acts in the network namespace it was opened in.  Every wait
+ * for the kernel is bounded.  Numbers in nf_tables attributes are big
+ * endian; the expression builders take host order and convert.
+ */
+#ifndef USERNETNS_NFNL_H
+#define USERNETNS_NFNL_H
+
+#include <libmnl/libmnl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usernetns/util.h"
+
+struct nfnl {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+};
+
+#define NFNL_INIT ((struct nfnl){ 0 })
+
+int nfnl_open(struct nfnl *n, struct errbuf *err);
+void nfnl_close(struct nfnl *n);
+
+/* Room for one request, or a reply's read. */
+#define NFNL_BUF_SIZE 8192
+
+/*
+ * The header of an nf_tables message of type NFT_MSG_* for family
+ * (NFPROTO_*) at the start of buf (NFNL_BUF_SIZE bytes, zeroed first:
+ * libmnl leaves attribute padding as it finds it).
+ */
+struct nlmsghdr *nfnl_msg(char *buf, uint16_t type, uint8_t family, uint16_t flags);
+
+/*
+ * Send nlh (a get, or a dump with NLM_F_DUMP) and hand each reply to cb
+ * until the kernel is done.  0 or -errno; -ENOENT (no such table, chain)
+ * is returned without touching err, for the caller to take as an answer.
+ */
+int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	       struct errbuf *err, const char *what);
+
+/*
+ * A transaction: messages between a batch's begin and end, applied by
+ * the kernel all together or not at all.
+ */
+#define NFNL_BATCH_SIZE 16384
+
+struct nfnl_batch {
+	char buf[NFNL_BATCH_SIZE];
+	struct mnl_nlmsg_batch *b;
+	unsigned int begin_seq;
+	unsigned int n; /* messages between begin and end */
+	bool overflow;
+};
+
+void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b);
+/* The next message, to fill and close with nfnl_batch_next(). */
+struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type,
+				uint8_t family, uint16_t flags);
+void nfnl_batch_next(struct nfnl_batch *b);
+/* Send it and wait for the kernel's answer to each message. */
+int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err,
+		      const char *what);
+
+/* ---- the pieces of a rule ------------------------------------------------------ */
+
+/* Start and end NFTA_RULE_EXPRESSIONS. */
+struct nlattr *nfnl_exprs_start(struct nlmsghdr *nlh);
+void nfnl_exprs_end(struct nlmsghdr *nlh, struct nlattr *nest);
+
+/* [ meta load KEY => reg ] */
+void nfnl_expr_meta(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg);
+/* [ payload load LEN @ BASE + OFFSET => reg ] */
+void nfnl_expr_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t offset, uint32_t len,
+		       uint32_t dreg);
+/* [ cmp OP reg DATA ] */
+void nfnl_expr_cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op, const void *data,
+		   size_t len);
+/* [ numgen reg = random mod MODULUS ] */
+void nfnl_expr_numgen_random(struct nlmsghdr *nlh, uint32_t dreg, uint32_t modulus);
+/* [ immediate reg DATA ] */
+void nfnl_expr_immediate(struct nlmsghdr *nlh, uint32_t dreg, const void *data, size_t len);
+/* [ nat dnat FAMILY addr_min reg ] */
+void nfnl_expr_dnat(struct nlmsghdr *nlh, uint32_t family, uint32_t addr_reg);
+/* [ masq ] */
+void nfnl_expr_masq(struct nlmsghdr *nlh);
+
+/*
+ * A comment as nft(8) keeps it in a table's or a rule's user data (type
+ * 0, NUL-terminated), so that nft list shows it.
+ */
+void nfnl_put_comment(struct nlmsghdr *nlh, uint16_t attr, const char *comment);
+/* The comment of such user data, "" without one. */
+void nfnl_read_comment(const struct nlattr *attr, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "usernetns/fault.h"
+#include "usernetns/nfnl.h"
+
+/* A reply that never comes would hang a login: bound every wait. */
+#define NFNL_RECV_TIMEOUT_SEC 5
+
+int nfnl_open(struct nfnl *n, struct errbuf *err)
+{
+	struct timeval tv = { .tv_sec = NFNL_RECV_TIMEOUT_SEC };
+	int one = 1;
+
+	*n = NFNL_INIT;
+	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!n->nl)
+		return errbuf_errno(err, -errno, "cannot open a netfilter socket");
+	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = errbuf_errno(err, -errno, "cannot bind a netfilter socket");
+
+		nfnl_close(n);
+		return r;
+	}
+	n->portid = mnl_socket_get_portid(n->nl);
+	n->seq = (unsigned int)time(NULL);
+	return 0;
+}
+
+void nfnl_close(struct nfnl *n)
+{
+	if (n->nl)
+		mnl_socket_close(n->nl);
+	*n = NFNL_INIT;
+}
+
+static struct nlmsghdr *put_header(void *where, uint16_t type, uint8_t family, uint16_t flags,
+				   uint16_t res_id, unsigned int seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(where);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(res_id);
+	return nlh;
+}
+
+struct nlmsghdr *nfnl_msg(char *buf, uint16_t type, uint8_t family, uint16_t flags)
+{
+	memset(buf, 0, NFNL_BUF_SIZE);
+	return put_header(buf, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), family, flags, 0, 0);
+}
+
+/* The kernel's own words for a failure (extended ACK), if it gave some. */
+static void read_extack(const struct nlmsghdr *nlh, char *buf, size_t size)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	size_t off = sizeof(*e);
+
+	buf[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* With NETLINK_CAP_ACK only the header of our message comes back. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	mnl_attr_for_each(attr, nlh, off)
+	{
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(buf, size, "%s", mnl_attr_get_str(attr));
+	}
+}
+
+int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	       struct errbuf *err, const char *what)
+{
+	char buf[NFNL_BUF_SIZE];
+	unsigned int seq = ++n->seq;
+	int r;
+
+	nlh->nlmsg_seq = seq;
+	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return errbuf_errno(err, -errno, "cannot %s", what);
+	for (;;) {
+		ssize_t len;
+
+		do
+			len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		while (len < 0 && errno == EINTR);
+		if (len < 0) {
+			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+			break;
+		}
+		r = mnl_cb_run(buf, (size_t)len, seq, n->portid, cb, data);
+		if (r <= MNL_CB_STOP) {
+			r = r < 0 ? -errno : 0;
+			break;
+		}
+	}
+	if (r < 0 && r != -ENOENT)
+		errbuf_errno(err, r, "cannot %s", what);
+	return r;
+}
+
+/* ---- transactions --------------------------------------------------------------- */
+
+void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b)
+{
+	memset(b->buf, 0, sizeof(b->buf));
+	/* Half the buffer is the limit: a message may run over it, not out. */
+	b->b = mnl_nlmsg_batch_start(b->buf, sizeof(b->buf) / 2);
+	b->n = 0;
+	b->overflow = false;
+	b->begin_seq = ++n->seq;
+	put_header(mnl_nlmsg_batch_current(b->b), NFNL_MSG_BATCH_BEGIN, AF_UNSPEC, 0,
+		   NFNL_SUBSYS_NFTABLES, b->begin_seq);
+	mnl_nlmsg_batch_next(b->b);
+}
+
+struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type,
+				uint8_t family, uint16_t flags)
+{
+	b->n++;
+	return put_header(mnl_nlmsg_batch_current(b->b),
+			  (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), family, NLM_F_ACK | flags, 0,
+			  ++n->seq);
+}
+
+void nfnl_batch_next(struct nfnl_batch *b)
+{
+	/* The last message is kept as long as there is room for the end. */
+	if (!mnl_nlmsg_batch_next(b->b))
+		b->overflow = true;
+}
+
+int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err,
+		      const char *what)
+{
+	unsigned int first = b->begin_seq + 1, last = b->begin_seq + b->n, answered = 0;
+	char buf[NFNL_BUF_SIZE], extack[256] = "";
+	int r = 0, failed = 0;
+
+	if (b->overflow)
+		return errbuf_errno(err, -EMSGSIZE, "cannot %s", what);
+	put_header(mnl_nlmsg_batch_current(b->b), NFNL_MSG_BATCH_END, AF_UNSPEC, 0,
+		   NFNL_SUBSYS_NFTABLES, ++n->seq);
+	mnl_nlmsg_batch_next(b->b);
+
+	r = -FAULT("nfnl.batch");
+	if (r == 0 && mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->b),
+					mnl_nlmsg_batch_size(b->b)) < 0)
+		r = -errno;
+	/*
+	 * One answer for each message (all asked for an ACK), or one for
+	 * the whole batch when the kernel refused it before reading it.
+	 */
+	while (r == 0 && answered < b->n) {
+		ssize_t got;
+		int len;
+
+		do
+			got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		while (got < 0 && errno == EINTR);
+		if (got < 0) {
+			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+			break;
+		}
+		len = (int)got;
+		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != n->portid ||
+			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				continue;
+			e = mnl_nlmsg_get_payload(nlh);
+			if (nlh->nlmsg_seq < first || nlh->nlmsg_seq > last) {
+				/* The batch as a whole. */
+				failed = e->error ? e->error : -EPROTO;
+				read_extack(nlh, extack, sizeof(extack));
+				answered = b->n;
+				break;
+			}
+			answered++;
+			if (e->error && !failed) {
+				failed = e->error;
+				read_extack(nlh, extack, sizeof(extack));
+			}
+		}
+	}
+	if (r == 0)
+		r = failed;
+	if (r == 0)
+		return 0;
+	if (extack[0])
+		errbuf_set(err, "cannot %s: %s (%s)", what, strerror(-r), extack);
+	else
+		errbuf_errno(err, r, "cannot %s", what);
+	return r;
+}
+
+/* ---- expressions ---------------------------------------------------------------- */
+
+struct nlattr *nfnl_exprs_start(struct nlmsghdr *nlh)
+{
+	return mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+}
+
+void nfnl_exprs_end(struct nlmsghdr *nlh, struct nlattr *nest)
+{
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* An element of the list: its name and, nested, its data. */
+static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name, struct nlattr **data)
+{
+	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, name);
+	*data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	return elem;
+}
+
+static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem, struct nlattr *data)
+{
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, elem);
+}
+
+static void put_be32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
+{
+	mnl_attr_put_u32(nlh, type, htonl(v));
+}
+
+/* Data in a nested NFTA_DATA_VALUE, as cmp and immediate take it. */
+static void put_data(struct nlmsghdr *nlh, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, data);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+void nfnl_expr_meta(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "meta", &data);
+
+	put_be32(nlh, NFTA_META_KEY, key);
+	put_be32(nlh, NFTA_META_DREG, dreg);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t offset, uint32_t len,
+		       uint32_t dreg)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "payload", &data);
+
+	put_be32(nlh, NFTA_PAYLOAD_DREG, dreg);
+	put_be32(nlh, NFTA_PAYLOAD_BASE, base);
+	put_be32(nlh, NFTA_PAYLOAD_OFFSET, offset);
+	put_be32(nlh, NFTA_PAYLOAD_LEN, len);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op, const void *value,
+		   size_t len)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "cmp", &data);
+
+	put_be32(nlh, NFTA_CMP_SREG, sreg);
+	put_be32(nlh, NFTA_CMP_OP, op);
+	put_data(nlh, NFTA_CMP_DATA, value, len);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_numgen_random(struct nlmsghdr *nlh, uint32_t dreg, uint32_t modulus)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "numgen", &data);
+
+	put_be32(nlh, NFTA_NG_DREG, dreg);
+	put_be32(nlh, NFTA_NG_MODULUS, modulus);
+	put_be32(nlh, NFTA_NG_TYPE, NFT_NG_RANDOM);
+	put_be32(nlh, NFTA_NG_OFFSET, 0);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_immediate(struct nlmsghdr *nlh, uint32_t dreg, const void *value, size_t len)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data);
+
+	put_be32(nlh, NFTA_IMMEDIATE_DREG, dreg);
+	put_data(nlh, NFTA_IMMEDIATE_DATA, value, len);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_dnat(struct nlmsghdr *nlh, uint32_t family, uint32_t addr_reg)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "nat", &data);
+
+	put_be32(nlh, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+	put_be32(nlh, NFTA_NAT_FAMILY, family);
+	put_be32(nlh, NFTA_NAT_REG_ADDR_MIN, addr_reg);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_masq(struct nlmsghdr *nlh)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "masq", &data);
+
+	expr_end(nlh, elem, data);
+}
+
+/* ---- comments ------------------------------------------------------------------- */
+
+void nfnl_put_comment(struct nlmsghdr *nlh, uint16_t attr, const char *comment)
+{
+	uint8_t tlv[2 + 128];
+	size_t len = strnlen(comment, sizeof(tlv) - 3) + 1;
+
+	tlv[0] = 0; /* nft's type for a comment, in tables and rules alike */
+	tlv[1] = (uint8_t)len;
+	memcpy(tlv + 2, comment, len - 1);
+	tlv[2 + len - 1] = '\0';
+	mnl_attr_put(nlh, attr, 2 + len, tlv);
+}
+
+void nfnl_read_comment(const struct nlattr *attr, char *buf, size_t size)
+{
+	const uint8_t *v = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	buf[0] = '\0';
+	for (size_t off = 0; off + 2 <= len;) {
+		uint8_t type = v[off], n = v[off + 1];
+
+		if (off + 2 + n > len)
+			break;
+		if (type == 0 && n > 0)
+			snprintf(buf, size, "%.*s", (int)strnlen((const char *)v + off + 2, n),
+				 (const char *)v + off + 2);
+		off += 2 + n;
+	}
+}
