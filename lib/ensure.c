@@ -27,6 +27,7 @@
 #include "usernetns/fault.h"
 #include "usernetns/firewall.h"
 #include "usernetns/hostnet.h"
+#include "usernetns/hosts.h"
 #include "usernetns/lease.h"
 #include "usernetns/nsdns.h"
 #include "usernetns/rtnl.h"
@@ -49,8 +50,8 @@ struct ensure_ctx {
 	unsigned int lock_timeout_ms; /* for the run dir's lock */
 	struct errbuf *err;
 
-	struct rtnl host; /* in the caller's (host) namespace */
-	struct rtnl ns;	  /* in the user's namespace */
+	struct rtnl host;  /* in the caller's (host) namespace */
+	struct rtnl ns;	   /* in the user's namespace */
 	struct nfnl ns_nf; /* there too, when its dns redirect is to be made or removed */
 	int nsfd;
 	struct netns_id id;
@@ -61,6 +62,9 @@ struct ensure_ctx {
 
 	bool have_old;
 	struct state_record old;
+	/* The record as this call found it, for what it published. */
+	bool have_found;
+	struct state_record found;
 	struct state_record rec;
 
 	/* What is in an existing namespace, from one dump of its links. */
@@ -197,6 +201,7 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 	};
 	snprintf(rec->user, sizeof(rec->user), "%s", plan->user);
 	snprintf(rec->netns, sizeof(rec->netns), "%s", plan->netns);
+	snprintf(rec->hostname, sizeof(rec->hostname), "%s", plan->hostname);
 	if (policy_mode_has_link(plan->mode)) {
 		snprintf(rec->host_ifname, sizeof(rec->host_ifname), "%s", plan->host_ifname);
 		snprintf(rec->peer_ifname, sizeof(rec->peer_ifname), "%s", plan->peer_ifname);
@@ -774,6 +779,27 @@ static void note_host_side(struct ensure_ctx *c)
 		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "ok");
 }
 
+/*
+ * The host's name files for the namespace (hosts.h): what an earlier
+ * login published and this one does not (a new address, a new policy)
+ * goes, and the rest is written where it differs.
+ */
+static int ensure_names(struct ensure_ctx *c)
+{
+	bool changed = false;
+	int r;
+
+	if (c->have_found) {
+		r = hosts_unpublish(c->p, &c->found, &c->rec, c->err);
+		if (r < 0)
+			return r;
+	}
+	r = hosts_publish(c->p, &c->rec, &changed, c->err);
+	if (r == 0 && changed && !c->fresh)
+		c->changes |= ENSURE_FIXED_NAMES;
+	return r;
+}
+
 /* ---- the namespace ------------------------------------------------------------ */
 
 static int ensure_namespace(struct ensure_ctx *c)
@@ -883,6 +909,7 @@ static void roll_back(struct ensure_ctx *c)
 		delete_host_link(c, c->plan->uid, c->plan->host_ifname);
 		c->err = saved;
 	}
+	hosts_unpublish(c->p, &c->rec, NULL, &ignored);
 	netns_remove(c->p->rundir, c->plan->netns, &ignored);
 	state_remove(c->p, c->plan->uid, &ignored);
 }
@@ -901,6 +928,8 @@ static int ensure_locked(struct ensure_ctx *c)
 		c->have_old = true;
 	else if (r != -ENOENT)
 		return r;
+	c->have_found = c->have_old;
+	c->found = c->old;
 
 	if (c->have_old && (c->old.host_id.ino || c->old.host_id.dev) &&
 	    !netns_id_equal(&c->old.host_id, &c->host_id)) {
@@ -956,6 +985,9 @@ static int ensure_locked(struct ensure_ctx *c)
 	}
 	if (plan->mode == POLICY_MODE_NAT)
 		note_host_side(c);
+	r = ensure_names(c);
+	if (r < 0)
+		goto fail;
 
 	if (!c->have_old || state_format(&c->old, old_record, sizeof(old_record)) < 0 ||
 	    state_format(&c->rec, new_record, sizeof(new_record)) < 0 ||
@@ -1233,6 +1265,8 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flag
 		r = netns_remove_placeholder(p->rundir, rec.netns, err);
 	if (r == 0)
 		r = fault_err("remove.netns", err);
+	if (r == 0)
+		r = hosts_unpublish(p, &rec, NULL, err);
 	if (r < 0)
 		return r;
 	return state_remove(p, uid, err);

@@ -91,8 +91,8 @@ static void read_extack(const struct nlmsghdr *nlh, char *buf, size_t size)
 	}
 }
 
-int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-	       struct errbuf *err, const char *what)
+int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, struct errbuf *err,
+	       const char *what)
 {
 	char buf[NFNL_BUF_SIZE];
 	unsigned int seq = ++n->seq;
@@ -139,13 +139,13 @@ void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b)
 	mnl_nlmsg_batch_next(b->b);
 }
 
-struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type,
-				uint8_t family, uint16_t flags)
+struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type, uint8_t family,
+				uint16_t flags)
 {
 	b->n++;
 	return put_header(mnl_nlmsg_batch_current(b->b),
-			  (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), family, NLM_F_ACK | flags, 0,
-			  ++n->seq);
+			  (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), family, NLM_F_ACK | flags,
+			  0, ++n->seq);
 }
 
 void nfnl_batch_next(struct nfnl_batch *b)
@@ -155,8 +155,7 @@ void nfnl_batch_next(struct nfnl_batch *b)
 		b->overflow = true;
 }
 
-int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err,
-		      const char *what)
+int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err, const char *what)
 {
 	unsigned int first = b->begin_seq + 1, last = b->begin_seq + b->n, answered = 0;
 	char buf[NFNL_BUF_SIZE], extack[256] = "";
@@ -169,8 +168,8 @@ int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err,
 	mnl_nlmsg_batch_next(b->b);
 
 	r = -FAULT("nfnl.batch");
-	if (r == 0 && mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->b),
-					mnl_nlmsg_batch_size(b->b)) < 0)
+	if (r == 0 &&
+	    mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->b), mnl_nlmsg_batch_size(b->b)) < 0)
 		r = -errno;
 	/*
 	 * One answer for each message (all asked for an ACK), or one for
@@ -284,8 +283,7 @@ void nfnl_expr_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t offset, uin
 	expr_end(nlh, elem, data);
 }
 
-void nfnl_expr_cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op, const void *value,
-		   size_t len)
+void nfnl_expr_cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op, const void *value, size_t len)
 {
 	struct nlattr *data, *elem = expr_start(nlh, "cmp", &data);
 

@@ -201,8 +201,9 @@ static void put_table(struct nfnl *n, struct nfnl_batch *b, uint16_t type, bool 
 
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, NSDNS_TABLE);
 	if (comment)
-		nfnl_put_comment(nlh, NFTA_TABLE_USERDATA,
-				 "made by usernetns at login: the policy's dns (usernetns.conf(5))");
+		nfnl_put_comment(
+			nlh, NFTA_TABLE_USERDATA,
+			"made by usernetns at login: the policy's dns (usernetns.conf(5))");
 	nfnl_batch_next(b);
 }
 
@@ -225,8 +226,8 @@ static void put_chain(struct nfnl *n, struct nfnl_batch *b, const char *name, ui
 
 static struct nlmsghdr *rule_start(struct nfnl *n, struct nfnl_batch *b, const char *chain)
 {
-	struct nlmsghdr *nlh = nfnl_batch_msg(n, b, NFT_MSG_NEWRULE, NFPROTO_IPV4,
-					      NLM_F_CREATE | NLM_F_APPEND);
+	struct nlmsghdr *nlh =
+		nfnl_batch_msg(n, b, NFT_MSG_NEWRULE, NFPROTO_IPV4, NLM_F_CREATE | NLM_F_APPEND);
 
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NSDNS_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);

@@ -204,7 +204,7 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 	if (p->global.hostname[0]) {
 		r = policy_template_expand(p->global.hostname, pw->pw_name, pw->pw_uid,
 					   plan->hostname, sizeof(plan->hostname));
-		if (r < 0 || !policy_hostname_valid(plan->hostname)) {
+		if (r < 0 || !hosts_name_valid(plan->hostname)) {
 			/* A user name no host name can hold: the namespace name alone. */
 			plan->hostname[0] = '\0';
 			plan->hostname_refused = true;
@@ -362,7 +362,8 @@ static void print_dns(const struct policy_dns *dns, FILE *out)
 	case POLICY_DNS_ADDRS:
 		fprintf(out, "  %-11s loopback resolvers answered from", "dns");
 		for (size_t i = 0; i < dns->n; i++)
-			fprintf(out, "%s %s", i ? "," : "", addr_format(&dns->addr[i], a, sizeof(a)));
+			fprintf(out, "%s %s", i ? "," : "",
+				addr_format(&dns->addr[i], a, sizeof(a)));
 		fprintf(out, "%s\n", dns->n > 1 ? " (a query to one of them, at random)" : "");
 		return;
 	}

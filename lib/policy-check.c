@@ -555,8 +555,10 @@ static const char *unreachable(const struct policy *p, const struct policy_rule 
 		snprintf(buf, size, "the allow list leaves it out");
 	for (size_t i = 0; i < p->n_ranges && !buf[0]; i++)
 		if (addr_prefix_contains(&p->ranges[i], a))
-			snprintf(buf, size, "users' addresses come from %s, which no namespace reaches (for the host end, write dns = host-end)",
-				 addr_prefix_format(&p->ranges[i], net, sizeof(net)));
+			snprintf(
+				buf, size,
+				"users' addresses come from %s, which no namespace reaches (for the host end, write dns = host-end)",
+				addr_prefix_format(&p->ranges[i], net, sizeof(net)));
 	return buf;
 }
 

@@ -97,30 +97,6 @@ bool policy_netns_name_valid(const char *name)
 	return true;
 }
 
-bool policy_hostname_valid(const char *name)
-{
-	size_t n = strlen(name), label = 0;
-	bool numeric = true;
-
-	if (n == 0 || n > POLICY_HOSTNAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (c == '.') {
-			/* No empty label, none ending in '-'. */
-			if (label == 0 || name[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!host_char_ok(c) || (c == '-' && label == 0) || ++label > 63)
-			return false;
-		numeric &= isdigit((unsigned char)c) != 0;
-	}
-	return label > 0 && name[n - 1] != '-' && !numeric;
-}
-
 bool policy_user_name_valid(const char *name)
 {
 	if (!*name)
@@ -209,8 +185,9 @@ int policy_check_template(const char *value, enum template_kind kind, struct err
 		break;
 	case TEMPLATE_HOSTNAME:
 		if (!has_user && !has_uid) {
-			errbuf_set(err,
-				   "must contain %%u or %%U, or every namespace would have one name");
+			errbuf_set(
+				err,
+				"must contain %%u or %%U, or every namespace would have one name");
 			return -EINVAL;
 		}
 		if (widest > POLICY_HOSTNAME_MAX) {

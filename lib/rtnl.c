@@ -476,7 +476,8 @@ static void read_inet_conf(const struct nlattr *spec, struct rtnl_link *l)
 			size_t n = mnl_attr_get_payload_len(a) / sizeof(uint32_t);
 
 			/* An array of values, the first for setting number 1. */
-			if (mnl_attr_get_type(a) == IFLA_INET_CONF && n >= IPV4_DEVCONF_ROUTE_LOCALNET)
+			if (mnl_attr_get_type(a) == IFLA_INET_CONF &&
+			    n >= IPV4_DEVCONF_ROUTE_LOCALNET)
 				l->route_localnet = conf[IPV4_DEVCONF_ROUTE_LOCALNET - 1] != 0;
 		}
 	}

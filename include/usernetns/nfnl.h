@@ -43,8 +43,8 @@ struct nlmsghdr *nfnl_msg(char *buf, uint16_t type, uint8_t family, uint16_t fla
  * until the kernel is done.  0 or -errno; -ENOENT (no such table, chain)
  * is returned without touching err, for the caller to take as an answer.
  */
-int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-	       struct errbuf *err, const char *what);
+int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, struct errbuf *err,
+	       const char *what);
 
 /*
  * A transaction: messages between a batch's begin and end, applied by
@@ -62,12 +62,11 @@ struct nfnl_batch {
 
 void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b);
 /* The next message, to fill and close with nfnl_batch_next(). */
-struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type,
-				uint8_t family, uint16_t flags);
+struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type, uint8_t family,
+				uint16_t flags);
 void nfnl_batch_next(struct nfnl_batch *b);
 /* Send it and wait for the kernel's answer to each message. */
-int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err,
-		      const char *what);
+int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err, const char *what);
 
 /* ---- the pieces of a rule ------------------------------------------------------ */
 
@@ -81,8 +80,7 @@ void nfnl_expr_meta(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg);
 void nfnl_expr_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t offset, uint32_t len,
 		       uint32_t dreg);
 /* [ cmp OP reg DATA ] */
-void nfnl_expr_cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op, const void *data,
-		   size_t len);
+void nfnl_expr_cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op, const void *data, size_t len);
 /* [ numgen reg = random mod MODULUS ] */
 void nfnl_expr_numgen_random(struct nlmsghdr *nlh, uint32_t dreg, uint32_t modulus);
 /* [ immediate reg DATA ] */

@@ -14,6 +14,7 @@
 
 #include "usernetns/addr.h"
 #include "usernetns/diag.h"
+#include "usernetns/hostsfile.h"
 
 /* Limits on what a policy file may hold. */
 #define POLICY_FILE_MAX (4u << 20) /* bytes */
@@ -29,7 +30,7 @@
 #define POLICY_DNS_MAX 3u
 
 /* The longest host name (RFC 1035: 253 bytes written out). */
-#define POLICY_HOSTNAME_MAX 253u
+#define POLICY_HOSTNAME_MAX ((unsigned int)HOSTS_NAME_MAX)
 
 /* The largest uid a template may have to hold: (uid_t)-2. */
 #define POLICY_UID_MAX UINT32_C(4294967294)
@@ -229,14 +230,6 @@ int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, cha
  * quoting: no white space or control characters)?
  */
 bool policy_netns_name_valid(const char *name);
-
-/*
- * Is name a host name usernetns publishes (libnss_usernetns): labels of
- * letters, digits, '-' and '_' (not at a label's ends for '-') joined by
- * dots, at most POLICY_HOSTNAME_MAX bytes, and not all digits and dots
- * (an IPv4 address written out)?
- */
-bool policy_hostname_valid(const char *name);
 
 /*
  * May a user name from NSS be written into our records and leases: not

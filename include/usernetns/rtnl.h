@@ -34,11 +34,11 @@ struct rtnl_link {
 	char ifname[IFNAMSIZ];
 	unsigned int flags; /* IFF_* */
 	unsigned int mtu;
-	int link;	/* IFLA_LINK: a veth's peer ifindex */
-	int master;	/* IFLA_MASTER, 0 if none */
-	char kind[16];	/* IFLA_INFO_KIND, "" if none */
-	char alias[64]; /* IFLA_IFALIAS, "" if none */
-	bool isolated;	/* a bridge port with IFLA_BRPORT_ISOLATED */
+	int link;	     /* IFLA_LINK: a veth's peer ifindex */
+	int master;	     /* IFLA_MASTER, 0 if none */
+	char kind[16];	     /* IFLA_INFO_KIND, "" if none */
+	char alias[64];	     /* IFLA_IFALIAS, "" if none */
+	bool isolated;	     /* a bridge port with IFLA_BRPORT_ISOLATED */
 	bool route_localnet; /* IPv4 takes 127.0.0.0/8 on the wire */
 };
 
@@ -86,14 +86,14 @@ int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n, struct errbu
 /* A change to a link; what is not given is left as it is. */
 struct rtnl_link_change {
 	int ifindex;
-	const char *ifname; /* for messages */
-	bool up;	    /* up, or down: always set */
-	unsigned int mtu;   /* 0: left */
-	const char *alias;  /* NULL: left */
-	bool set_master;    /* false: master left */
-	int master;	    /* with set_master: a bridge's ifindex, or 0 for none */
-	bool set_isolated;  /* false: left; a bridge port only */
-	bool isolated;	    /* with set_isolated: no traffic with other isolated ports */
+	const char *ifname;	 /* for messages */
+	bool up;		 /* up, or down: always set */
+	unsigned int mtu;	 /* 0: left */
+	const char *alias;	 /* NULL: left */
+	bool set_master;	 /* false: master left */
+	int master;		 /* with set_master: a bridge's ifindex, or 0 for none */
+	bool set_isolated;	 /* false: left; a bridge port only */
+	bool isolated;		 /* with set_isolated: no traffic with other isolated ports */
 	bool set_route_localnet; /* false: left */
 	bool route_localnet;	 /* with set_route_localnet: loopback addresses on the wire */
 };
