@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The files the host's name service answers from (lib/hostsfile.c), the
+ * entry a record publishes (lib/hosts.c), and what records keep of the
+ * dns redirect (lib/nsdns.c).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "usernetns/hosts.h"
+#include "usernetns/hostsfile.h"
+#include "usernetns/nsdns.h"
+
+static void test_name_rules(void **state)
+{
+	static const char *const good[] = {
+		"user-alice", "alice.netns", "a", "x1", "user_with_underscore", "A.B-C.d",
+		"1host",      "10.0.0.1a",
+	};
+	static const char *const bad[] = {
+		"",	     ".",	  "a..b",      ".a",	     "a.",	   "-a",
+		"a-",	     "a-.b",	  "a b",       "a/b",	     "a:b",	   "10.0.0.1",
+		"12",	     "1.2.3.4.5", "ümlaut",    "a\nb",	     "tab\there", "a@b",
+		"user+tag",
+	};
+	char long_label[80], long_name[300], key[HOSTS_NAME_MAX + 1];
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++)
+		if (!hosts_name_valid(good[i]))
+			fail_msg("'%s' should be a valid name", good[i]);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		if (hosts_name_valid(bad[i]))
+			fail_msg("'%s' should not be a valid name", bad[i]);
+
+	/* A label has at most 63 bytes, a name 253. */
+	memset(long_label, 'a', 63);
+	long_label[63] = '\0';
+	assert_true(hosts_name_valid(long_label));
+	long_label[63] = 'a';
+	long_label[64] = '\0';
+	assert_false(hosts_name_valid(long_label));
+	memset(long_name, 'a', sizeof(long_name));
+	for (size_t i = 60; i < sizeof(long_name); i += 61)
+		long_name[i] = '.';
+	long_name[253] = '\0';
+	assert_true(hosts_name_valid(long_name));
+	long_name[253] = 'a';
+	long_name[254] = '\0';
+	assert_false(hosts_name_valid(long_name));
+
+	/* Keys are the name in lower case; invalid names have none. */
+	assert_int_equal(hosts_name_key("User-Alice.NetNS", key), 0);
+	assert_string_equal(key, "user-alice.netns");
+	assert_int_equal(hosts_name_key("a b", key), -EINVAL);
+}
+
+static struct hosts_entry entry(void)
+{
+	struct hosts_entry e = { .n_names = 2, .n_addrs = 2 };
+
+	snprintf(e.names[0], sizeof(e.names[0]), "alice.netns");
+	snprintf(e.names[1], sizeof(e.names[1]), "user-alice");
+	e.addrs[0].family = AF_INET;
+	inet_pton(AF_INET, "10.200.0.2", e.addrs[0].bytes);
+	e.addrs[1].family = AF_INET6;
+	inet_pton(AF_INET6, "fd42:200::2", e.addrs[1].bytes);
+	return e;
+}
+
+static void test_format_and_parse(void **state)
+{
+	struct hosts_entry e = entry(), back;
+	char text[HOSTS_FILE_MAX], key[64];
+	int len;
+
+	len = hosts_format(&e, text, sizeof(text));
+	assert_true(len > 0);
+	assert_string_equal(text, "usernetns-hosts 1\n"
+				  "name alice.netns\n"
+				  "name user-alice\n"
+				  "addr 10.200.0.2\n"
+				  "addr fd42:200::2\n");
+	assert_int_equal(hosts_parse(text, (size_t)len, &back), 0);
+	assert_memory_equal(&back, &e, sizeof(e));
+	assert_true(hosts_entry_has_name(&back, "USER-ALICE"));
+	assert_false(hosts_entry_has_name(&back, "user-bob"));
+	assert_true(hosts_entry_has_addr(&back, &e.addrs[1]));
+	assert_int_equal(hosts_addr_key(&e.addrs[1], key, sizeof(key)), 0);
+	assert_string_equal(key, "fd42:200::2");
+	/* Too small a buffer says so. */
+	assert_int_equal(hosts_format(&e, text, 20), -ENAMETOOLONG);
+}
+
+static void test_parse_is_strict(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"usernetns-hosts 1\n",				      /* no name */
+		"usernetns-hosts 2\nname a\n",			      /* another version */
+		"name a\n",					      /* no header */
+		"usernetns-hosts 1\nname a",			      /* no final newline */
+		"usernetns-hosts 1\nname a b\n",		      /* not a name */
+		"usernetns-hosts 1\nname ../etc\n",		      /* nor this */
+		"usernetns-hosts 1\nname a\naddr 10.0.0.300\n",	      /* not an address */
+		"usernetns-hosts 1\nname a\naddr 10.0.0.1/24\n",      /* nor this */
+		"usernetns-hosts 1\nname a\nname b\nname c\n",	      /* too many names */
+		"usernetns-hosts 1\nname a\naddr ::1\naddr ::2\naddr ::3\n", /* addresses */
+		"usernetns-hosts 1\nname a\nalias b\n",		      /* an unknown line */
+		"usernetns-hosts 1\nname a\n\n",		      /* an empty line */
+		"usernetns-hosts 1\r\nname a\n",		      /* CRLF */
+	};
+	struct hosts_entry e;
+	char big[HOSTS_FILE_MAX + 64];
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		if (hosts_parse(bad[i], strlen(bad[i]), &e) != -EBADMSG)
+			fail_msg("accepted: '%s'", bad[i]);
+	/* A NUL inside, and a file too large. */
+	assert_int_equal(hosts_parse("usernetns-hosts 1\nname a\0b\n", 26, &e), -EBADMSG);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "usernetns-hosts 1\nname ", 23);
+	big[sizeof(big) - 1] = '\n';
+	assert_int_equal(hosts_parse(big, sizeof(big), &e), -EBADMSG);
+}
+
+static struct state_record record(const char *netns, const char *hostname, const char *peer4,
+				  const char *peer6)
+{
+	struct state_record rec = { .uid = 1001 };
+	struct errbuf err;
+
+	snprintf(rec.netns, sizeof(rec.netns), "%s", netns);
+	snprintf(rec.hostname, sizeof(rec.hostname), "%s", hostname);
+	if (peer4)
+		assert_int_equal(addr_prefix_parse(peer4, AF_INET, true, &rec.peer4, &err), 0);
+	if (peer6)
+		assert_int_equal(addr_prefix_parse(peer6, AF_INET6, true, &rec.peer6, &err), 0);
+	return rec;
+}
+
+static void test_entry_of_a_record(void **state)
+{
+	struct state_record rec = record("user-alice", "alice.netns", "10.200.0.2/30",
+					 "fd42:200::2/64");
+	struct hosts_entry e;
+
+	/* The host name first: it is the canonical one. */
+	hosts_entry_of(&rec, &e);
+	assert_int_equal(e.n_names, 2);
+	assert_string_equal(e.names[0], "alice.netns");
+	assert_string_equal(e.names[1], "user-alice");
+	assert_int_equal(e.n_addrs, 2);
+
+	/* Without a template, the namespace name alone. */
+	rec = record("user-alice", "", "10.200.0.2/30", NULL);
+	hosts_entry_of(&rec, &e);
+	assert_int_equal(e.n_names, 1);
+	assert_string_equal(e.names[0], "user-alice");
+
+	/* A namespace name no host name can be is not published. */
+	rec = record("user-a+b", "ab.netns", "10.200.0.2/30", NULL);
+	hosts_entry_of(&rec, &e);
+	assert_int_equal(e.n_names, 1);
+	assert_string_equal(e.names[0], "ab.netns");
+
+	/* Nothing to look up without addresses (mode isolated). */
+	rec = record("user-alice", "alice.netns", NULL, NULL);
+	hosts_entry_of(&rec, &e);
+	assert_int_equal(e.n_names, 0);
+}
+
+static void test_dns_targets(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_VETH };
+	struct addr_prefix host4;
+	struct nsdns_targets t, back;
+	struct errbuf err;
+	char text[64];
+
+	assert_int_equal(addr_prefix_parse("10.200.0.1/30", AF_INET, true, &host4, &err), 0);
+
+	/* inherit: none. */
+	nsdns_targets(&plan, &host4, &t);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(nsdns_format(&t, text, sizeof(text)), 0);
+	assert_string_equal(text, "");
+
+	/* host-end: the host end's address alone. */
+	plan.dns.kind = POLICY_DNS_HOST_END;
+	nsdns_targets(&plan, &host4, &t);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(nsdns_format(&t, text, sizeof(text)), 0);
+	assert_string_equal(text, "10.200.0.1");
+
+	/* Addresses: as given, and back from the record. */
+	plan.dns.kind = POLICY_DNS_ADDRS;
+	plan.dns.n = 2;
+	assert_int_equal(addr_prefix_parse("192.0.2.53/32", AF_INET, true, &plan.dns.addr[0], &err),
+			 0);
+	assert_int_equal(addr_prefix_parse("192.0.2.54/32", AF_INET, true, &plan.dns.addr[1], &err),
+			 0);
+	nsdns_targets(&plan, &host4, &t);
+	assert_int_equal(nsdns_format(&t, text, sizeof(text)), 0);
+	assert_string_equal(text, "192.0.2.53,192.0.2.54");
+	assert_int_equal(nsdns_parse(text, &back), 0);
+	assert_int_equal(back.n, 2);
+	assert_true(addr_prefix_equal(&back.addr[1], &t.addr[1]));
+	assert_int_equal(nsdns_parse("192.0.2.53,bogus", &back), -EINVAL);
+
+	/* A mode without a link has no redirect, whatever dns says. */
+	plan.mode = POLICY_MODE_ISOLATED;
+	nsdns_targets(&plan, &host4, &t);
+	assert_int_equal(t.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_rules),
+		cmocka_unit_test(test_format_and_parse),
+		cmocka_unit_test(test_parse_is_strict),
+		cmocka_unit_test(test_entry_of_a_record),
+		cmocka_unit_test(test_dns_targets),
+	};
+
+	return cmocka_run_group_tests_name("hostsfile", tests, NULL, NULL);
+}
