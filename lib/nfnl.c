@@ -167,9 +167,10 @@ int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err, 
 		   NFNL_SUBSYS_NFTABLES, ++n->seq);
 	mnl_nlmsg_batch_next(b->b);
 
-	r = -FAULT("nfnl.batch");
-	if (r == 0 &&
-	    mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->b), mnl_nlmsg_batch_size(b->b)) < 0)
+	r = fault_err("nfnl.batch", err);
+	if (r < 0)
+		return r;
+	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->b), mnl_nlmsg_batch_size(b->b)) < 0)
 		r = -errno;
 	/*
 	 * One answer for each message (all asked for an ACK), or one for

@@ -28,6 +28,9 @@ for n in $(ls /run/netns 2>/dev/null); do
 	ip -n "$n" route show table main
 	ip -n "$n" -6 route show table main | sed 's/ pref medium//'
 	nsenter --net="/run/netns/$n" cat /proc/sys/net/ipv4/ping_group_range
+	# The dns redirect, and what it needs of the namespace end.
+	nsenter --net="/run/netns/$n" nft list ruleset
+	nsenter --net="/run/netns/$n" sysctl -a 2>/dev/null | grep '\.route_localnet' | sort
 done
 echo "== records"
 for f in /run/usernetns/users/*; do
@@ -37,6 +40,11 @@ for f in /run/usernetns/users/*; do
 done
 echo "== run state files"
 (cd /run/usernetns 2>/dev/null && find . -type f ! -path './sessions/*' | sort)
+echo "== host name files"
+(cd /run/usernetns/hosts 2>/dev/null && find . -type f | sort | while read -r f; do
+	echo "-- $f $(stat -c %a "$f")"
+	cat "$f"
+done)
 if [ "${1:-}" != nosessions ]; then
 	echo "== sessions"
 	find /run/usernetns/sessions -type f 2>/dev/null | wc -l

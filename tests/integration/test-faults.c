@@ -31,11 +31,15 @@
 #define TRACE "/run/fault-trace"
 #define ID_FILE "/run/fault-session-id"
 
+/* Every step a login can take: link, addresses, routes, dns, names. */
 static const char policy_text[] =
+	"[global]\n"
+	"hostname = %u.netns\n"
 	"[group:netusers]\n"
 	"mode = veth\n"
 	"pool4 = 10.200.0.0/16\n"
-	"pool6 = fd42:200::/48\n";
+	"pool6 = fd42:200::/48\n"
+	"dns = host-end\n";
 
 static const char *const injected[] = { "EEXIST", "EBUSY", "ENOBUFS", "ENOMEM", "EPERM" };
 
