@@ -441,7 +441,8 @@ static int query_table(struct table_query *q, struct errbuf *err)
 		return r;
 	nlh = nfnl_msg(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0);
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, FIREWALL_TABLE);
-	r = nfnl_query(&n, nlh, table_cb, q, err, "ask for table " FIREWALL_FAMILY " " FIREWALL_TABLE);
+	r = nfnl_query(&n, nlh, table_cb, q, err,
+		       "ask for table " FIREWALL_FAMILY " " FIREWALL_TABLE);
 	nfnl_close(&n);
 	return r == -ENOENT ? 0 : r; /* not loaded: an answer, not an error */
 }

@@ -331,6 +331,28 @@ void nfnl_expr_masq(struct nlmsghdr *nlh)
 	expr_end(nlh, elem, data);
 }
 
+void nfnl_expr_ct(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "ct", &data);
+
+	put_be32(nlh, NFTA_CT_KEY, key);
+	put_be32(nlh, NFTA_CT_DREG, dreg);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
+
+	put_be32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	value = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	put_be32(nlh, NFTA_VERDICT_CODE, (uint32_t)verdict);
+	mnl_attr_nest_end(nlh, v);
+	mnl_attr_nest_end(nlh, value);
+	expr_end(nlh, elem, data);
+}
+
 /* ---- comments ------------------------------------------------------------------- */
 
 void nfnl_put_comment(struct nlmsghdr *nlh, uint16_t attr, const char *comment)

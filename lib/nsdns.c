@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <netinet/in.h>
@@ -18,10 +19,12 @@
 
 #define CHAIN_OUT "output"
 #define CHAIN_POST "postrouting"
+#define CHAIN_IN "input"
 
-/* The priorities of destination and source translation (NF_IP_PRI_NAT_*). */
+/* The priorities of destination and source translation (NF_IP_PRI_NAT_*), filtering. */
 #define PRIO_DNAT (-100)
 #define PRIO_SNAT 100
+#define PRIO_FILTER 0
 
 /* What loopback resolvers resolv.conf may name: one address, and a range. */
 struct loopback_match {
@@ -40,7 +43,7 @@ static const struct {
 } protos[] = { { "udp", IPPROTO_UDP }, { "tcp", IPPROTO_TCP } };
 
 /* The rules, in order, each named by its comment: what the check compares. */
-#define RULES_MAX (POLICY_DNS_MAX * ELEMENTSOF(protos) * ELEMENTSOF(loopbacks) + 1)
+#define RULES_MAX (POLICY_DNS_MAX * ELEMENTSOF(protos) * ELEMENTSOF(loopbacks) + 2)
 
 struct rule_name {
 	const char *chain;
@@ -65,6 +68,10 @@ static size_t rule_names(const struct nsdns_targets *t, struct rule_name ret[RUL
 	ret[n].chain = CHAIN_POST;
 	snprintf(ret[n].comment, sizeof(ret[n].comment),
 		 "usernetns dns: loopback source leaving, as this namespace");
+	n++;
+	ret[n].chain = CHAIN_IN;
+	snprintf(ret[n].comment, sizeof(ret[n].comment),
+		 "usernetns dns: the loopback reached from outside only by replies");
 	return n + 1;
 }
 
@@ -208,7 +215,7 @@ static void put_table(struct nfnl *n, struct nfnl_batch *b, uint16_t type, bool 
 }
 
 static void put_chain(struct nfnl *n, struct nfnl_batch *b, const char *name, uint32_t hook,
-		      int32_t prio)
+		      int32_t prio, const char *type)
 {
 	struct nlmsghdr *nlh = nfnl_batch_msg(n, b, NFT_MSG_NEWCHAIN, NFPROTO_IPV4, NLM_F_CREATE);
 	struct nlattr *nest;
@@ -219,7 +226,7 @@ static void put_chain(struct nfnl *n, struct nfnl_batch *b, const char *name, ui
 	mnl_attr_put_u32(nlh, NFTA_HOOK_HOOKNUM, htonl(hook));
 	mnl_attr_put_u32(nlh, NFTA_HOOK_PRIORITY, htonl((uint32_t)prio));
 	mnl_attr_nest_end(nlh, nest);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "nat");
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, type);
 	mnl_attr_put_u32(nlh, NFTA_CHAIN_POLICY, htonl(NF_ACCEPT));
 	nfnl_batch_next(b);
 }
@@ -291,6 +298,32 @@ static void put_masquerade(struct nfnl *n, struct nfnl_batch *b, const char *com
 	nfnl_batch_next(b);
 }
 
+/*
+ * iif != lo ip daddr 127.0.0.0/8 ct direction original drop: with
+ * route_localnet, the namespace end would take packets for its loopback
+ * from the wire (from a neighbour on a bridge, say) and hand them to
+ * services bound to 127.0.0.1.  Only the replies to translated queries
+ * may come that way.
+ */
+static void put_guard(struct nfnl *n, struct nfnl_batch *b, const char *comment)
+{
+	struct nlmsghdr *nlh = rule_start(n, b, CHAIN_IN);
+	struct nlattr *exprs = nfnl_exprs_start(nlh);
+	uint8_t loopback_net = 127, original = IP_CT_DIR_ORIGINAL;
+	uint32_t lo = 1;
+
+	nfnl_expr_meta(nlh, NFT_META_IIF, REG);
+	nfnl_expr_cmp(nlh, REG, NFT_CMP_NEQ, &lo, sizeof(lo));
+	nfnl_expr_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 16, 1, REG);
+	nfnl_expr_cmp(nlh, REG, NFT_CMP_EQ, &loopback_net, sizeof(loopback_net));
+	nfnl_expr_ct(nlh, NFT_CT_DIRECTION, REG);
+	nfnl_expr_cmp(nlh, REG, NFT_CMP_EQ, &original, sizeof(original));
+	nfnl_expr_verdict(nlh, NF_DROP);
+	nfnl_exprs_end(nlh, exprs);
+	nfnl_put_comment(nlh, NFTA_RULE_USERDATA, comment);
+	nfnl_batch_next(b);
+}
+
 int nsdns_apply(struct nfnl *n, const struct nsdns_targets *t, bool fresh, struct errbuf *err)
 {
 	struct rule_name names[RULES_MAX];
@@ -311,14 +344,16 @@ int nsdns_apply(struct nfnl *n, const struct nsdns_targets *t, bool fresh, struc
 		put_table(n, b, NFT_MSG_DELTABLE, false);
 	}
 	put_table(n, b, NFT_MSG_NEWTABLE, true);
-	put_chain(n, b, CHAIN_OUT, NF_INET_LOCAL_OUT, PRIO_DNAT);
-	put_chain(n, b, CHAIN_POST, NF_INET_POST_ROUTING, PRIO_SNAT);
+	put_chain(n, b, CHAIN_OUT, NF_INET_LOCAL_OUT, PRIO_DNAT, "nat");
+	put_chain(n, b, CHAIN_POST, NF_INET_POST_ROUTING, PRIO_SNAT, "nat");
+	put_chain(n, b, CHAIN_IN, NF_INET_LOCAL_IN, PRIO_FILTER, "filter");
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t p = 0; p < ELEMENTSOF(protos); p++)
 			for (size_t l = 0; l < ELEMENTSOF(loopbacks); l++, k++)
 				put_redirect(n, b, protos[p].number, &loopbacks[l], &t->addr[i],
 					     (uint32_t)(t->n - i), names[k].comment);
-	put_masquerade(n, b, names[k].comment);
+	put_masquerade(n, b, names[k++].comment);
+	put_guard(n, b, names[k].comment);
 	r = nfnl_batch_commit(n, b, err, "make table ip " NSDNS_TABLE);
 	free(b);
 	return r;

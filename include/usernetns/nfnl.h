@@ -89,6 +89,10 @@ void nfnl_expr_immediate(struct nlmsghdr *nlh, uint32_t dreg, const void *data, 
 void nfnl_expr_dnat(struct nlmsghdr *nlh, uint32_t family, uint32_t addr_reg);
 /* [ masq ] */
 void nfnl_expr_masq(struct nlmsghdr *nlh);
+/* [ ct load KEY => reg ] */
+void nfnl_expr_ct(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg);
+/* [ immediate reg 0 VERDICT ]: accept, drop (NF_*) */
+void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict);
 
 /*
  * A comment as nft(8) keeps it in a table's or a rule's user data (type

@@ -36,6 +36,7 @@ add_user bob 1102 students
 add_user carol 1103 staff
 add_user dave 1104 plain
 add_user erin 1105 resolved
+add_user frank 1106 lab
 
 policy() {
 	write_policy <<EOF
@@ -61,6 +62,11 @@ pool4 = 10.230.0.0/16
 mode  = nat
 pool4 = 10.240.0.0/16
 dns   = 192.0.2.53
+[group:lab]
+mode   = bridge
+bridge = br0
+pool4  = 10.50.0.128/25
+dns    = host-end
 EOF
 }
 policy host-end
@@ -103,7 +109,14 @@ session() {
 	status=$?
 }
 
-for u in alice bob carol dave erin; do
+# The lab's bridge, with a neighbour on it that is not a user's.
+ip link add br0 type bridge && ip addr add 10.50.0.1/24 dev br0 && ip link set br0 up &&
+	ip netns add neighbour && ip link add nb0 type veth peer name att0 netns neighbour &&
+	ip link set nb0 master br0 && ip link set nb0 up &&
+	ip -n neighbour addr add 10.50.0.5/24 dev att0 && ip -n neighbour link set att0 up ||
+	bail_out "cannot make the lab's bridge"
+
+for u in alice bob carol dave erin frank; do
 	"$create" "$u" >/dev/null 2>/run/create.err || bail_out "cannot create $u's: $(cat /run/create.err)"
 done
 host_end() { ip -o -4 addr show dev "vu$1" | awk '{ split($4, a, "/"); print a[1] }'; }
@@ -111,7 +124,10 @@ ns_addr() { ip -n "user-$1" -o -4 addr show dev eth0 | awk '{ split($4, a, "/");
 alice_end=$(host_end 1101)
 "$answer" "$alice_end" test.example 203.0.113.10 /run/alice.log &
 answer_pid=$!
-wait_for bash -c "ss -Hlnu | grep -q '$alice_end:53 '" || bail_out "the test resolver did not start"
+# In mode bridge the host end is the bridge's address.
+"$answer" 10.50.0.1 test.example 203.0.113.50 &
+wait_for bash -c "ss -Hlnu | grep -q '$alice_end:53 ' && ss -Hlnu | grep -q '10.50.0.1:53 '" ||
+	bail_out "the test resolvers did not start"
 
 # ---- without a redirect: the problem ------------------------------------------------------
 
@@ -150,6 +166,31 @@ session alice nft flush ruleset
 check_contains "the user cannot remove the redirect" "Operation not permitted" "$out"
 session alice sysctl -w net.ipv4.conf.eth0.route_localnet=0
 check "nor what it needs" [ "$status" -ne 0 ]
+
+# ---- the loopback is not reachable from the wire ------------------------------------------
+
+# route_localnet lets the namespace end take 127.0.0.0/8 from the wire, for
+# the replies to translated queries.  A neighbour on frank's bridge tries
+# to reach what frank's session serves on 127.0.0.1 only.
+ip netns exec user-frank "$USERNETNS_BUILDDIR/tests/whoami-server" 7 >/dev/null 2>&1 &
+wait_for bash -c "ip netns exec user-frank ss -Hltn | grep -q ':7 '" || bail_out "no server in frank's"
+frank_ns=$(ns_addr frank)
+ip -n neighbour route add 127.0.0.1/32 via "$frank_ns" dev att0 &&
+	ip netns exec neighbour sysctl -qw net.ipv4.conf.att0.route_localnet=1 ||
+	bail_out "cannot point the neighbour at frank's loopback"
+# neighbour_try: what the neighbour gets from 127.0.0.1 port 7, 3 s at most.
+neighbour_try() {
+	out=$(ip netns exec neighbour timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7 && cat <&3' 2>&1)
+	status=$?
+}
+ip netns exec user-frank nft flush ruleset
+neighbour_try
+check_eq "without the guard, a neighbour would reach the session's loopback" 0 "$status"
+"$create" frank >/dev/null 2>&1
+neighbour_try
+check "with it (restored by the next login), it does not" [ "$status" -ne 0 ]
+session frank getent hosts test.example
+check_contains "while frank's own queries still come back" "test.example" "$out"
 
 # ---- repaired at the next login ---------------------------------------------------------
 
