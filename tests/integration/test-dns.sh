@@ -286,6 +286,8 @@ check_contains "getent ahosts user-alice: the address inside alice's namespace" 
 check_contains "and its IPv6 address" "$alice_ns6" "$out"
 out=$(getent hosts alice.netns)
 check_contains "the host name of the template (hostname = %u.netns)" "alice.netns user-alice" "$out"
+out=$(setpriv --reuid=dave --regid=dave --clear-groups getent hosts alice.netns)
+check_contains "for every user of the host, not root alone" "alice.netns user-alice" "$out"
 out=$(getent hosts "$alice_ns")
 check_contains "a reverse lookup names the namespace" "alice.netns user-alice" "$out"
 out=$(ping -c 1 -W 5 user-alice 2>&1)
