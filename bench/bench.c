@@ -10,8 +10,10 @@
  *   ip     the ip(8) command recipe, one process per command
  *   floor  bench/floor: the kernel work alone
  *
- * and, in mode nat (a deny list, the host's table loaded), against mode
- * veth: what the way out costs a login.
+ * and, in mode nat (a deny list, the host's table loaded) and in mode
+ * veth with dns = host-end and a host name, against plain mode veth: what
+ * the way out and names cost a login; and what a host name lookup costs
+ * through libnss_usernetns.so.2 (bench/nss-lookup).
  *
  * bench OUTDIR BUILDDIR [quick]
  */
@@ -35,6 +37,7 @@
 #define SERVICE "uns-bench"
 #define BARE "uns-bare"	/* the same stack without our module */
 #define NAT "uns-nat"	/* mode nat, with a deny list */
+#define DNS "uns-dns"	/* mode veth, dns = host-end, a host name */
 
 static const char *builddir, *outdir;
 static bool quick;
@@ -263,6 +266,13 @@ static void setup(void)
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/nat.conf\n",
 		 builddir);
 	write_text(WORK "/" NAT, text);
+	write_text(WORK "/dns.conf", "[global]\nhostname = %u.netns\n[group:netusers]\nmode = veth\n"
+				     "pool4 = 10.200.0.0/16\nprefix4 = 30\ndns = host-end\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/dns.conf\n",
+		 builddir);
+	write_text(WORK "/" DNS, text);
 
 	/*
 	 * Our users and groups, over the machine's, in the sandbox only; and
@@ -411,17 +421,22 @@ static void contenders(FILE *md)
 }
 
 /*
- * Mode nat against mode veth, cold and warm, taking turns: the host's
- * table loaded (and an uplink for it: a veth with the default route).
+ * Mode nat, and mode veth with dns and a host name, against plain mode
+ * veth, cold and warm, taking turns: the host's table loaded (and an
+ * uplink for it: a veth with the default route).
  */
 static void modes(FILE *md)
 {
+	static const char *const services[] = { SERVICE, NAT, DNS };
+	enum { VETH, WITH_NAT, WITH_DNS, N };
 	unsigned int n = quick ? 3 : 40;
-	double *vc = calloc(n, sizeof(double)), *vw = calloc(n, sizeof(double));
-	double *nc = calloc(n, sizeof(double)), *nw = calloc(n, sizeof(double));
-	double vc50, vw50, nc50, nw50;
+	double *cold[N], *warm[N], c50[N], w50[N];
 	char cmd[1024];
 
+	for (int m = 0; m < N; m++) {
+		cold[m] = calloc(n, sizeof(double));
+		warm[m] = calloc(n, sizeof(double));
+	}
 	reset();
 	snprintf(cmd, sizeof(cmd),
 		 "ip link add up0 type veth peer name up1 && ip link set up0 up && ip link set up1 up &&"
@@ -431,34 +446,65 @@ static void modes(FILE *md)
 	if (test_sh("%s", cmd) != 0)
 		die("%s", "cannot load the host's table");
 	for (unsigned int i = 0; i < n; i++) {
-		for (unsigned int k = 0; k < 2; k++) {
-			bool nat = (i + k) % 2;
+		for (unsigned int k = 0; k < N; k++) {
+			int m = (int)((i + k) % N);
 
 			users(next_user, 1);
-			(nat ? nc : vc)[i] = pam_login_to(nat ? NAT : SERVICE, next_user);
-			(nat ? nw : vw)[i] = pam_login_to(nat ? NAT : SERVICE, next_user);
+			cold[m][i] = pam_login_to(services[m], next_user);
+			warm[m][i] = pam_login_to(services[m], next_user);
 			next_user++;
 		}
 	}
-	vc50 = quantile(vc, n, 0.5);
-	vw50 = quantile(vw, n, 0.5);
-	nc50 = quantile(nc, n, 0.5);
-	nw50 = quantile(nw, n, 0.5);
-	fprintf(md, "### Mode nat (deny list, host's table loaded) against mode veth, %u of each, interleaved\n\n", n);
-	fprintf(md, "| login | veth | nat | nat - veth |\n|---|---:|---:|---:|\n");
-	fprintf(md, "| cold | %.3f ms | %.3f ms | %+.3f ms |\n", vc50 / 1e3, nc50 / 1e3,
-		(nc50 - vc50) / 1e3);
-	fprintf(md, "| warm | %.3f ms | %.3f ms | %+.3f ms |\n\n", vw50 / 1e3, nw50 / 1e3,
-		(nw50 - vw50) / 1e3);
-	printf("modes: veth cold %.3f ms, warm %.3f ms; nat cold %.3f ms (%+.3f), warm %.3f ms (%+.3f)\n",
-	       vc50 / 1e3, vw50 / 1e3, nc50 / 1e3, (nc50 - vc50) / 1e3, nw50 / 1e3,
-	       (nw50 - vw50) / 1e3);
+	for (int m = 0; m < N; m++) {
+		c50[m] = quantile(cold[m], n, 0.5);
+		w50[m] = quantile(warm[m], n, 0.5);
+	}
+	fprintf(md, "### Mode nat (deny list, host's table loaded), and dns = host-end with a host name, against mode veth, %u of each, interleaved\n\n", n);
+	fprintf(md, "| login | veth | nat | nat - veth | veth + dns | dns - veth |\n"
+		    "|---|---:|---:|---:|---:|---:|\n");
+	fprintf(md, "| cold | %.3f ms | %.3f ms | %+.3f ms | %.3f ms | %+.3f ms |\n",
+		c50[VETH] / 1e3, c50[WITH_NAT] / 1e3, (c50[WITH_NAT] - c50[VETH]) / 1e3,
+		c50[WITH_DNS] / 1e3, (c50[WITH_DNS] - c50[VETH]) / 1e3);
+	fprintf(md, "| warm | %.3f ms | %.3f ms | %+.3f ms | %.3f ms | %+.3f ms |\n\n",
+		w50[VETH] / 1e3, w50[WITH_NAT] / 1e3, (w50[WITH_NAT] - w50[VETH]) / 1e3,
+		w50[WITH_DNS] / 1e3, (w50[WITH_DNS] - w50[VETH]) / 1e3);
+	printf("modes: veth cold %.3f ms, warm %.3f ms; nat cold %.3f ms (%+.3f), warm %.3f ms (%+.3f);"
+	       " dns cold %.3f ms (%+.3f), warm %.3f ms (%+.3f)\n",
+	       c50[VETH] / 1e3, w50[VETH] / 1e3, c50[WITH_NAT] / 1e3,
+	       (c50[WITH_NAT] - c50[VETH]) / 1e3, w50[WITH_NAT] / 1e3,
+	       (w50[WITH_NAT] - w50[VETH]) / 1e3, c50[WITH_DNS] / 1e3,
+	       (c50[WITH_DNS] - c50[VETH]) / 1e3, w50[WITH_DNS] / 1e3,
+	       (w50[WITH_DNS] - w50[VETH]) / 1e3);
 	fflush(stdout);
 	test_sh("%s/helpers/usernetns-firewall --remove; ip link del up0", builddir);
-	free(vc);
-	free(vw);
-	free(nc);
-	free(nw);
+	for (int m = 0; m < N; m++) {
+		free(cold[m]);
+		free(warm[m]);
+	}
+}
+
+/*
+ * A host name lookup through libnss_usernetns.so.2, with the namespaces
+ * modes() left (their host name files published).
+ */
+static void names(FILE *md)
+{
+	char *out, user[32];
+
+	users(next_user, 1);
+	pam_login_to(DNS, next_user);
+	snprintf(user, sizeof(user), "b%05u.netns", next_user++);
+	out = test_sh_out("LD_LIBRARY_PATH=%s/nss/.libs %s/bench/nss-lookup "
+			  "%s/nss/.libs/libnss_usernetns.so.2 %s %u",
+			  builddir, builddir, builddir, user, quick ? 20u : 400u);
+	if (!out || !strstr(out, "module hit"))
+		die("nss-lookup failed: %s", out ? out : "");
+	out[strcspn(out, "\n")] = '\0';
+	printf("names: %s (us per lookup)\n", out);
+	fprintf(md, "### A host name lookup (libnss_usernetns.so.2), medians of batches, microseconds per lookup\n\n");
+	fprintf(md, "%s\n\n", out);
+	fflush(stdout);
+	free(out);
 }
 
 /* Create n namespaces through logins, two streams at once. */
@@ -628,6 +674,7 @@ int main(int argc, char **argv)
 	md = out_file("results.md");
 	contenders(md);
 	modes(md);
+	names(md);
 	scale(md);
 	concurrency(md);
 	fclose(md);

@@ -9,19 +9,23 @@
  * state, and trusts only what root wrote: directories and files must be
  * root's and writable by nobody else, files regular, small and read
  * without following symlinks; anything else is not found.  Names that
- * cannot be ours are not found without a system call.
+ * cannot be ours are not found without a system call, names that could be
+ * but are not with one.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <netdb.h>
 #include <nss.h>
 #include <stdalign.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "usernetns/hostsfile.h"
@@ -73,15 +77,46 @@ static int open_trusted(int dfd, const char *name, bool dir)
 }
 
 /*
+ * Is there a file at all?  One openat2() of the whole path that follows
+ * no symlink: a miss, which is what every other name looked up on the host
+ * is, costs one system call.  1: there is something (to be judged step by
+ * step), 0: there is nothing, -1: cannot tell (no openat2, a seccomp
+ * filter, a symlink on the way), judge step by step.
+ */
+static int probe(const char *kind, const char *key)
+{
+	char path[sizeof(HOSTS_DIR) + 8 + HOSTS_NAME_MAX + 1];
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", HOSTS_DIR, kind, key) >= sizeof(path))
+		return 0;
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/*
  * The entry in HOSTS_DIR/kind/key: 1, 0 if there is none we trust, -1
  * with errno for a failure that is not an answer (out of descriptors).
  */
 static int read_entry(const char *kind, const char *key, struct hosts_entry *ret)
 {
 	char text[HOSTS_FILE_MAX + 1];
-	int top, dfd = -1, fd = -1, r = 0;
+	int top, dfd = -1, fd = -1, r = 0, saved;
 	ssize_t n = -1;
 
+	saved = errno;
+	if (probe(kind, key) == 0) {
+		errno = saved;
+		return 0;
+	}
 	top = open_trusted(AT_FDCWD, HOSTS_DIR, true);
 	if (top >= 0)
 		dfd = open_trusted(top, kind, true);
