@@ -23,8 +23,21 @@ secdir=$(dirname "$(find /lib /usr/lib -name pam_permit.so -path '*security*' 2>
 # pam_wrapper keeps a directory per process in /tmp, named by one letter,
 # found free with no lock: processes starting at once can pick the same
 # one and fail.  A /tmp of the sandbox's own holds no stale ones, and the
-# commands below run without pam_wrapper (unset in the probe).
-mount -t tmpfs -o mode=1777 tmpfs /tmp || bail_out "cannot mount a tmpfs on /tmp"
+# commands below run without pam_wrapper (unset in the probe).  A checkout
+# in the machine's /tmp (CI's may be) is bound back in, or the new /tmp
+# would hide the build.
+mkdir -p /run/machine-tmp && mount --bind /tmp /run/machine-tmp &&
+	mount -t tmpfs -o mode=1777 tmpfs /tmp || bail_out "cannot mount a tmpfs on /tmp"
+for d in "$USERNETNS_BUILDDIR" "$USERNETNS_FIXTURES"; do
+	case $d in
+	/tmp/?*)
+		top=${d#/tmp/}
+		top=${top%%/*}
+		mkdir -p "/tmp/$top" && mount --bind "/run/machine-tmp/$top" "/tmp/$top" ||
+			bail_out "cannot bind /tmp/$top back"
+		;;
+	esac
+done
 
 work=/run/clients
 mkdir -p "$work/services"
