@@ -27,12 +27,18 @@ struct options {
 	bool dry_run;
 	bool force;
 	bool all;
+	bool as_teardown;
 };
+
+static unsigned int cleanup_flags(const struct options *o)
+{
+	return (o->force ? CLEANUP_FORCE : 0) | (o->as_teardown ? CLEANUP_AS_TEARDOWN : 0);
+}
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [--dry-run] [--force] [--all | USER...]\n"
+		"Usage: %s [--dry-run] [--force] [--as-teardown] [--all | USER...]\n"
 		"\n"
 		"Remove the network namespaces of USER (default: yourself), or with --all of\n"
 		"everybody, that no session and no process uses; records, names and host\n"
@@ -43,6 +49,8 @@ static void usage(FILE *out)
 		"  -f, --force    also remove namespaces with processes (named first;\n"
 		"                 root and admin_group only)\n"
 		"  -a, --all      everybody's (root and admin_group only)\n"
+		"  -t, --as-teardown  unused namespaces only where the policy's teardown\n"
+		"                 removes them (kept under teardown = never)\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n",
 		helper_prog);
@@ -77,6 +85,9 @@ static void print_plan(const struct options *o, const struct cleanup_item *it)
 		printf("kept %s of %s: %zu session%s, %zu process%s\n", e->rec.netns, e->rec.user,
 		       e->sessions, plural(e->sessions, "s"), e->processes,
 		       plural(e->processes, "es"));
+		return;
+	case CLEANUP_KEPT_BY_POLICY:
+		printf("kept %s of %s: unused, but teardown = never\n", e->rec.netns, e->rec.user);
 		return;
 	case CLEANUP_FORCED:
 		printf("%s %s of %s with %zu session%s and %zu process%s (--force)\n",
@@ -126,7 +137,7 @@ static void print_outcome(const struct options *o, const struct cleanup_item *it
 		return;
 	}
 	if (it->kind == CLEANUP_NAMESPACE && it->outcome == CLEANUP_KEPT &&
-	    it->verdict != CLEANUP_IN_USE)
+	    it->verdict != CLEANUP_IN_USE && it->verdict != CLEANUP_KEPT_BY_POLICY)
 		printf("kept %s of %s: in use again\n", rec->netns, rec->user);
 	if (it->outcome != CLEANUP_REMOVED)
 		return;
@@ -195,11 +206,13 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "dry-run", no_argument, NULL, 'n' }, { "force", no_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },     { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, { 0 }
-	};
+	static const struct option options[] = { { "dry-run", no_argument, NULL, 'n' },
+						 { "force", no_argument, NULL, 'f' },
+						 { "all", no_argument, NULL, 'a' },
+						 { "as-teardown", no_argument, NULL, 't' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 { 0 } };
 	struct cleanup_plan plan = { 0 };
 	struct options o = { 0 };
 	struct errbuf err = { "" };
@@ -209,7 +222,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	helper_prog = "usernetns-cleanup";
-	while ((c = getopt_long(argc, argv, "nfahV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nfathV", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.dry_run = true;
@@ -219,6 +232,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			o.all = true;
+			break;
+		case 't':
+			o.as_teardown = true;
 			break;
 		default:
 			return helper_standard_option(c, usage, HELPER_EXIT_USAGE);
@@ -244,8 +260,8 @@ int main(int argc, char **argv)
 
 	r = helper_work_begin(work_caps, &err);
 	if (r == 0)
-		r = cleanup_collect(&uns_paths_default, policy, only, n_only,
-				    o.force ? CLEANUP_FORCE : 0, &plan, &err);
+		r = cleanup_collect(&uns_paths_default, policy, only, n_only, cleanup_flags(&o),
+				    &plan, &err);
 	if (r < 0) {
 		helper_error("%s", err.msg);
 		failures++;
@@ -253,16 +269,18 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < plan.n; i++)
 		print_plan(&o, &plan.v[i]);
 	if (!o.dry_run)
-		failures += cleanup_apply(&uns_paths_default, &plan, o.force ? CLEANUP_FORCE : 0);
+		failures += cleanup_apply(&uns_paths_default, &plan, cleanup_flags(&o));
 	for (size_t i = 0; i < plan.n; i++) {
 		const struct cleanup_item *it = &plan.v[i];
 
 		if (!o.dry_run)
 			print_outcome(&o, it);
-		if (o.dry_run ? it->verdict != CLEANUP_IN_USE : it->outcome == CLEANUP_REMOVED)
+		bool kept_anyway =
+			it->verdict == CLEANUP_IN_USE || it->verdict == CLEANUP_KEPT_BY_POLICY;
+
+		if (o.dry_run ? !kept_anyway : it->outcome == CLEANUP_REMOVED)
 			removed++;
-		else if (it->verdict == CLEANUP_IN_USE || it->outcome == CLEANUP_KEPT ||
-			 it->outcome == CLEANUP_GONE)
+		else if (kept_anyway || it->outcome == CLEANUP_KEPT || it->outcome == CLEANUP_GONE)
 			kept++;
 	}
 	if (r == 0) {

@@ -33,7 +33,8 @@ static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap, enu
 
 /* ---- namespaces and host ends ------------------------------------------------ */
 
-static void judge_namespace(struct cleanup_item *it, unsigned int flags)
+static void judge_namespace(struct cleanup_item *it, const struct policy *policy,
+			    unsigned int flags)
 {
 	const struct inventory_entry *e = &it->ns;
 	const char *why = "?";
@@ -44,6 +45,9 @@ static void judge_namespace(struct cleanup_item *it, unsigned int flags)
 	case INVENTORY_UNFINISHED:
 		if (e->sessions > 0 || e->processes > 0)
 			it->verdict = flags & CLEANUP_FORCE ? CLEANUP_FORCED : CLEANUP_IN_USE;
+		else if (e->state == INVENTORY_ACTIVE && flags & CLEANUP_AS_TEARDOWN &&
+			 policy->global.teardown == POLICY_TEARDOWN_NEVER)
+			it->verdict = CLEANUP_KEPT_BY_POLICY;
 		why = e->state == INVENTORY_ACTIVE ? "unused" : "half made by a login that died";
 		break;
 	case INVENTORY_MISSING:
@@ -77,7 +81,8 @@ static bool namespace_stays(const struct lease_walk *w, uid_t uid)
 {
 	for (size_t i = 0; i < w->n_namespaces; i++)
 		if (w->plan->v[i].ns.rec.uid == uid)
-			return w->plan->v[i].verdict == CLEANUP_IN_USE;
+			return w->plan->v[i].verdict == CLEANUP_IN_USE ||
+			       w->plan->v[i].verdict == CLEANUP_KEPT_BY_POLICY;
 	return true; /* no namespace item: whatever record there is stays */
 }
 
@@ -157,7 +162,7 @@ int cleanup_collect(const struct uns_paths *p, const struct policy *policy, cons
 		if (!it)
 			goto oom;
 		it->ns = inv.v[i];
-		judge_namespace(it, flags);
+		judge_namespace(it, policy, flags);
 	}
 	for (size_t i = 0; i < inv.n_orphans; i++) {
 		it = add_item(&plan, &cap, CLEANUP_ORPHAN_LINK);
@@ -339,7 +344,7 @@ size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsig
 	for (size_t i = 0; i < plan->n; i++) {
 		struct cleanup_item *it = &plan->v[i];
 
-		if (it->verdict == CLEANUP_IN_USE) {
+		if (it->verdict == CLEANUP_IN_USE || it->verdict == CLEANUP_KEPT_BY_POLICY) {
 			it->outcome = CLEANUP_KEPT;
 			continue;
 		}

@@ -29,9 +29,10 @@ enum cleanup_kind {
 };
 
 enum cleanup_verdict {
-	CLEANUP_STALE,	/* to go */
-	CLEANUP_IN_USE, /* sessions or processes: kept */
-	CLEANUP_FORCED, /* in use, but to go (CLEANUP_FORCE) */
+	CLEANUP_STALE,		/* to go */
+	CLEANUP_IN_USE,		/* sessions or processes: kept */
+	CLEANUP_FORCED,		/* in use, but to go (CLEANUP_FORCE) */
+	CLEANUP_KEPT_BY_POLICY, /* unused, but teardown = never (CLEANUP_AS_TEARDOWN) */
 };
 
 enum cleanup_outcome {
@@ -65,6 +66,12 @@ struct cleanup_plan {
 
 enum {
 	CLEANUP_FORCE = 1u << 0, /* namespaces in use go too */
+	/*
+	 * Unused namespaces go only where the policy's teardown would have
+	 * removed them at the last logout (a periodic run must not undo
+	 * teardown = never); leftovers go regardless.
+	 */
+	CLEANUP_AS_TEARDOWN = 1u << 1,
 };
 
 /*

@@ -326,4 +326,31 @@ check_contains "naming the user" "of uid 1002: bob gets no addresses from the po
 check "bob's lease file is gone" bash -c '! ls "$0"/leases/*/uid-1002 >/dev/null 2>&1' "$USERNETNS_STATEDIR"
 check "alice's is kept" bash -c 'ls "$0"/leases/*/uid-1001 >/dev/null' "$USERNETNS_STATEDIR"
 
+# The timer's run (usernetns-cleanup.service): --as-teardown keeps unused
+# namespaces that teardown = never keeps, and still removes leftovers.
+write_policy <<'EOF'
+[global]
+admin_group = netadmin
+teardown = never
+[group:netusers]
+mode = veth
+pool4 = 10.200.0.0/16
+EOF
+as carol "$bin/usernetns-create" alice eve
+umount /run/netns/user-eve
+"$bin/usernetns-cleanup" --all --as-teardown >/dev/null
+status=$?
+check_eq "cleanup --all --as-teardown succeeds" 0 "$status"
+check_contains "says why it keeps an unused namespace" "kept user-alice of alice: unused, but teardown = never" "$(
+	"$bin/usernetns-cleanup" --all --as-teardown --dry-run)"
+check "alice's unused namespace stays under teardown = never" mountpoint -q /run/netns/user-alice
+check "and its lease" bash -c 'ls "$0"/leases/*/uid-1001 >/dev/null' "$USERNETNS_STATEDIR"
+check "eve's placeholder goes all the same" test ! -e /run/netns/user-eve
+"$bin/usernetns-cleanup" --all >/dev/null
+check "without --as-teardown, --all removes it" test ! -e /run/netns/user-alice
+sed -i 's/^teardown = never/teardown = last-logout/' "$USERNETNS_POLICY_PATH"
+as carol "$bin/usernetns-create" alice
+"$bin/usernetns-cleanup" --all --as-teardown >/dev/null
+check "under teardown = last-logout, --as-teardown removes it" test ! -e /run/netns/user-alice
+
 done_testing
