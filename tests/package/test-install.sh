@@ -119,6 +119,9 @@ check "nsswitch.conf: usernetns right after files on the hosts line" \
 run systemd-analyze verify --man=no /lib/systemd/system/usernetns-firewall.service \
 	/lib/systemd/system/usernetns-cleanup.service /lib/systemd/system/usernetns-cleanup.timer
 check_status "systemd-analyze verify accepts the units"
+cp "$PKGDIR/usernetns-$VERSION/debian/tests/installed" "$root/usr/local/bin/autopkgtest-installed"
+run autopkgtest-installed
+check_status "the autopkgtest of the installed packages (debian/tests/installed) passes"
 check "the firewall unit and the cleanup timer are enabled" bash -c \
 	'test -L "$0"/etc/systemd/system/multi-user.target.wants/usernetns-firewall.service &&
 	 test -L "$0"/etc/systemd/system/timers.target.wants/usernetns-cleanup.timer' "$root"

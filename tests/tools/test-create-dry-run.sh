@@ -18,9 +18,17 @@ install_policy() {
 	install -m 0644 "$1" "$tmp/$2"
 }
 
+# The test users, and the caller (a package build runs this as whoever
+# builds), so that "no USER means the caller" has somebody to show.
+cp "$nss/passwd" "$tmp/passwd" && cp "$nss/group" "$tmp/group" || bail_out "cannot copy the test users"
+if ! grep -q "^[^:]*:x:$(id -u):" "$tmp/passwd"; then
+	echo "builder:x:$(id -u):$(id -g):the caller:/nonexistent:/bin/sh" >>"$tmp/passwd"
+	grep -q "^[^:]*:x:$(id -g):" "$tmp/group" || echo "builder:x:$(id -g):" >>"$tmp/group"
+fi
+
 run() {
-	out=$(LD_PRELOAD=$NSS_WRAPPER_PRELOAD NSS_WRAPPER_PASSWD=$nss/passwd \
-		NSS_WRAPPER_GROUP=$nss/group "$create" "$@" 2>"$tmp/stderr")
+	out=$(LD_PRELOAD=$NSS_WRAPPER_PRELOAD NSS_WRAPPER_PASSWD=$tmp/passwd \
+		NSS_WRAPPER_GROUP=$tmp/group "$create" "$@" 2>"$tmp/stderr")
 	status=$?
 	err=$(cat "$tmp/stderr")
 }
