@@ -78,20 +78,20 @@ static void say_pids(const struct netns_id *id)
 static void print_plan(const struct options *o, const struct cleanup_item *it)
 {
 	const struct inventory_entry *e = &it->ns;
-	char b[ADDR_PREFIX_STRLEN];
+	char b[ADDR_PREFIX_STRLEN], who[OWNER_STRLEN];
 
 	switch (it->verdict) {
 	case CLEANUP_IN_USE:
-		printf("kept %s of %s: %zu session%s, %zu process%s\n", e->rec.netns, e->rec.user,
+		printf("kept %s of %s: %zu session%s, %zu process%s\n", e->rec.netns, e->rec.name,
 		       e->sessions, plural(e->sessions, "s"), e->processes,
 		       plural(e->processes, "es"));
 		return;
 	case CLEANUP_KEPT_BY_POLICY:
-		printf("kept %s of %s: unused, but teardown = never\n", e->rec.netns, e->rec.user);
+		printf("kept %s of %s: unused, but teardown = never\n", e->rec.netns, e->rec.name);
 		return;
 	case CLEANUP_FORCED:
 		printf("%s %s of %s with %zu session%s and %zu process%s (--force)\n",
-		       o->dry_run ? "would remove" : "removing", e->rec.netns, e->rec.user,
+		       o->dry_run ? "would remove" : "removing", e->rec.netns, e->rec.name,
 		       e->sessions, plural(e->sessions, "s"), e->processes,
 		       plural(e->processes, "es"));
 		say_pids(&e->found);
@@ -103,16 +103,16 @@ static void print_plan(const struct options *o, const struct cleanup_item *it)
 		return;
 	switch (it->kind) {
 	case CLEANUP_NAMESPACE:
-		printf("would remove %s of %s: %s\n", e->rec.netns, e->rec.user, it->why);
+		printf("would remove %s of %s: %s\n", e->rec.netns, e->rec.name, it->why);
 		break;
 	case CLEANUP_ORPHAN_LINK:
-		printf("would remove host interface %s (of uid %lu, %s)\n", it->link.ifname,
-		       (unsigned long)it->link.uid, it->why);
+		printf("would remove host interface %s (of %s, %s)\n", it->link.ifname,
+		       owner_describe(it->link.owner, who, sizeof(who)), it->why);
 		break;
 	case CLEANUP_LEASE:
-		printf("would release lease %s of uid %lu: %s\n",
+		printf("would release lease %s of %s: %s\n",
 		       addr_prefix_format(&it->lease.block, b, sizeof(b)),
-		       (unsigned long)it->lease.uid, it->why);
+		       owner_describe(it->lease.owner, who, sizeof(who)), it->why);
 		break;
 	}
 }
@@ -122,7 +122,7 @@ static void print_outcome(const struct options *o, const struct cleanup_item *it
 {
 	const struct state_record *rec = &it->ns.rec;
 	uid_t caller = helper_caller();
-	char b[ADDR_PREFIX_STRLEN];
+	char b[ADDR_PREFIX_STRLEN], who[OWNER_STRLEN];
 
 	if (it->kind == CLEANUP_LEASE)
 		addr_prefix_format(&it->lease.block, b, sizeof(b));
@@ -138,34 +138,34 @@ static void print_outcome(const struct options *o, const struct cleanup_item *it
 	}
 	if (it->kind == CLEANUP_NAMESPACE && it->outcome == CLEANUP_KEPT &&
 	    it->verdict != CLEANUP_IN_USE && it->verdict != CLEANUP_KEPT_BY_POLICY)
-		printf("kept %s of %s: in use again\n", rec->netns, rec->user);
+		printf("kept %s of %s: in use again\n", rec->netns, rec->name);
 	if (it->outcome != CLEANUP_REMOVED)
 		return;
 	switch (it->kind) {
 	case CLEANUP_NAMESPACE:
-		printf("removed %s of %s: %s\n", rec->netns, rec->user, it->why);
+		printf("removed %s of %s: %s\n", rec->netns, rec->name, it->why);
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu removed %s of %s%s",
-		       (unsigned long)caller, rec->netns, rec->user, o->force ? " (--force)" : "");
+		       (unsigned long)caller, rec->netns, rec->name, o->force ? " (--force)" : "");
 		break;
 	case CLEANUP_ORPHAN_LINK:
-		printf("removed host interface %s (of uid %lu, no record named it)\n",
-		       it->link.ifname, (unsigned long)it->link.uid);
+		printf("removed host interface %s (of %s, no record named it)\n", it->link.ifname,
+		       owner_describe(it->link.owner, who, sizeof(who)));
 		break;
 	case CLEANUP_LEASE:
-		printf("released lease %s of uid %lu: %s\n", b, (unsigned long)it->lease.uid,
-		       it->why);
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu released lease %s of uid %lu",
-		       (unsigned long)caller, b, (unsigned long)it->lease.uid);
+		owner_describe(it->lease.owner, who, sizeof(who));
+		printf("released lease %s of %s: %s\n", b, who, it->why);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu released lease %s of %s",
+		       (unsigned long)caller, b, who);
 		break;
 	}
 }
 
 /* Whose: everybody's (*ret_only NULL), or the users named, if allowed. */
 static int targets(const struct options *o, const struct policy *policy, int argc, char **argv,
-		   uid_t **ret_only, size_t *ret_n)
+		   owner_t **ret_only, size_t *ret_n)
 {
 	size_t n = argc > 0 ? (size_t)argc : 1;
-	uid_t *only;
+	owner_t *only;
 	int r;
 
 	/*
@@ -190,10 +190,12 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *user = argc > 0 ? argv[i] : NULL;
+		uid_t uid;
 
-		r = helper_target_uid(user, &only[i]);
+		r = helper_target_uid(user, &uid);
 		if (r == 0)
-			r = helper_may_manage(policy, only[i], user ? user : "yourself");
+			r = helper_may_manage(policy, uid, user ? user : "yourself");
+		only[i] = owner_user(uid);
 		if (r) {
 			free(only);
 			return r;
@@ -218,7 +220,7 @@ int main(int argc, char **argv)
 	struct errbuf err = { "" };
 	struct policy *policy;
 	size_t n_only = 0, removed = 0, kept = 0, failures = 0;
-	uid_t *only = NULL;
+	owner_t *only = NULL;
 	int c, r;
 
 	helper_prog = "usernetns-cleanup";

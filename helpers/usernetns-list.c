@@ -112,8 +112,10 @@ static void print_json(const struct inventory *inv, const struct host_side *h, b
 							      peers[k], buf, sizeof(buf))));
 		created(rec, when, sizeof(when));
 		json_object_object_add(o, "name", json_object_new_string(rec->netns));
-		json_object_object_add(o, "user", json_object_new_string(rec->user));
-		json_object_object_add(o, "uid", json_object_new_int64(rec->uid));
+		json_object_object_add(o, owner_is_group(rec->owner) ? "group" : "user",
+				       json_object_new_string(rec->name));
+		json_object_object_add(o, owner_is_group(rec->owner) ? "gid" : "uid",
+				       json_object_new_int64(owner_id(rec->owner)));
 		json_object_object_add(o, "mode",
 				       json_object_new_string(policy_mode_to_string(rec->mode)));
 		json_object_object_add(o, "state",
@@ -176,8 +178,9 @@ static void print_table(const struct inventory *inv, const struct host_side *h, 
 		const struct state_record *rec = &e->rec;
 
 		snprintf(cells[i][0], CELL_MAX, "%s", rec->netns);
-		snprintf(cells[i][1], CELL_MAX, "%s", rec->user);
-		snprintf(cells[i][2], CELL_MAX, "%lu", (unsigned long)rec->uid);
+		snprintf(cells[i][1], CELL_MAX, "%s", rec->name);
+		snprintf(cells[i][2], CELL_MAX, "%s%lu", owner_is_group(rec->owner) ? "g" : "",
+			 (unsigned long)owner_id(rec->owner));
 		snprintf(cells[i][3], CELL_MAX, "%s", policy_mode_to_string(rec->mode));
 		snprintf(cells[i][4], CELL_MAX, "%s", inventory_state_to_string(e->state));
 		snprintf(
@@ -219,6 +222,7 @@ int main(int argc, char **argv)
 	const char *user = NULL;
 	bool json = false, all, ptrace;
 	uid_t target;
+	owner_t owner;
 	int c, r;
 
 	helper_prog = "usernetns-list";
@@ -268,7 +272,8 @@ int main(int argc, char **argv)
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	r = inventory_collect(&uns_paths_default, all ? NULL : &target, all ? 0 : 1, &inv, &err);
+	owner = owner_user(target);
+	r = inventory_collect(&uns_paths_default, all ? NULL : &owner, all ? 0 : 1, &inv, &err);
 	/* Asking the kernel needs CAP_NET_ADMIN: root may, others see the login's. */
 	fw.live = r == 0 && firewall_status(&fw.status, NULL) == 0;
 	caps_drop_all(NULL);

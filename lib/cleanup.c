@@ -68,7 +68,7 @@ static void judge_namespace(struct cleanup_item *it, const struct policy *policy
 struct lease_walk {
 	const struct uns_paths *p;
 	const struct policy *policy;
-	const uid_t *only;
+	const owner_t *only;
 	size_t n_only;
 	struct cleanup_plan *plan;
 	size_t *cap;
@@ -76,11 +76,11 @@ struct lease_walk {
 	bool oom;
 };
 
-/* Will the namespace of uid stay (so its addresses are in use)? */
-static bool namespace_stays(const struct lease_walk *w, uid_t uid)
+/* Will the namespace of owner stay (so its addresses are in use)? */
+static bool namespace_stays(const struct lease_walk *w, owner_t owner)
 {
 	for (size_t i = 0; i < w->n_namespaces; i++)
-		if (w->plan->v[i].ns.rec.uid == uid)
+		if (w->plan->v[i].ns.rec.owner == owner)
 			return w->plan->v[i].verdict == CLEANUP_IN_USE ||
 			       w->plan->v[i].verdict == CLEANUP_KEPT_BY_POLICY;
 	return true; /* no namespace item: whatever record there is stays */
@@ -96,14 +96,16 @@ static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
 	int r;
 
 	/* In use by a namespace that is up and stays, whatever the policy says. */
-	if (namespace_stays(w, e->uid) && state_read(w->p, e->uid, &rec, NULL) == 0 &&
+	if (namespace_stays(w, e->owner) && state_read(w->p, e->owner, &rec, NULL) == 0 &&
 	    ((addr_prefix_is_set(&rec.peer4) && addr_prefix_contains(&e->block, &rec.peer4)) ||
 	     (addr_prefix_is_set(&rec.peer6) && addr_prefix_contains(&e->block, &rec.peer6))))
 		return false;
 
-	r = plan_resolve_uid(w->policy, e->uid, &plan, NULL);
+	if (owner_is_group(e->owner))
+		return false; /* groups do not share namespaces yet */
+	r = plan_resolve_uid(w->policy, owner_id(e->owner), &plan, NULL);
 	if (r == -ENOENT) {
-		snprintf(why, size, "uid %lu no longer exists", (unsigned long)e->uid);
+		snprintf(why, size, "uid %lu no longer exists", (unsigned long)owner_id(e->owner));
 		return true;
 	}
 	if (r < 0)
@@ -127,7 +129,7 @@ static int visit_lease(const struct lease_entry *e, void *data)
 	struct cleanup_item *it;
 	char why[CLEANUP_WHY_MAX];
 
-	if (!inventory_uid_wanted(e->uid, w->only, w->n_only) ||
+	if (!inventory_owner_wanted(e->owner, w->only, w->n_only) ||
 	    !lease_stale(w, e, why, sizeof(why)))
 		return 0;
 	it = add_item(w->plan, w->cap, CLEANUP_LEASE);
@@ -143,7 +145,7 @@ static int visit_lease(const struct lease_entry *e, void *data)
 
 /* ---- collecting -------------------------------------------------------------- */
 
-int cleanup_collect(const struct uns_paths *p, const struct policy *policy, const uid_t *only,
+int cleanup_collect(const struct uns_paths *p, const struct policy *policy, const owner_t *only,
 		    size_t n_only, unsigned int flags, struct cleanup_plan *ret, struct errbuf *err)
 {
 	struct cleanup_plan plan = { 0 };
@@ -209,7 +211,7 @@ static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it, 
 	struct errbuf err = { "" };
 	int r;
 
-	r = session_reap(p, it->ns.rec.uid,
+	r = session_reap(p, it->ns.rec.owner,
 			 ENSURE_REMOVE_KEEP_LINK |
 				 (flags & CLEANUP_FORCE ? ENSURE_REMOVE_FORCE : 0),
 			 STATE_LOCK_TIMEOUT_MS, &res, &err);
@@ -239,12 +241,13 @@ static void apply_orphan(const struct uns_paths *p, struct cleanup_item *it)
 	struct state_record rec;
 	int lockfd, r;
 
-	r = state_lock(p, it->link.uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
+	r = state_lock(p, it->link.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
 	if (r < 0) {
 		failed(it, &err);
 		return;
 	}
-	if (state_read(p, it->link.uid, &rec, NULL) == 0 && streq(rec.host_ifname, it->link.ifname))
+	if (state_read(p, it->link.owner, &rec, NULL) == 0 &&
+	    streq(rec.host_ifname, it->link.ifname))
 		it->outcome = CLEANUP_KEPT; /* named again by a login */
 	else
 		it->outcome = CLEANUP_REMOVED; /* once the batch is deleted */
@@ -256,9 +259,9 @@ static void apply_lease(const struct uns_paths *p, struct cleanup_item *it)
 	struct errbuf err = { "" };
 	int lockfd, r;
 
-	r = state_lock(p, it->lease.uid, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
+	r = state_lock(p, it->lease.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
 	if (r == 0) {
-		r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.uid, &err);
+		r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.owner, &err);
 		close(lockfd);
 	}
 	if (r < 0)
@@ -267,21 +270,21 @@ static void apply_lease(const struct uns_paths *p, struct cleanup_item *it)
 		it->outcome = CLEANUP_REMOVED;
 }
 
-/* The host end an item leaves for the batch, if any: its ifindex, uid, name. */
-static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex, uid_t *ret_uid,
+/* The host end an item leaves for the batch, if any: its ifindex, owner, name. */
+static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex, owner_t *ret_owner,
 			const char **ret_ifname)
 {
 	if (it->outcome != CLEANUP_REMOVED)
 		return false;
 	if (it->kind == CLEANUP_NAMESPACE && it->ns.host_link) {
 		*ret_ifindex = it->ns.host_ifindex;
-		*ret_uid = it->ns.rec.uid;
+		*ret_owner = it->ns.rec.owner;
 		*ret_ifname = it->ns.rec.host_ifname;
 		return true;
 	}
 	if (it->kind == CLEANUP_ORPHAN_LINK) {
 		*ret_ifindex = it->link.ifindex;
-		*ret_uid = it->link.uid;
+		*ret_owner = it->link.owner;
 		*ret_ifname = it->link.ifname;
 		return true;
 	}
@@ -292,7 +295,7 @@ static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex, uid_t *
  * Delete the host ends left by the removals in one batch (a veth costs an
  * RCU grace period to delete; a batch costs one), each only if it is
  * still the one we judged: same index, same name, still marked ours for
- * the same uid.  Ends gone with their namespace meanwhile are success.
+ * the same owner.  Ends gone with their namespace meanwhile are success.
  */
 static void delete_links(struct cleanup_plan *plan)
 {
@@ -312,12 +315,13 @@ static void delete_links(struct cleanup_plan *plan)
 	for (size_t i = 0; r == 0 && i < plan->n; i++) {
 		struct rtnl_link l;
 		const char *ifname;
-		uid_t uid, owner;
+		owner_t owner, marked;
 		int index;
 
-		if (doomed_link(&plan->v[i], &index, &uid, &ifname) &&
+		if (doomed_link(&plan->v[i], &index, &owner, &ifname) &&
 		    rtnl_link_get_index(&rtnl, index, &l, NULL) == 0 &&
-		    state_host_link_owner(&l, &owner) && owner == uid && streq(l.ifname, ifname))
+		    state_host_link_owner(&l, &marked) && marked == owner &&
+		    streq(l.ifname, ifname))
 			ifindex[n++] = index;
 	}
 	if (r == 0 && n > 0)
@@ -329,10 +333,10 @@ out:
 		return;
 	for (size_t i = 0; i < plan->n; i++) {
 		int index;
-		uid_t uid;
+		owner_t owner;
 		const char *ifname;
 
-		if (doomed_link(&plan->v[i], &index, &uid, &ifname))
+		if (doomed_link(&plan->v[i], &index, &owner, &ifname))
 			failed(&plan->v[i], &err);
 	}
 }

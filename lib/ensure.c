@@ -5,7 +5,7 @@
  * Ownership is what keeps this safe on a shared machine: a namespace is
  * ours when the record of the user names its nsfs inode (or says a
  * creation was under way when the process died); a host interface is ours
- * when it carries the alias "usernetns uid=N" or is paired with an
+ * when it carries the alias "usernetns uid=N" (gid=N) or is paired with an
  * interface inside our namespace.  Anything else with one of our names is
  * reported and left alone.
  */
@@ -192,14 +192,14 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 	struct state_record *rec = &c->rec;
 
 	*rec = (struct state_record){
-		.uid = plan->uid,
+		.owner = plan->owner,
 		.mode = plan->mode,
 		.phase = phase,
 		.host_id = c->host_id,
 		.created = c->have_old && c->old.created && !c->fresh ? c->old.created :
 									(uint64_t)time(NULL),
 	};
-	snprintf(rec->user, sizeof(rec->user), "%s", plan->user);
+	snprintf(rec->name, sizeof(rec->name), "%s", plan->owner_name);
 	snprintf(rec->netns, sizeof(rec->netns), "%s", plan->netns);
 	snprintf(rec->hostname, sizeof(rec->hostname), "%s", plan->hostname);
 	if (policy_mode_has_link(plan->mode)) {
@@ -208,12 +208,12 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 	}
 }
 
-/* Is the host link l one we made for this uid? */
-static bool host_link_is_ours(const struct rtnl_link *l, uid_t uid)
+/* Is the host link l one we made for this owner? */
+static bool host_link_is_ours(const struct rtnl_link *l, owner_t owner)
 {
-	uid_t owner;
+	owner_t marked;
 
-	return state_host_link_owner(l, &owner) && owner == uid;
+	return state_host_link_owner(l, &marked) && marked == owner;
 }
 
 static bool links_paired(const struct rtnl_link *host, const struct rtnl_link *peer)
@@ -223,7 +223,7 @@ static bool links_paired(const struct rtnl_link *host, const struct rtnl_link *p
 }
 
 /* Delete the host link named ifname if it is ours; fine if absent. */
-static int delete_host_link(struct ensure_ctx *c, uid_t uid, const char *ifname)
+static int delete_host_link(struct ensure_ctx *c, owner_t owner, const char *ifname)
 {
 	struct rtnl_link l;
 	int r;
@@ -233,7 +233,7 @@ static int delete_host_link(struct ensure_ctx *c, uid_t uid, const char *ifname)
 		return 0;
 	if (r < 0)
 		return r;
-	if (!host_link_is_ours(&l, uid))
+	if (!host_link_is_ours(&l, owner))
 		return 0; /* not ours: leave it be */
 	return rtnl_link_delete(&c->host, l.ifindex, ifname, c->err);
 }
@@ -249,10 +249,10 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 	bool have_host = false, have_peer = false;
 	/* Translated queries leave with a loopback source, for a moment (nsdns.h). */
 	bool localnet = plan->dns.kind != POLICY_DNS_INHERIT;
-	char alias[64];
+	char alias[64], who[OWNER_STRLEN];
 	int r;
 
-	state_host_alias(plan->uid, alias, sizeof(alias));
+	state_host_alias(plan->owner, alias, sizeof(alias));
 
 	r = rtnl_link_get(&c->host, plan->host_ifname, &hl, c->err);
 	if (r == 0)
@@ -268,11 +268,12 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 		/* Ours: its other end is inside our namespace. */
 	} else {
 		if (have_host) {
-			if (!host_link_is_ours(&hl, plan->uid)) {
+			if (!host_link_is_ours(&hl, plan->owner)) {
 				errbuf_set(
 					c->err,
-					"interface '%s' exists on the host and was not made by usernetns for uid %lu; rename or delete it",
-					plan->host_ifname, (unsigned long)plan->uid);
+					"interface '%s' exists on the host and was not made by usernetns for %s; rename or delete it",
+					plan->host_ifname,
+					owner_describe(plan->owner, who, sizeof(who)));
 				return -EEXIST;
 			}
 			/* The end of a ghost: a namespace gone from the run dir. */
@@ -622,18 +623,18 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 	case PLAN_ADDR_POOL:
 		break;
 	}
-	r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user, false, &block,
-		      c->err);
+	r = lease_get(c->p, &a->pool, a->block_len, c->plan->owner, c->plan->owner_name, false,
+		      &block, c->err);
 	if (r == -ENOENT) {
-		r = lease_get(c->p, &a->pool, a->block_len, c->plan->uid, c->plan->user, true,
-			      &block, c->err);
+		r = lease_get(c->p, &a->pool, a->block_len, c->plan->owner, c->plan->owner_name,
+			      true, &block, c->err);
 		if (r == 0)
 			r = addr_block_ends(&block, ret_host, ret_peer);
 		if (r == 0)
 			r = check_host_routes(c, a, ret_host, ret_peer, bridge_ifindex);
 		/* A block over a host network is not kept: the next login asks again. */
 		if (r == -EADDRINUSE)
-			(void)lease_release(c->p, &a->pool, a->block_len, c->plan->uid, NULL);
+			(void)lease_release(c->p, &a->pool, a->block_len, c->plan->owner, NULL);
 		if (r == 0)
 			c->changes |= ENSURE_LEASED;
 		return r;
@@ -892,7 +893,7 @@ static void roll_back(struct ensure_ctx *c)
 
 	if (!c->fresh) {
 		if (c->wrote_creating)
-			state_remove(c->p, c->plan->uid, &ignored);
+			state_remove(c->p, c->plan->owner, &ignored);
 		return;
 	}
 	if (c->ns.nl && c->plan->peer_ifname[0]) {
@@ -906,12 +907,12 @@ static void roll_back(struct ensure_ctx *c)
 		struct errbuf *saved = c->err;
 
 		c->err = &ignored;
-		delete_host_link(c, c->plan->uid, c->plan->host_ifname);
+		delete_host_link(c, c->plan->owner, c->plan->host_ifname);
 		c->err = saved;
 	}
 	hosts_unpublish(c->p, &c->rec, NULL, &ignored);
 	netns_remove(c->p->rundir, c->plan->netns, &ignored);
-	state_remove(c->p, c->plan->uid, &ignored);
+	state_remove(c->p, c->plan->owner, &ignored);
 }
 
 static int ensure_locked(struct ensure_ctx *c)
@@ -923,7 +924,7 @@ static int ensure_locked(struct ensure_ctx *c)
 	r = netns_current(&c->host_id);
 	if (r < 0)
 		return errbuf_errno(c->err, r, "cannot identify the current network namespace");
-	r = state_read(c->p, plan->uid, &c->old, c->err);
+	r = state_read(c->p, plan->owner, &c->old, c->err);
 	if (r == 0)
 		c->have_old = true;
 	else if (r != -ENOENT)
@@ -944,7 +945,7 @@ static int ensure_locked(struct ensure_ctx *c)
 	if (c->have_old && !streq(c->old.netns, plan->netns)) {
 		pid_t pid = 0;
 
-		r = ensure_remove_locked(c->p, plan->uid, 0, &pid, c->err);
+		r = ensure_remove_locked(c->p, plan->owner, 0, &pid, c->err);
 		if (r == -EBUSY) {
 			errbuf_set(
 				c->err,
@@ -965,7 +966,7 @@ static int ensure_locked(struct ensure_ctx *c)
 	/* Links of an earlier policy (other name, or a mode without links). */
 	if (c->have_old && c->old.host_ifname[0] &&
 	    (!policy_mode_has_link(plan->mode) || !streq(c->old.host_ifname, plan->host_ifname))) {
-		r = delete_host_link(c, plan->uid, c->old.host_ifname);
+		r = delete_host_link(c, plan->owner, c->old.host_ifname);
 		if (r < 0)
 			return r;
 		c->old.host_ifname[0] = '\0';
@@ -1045,7 +1046,7 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned in
 		errbuf_set(err, "%s is not handled by the policy", plan->user);
 		return -EINVAL;
 	}
-	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
+	r = state_lock(p, plan->owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
 	r = ensure_netns_locked(p, plan, lock_timeout_ms, ret, err);
@@ -1061,7 +1062,7 @@ static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd, struct
 		     struct errbuf *err)
 {
 	struct netns_id now, init_ns, host;
-	uid_t *uids = NULL;
+	owner_t *owners = NULL;
 	size_t n = 0;
 	bool inside = false;
 	int fd, r;
@@ -1078,18 +1079,18 @@ static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd, struct
 	}
 
 	/* Elsewhere: inside one of ours, or in a namespace of the admin's. */
-	r = state_list(p, &uids, &n, err);
+	r = state_list(p, &owners, &n, err);
 	for (size_t i = 0; r == 0 && i < n && !inside; i++) {
 		struct state_record rec;
 		struct errbuf ignored;
 
-		if (state_read(p, uids[i], &rec, &ignored) == 0 && netns_id_equal(&rec.id, &now) &&
-		    (rec.host_id.ino || rec.host_id.dev)) {
+		if (state_read(p, owners[i], &rec, &ignored) == 0 &&
+		    netns_id_equal(&rec.id, &now) && (rec.host_id.ino || rec.host_id.dev)) {
 			inside = true;
 			host = rec.host_id;
 		}
 	}
-	free(uids);
+	free(owners);
 	if (r < 0)
 		goto fail;
 	if (!inside) {
@@ -1162,7 +1163,7 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int
 	struct netns_id id;
 	int fd, r;
 
-	r = state_read(p, plan->uid, &rec, err);
+	r = state_read(p, plan->owner, &rec, err);
 	if (r == -ENOENT)
 		errbuf_set(err, "%s has no namespace: log in, or run usernetns-create", plan->user);
 	if (r < 0)
@@ -1196,8 +1197,8 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int
 
 /* ---- removal ------------------------------------------------------------------ */
 
-int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flags, pid_t *ret_pid,
-			 struct errbuf *err)
+int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
+			 pid_t *ret_pid, struct errbuf *err)
 {
 	struct ensure_ctx c = { .p = p, .err = err, .nsfd = -1 };
 	struct state_record rec;
@@ -1206,7 +1207,7 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flag
 	bool ours = false;
 	int r;
 
-	r = state_read(p, uid, &rec, err);
+	r = state_read(p, owner, &rec, err);
 	if (r < 0)
 		return r;
 
@@ -1252,7 +1253,7 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flag
 		r = rtnl_open(&c.host, err);
 		if (r < 0)
 			return r;
-		r = delete_host_link(&c, uid, rec.host_ifname);
+		r = delete_host_link(&c, owner, rec.host_ifname);
 		rtnl_close(&c.host);
 		if (r == 0)
 			r = fault_err("remove.host-link", err);
@@ -1269,18 +1270,18 @@ int ensure_remove_locked(const struct uns_paths *p, uid_t uid, unsigned int flag
 		r = hosts_unpublish(p, &rec, NULL, err);
 	if (r < 0)
 		return r;
-	return state_remove(p, uid, err);
+	return state_remove(p, owner, err);
 }
 
-int ensure_remove(const struct uns_paths *p, uid_t uid, unsigned int flags,
+int ensure_remove(const struct uns_paths *p, owner_t owner, unsigned int flags,
 		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err)
 {
 	int lockfd, r;
 
-	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
-	r = ensure_remove_locked(p, uid, flags, ret_pid, err);
+	r = ensure_remove_locked(p, owner, flags, ret_pid, err);
 	close(lockfd);
 	return r;
 }

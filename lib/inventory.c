@@ -33,7 +33,7 @@ const char *inventory_state_to_string(enum inventory_state s)
 struct marked_link {
 	char ifname[IFNAMSIZ];
 	int ifindex;
-	uid_t uid;
+	owner_t owner;
 };
 
 struct link_collect {
@@ -45,9 +45,9 @@ struct link_collect {
 static int collect_link(const struct rtnl_link *l, void *data)
 {
 	struct link_collect *c = data;
-	uid_t uid;
+	owner_t owner;
 
-	if (!state_host_link_owner(l, &uid))
+	if (!state_host_link_owner(l, &owner))
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
@@ -60,17 +60,17 @@ static int collect_link(const struct rtnl_link *l, void *data)
 	}
 	snprintf(c->v[c->n].ifname, sizeof(c->v[c->n].ifname), "%s", l->ifname);
 	c->v[c->n].ifindex = l->ifindex;
-	c->v[c->n].uid = uid;
+	c->v[c->n].owner = owner;
 	c->n++;
 	return 0;
 }
 
-bool inventory_uid_wanted(uid_t uid, const uid_t *only, size_t n_only)
+bool inventory_owner_wanted(owner_t owner, const owner_t *only, size_t n_only)
 {
 	if (!only)
 		return true;
 	for (size_t i = 0; i < n_only; i++)
-		if (only[i] == uid)
+		if (only[i] == owner)
 			return true;
 	return false;
 }
@@ -105,24 +105,24 @@ static int classify(const struct uns_paths *p, struct inventory_entry *e,
 	}
 	if (e->state == INVENTORY_ACTIVE || e->state == INVENTORY_UNFINISHED)
 		e->processes = netns_census_count(census, &e->found);
-	return session_count(p, e->rec.uid, false, &e->sessions, err);
+	return session_count(p, e->rec.owner, false, &e->sessions, err);
 }
 
-int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_only,
+int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_only,
 		      struct inventory *ret, struct errbuf *err)
 {
 	struct inventory inv = { 0 };
 	struct link_collect links = { 0 };
 	struct netns_census census = { 0 };
 	struct rtnl rtnl = RTNL_INIT;
-	uid_t *uids = NULL;
-	size_t n_uids = 0;
+	owner_t *owners = NULL;
+	size_t n_owners = 0;
 	struct netns_id now;
 	bool have_now;
 	int r;
 
 	have_now = netns_current(&now) == 0;
-	r = state_list(p, &uids, &n_uids, err);
+	r = state_list(p, &owners, &n_owners, err);
 	if (r < 0)
 		return r;
 	r = netns_census_take(&census);
@@ -138,17 +138,17 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_onl
 	if (r < 0)
 		goto out;
 
-	inv.v = calloc(n_uids ? n_uids : 1, sizeof(*inv.v));
+	inv.v = calloc(n_owners ? n_owners : 1, sizeof(*inv.v));
 	if (!inv.v) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n_uids; i++) {
+	for (size_t i = 0; i < n_owners; i++) {
 		struct inventory_entry *e = &inv.v[inv.n];
 
-		if (!inventory_uid_wanted(uids[i], only, n_only))
+		if (!inventory_owner_wanted(owners[i], only, n_only))
 			continue;
-		r = state_read(p, uids[i], &e->rec, err);
+		r = state_read(p, owners[i], &e->rec, err);
 		if (r == -ENOENT)
 			continue; /* removed since the listing */
 		if (r < 0)
@@ -159,7 +159,7 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_onl
 		/* Host links are only visible from the host's namespace. */
 		e->host_link_known = have_now && netns_id_equal(&now, &e->rec.host_id);
 		for (size_t k = 0; k < links.n; k++)
-			if (links.v[k].uid == e->rec.uid &&
+			if (links.v[k].owner == e->rec.owner &&
 			    streq(links.v[k].ifname, e->rec.host_ifname)) {
 				e->host_link = true;
 				e->host_ifindex = links.v[k].ifindex;
@@ -178,20 +178,20 @@ int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_onl
 			bool named = false;
 
 			for (size_t i = 0; i < inv.n && !named; i++)
-				named = inv.v[i].rec.uid == links.v[k].uid &&
+				named = inv.v[i].rec.owner == links.v[k].owner &&
 					streq(inv.v[i].rec.host_ifname, links.v[k].ifname);
 			if (named)
 				continue;
 			snprintf(inv.orphans[inv.n_orphans].ifname, IFNAMSIZ, "%s",
 				 links.v[k].ifname);
 			inv.orphans[inv.n_orphans].ifindex = links.v[k].ifindex;
-			inv.orphans[inv.n_orphans].uid = links.v[k].uid;
+			inv.orphans[inv.n_orphans].owner = links.v[k].owner;
 			inv.n_orphans++;
 		}
 	}
 	r = 0;
 out:
-	free(uids);
+	free(owners);
 	free(links.v);
 	netns_census_free(&census);
 	if (r < 0) {

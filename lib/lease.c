@@ -46,41 +46,37 @@ static int open_pool_dir(const struct uns_paths *p, const struct addr_prefix *po
 	return r;
 }
 
-/* "uid=1001 user=alice" */
-static int parse_block_file(const char *text, uid_t *ret_uid, char *user, size_t size)
+/* "uid=1001 user=alice", or "gid=2000 group=team" */
+static int parse_block_file(const char *text, owner_t *ret_owner, char *name, size_t size)
 {
-	unsigned long uid;
-	char num[16];
-	const char *u;
+	const char *end, *label;
 	size_t n;
 
-	if (strncmp(text, "uid=", 4) != 0)
+	if (owner_parse_key(text, ret_owner, &end) < 0 || (*end != ' ' && *end != '\n'))
 		return -EBADMSG;
-	n = strcspn(text + 4, " \n");
-	if (n == 0 || n >= sizeof(num))
-		return -EBADMSG;
-	memcpy(num, text + 4, n);
-	num[n] = '\0';
-	if (util_parse_ulong(num, &uid) < 0 || uid > POLICY_UID_MAX)
-		return -EBADMSG;
-	*ret_uid = (uid_t)uid;
-	if (user) {
-		u = strstr(text, " user=");
-		user[0] = '\0';
-		if (u) {
-			u += 6;
-			n = strcspn(u, "\n");
+	if (name) {
+		label = owner_is_group(*ret_owner) ? " group=" : " user=";
+		name[0] = '\0';
+		if (strncmp(end, label, strlen(label)) == 0) {
+			end += strlen(label);
+			n = strcspn(end, "\n");
 			if (n < size) {
-				memcpy(user, u, n);
-				user[n] = '\0';
+				memcpy(name, end, n);
+				name[n] = '\0';
 			}
 		}
 	}
 	return 0;
 }
 
+/* "uid-1001", "gid-2000": the index file of owner. */
+static void index_name(owner_t owner, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s-%" PRIu32, owner_is_group(owner) ? "gid" : "uid", owner_id(owner));
+}
+
 /* Whose is block index?  -ENOENT when free. */
-static int block_owner(int dfd, uint64_t index, uid_t *ret_uid)
+static int block_owner(int dfd, uint64_t index, owner_t *ret_owner)
 {
 	char name[32], buf[512];
 	int r;
@@ -89,38 +85,41 @@ static int block_owner(int dfd, uint64_t index, uid_t *ret_uid)
 	r = util_read_small(dfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	return parse_block_file(buf, ret_uid, NULL, 0);
+	return parse_block_file(buf, ret_owner, NULL, 0);
 }
 
-/* The index recorded for uid, if that block is still uid's. */
-static int lookup(int dfd, const struct addr_prefix *pool, unsigned int block_len, uid_t uid,
+/* The index recorded for owner, if that block is still owner's. */
+static int lookup(int dfd, const struct addr_prefix *pool, unsigned int block_len, owner_t owner,
 		  uint64_t *ret_index)
 {
 	char name[32], buf[32];
 	unsigned long index;
-	uid_t owner;
+	owner_t holder;
 	int r;
 
-	snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
+	index_name(owner, name, sizeof(name));
 	r = util_read_small(dfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (util_parse_ulong(buf, &index) < 0 || index >= addr_block_count(pool, block_len))
 		return -EBADMSG;
-	r = block_owner(dfd, index, &owner);
+	r = block_owner(dfd, index, &holder);
 	if (r < 0)
 		return r == -ENOENT ? -ENOENT : -EBADMSG;
-	if (owner != uid)
+	if (holder != owner)
 		return -EBADMSG;
 	*ret_index = index;
 	return 0;
 }
 
-/* SplitMix64's finaliser: spreads neighbouring uids over the pool. */
-static uint64_t hash_uid(uid_t uid)
+/*
+ * SplitMix64's finaliser: spreads neighbouring uids over the pool (a
+ * user's key is the uid: the same start as before groups existed).
+ */
+static uint64_t hash_owner(owner_t owner)
 {
-	uint64_t z = (uint64_t)uid + UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t z = owner + UINT64_C(0x9e3779b97f4a7c15);
 
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
@@ -128,35 +127,36 @@ static uint64_t hash_uid(uid_t uid)
 }
 
 /*
- * Claim a free block for uid.  No lock is shared between users: link(2)
+ * Claim a free block for owner.  No lock is shared between owners: link(2)
  * of a complete file under the block's index is the claim, atomic (of two
  * claimants of one block, one gets EEXIST and probes on), and each block
  * file appears complete or not at all, so a crash leaves either no file
  * or a whole one; a whole one of ours found while probing (a crash before
- * the index was written) is taken back.  What is uid's alone (the
- * temporary file, the index) the caller's lock of uid guards.  A pool
+ * the index was written) is taken back.  What is owner's alone (the
+ * temporary file, the index) the caller's lock of owner guards.  A pool
  * lock would be held by the helpers too, whose callers may stop them.
  */
-static int allocate(int dfd, const struct addr_prefix *pool, unsigned int block_len, uid_t uid,
-		    const char *user, uint64_t *ret_index, struct errbuf *err)
+static int allocate(int dfd, const struct addr_prefix *pool, unsigned int block_len, owner_t owner,
+		    const char *owner_name, uint64_t *ret_index, struct errbuf *err)
 {
 	uint64_t n = addr_block_count(pool, block_len), start;
-	char content[POLICY_NAME_MAX + 32], tmp[48], name[32];
+	char content[POLICY_NAME_MAX + 32], tmp[48], name[32], key[OWNER_STRLEN];
 	int len, r;
 
-	len = snprintf(content, sizeof(content), "uid=%lu user=%s\n", (unsigned long)uid, user);
+	len = snprintf(content, sizeof(content), "%s %s=%s\n", owner_key(owner, key, sizeof(key)),
+		       owner_is_group(owner) ? "group" : "user", owner_name);
 	if (len < 0 || (size_t)len >= sizeof(content))
 		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), ".new-%lu", (unsigned long)uid);
+	snprintf(tmp, sizeof(tmp), ".new-%s", owner_file_name(owner, name, sizeof(name)));
 	r = util_write_atomic(dfd, tmp, content, (size_t)len, 0600, true);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot write a lease");
 
-	start = hash_uid(uid) % n;
+	start = hash_owner(owner) % n;
 	r = -ENOSPC;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t index = (start + i) % n;
-		uid_t owner;
+		owner_t holder;
 
 		snprintf(name, sizeof(name), "%" PRIu64, index);
 		if (linkat(dfd, tmp, dfd, name, 0) == 0) {
@@ -169,7 +169,7 @@ static int allocate(int dfd, const struct addr_prefix *pool, unsigned int block_
 			errbuf_errno(err, r, "cannot lease block %s", name);
 			break;
 		}
-		if (block_owner(dfd, index, &owner) == 0 && owner == uid) {
+		if (block_owner(dfd, index, &holder) == 0 && holder == owner) {
 			*ret_index = index;
 			r = 0;
 			break;
@@ -188,10 +188,10 @@ static int allocate(int dfd, const struct addr_prefix *pool, unsigned int block_
 }
 
 int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
-	      uid_t uid, const char *user, bool allocate_new, struct addr_prefix *ret_block,
-	      struct errbuf *err)
+	      owner_t owner, const char *owner_name, bool allocate_new,
+	      struct addr_prefix *ret_block, struct errbuf *err)
 {
-	char path[PATH_MAX], name[32], buf[32];
+	char path[PATH_MAX], name[32], buf[32], who[OWNER_STRLEN];
 	uint64_t index;
 	int dfd, r;
 
@@ -204,12 +204,12 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigne
 		return r;
 
 	/* The common path: one index file and one block file, no lock. */
-	r = lookup(dfd, pool, block_len, uid, &index);
+	r = lookup(dfd, pool, block_len, owner, &index);
 	if (r == 0)
 		goto found;
 	if (r != -ENOENT && r != -EBADMSG) {
-		errbuf_errno(err, r, "cannot read the lease of uid %lu in %s", (unsigned long)uid,
-			     path);
+		errbuf_errno(err, r, "cannot read the lease of %s in %s",
+			     owner_describe(owner, who, sizeof(who)), path);
 		goto out;
 	}
 	if (!allocate_new) {
@@ -217,11 +217,11 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigne
 		goto out;
 	}
 
-	r = allocate(dfd, pool, block_len, uid, user, &index, err);
+	r = allocate(dfd, pool, block_len, owner, owner_name, &index, err);
 	if (r == 0) {
 		int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", index);
 
-		snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
+		index_name(owner, name, sizeof(name));
 		r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, true);
 		if (r < 0)
 			errbuf_errno(err, r, "cannot write %s/%s", path, name);
@@ -238,7 +238,7 @@ out:
 }
 
 int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
-		  uid_t uid, struct errbuf *err)
+		  owner_t owner, struct errbuf *err)
 {
 	char path[PATH_MAX], name[32];
 	uint64_t index;
@@ -249,7 +249,7 @@ int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, uns
 		return 0;
 	if (r < 0)
 		return r;
-	r = lookup(dfd, pool, block_len, uid, &index);
+	r = lookup(dfd, pool, block_len, owner, &index);
 	if (r == 0) {
 		snprintf(name, sizeof(name), "%" PRIu64, index);
 		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
@@ -259,7 +259,7 @@ int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, uns
 		}
 	}
 	/* The index goes last: a crash in between is seen as no lease. */
-	snprintf(name, sizeof(name), "uid-%lu", (unsigned long)uid);
+	index_name(owner, name, sizeof(name));
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
 		r = -errno;
 		errbuf_errno(err, r, "cannot remove %s/%s", path, name);
@@ -334,7 +334,7 @@ int lease_foreach(const struct uns_paths *p, lease_visit_fn fn, void *data, stru
 			if (util_parse_ulong(be->d_name, &index) < 0)
 				continue;
 			if (util_read_small(dirfd(pool), be->d_name, buf, sizeof(buf)) < 0 ||
-			    parse_block_file(buf, &e.uid, e.user, sizeof(e.user)) < 0 ||
+			    parse_block_file(buf, &e.owner, e.name, sizeof(e.name)) < 0 ||
 			    addr_block_nth(&e.pool, e.block_len, index, &e.block) < 0)
 				continue;
 			r = fn(&e, data);

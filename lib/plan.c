@@ -154,6 +154,8 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 	snprintf(plan->user, sizeof(plan->user), "%s", pw->pw_name);
 	plan->uid = pw->pw_uid;
 	plan->gid = pw->pw_gid;
+	plan->owner = owner_user(pw->pw_uid);
+	snprintf(plan->owner_name, sizeof(plan->owner_name), "%s", pw->pw_name);
 	plan->teardown = p->global.teardown;
 
 	if (pw->pw_uid < p->global.min_uid) {

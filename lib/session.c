@@ -52,13 +52,14 @@ static int process_start_time(pid_t pid, uint64_t *ret)
 	return 0;
 }
 
-static int open_user_dir(const struct uns_paths *p, uid_t uid, bool create, int *ret_fd,
-			 struct errbuf *err)
+static int open_owner_dir(const struct uns_paths *p, owner_t owner, bool create, int *ret_fd,
+			  struct errbuf *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[OWNER_STRLEN];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/sessions/%lu", p->runstatedir, (unsigned long)uid);
+	snprintf(path, sizeof(path), "%s/sessions/%s", p->runstatedir,
+		 owner_file_name(owner, name, sizeof(name)));
 	r = util_open_dir(path, false, 0, ret_fd);
 	if (r == -ENOENT && create) {
 		/* Sessions name pids and services: root's eyes only, all the way. */
@@ -127,12 +128,13 @@ static int count_locked(int dfd, bool prune, size_t *ret_live)
 	return 0;
 }
 
-int session_count(const struct uns_paths *p, uid_t uid, bool prune, size_t *ret_live,
+int session_count(const struct uns_paths *p, owner_t owner, bool prune, size_t *ret_live,
 		  struct errbuf *err)
 {
+	char who[OWNER_STRLEN];
 	int dfd, r;
 
-	r = open_user_dir(p, uid, false, &dfd, err);
+	r = open_owner_dir(p, owner, false, &dfd, err);
 	if (r == -ENOENT) {
 		*ret_live = 0;
 		return 0;
@@ -142,13 +144,13 @@ int session_count(const struct uns_paths *p, uid_t uid, bool prune, size_t *ret_
 	r = count_locked(dfd, prune, ret_live);
 	close(dfd);
 	if (r < 0)
-		return errbuf_errno(err, r, "cannot list the sessions of uid %lu",
-				    (unsigned long)uid);
+		return errbuf_errno(err, r, "cannot list the sessions of %s",
+				    owner_describe(owner, who, sizeof(who)));
 	return r;
 }
 
-static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid, const char *service,
-			 char *id, size_t size, struct errbuf *err)
+static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pid_t pid,
+			 const char *service, char *id, size_t size, struct errbuf *err)
 {
 	char content[256];
 	uint64_t start, rnd = 0;
@@ -161,12 +163,12 @@ static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid, const 
 		rnd = (uint64_t)time(NULL) ^ ((uint64_t)pid << 32);
 	snprintf(id, size, "%ld-%016" PRIx64, (long)pid, rnd);
 	n = snprintf(content, sizeof(content),
-		     "pid=%ld\nstart=%" PRIu64 "\nservice=%s\nopened=%lld\n", (long)pid, start,
-		     service ? service : "", (long long)time(NULL));
+		     "pid=%ld\nstart=%" PRIu64 "\nservice=%s\nopened=%lld\nuid=%lu\n", (long)pid,
+		     start, service ? service : "", (long long)time(NULL), (unsigned long)uid);
 	if (n < 0 || (size_t)n >= sizeof(content))
 		return -ENAMETOOLONG;
 
-	r = open_user_dir(p, uid, true, &dfd, err);
+	r = open_owner_dir(p, owner, true, &dfd, err);
 	if (r < 0)
 		return r;
 	r = util_write_atomic(dfd, id, content, (size_t)n, 0600, false);
@@ -176,7 +178,7 @@ static int write_session(const struct uns_paths *p, uid_t uid, pid_t pid, const 
 	return r;
 }
 
-static int remove_session(const struct uns_paths *p, uid_t uid, const char *id)
+static int remove_session(const struct uns_paths *p, owner_t owner, const char *id)
 {
 	struct errbuf ignored;
 	int dfd, r;
@@ -184,7 +186,7 @@ static int remove_session(const struct uns_paths *p, uid_t uid, const char *id)
 	/* Ids are ours ("PID-HEX"); refuse anything that could be a path. */
 	if (!id[0] || strchr(id, '/') || id[0] == '.')
 		return -EINVAL;
-	r = open_user_dir(p, uid, false, &dfd, &ignored);
+	r = open_owner_dir(p, owner, false, &dfd, &ignored);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	r = unlinkat(dfd, id, 0) < 0 && errno != ENOENT ? -errno : 0;
@@ -198,16 +200,17 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 	struct session_open_result res = { 0 };
 	int lockfd, r;
 
-	r = state_lock(p, plan->uid, lock_timeout_ms, &lockfd, err);
+	r = state_lock(p, plan->owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
 	r = ensure_netns_locked(p, plan, lock_timeout_ms, &res.ensure, err);
 	if (r == 0) {
-		r = write_session(p, plan->uid, pid, service, res.id, sizeof(res.id), err);
+		r = write_session(p, plan->owner, plan->uid, pid, service, res.id, sizeof(res.id),
+				  err);
 		if (r == 0) {
 			r = fault_err("session.recorded", err);
 			if (r < 0)
-				remove_session(p, plan->uid, res.id);
+				remove_session(p, plan->owner, res.id);
 		}
 		if (r < 0) {
 			struct errbuf ignored;
@@ -215,7 +218,7 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 			/* A failed login leaves nothing it made behind. */
 			close(res.ensure.netns_fd);
 			if (res.ensure.changes & ENSURE_CREATED)
-				ensure_remove_locked(p, plan->uid, 0, NULL, &ignored);
+				ensure_remove_locked(p, plan->owner, 0, NULL, &ignored);
 		}
 	}
 	close(lockfd);
@@ -225,21 +228,21 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 	return 0;
 }
 
-int session_abort(const struct uns_paths *p, uid_t uid, const char *id, bool undo_namespace,
+int session_abort(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
 		  unsigned int lock_timeout_ms, struct errbuf *err)
 {
 	struct errbuf ignored;
 	size_t live = 0;
 	int lockfd, r;
 
-	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
-	r = remove_session(p, uid, id);
+	r = remove_session(p, owner, id);
 	if (r < 0)
 		errbuf_errno(err, r, "cannot remove session %s", id);
-	else if (undo_namespace && session_count(p, uid, true, &live, &ignored) == 0 && live == 0)
-		ensure_remove_locked(p, uid, 0, NULL, &ignored);
+	else if (undo_namespace && session_count(p, owner, true, &live, &ignored) == 0 && live == 0)
+		ensure_remove_locked(p, owner, 0, NULL, &ignored);
 	close(lockfd);
 	return r;
 }
@@ -248,10 +251,10 @@ int session_abort(const struct uns_paths *p, uid_t uid, const char *id, bool und
  * Remove the user's namespace, under the lock, and say how it went in
  * res: processes inside or nothing to remove are outcomes, not errors.
  */
-static int remove_namespace(const struct uns_paths *p, uid_t uid, unsigned int flags,
+static int remove_namespace(const struct uns_paths *p, owner_t owner, unsigned int flags,
 			    struct session_close_result *res, struct errbuf *err)
 {
-	int r = ensure_remove_locked(p, uid, flags, &res->busy_pid, err);
+	int r = ensure_remove_locked(p, owner, flags, &res->busy_pid, err);
 
 	if (r == 0) {
 		res->outcome = SESSION_REMOVED;
@@ -266,18 +269,18 @@ static int remove_namespace(const struct uns_paths *p, uid_t uid, unsigned int f
 	return r;
 }
 
-int session_close(const struct uns_paths *p, uid_t uid, const char *id,
+int session_close(const struct uns_paths *p, owner_t owner, const char *id,
 		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
 		  struct session_close_result *ret, struct errbuf *err)
 {
 	struct session_close_result res = { 0 };
 	int lockfd, r;
 
-	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
 	if (id) {
-		r = remove_session(p, uid, id);
+		r = remove_session(p, owner, id);
 		if (r < 0) {
 			errbuf_errno(err, r, "cannot remove session %s", id);
 			goto out;
@@ -286,7 +289,7 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 		if (r < 0)
 			goto out;
 	}
-	r = session_count(p, uid, true, &res.live, err);
+	r = session_count(p, owner, true, &res.live, err);
 	if (r < 0)
 		goto out;
 	if (res.live > 0) {
@@ -297,7 +300,7 @@ int session_close(const struct uns_paths *p, uid_t uid, const char *id,
 		res.outcome = SESSION_KEPT;
 		goto out;
 	}
-	r = remove_namespace(p, uid, 0, &res, err);
+	r = remove_namespace(p, owner, 0, &res, err);
 out:
 	close(lockfd);
 	if (r == 0)
@@ -305,23 +308,23 @@ out:
 	return r;
 }
 
-int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
+int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
 		 unsigned int lock_timeout_ms, struct session_close_result *ret, struct errbuf *err)
 {
 	struct session_close_result res = { 0 };
 	int lockfd, r;
 
-	r = state_lock(p, uid, lock_timeout_ms, &lockfd, err);
+	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
-	r = session_count(p, uid, true, &res.live, err);
+	r = session_count(p, owner, true, &res.live, err);
 	if (r < 0)
 		goto out;
 	if (res.live > 0 && !(flags & ENSURE_REMOVE_FORCE)) {
 		res.outcome = SESSION_OTHERS_REMAIN;
 		goto out;
 	}
-	r = remove_namespace(p, uid, flags, &res, err);
+	r = remove_namespace(p, owner, flags, &res, err);
 out:
 	close(lockfd);
 	if (r == 0)

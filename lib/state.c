@@ -33,30 +33,31 @@ static int open_subdir(const struct uns_paths *p, const char *sub, mode_t mode, 
 	return r;
 }
 
-int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms, int *ret_fd,
+int state_lock(const struct uns_paths *p, owner_t owner, unsigned int timeout_ms, int *ret_fd,
 	       struct errbuf *err)
 {
-	char name[32];
+	char name[OWNER_STRLEN], who[OWNER_STRLEN];
 	int dfd, fd, r;
 
 	r = open_subdir(p, "locks", 0700, true, &dfd, err);
 	if (r < 0)
 		return r;
-	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	owner_file_name(owner, name, sizeof(name));
+	owner_describe(owner, who, sizeof(who));
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	r = -errno;
 	close(dfd);
 	if (fd < 0)
-		return errbuf_errno(err, r, "cannot open the lock of uid %lu", (unsigned long)uid);
+		return errbuf_errno(err, r, "cannot open the lock of %s", who);
 	r = util_flock_timeout(fd, LOCK_EX, timeout_ms);
 	if (r < 0) {
 		if (r == -ETIMEDOUT)
 			errbuf_set(
 				err,
-				"gave up after %u ms waiting for another login of uid %lu to finish (lock %s/locks/%s)",
-				timeout_ms, (unsigned long)uid, p->runstatedir, name);
+				"gave up after %u ms waiting for another login of %s to finish (lock %s/locks/%s)",
+				timeout_ms, who, p->runstatedir, name);
 		else
-			errbuf_errno(err, r, "cannot lock uid %lu", (unsigned long)uid);
+			errbuf_errno(err, r, "cannot lock %s", who);
 		close(fd);
 		return r;
 	}
@@ -64,23 +65,26 @@ int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms, in
 	return 0;
 }
 
-#define HOST_ALIAS_PREFIX "usernetns uid="
+#define HOST_ALIAS_PREFIX "usernetns "
 
-void state_host_alias(uid_t uid, char *buf, size_t size)
+void state_host_alias(owner_t owner, char *buf, size_t size)
 {
-	snprintf(buf, size, HOST_ALIAS_PREFIX "%lu", (unsigned long)uid);
+	char key[OWNER_STRLEN];
+
+	snprintf(buf, size, HOST_ALIAS_PREFIX "%s", owner_key(owner, key, sizeof(key)));
 }
 
-bool state_host_link_owner(const struct rtnl_link *l, uid_t *ret_uid)
+bool state_host_link_owner(const struct rtnl_link *l, owner_t *ret_owner)
 {
 	size_t n = strlen(HOST_ALIAS_PREFIX);
-	unsigned long uid;
+	const char *end;
+	owner_t owner;
 
 	if (!streq(l->kind, "veth") || strncmp(l->alias, HOST_ALIAS_PREFIX, n) != 0 ||
-	    util_parse_ulong(l->alias + n, &uid) < 0 || uid > POLICY_UID_MAX)
+	    owner_parse_key(l->alias + n, &owner, &end) < 0 || *end)
 		return false;
-	if (ret_uid)
-		*ret_uid = (uid_t)uid;
+	if (ret_owner)
+		*ret_owner = owner;
 	return true;
 }
 
@@ -95,12 +99,13 @@ static size_t put_addr(char *buf, size_t size, const char *key, const struct add
 
 int state_format(const struct state_record *rec, char *buf, size_t size)
 {
+	char key[OWNER_STRLEN];
 	size_t n;
 
 	n = (size_t)snprintf(buf, size,
 			     "version=%d\n"
-			     "uid=%lu\n"
-			     "user=%s\n"
+			     "%s\n"
+			     "%s=%s\n"
 			     "netns=%s\n"
 			     "mode=%s\n"
 			     "phase=%s\n"
@@ -109,7 +114,8 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 			     "host_netns_dev=%" PRIu64 "\n"
 			     "host_netns_ino=%" PRIu64 "\n"
 			     "created=%" PRIu64 "\n",
-			     RECORD_VERSION, (unsigned long)rec->uid, rec->user, rec->netns,
+			     RECORD_VERSION, owner_key(rec->owner, key, sizeof(key)),
+			     owner_is_group(rec->owner) ? "group" : "user", rec->name, rec->netns,
 			     policy_mode_to_string(rec->mode),
 			     rec->phase == STATE_READY ? "ready" : "creating", rec->id.dev,
 			     rec->id.ino, rec->host_id.dev, rec->host_id.ino, rec->created);
@@ -175,14 +181,14 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 		r = parse_u64(v, &x);
 		if (r == 0 && x != RECORD_VERSION)
 			r = -EPROTO;
-	} else if (streq(key, "uid")) {
+	} else if (streq(key, "uid") || streq(key, "gid")) {
 		r = parse_u64(v, &x);
 		if (r == 0 && x > POLICY_UID_MAX)
 			r = -EINVAL;
-		rec->uid = (uid_t)x;
+		rec->owner = streq(key, "gid") ? owner_group((gid_t)x) : owner_user((uid_t)x);
 		*seen |= 1;
-	} else if (streq(key, "user")) {
-		r = parse_str(v, rec->user, sizeof(rec->user));
+	} else if (streq(key, "user") || streq(key, "group")) {
+		r = parse_str(v, rec->name, sizeof(rec->name));
 	} else if (streq(key, "netns")) {
 		r = parse_str(v, rec->netns, sizeof(rec->netns));
 		*seen |= 2;
@@ -277,24 +283,25 @@ int state_parse(const char *text, struct state_record *ret)
 	return 0;
 }
 
-int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret, struct errbuf *err)
+int state_read(const struct uns_paths *p, owner_t owner, struct state_record *ret,
+	       struct errbuf *err)
 {
-	char buf[RECORD_MAX], name[32];
+	char buf[RECORD_MAX], name[OWNER_STRLEN], who[OWNER_STRLEN];
 	int dfd, r;
 
 	r = open_subdir(p, "users", 0700, false, &dfd, err);
 	if (r < 0)
 		return r;
-	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	owner_file_name(owner, name, sizeof(name));
 	r = util_read_small(dfd, name, buf, sizeof(buf));
 	close(dfd);
 	if (r == -ENOENT)
 		return r;
 	if (r < 0)
-		return errbuf_errno(err, r, "cannot read the record of uid %lu",
-				    (unsigned long)uid);
+		return errbuf_errno(err, r, "cannot read the record of %s",
+				    owner_describe(owner, who, sizeof(who)));
 	r = state_parse(buf, ret);
-	if (r == 0 && ret->uid != uid)
+	if (r == 0 && ret->owner != owner)
 		r = -EBADMSG;
 	if (r < 0) {
 		errbuf_set(err, "the record %s/users/%s is corrupt or of another version",
@@ -306,12 +313,13 @@ int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret, s
 
 int state_write(const struct uns_paths *p, const struct state_record *rec, struct errbuf *err)
 {
-	char buf[RECORD_MAX], name[32];
+	char buf[RECORD_MAX], name[OWNER_STRLEN], who[OWNER_STRLEN];
 	int dfd, n, r;
 
 	n = state_format(rec, buf, sizeof(buf));
 	if (n < 0) {
-		errbuf_set(err, "record of uid %lu too large", (unsigned long)rec->uid);
+		errbuf_set(err, "record of %s too large",
+			   owner_describe(rec->owner, who, sizeof(who)));
 		return n;
 	}
 	r = fault_err("state.write", err);
@@ -320,7 +328,7 @@ int state_write(const struct uns_paths *p, const struct state_record *rec, struc
 	r = open_subdir(p, "users", 0700, true, &dfd, err);
 	if (r < 0)
 		return r;
-	snprintf(name, sizeof(name), "%lu", (unsigned long)rec->uid);
+	owner_file_name(rec->owner, name, sizeof(name));
 	/*
 	 * /run does not survive a crash of the machine: no fsync needed.
 	 * Root's eyes only, as the directory: usernetns-list shows users
@@ -333,9 +341,9 @@ int state_write(const struct uns_paths *p, const struct state_record *rec, struc
 	return r;
 }
 
-int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err)
+int state_remove(const struct uns_paths *p, owner_t owner, struct errbuf *err)
 {
-	char name[32];
+	char name[OWNER_STRLEN];
 	int dfd, r;
 
 	r = open_subdir(p, "users", 0700, false, &dfd, err);
@@ -343,7 +351,7 @@ int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err)
 		return 0;
 	if (r < 0)
 		return r;
-	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	owner_file_name(owner, name, sizeof(name));
 	r = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
 	close(dfd);
 	if (r < 0)
@@ -351,16 +359,16 @@ int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err)
 	return r;
 }
 
-static int uid_compare(const void *a, const void *b)
+static int owner_compare(const void *a, const void *b)
 {
-	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+	owner_t x = *(const owner_t *)a, y = *(const owner_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n, struct errbuf *err)
+int state_list(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err)
 {
-	uid_t *v = NULL;
+	owner_t *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	DIR *d;
@@ -381,12 +389,12 @@ int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n, struct err
 		return errbuf_errno(err, r, "cannot list %s/users", p->runstatedir);
 	}
 	while ((e = readdir(d))) {
-		unsigned long uid;
+		owner_t owner;
 
-		if (util_parse_ulong(e->d_name, &uid) < 0 || uid > POLICY_UID_MAX)
+		if (owner_parse_file_name(e->d_name, &owner) < 0)
 			continue;
 		if (n == cap) {
-			uid_t *nv;
+			owner_t *nv;
 
 			cap = cap ? cap * 2 : 64;
 			nv = reallocarray(v, cap, sizeof(*v));
@@ -398,11 +406,11 @@ int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n, struct err
 			}
 			v = nv;
 		}
-		v[n++] = (uid_t)uid;
+		v[n++] = owner;
 	}
 	closedir(d);
 	if (n > 1)
-		qsort(v, n, sizeof(*v), uid_compare);
+		qsort(v, n, sizeof(*v), owner_compare);
 	*ret = v;
 	*ret_n = n;
 	return 0;

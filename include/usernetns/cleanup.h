@@ -75,12 +75,12 @@ enum {
 };
 
 /*
- * What is stale among the records, host ends and leases of the uids in
+ * What is stale among the records, host ends and leases of the owners in
  * only[0..n_only) (everybody's when only is NULL; orphan host ends only
  * then), judged with policy.  The calling thread must be in the host's
  * network namespace.
  */
-int cleanup_collect(const struct uns_paths *p, const struct policy *policy, const uid_t *only,
+int cleanup_collect(const struct uns_paths *p, const struct policy *policy, const owner_t *only,
 		    size_t n_only, unsigned int flags, struct cleanup_plan *ret,
 		    struct errbuf *err);
 

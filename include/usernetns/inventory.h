@@ -38,7 +38,7 @@ struct inventory_entry {
 struct inventory_orphan_link {
 	char ifname[IFNAMSIZ];
 	int ifindex;
-	uid_t uid;
+	owner_t owner;
 };
 
 struct inventory {
@@ -50,18 +50,18 @@ struct inventory {
 };
 
 /*
- * Collect the records of the uids in only[0..n_only) (all records when
- * only is NULL), sorted by uid, with their state, sessions and processes,
+ * Collect the records of the owners in only[0..n_only) (all records when
+ * only is NULL), sorted by owner, with their state, sessions and processes,
  * and, for all records, the orphan host links.  The calling thread must be
  * in the host's network namespace.
  */
-int inventory_collect(const struct uns_paths *p, const uid_t *only, size_t n_only,
+int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_only,
 		      struct inventory *ret, struct errbuf *err);
 
 void inventory_free(struct inventory *inv);
 
-/* Is uid one of only[0..n_only) (every uid when only is NULL)? */
-bool inventory_uid_wanted(uid_t uid, const uid_t *only, size_t n_only);
+/* Is owner one of only[0..n_only) (every owner when only is NULL)? */
+bool inventory_owner_wanted(owner_t owner, const owner_t *only, size_t n_only);
 
 const char *inventory_state_to_string(enum inventory_state s);
 

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "usernetns/addr.h"
+#include "usernetns/owner.h"
 #include "usernetns/policy.h"
 #include "usernetns/util.h"
 
@@ -44,6 +45,12 @@ struct plan {
 	char user[POLICY_NAME_MAX];
 	uid_t uid;
 	gid_t gid;
+	/*
+	 * Whose namespace it is: the user's, or the group's of a section
+	 * with share = group, by whose name (user or group) it is recorded.
+	 */
+	owner_t owner;
+	char owner_name[POLICY_NAME_MAX];
 
 	enum plan_verdict verdict;
 	enum policy_rule_kind rule_kind; /* the section that matched */

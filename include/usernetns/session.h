@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Login sessions: several sessions of one user share the namespace, and
- * the last one to close may remove it.  A session is a file under
- * /run/usernetns/sessions/UID/ naming the process that opened it, so a
- * session whose process died without closing is recognised and dropped.
- * Opening and closing happen under the user's lock, which is what keeps a
+ * Login sessions: several sessions share the namespace of their owner (a
+ * user, or a group sharing one), and the last one to close may remove it.
+ * A session is a file under /run/usernetns/sessions/OWNER/ naming the
+ * process that opened it and the uid it was opened for, so a session
+ * whose process died without closing is recognised and dropped.  Opening
+ * and closing happen under the owner's lock, which is what keeps a
  * closing last session from removing a namespace another login is about
  * to enter.
  */
@@ -30,7 +31,7 @@ struct session_open_result {
 /*
  * Ensure the namespace of plan and record a session of process pid
  * (opened by service, for logs), atomically with respect to other logins
- * and logouts of the user.
+ * and logouts of its owner.
  */
 int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, const char *service,
 		 unsigned int lock_timeout_ms, struct session_open_result *ret, struct errbuf *err);
@@ -40,11 +41,11 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
  * record and, if that login made the namespace (undo_namespace) and no
  * other session has come since, the namespace too.
  */
-int session_abort(const struct uns_paths *p, uid_t uid, const char *id, bool undo_namespace,
+int session_abort(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
 		  unsigned int lock_timeout_ms, struct errbuf *err);
 
 enum session_close_outcome {
-	SESSION_OTHERS_REMAIN, /* other live sessions of the user */
+	SESSION_OTHERS_REMAIN, /* other live sessions of the owner */
 	SESSION_KEPT,	       /* last one, but teardown = never */
 	SESSION_BUSY,	       /* last one, but processes remain */
 	SESSION_REMOVED,       /* last one: the namespace was removed */
@@ -59,30 +60,30 @@ struct session_close_result {
 
 /*
  * Close session id (NULL: only drop the records of dead processes) of
- * uid; if no live session remains and teardown is last-logout, remove the
+ * owner; if no live session remains and teardown is last-logout, remove the
  * namespace unless processes remain in it.  The calling thread must be in
  * the host's network namespace.
  */
-int session_close(const struct uns_paths *p, uid_t uid, const char *id,
+int session_close(const struct uns_paths *p, owner_t owner, const char *id,
 		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
 		  struct session_close_result *ret, struct errbuf *err);
 
 /*
  * For cleanup: under the lock, drop the records of dead sessions; if no
  * live session remains (or ENSURE_REMOVE_FORCE), remove what
- * ensure_netns() made for uid: a namespace without processes (any, with
+ * ensure_netns() made for owner: a namespace without processes (any, with
  * force), a placeholder, a host end (unless ENSURE_REMOVE_KEEP_LINK), the
  * record.  Outcomes as for session_close().
  */
-int session_reap(const struct uns_paths *p, uid_t uid, unsigned int flags,
+int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
 		 unsigned int lock_timeout_ms, struct session_close_result *ret,
 		 struct errbuf *err);
 
 /*
- * The live sessions of uid; with prune, the records of dead processes are
+ * The live sessions of owner; with prune, the records of dead processes are
  * removed on the way (needs the lock held, and privilege).
  */
-int session_count(const struct uns_paths *p, uid_t uid, bool prune, size_t *ret_live,
+int session_count(const struct uns_paths *p, owner_t owner, bool prune, size_t *ret_live,
 		  struct errbuf *err);
 
 #endif

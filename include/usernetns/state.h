@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-user locks and records under the volatile state dir
- * (/run/usernetns): what was created for a user, so that the next login
- * can tell its own namespace and interfaces from anybody else's.
+ * Per-owner locks and records under the volatile state dir
+ * (/run/usernetns): what was created for a user (or a group sharing one
+ * namespace, include/usernetns/owner.h), so that the next login can tell
+ * its own namespace and interfaces from anybody else's.
  */
 #ifndef USERNETNS_STATE_H
 #define USERNETNS_STATE_H
@@ -15,12 +16,13 @@
 
 #include "usernetns/addr.h"
 #include "usernetns/netns.h"
+#include "usernetns/owner.h"
 #include "usernetns/paths.h"
 #include "usernetns/policy.h"
 #include "usernetns/rtnl.h"
 #include "usernetns/util.h"
 
-/* How long a login waits for another one of the same user. */
+/* How long a login waits for another one of the same owner. */
 #define STATE_LOCK_TIMEOUT_MS 10000u
 
 enum state_phase {
@@ -29,8 +31,8 @@ enum state_phase {
 };
 
 struct state_record {
-	uid_t uid;
-	char user[POLICY_NAME_MAX];
+	owner_t owner;
+	char name[POLICY_NAME_MAX]; /* the user's name, or the group's */
 	char netns[NAME_MAX + 1];
 	enum policy_mode mode;
 	enum state_phase phase;
@@ -51,35 +53,37 @@ struct state_record {
 };
 
 /*
- * Take the lock of uid (an flock under runstatedir/locks), waiting at most
- * timeout_ms.  The fd is the lock; close it to release.
+ * Take the lock of owner (an flock under runstatedir/locks), waiting at
+ * most timeout_ms.  The fd is the lock; close it to release.
  */
-int state_lock(const struct uns_paths *p, uid_t uid, unsigned int timeout_ms, int *ret_fd,
+int state_lock(const struct uns_paths *p, owner_t owner, unsigned int timeout_ms, int *ret_fd,
 	       struct errbuf *err);
 
 /* -ENOENT when there is none, -EBADMSG when it cannot be parsed. */
-int state_read(const struct uns_paths *p, uid_t uid, struct state_record *ret, struct errbuf *err);
+int state_read(const struct uns_paths *p, owner_t owner, struct state_record *ret,
+	       struct errbuf *err);
 int state_write(const struct uns_paths *p, const struct state_record *rec, struct errbuf *err);
-int state_remove(const struct uns_paths *p, uid_t uid, struct errbuf *err);
+int state_remove(const struct uns_paths *p, owner_t owner, struct errbuf *err);
 
 /* Serialise and parse (exposed for tests). */
 int state_format(const struct state_record *rec, char *buf, size_t size);
 int state_parse(const char *text, struct state_record *ret);
 
 /*
- * Every uid with a record, sorted.  *ret is to free().
+ * Every owner with a record, sorted (users, then groups).  *ret is to
+ * free().
  */
-int state_list(const struct uns_paths *p, uid_t **ret, size_t *ret_n, struct errbuf *err);
+int state_list(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err);
 
 /*
  * Ownership of host interfaces, the one rule: a host interface is ours
- * when it is a veth carrying the alias "usernetns uid=N" that
+ * when it is a veth carrying the alias "usernetns uid=N" (or gid=N) that
  * state_host_alias() makes (set right after creation; see ensure.c for
  * the one exception, a fresh pair not marked yet, known by its peer).
  */
-void state_host_alias(uid_t uid, char *buf, size_t size);
+void state_host_alias(owner_t owner, char *buf, size_t size);
 
-/* Is l marked as made by usernetns?  For which uid (may be NULL)? */
-bool state_host_link_owner(const struct rtnl_link *l, uid_t *ret_uid);
+/* Is l marked as made by usernetns?  For which owner (may be NULL)? */
+bool state_host_link_owner(const struct rtnl_link *l, owner_t *ret_owner);
 
 #endif

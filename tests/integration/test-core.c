@@ -470,7 +470,7 @@ static void test_repair_ghost_namespace(void **state)
 static void test_repair_crash_after_mount(void **state)
 {
 	struct state_record rec = {
-		.uid = 1001,
+		.owner = 1001,
 		.mode = POLICY_MODE_VETH,
 		.phase = STATE_CREATING,
 	};
@@ -478,7 +478,7 @@ static void test_repair_crash_after_mount(void **state)
 	struct ensure_result res;
 
 	/* As a login that died between mounting and recording would leave. */
-	snprintf(rec.user, sizeof(rec.user), "alice");
+	snprintf(rec.name, sizeof(rec.name), "alice");
 	snprintf(rec.netns, sizeof(rec.netns), "user-alice");
 	assert_int_equal(test_sh("ip netns add user-alice"), 0);
 	assert_int_equal(state_write(&paths, &rec, &err), 0);

@@ -131,7 +131,7 @@ static void test_parse_is_strict(void **state)
 static struct state_record record(const char *netns, const char *hostname, const char *peer4,
 				  const char *peer6)
 {
-	struct state_record rec = { .uid = 1001 };
+	struct state_record rec = { .owner = 1001 };
 	struct errbuf err;
 
 	snprintf(rec.netns, sizeof(rec.netns), "%s", netns);

@@ -174,12 +174,45 @@ static void test_corrupt_index_is_not_trusted(void **state)
 	assert_true(addr_prefix_equal(&a, &b));
 }
 
+/* A group's lease is its own: the same id as a user's, another owner. */
+static void test_group_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct errbuf err = { "" };
+	struct addr_prefix u, g, again;
+	char dir[64];
+
+	u = get(f, &f->pool4, 30, 1001, true);
+	assert_int_equal(lease_get(&f->paths, &f->pool4, 30, owner_group(1001), "team", true, &g,
+				   &err),
+			 0);
+	assert_false(addr_prefix_equal(&u, &g));
+	assert_int_equal(lease_get(&f->paths, &f->pool4, 30, owner_group(1001), "team", false,
+				   &again, &err),
+			 0);
+	assert_true(addr_prefix_equal(&g, &again));
+	assert_int_equal(lease_pool_dirname(&f->pool4, 30, dir, sizeof(dir)), 0);
+	assert_int_equal(test_sh("test -f '%s/leases/%s/gid-1001' && grep -q '^gid=1001 group=team$' "
+				 "'%s/leases/%s'/[0-9]*",
+				 f->dir, dir, f->dir, dir),
+			 0);
+	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, owner_group(1001), &err), 0);
+	assert_int_equal(lease_get(&f->paths, &f->pool4, 30, owner_group(1001), "team", false,
+				   &again, &err),
+			 -ENOENT);
+	/* The user's lease of the same id is untouched. */
+	again = get(f, &f->pool4, 30, 1001, false);
+	assert_true(addr_prefix_equal(&u, &again));
+}
+
 static int count_cb(const struct lease_entry *e, void *data)
 {
 	int *n = data;
 
-	if (e->uid == 1001)
-		assert_string_equal(e->user, "someone");
+	if (e->owner == owner_user(1001))
+		assert_string_equal(e->name, "someone");
+	if (e->owner == owner_group(1001))
+		assert_string_equal(e->name, "team");
 	(*n)++;
 	return 0;
 }
@@ -209,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_before_index_is_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_index_is_not_trusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_owner, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lease", tests, NULL, NULL);

@@ -33,7 +33,7 @@ static int teardown(void **state)
 static struct state_record sample(void)
 {
 	struct state_record r = {
-		.uid = 1001,
+		.owner = 1001,
 		.mode = POLICY_MODE_VETH,
 		.phase = STATE_READY,
 		.id = { 4, 4026532281 },
@@ -43,7 +43,7 @@ static struct state_record sample(void)
 		.created = 1764430000,
 	};
 
-	snprintf(r.user, sizeof(r.user), "alice");
+	snprintf(r.name, sizeof(r.name), "alice");
 	snprintf(r.netns, sizeof(r.netns), "user-alice");
 	snprintf(r.host_ifname, sizeof(r.host_ifname), "vu1001");
 	snprintf(r.peer_ifname, sizeof(r.peer_ifname), "eth0");
@@ -70,6 +70,8 @@ static void test_round_trip(void **state)
 	assert_true(addr_prefix_equal(&a.peer6, &b.peer6));
 	assert_non_null(strstr(t1, "netns=user-alice\n"));
 	assert_non_null(strstr(t1, "phase=ready\n"));
+	/* A user's record reads as it did before groups existed. */
+	assert_non_null(strstr(t1, "uid=1001\nuser=alice\n"));
 }
 
 static void test_missing_and_corrupt(void **state)
@@ -90,30 +92,79 @@ static void test_missing_and_corrupt(void **state)
 	assert_int_equal(state_parse("uid=1\n", &out), -EBADMSG);
 	/* Unknown keys from a newer version are skipped. */
 	assert_int_equal(state_parse("uid=1\nnetns=x\nfuture=1\n", &out), 0);
+	/* A group's record: gid and group, read back as the group's. */
+	assert_int_equal(state_parse("gid=2000\ngroup=team\nnetns=team-team\n", &out), 0);
+	assert_true(out.owner == owner_group(2000));
+	assert_string_equal(out.name, "team");
+	/* A group's record under a user's name is not that user's. */
+	r.owner = owner_group(1001);
+	assert_int_equal(state_write(&paths, &r, &err), 0);
+	assert_int_equal(test_sh("cp '%s/users/g1001' '%s/users/1001'", dir, dir), 0);
+	assert_int_equal(state_read(&paths, 1001, &out, &err), -EBADMSG);
+	assert_int_equal(state_read(&paths, owner_group(1001), &out, &err), 0);
+}
+
+/* The mark on host ends, and owners' names on disk: one spelling each. */
+static void test_owner_marks(void **state)
+{
+	struct rtnl_link l = { .kind = "veth" };
+	char buf[64];
+	owner_t o;
+
+	state_host_alias(owner_user(1001), l.alias, sizeof(l.alias));
+	assert_string_equal(l.alias, "usernetns uid=1001");
+	assert_true(state_host_link_owner(&l, &o) && o == owner_user(1001));
+	state_host_alias(owner_group(2000), l.alias, sizeof(l.alias));
+	assert_string_equal(l.alias, "usernetns gid=2000");
+	assert_true(state_host_link_owner(&l, &o) && o == owner_group(2000));
+	snprintf(l.alias, sizeof(l.alias), "usernetns gid=2000x");
+	assert_false(state_host_link_owner(&l, &o));
+	snprintf(l.alias, sizeof(l.alias), "usernetns uid=4294967295");
+	assert_false(state_host_link_owner(&l, &o));
+	snprintf(l.alias, sizeof(l.alias), "usernetns uid=1001");
+	snprintf(l.kind, sizeof(l.kind), "dummy");
+	assert_false(state_host_link_owner(&l, &o));
+
+	assert_string_equal(owner_file_name(owner_group(2000), buf, sizeof(buf)), "g2000");
+	assert_string_equal(owner_file_name(owner_user(0), buf, sizeof(buf)), "0");
+	assert_int_equal(owner_parse_file_name("g2000", &o), 0);
+	assert_true(o == owner_group(2000));
+	assert_int_equal(owner_parse_file_name("1001", &o), 0);
+	assert_true(o == owner_user(1001));
+	assert_int_equal(owner_parse_file_name("g", &o), -EINVAL);
+	assert_int_equal(owner_parse_file_name("01", &o), -EINVAL);
+	assert_int_equal(owner_parse_file_name("x1", &o), -EINVAL);
+	assert_int_equal(owner_parse_file_name("4294967295", &o), -EINVAL);
+	assert_string_equal(owner_describe(owner_group(7), buf, sizeof(buf)), "gid 7");
 }
 
 static void test_list_and_remove(void **state)
 {
 	struct state_record r = sample();
 	struct errbuf err = { "" };
-	uid_t *v = NULL;
+	owner_t *v = NULL;
 	size_t n = 0;
 
 	assert_int_equal(state_list(&paths, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
-	r.uid = 1005;
+	r.owner = owner_group(1001);
 	assert_int_equal(state_write(&paths, &r, &err), 0);
-	r.uid = 1001;
+	r.owner = 1005;
 	assert_int_equal(state_write(&paths, &r, &err), 0);
+	r.owner = 1001;
+	assert_int_equal(state_write(&paths, &r, &err), 0);
+	assert_int_equal(state_list(&paths, &v, &n, &err), 0);
+	/* Users first, then groups; a gid never reads as the same uid. */
+	assert_int_equal(n, 3);
+	assert_true(v[0] == owner_user(1001));
+	assert_true(v[1] == owner_user(1005));
+	assert_true(v[2] == owner_group(1001));
+	free(v);
+	assert_int_equal(test_sh("test -f '%s/users/g1001'", dir), 0);
+	assert_int_equal(state_remove(&paths, 1001, &err), 0);
+	assert_int_equal(state_remove(&paths, 1001, &err), 0);
 	assert_int_equal(state_list(&paths, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(v[0], 1001);
-	assert_int_equal(v[1], 1005);
-	free(v);
-	assert_int_equal(state_remove(&paths, 1001, &err), 0);
-	assert_int_equal(state_remove(&paths, 1001, &err), 0);
-	assert_int_equal(state_list(&paths, &v, &n, &err), 0);
-	assert_int_equal(n, 1);
 	free(v);
 }
 
@@ -149,6 +200,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_and_remove, setup, teardown),
+		cmocka_unit_test(test_owner_marks),
 		cmocka_unit_test_setup_teardown(test_lock_times_out, setup, teardown),
 	};
 
