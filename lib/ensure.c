@@ -31,6 +31,7 @@
 #include "usernetns/lease.h"
 #include "usernetns/nsdns.h"
 #include "usernetns/rtnl.h"
+#include "usernetns/shield.h"
 
 /* lo is the first interface of every namespace. */
 #define LOOPBACK_IFINDEX 1
@@ -1037,20 +1038,56 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 	return 0;
 }
 
-int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
-		 struct ensure_result *ret, struct errbuf *err)
+static int ensure_netns_here(const struct uns_paths *p, const struct plan *plan,
+			     unsigned int lock_timeout_ms, struct ensure_result *ret,
+			     struct errbuf *err)
 {
 	int lockfd, r;
 
-	if (plan->verdict != PLAN_HANDLED) {
-		errbuf_set(err, "%s is not handled by the policy", plan->user);
-		return -EINVAL;
-	}
 	r = state_lock(p, plan->owner, lock_timeout_ms, &lockfd, err);
 	if (r < 0)
 		return r;
 	r = ensure_netns_locked(p, plan, lock_timeout_ms, ret, err);
 	close(lockfd);
+	return r;
+}
+
+struct ensure_call {
+	const struct uns_paths *p;
+	const struct plan *plan;
+	unsigned int lock_timeout_ms;
+};
+
+static int ensure_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct ensure_call *c = data;
+	struct ensure_result *res = out;
+	int r;
+
+	r = ensure_netns_here(c->p, c->plan, c->lock_timeout_ms, res, err);
+	if (r == 0)
+		*ret_fd = res->netns_fd;
+	return r;
+}
+
+int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
+		 struct ensure_result *ret, struct errbuf *err)
+{
+	struct ensure_call c = { p, plan, lock_timeout_ms };
+	int fd, r;
+
+	if (plan->verdict != PLAN_HANDLED) {
+		errbuf_set(err, "%s is not handled by the policy", plan->user);
+		return -EINVAL;
+	}
+	/* A group's lock is never held where a member could stop it (shield.h). */
+	if (!owner_is_group(plan->owner))
+		return ensure_netns_here(p, plan, lock_timeout_ms, ret, err);
+	r = shield_run(ensure_shielded, &c, ret, sizeof(*ret), &fd, err);
+	if (r == 0)
+		ret->netns_fd = fd;
+	else if (fd >= 0)
+		close(fd);
 	return r;
 }
 
@@ -1273,8 +1310,8 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 	return state_remove(p, owner, err);
 }
 
-int ensure_remove(const struct uns_paths *p, owner_t owner, unsigned int flags,
-		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err)
+static int ensure_remove_here(const struct uns_paths *p, owner_t owner, unsigned int flags,
+			      unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err)
 {
 	int lockfd, r;
 
@@ -1283,5 +1320,35 @@ int ensure_remove(const struct uns_paths *p, owner_t owner, unsigned int flags,
 		return r;
 	r = ensure_remove_locked(p, owner, flags, ret_pid, err);
 	close(lockfd);
+	return r;
+}
+
+struct remove_call {
+	const struct uns_paths *p;
+	owner_t owner;
+	unsigned int flags, lock_timeout_ms;
+};
+
+static int remove_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct remove_call *c = data;
+
+	return ensure_remove_here(c->p, c->owner, c->flags, c->lock_timeout_ms, out, err);
+}
+
+int ensure_remove(const struct uns_paths *p, owner_t owner, unsigned int flags,
+		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err)
+{
+	struct remove_call c = { p, owner, flags, lock_timeout_ms };
+	pid_t pid = 0;
+	int fd, r;
+
+	if (!owner_is_group(owner))
+		return ensure_remove_here(p, owner, flags, lock_timeout_ms, ret_pid, err);
+	r = shield_run(remove_shielded, &c, &pid, sizeof(pid), &fd, err);
+	if (fd >= 0)
+		close(fd);
+	if (ret_pid)
+		*ret_pid = pid;
 	return r;
 }

@@ -16,6 +16,7 @@
 
 #include "usernetns/fault.h"
 #include "usernetns/session.h"
+#include "usernetns/shield.h"
 
 /*
  * A process's start time (field 22 of /proc/PID/stat, in clock ticks since
@@ -194,8 +195,9 @@ static int remove_session(const struct uns_paths *p, owner_t owner, const char *
 	return r;
 }
 
-int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, const char *service,
-		 unsigned int lock_timeout_ms, struct session_open_result *ret, struct errbuf *err)
+static int open_here(const struct uns_paths *p, const struct plan *plan, pid_t pid,
+		     const char *service, unsigned int lock_timeout_ms,
+		     struct session_open_result *ret, struct errbuf *err)
 {
 	struct session_open_result res = { 0 };
 	int lockfd, r;
@@ -228,8 +230,8 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 	return 0;
 }
 
-int session_abort(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
-		  unsigned int lock_timeout_ms, struct errbuf *err)
+static int abort_here(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
+		      unsigned int lock_timeout_ms, struct errbuf *err)
 {
 	struct errbuf ignored;
 	size_t live = 0;
@@ -269,9 +271,9 @@ static int remove_namespace(const struct uns_paths *p, owner_t owner, unsigned i
 	return r;
 }
 
-int session_close(const struct uns_paths *p, owner_t owner, const char *id,
-		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
-		  struct session_close_result *ret, struct errbuf *err)
+static int close_here(const struct uns_paths *p, owner_t owner, const char *id,
+		      enum policy_teardown teardown, unsigned int lock_timeout_ms,
+		      struct session_close_result *ret, struct errbuf *err)
 {
 	struct session_close_result res = { 0 };
 	int lockfd, r;
@@ -308,8 +310,9 @@ out:
 	return r;
 }
 
-int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
-		 unsigned int lock_timeout_ms, struct session_close_result *ret, struct errbuf *err)
+static int reap_here(const struct uns_paths *p, owner_t owner, unsigned int flags,
+		     unsigned int lock_timeout_ms, struct session_close_result *ret,
+		     struct errbuf *err)
 {
 	struct session_close_result res = { 0 };
 	int lockfd, r;
@@ -329,5 +332,136 @@ out:
 	close(lockfd);
 	if (r == 0)
 		*ret = res;
+	return r;
+}
+
+/*
+ * ---- a group's namespace: under its lock only in a shielded child ------------
+ *
+ * Every member's login waits for the group's lock, and the process that
+ * calls us (su, a helper) may be stopped by its user: the work under the
+ * lock is done where no user can stop it (include/usernetns/shield.h).
+ * A user's own lock blocks only that user, and is taken right here.
+ */
+
+struct call {
+	const struct uns_paths *p;
+	const struct plan *plan;
+	owner_t owner;
+	pid_t pid;
+	const char *service, *id;
+	bool undo_namespace;
+	enum policy_teardown teardown;
+	unsigned int flags, lock_timeout_ms;
+};
+
+static int open_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct call *c = data;
+	struct session_open_result *res = out;
+	int r;
+
+	r = open_here(c->p, c->plan, c->pid, c->service, c->lock_timeout_ms, res, err);
+	if (r == 0)
+		*ret_fd = res->ensure.netns_fd;
+	return r;
+}
+
+static int abort_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct call *c = data;
+
+	return abort_here(c->p, c->owner, c->id, c->undo_namespace, c->lock_timeout_ms, err);
+}
+
+static int close_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct call *c = data;
+
+	return close_here(c->p, c->owner, c->id, c->teardown, c->lock_timeout_ms, out, err);
+}
+
+static int reap_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct call *c = data;
+
+	return reap_here(c->p, c->owner, c->flags, c->lock_timeout_ms, out, err);
+}
+
+int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, const char *service,
+		 unsigned int lock_timeout_ms, struct session_open_result *ret, struct errbuf *err)
+{
+	struct call c = { .p = p,
+			  .plan = plan,
+			  .pid = pid,
+			  .service = service,
+			  .lock_timeout_ms = lock_timeout_ms };
+	int fd, r;
+
+	if (!owner_is_group(plan->owner))
+		return open_here(p, plan, pid, service, lock_timeout_ms, ret, err);
+	r = shield_run(open_shielded, &c, ret, sizeof(*ret), &fd, err);
+	if (r == 0 && fd < 0) {
+		errbuf_set(err, "the namespace of %s did not come back from its maker",
+			   plan->owner_name);
+		r = -EPROTO;
+	}
+	if (r == 0)
+		ret->ensure.netns_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int session_abort(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
+		  unsigned int lock_timeout_ms, struct errbuf *err)
+{
+	struct call c = { .p = p,
+			  .owner = owner,
+			  .id = id,
+			  .undo_namespace = undo_namespace,
+			  .lock_timeout_ms = lock_timeout_ms };
+	int fd, r;
+
+	if (!owner_is_group(owner))
+		return abort_here(p, owner, id, undo_namespace, lock_timeout_ms, err);
+	r = shield_run(abort_shielded, &c, NULL, 0, &fd, err);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int session_close(const struct uns_paths *p, owner_t owner, const char *id,
+		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
+		  struct session_close_result *ret, struct errbuf *err)
+{
+	struct call c = { .p = p,
+			  .owner = owner,
+			  .id = id,
+			  .teardown = teardown,
+			  .lock_timeout_ms = lock_timeout_ms };
+	int fd, r;
+
+	if (!owner_is_group(owner))
+		return close_here(p, owner, id, teardown, lock_timeout_ms, ret, err);
+	r = shield_run(close_shielded, &c, ret, sizeof(*ret), &fd, err);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
+		 unsigned int lock_timeout_ms, struct session_close_result *ret, struct errbuf *err)
+{
+	struct call c = {
+		.p = p, .owner = owner, .flags = flags, .lock_timeout_ms = lock_timeout_ms
+	};
+	int fd, r;
+
+	if (!owner_is_group(owner))
+		return reap_here(p, owner, flags, lock_timeout_ms, ret, err);
+	r = shield_run(reap_shielded, &c, ret, sizeof(*ret), &fd, err);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }

@@ -60,8 +60,8 @@ static const struct option_def option_defs[] = {
 /* What open_session leaves for close_session (and for nothing else). */
 struct session_data {
 	char id[SESSION_ID_MAX];
-	uid_t uid;
-	int orig_fd; /* the process's namespace before open */
+	owner_t owner; /* the user, or the group whose namespace it is */
+	int orig_fd;   /* the process's namespace before open */
 	struct netns_id orig;
 };
 
@@ -247,7 +247,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		ret = fail(pamh, on_error, user, "out of memory");
 		goto out;
 	}
-	data->uid = plan.uid;
+	data->owner = plan.owner;
 	data->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (data->orig_fd < 0 || netns_id_of_fd(data->orig_fd, &data->orig) < 0) {
 		ret = fail(pamh, on_error, user, "cannot open /proc/thread-self/ns/net: %s",
@@ -288,7 +288,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 		/* Back on the host first: the namespace may be undone. */
 		if (netns_enter(data->orig_fd, &data->orig, &ignored) == 0)
-			session_abort(&uns_paths_default, plan.uid, data->id,
+			session_abort(&uns_paths_default, plan.owner, data->id,
 				      res.ensure.changes & ENSURE_CREATED,
 				      (unsigned int)o.lock_timeout_ms, &ignored);
 		ret = fail(pamh, on_error, user, "%s", err.msg);
@@ -374,7 +374,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		teardown = POLICY_TEARDOWN_NEVER;
 	}
 
-	r = session_close(&uns_paths_default, data->uid, data->id, teardown,
+	r = session_close(&uns_paths_default, data->owner, data->id, teardown,
 			  (unsigned int)o.lock_timeout_ms, &res, &err);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot close the session of %s: %s", user, err.msg);

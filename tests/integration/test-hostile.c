@@ -24,6 +24,9 @@
 
 #include "testutil.h"
 #include "usernetns/session.h"
+#include "usernetns/shield.h"
+
+#include <sys/prctl.h>
 
 static const char policy_text[] =
 	"[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\npool6 = fd42:200::/48\n";
@@ -314,6 +317,92 @@ static void test_lock_held_by_stopped_process(void **state)
 	assert_true(complete());
 }
 
+/* What the shielded child reports of itself, when the test lets it go. */
+struct shield_probe {
+	int pid_fd, go_fd;
+};
+
+struct shield_seen {
+	uid_t ruid, euid, suid;
+	pid_t sid;
+	int dumpable;
+};
+
+static int probe(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct shield_probe *p = data;
+	struct shield_seen *seen = out;
+	pid_t me = getpid();
+	char c;
+
+	if (write(p->pid_fd, &me, sizeof(me)) != sizeof(me) || read(p->go_fd, &c, 1) != 1)
+		return -EIO;
+	getresuid(&seen->ruid, &seen->euid, &seen->suid);
+	seen->sid = getsid(0);
+	seen->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * A group's lock is held only in a shielded child: called from a process
+ * like su (real uid the user's, effective root), the child is out of the
+ * user's reach: the user cannot stop it, and it is in a session of its own.
+ */
+static void test_shield_out_of_users_reach(void **state)
+{
+	int to_test[2], go[2], status;
+	pid_t caller, worker = 0, user;
+
+	assert_int_equal(pipe(to_test), 0);
+	assert_int_equal(pipe(go), 0);
+	caller = fork();
+	assert_true(caller >= 0);
+	if (caller == 0) {
+		struct shield_probe pr = { to_test[1], go[0] };
+		struct shield_seen seen = { 0 };
+		struct errbuf err = { "" };
+		int fd, r;
+
+		if (setresuid(1001, 0, 0) < 0)
+			_exit(10);
+		r = shield_run(probe, &pr, &seen, sizeof(seen), &fd, &err);
+		_exit(r == 0 && fd == -1 && seen.ruid == 0 && seen.euid == 0 && seen.suid == 0 &&
+				      seen.sid != getsid(0) && seen.dumpable == 0 ?
+			      0 :
+			      20);
+	}
+	close(to_test[1]);
+	close(go[0]);
+	assert_int_equal(read(to_test[0], &worker, sizeof(worker)), sizeof(worker));
+	/* The user tries to stop the worker, and the caller (which they may). */
+	user = fork();
+	assert_true(user >= 0);
+	if (user == 0) {
+		if (setresuid(1001, 1001, 1001) < 0)
+			_exit(10);
+		if (kill(worker, SIGSTOP) == 0 || errno != EPERM)
+			_exit(21);
+		if (kill(caller, SIGSTOP) != 0)
+			_exit(22);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(user, &status, 0), user);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The stopped caller does not stop the worker: it answers and ends. */
+	assert_int_equal(write(go[1], "x", 1), 1);
+	/* Done: a zombie of the stopped caller (or gone), within a bound. */
+	assert_true(test_wait_sh(10000,
+				 "s=$(sed 's/.*) //' /proc/%d/stat 2>/dev/null | cut -c1); "
+				 "[ -z \"$s\" ] || [ \"$s\" = Z ]",
+				 (int)worker));
+	kill(caller, SIGCONT);
+	assert_int_equal(waitpid(caller, &status, 0), caller);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(to_test[0]);
+	close(go[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +412,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_run_dir_locked_by_a_user, reset),
 		cmocka_unit_test_setup(test_netns_limit_reached, reset),
 		cmocka_unit_test_setup(test_lock_held_by_stopped_process, reset),
+		cmocka_unit_test(test_shield_out_of_users_reach),
 	};
 	struct diag d = DIAG_INIT;
 
