@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,43 @@ static void created(const struct state_record *rec, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* A member's user name, or the uid when it has none (any more). */
+static void member_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw;
+	char *pwbuf = NULL;
+
+	if (uid == (uid_t)-1)
+		snprintf(buf, size, "?");
+	else if (util_getpwuid(uid, &pw, &pwbuf) == 0)
+		snprintf(buf, size, "%s", pw.pw_name);
+	else
+		snprintf(buf, size, "%lu", (unsigned long)uid);
+	free(pwbuf);
+}
+
+/* A group's namespace: who is in it, with how many sessions each. */
+static json_object *members_json(const struct inventory_entry *e)
+{
+	json_object *arr = json_object_new_array();
+	char name[POLICY_NAME_MAX];
+
+	for (size_t k = 0; k < e->n_members; k++) {
+		json_object *m = json_object_new_object();
+
+		member_name(e->members[k].uid, name, sizeof(name));
+		json_object_object_add(m, "user", json_object_new_string(name));
+		json_object_object_add(m, "uid",
+				       e->members[k].uid == (uid_t)-1 ?
+					       NULL :
+					       json_object_new_int64(e->members[k].uid));
+		json_object_object_add(m, "sessions",
+				       json_object_new_int64((int64_t)e->members[k].sessions));
+		json_object_array_add(arr, m);
+	}
+	return arr;
+}
+
 static void print_json(const struct inventory *inv, const struct host_side *h, bool complete)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
@@ -128,6 +166,8 @@ static void print_json(const struct inventory *inv, const struct host_side *h, b
 							    NULL);
 		json_object_object_add(o, "addresses", addrs);
 		json_object_object_add(o, "sessions", json_object_new_int64((int64_t)e->sessions));
+		if (owner_is_group(rec->owner))
+			json_object_object_add(o, "members", members_json(e));
 		json_object_object_add(o, "processes",
 				       json_object_new_int64((int64_t)e->processes));
 		json_object_object_add(o, "created", json_object_new_string(when));
@@ -202,6 +242,20 @@ static void print_table(const struct inventory *inv, const struct host_side *h, 
 		for (size_t k = 0; k < COLUMNS; k++)
 			printf("%-*s%s", k == COLUMNS - 1 ? 0 : cols[k].width, cells[i][k],
 			       k == COLUMNS - 1 ? "\n" : "  ");
+	/* Who is in a group's namespace: one line each, under the table. */
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct inventory_entry *e = &inv->v[i];
+		char name[POLICY_NAME_MAX];
+
+		if (!owner_is_group(e->rec.owner))
+			continue;
+		printf("%s (group %s):", e->rec.netns, e->rec.name);
+		for (size_t k = 0; k < e->n_members; k++) {
+			member_name(e->members[k].uid, name, sizeof(name));
+			printf(" %s %zu", name, e->members[k].sessions);
+		}
+		printf("%s\n", e->n_members == 0 ? " no sessions" : "");
+	}
 	if (!complete)
 		printf("(PROCS: only processes you may inspect; %zu others are not counted)\n",
 		       inv->hidden_processes);
@@ -222,7 +276,9 @@ int main(int argc, char **argv)
 	const char *user = NULL;
 	bool json = false, all, ptrace;
 	uid_t target;
-	owner_t owner;
+	owner_t owners[2];
+	size_t n_owners = 0;
+	struct plan plan;
 	int c, r;
 
 	helper_prog = "usernetns-list";
@@ -264,6 +320,11 @@ int main(int argc, char **argv)
 			policy_free(policy);
 			return r;
 		}
+		/* One's own, and the group's namespace the policy now puts one in. */
+		owners[n_owners++] = owner_user(target);
+		if (plan_resolve_uid(policy, target, &plan, NULL) == 0 &&
+		    owner_is_group(plan.owner))
+			owners[n_owners++] = plan.owner;
 	}
 	policy_free(policy);
 
@@ -272,8 +333,7 @@ int main(int argc, char **argv)
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	owner = owner_user(target);
-	r = inventory_collect(&uns_paths_default, all ? NULL : &owner, all ? 0 : 1, &inv, &err);
+	r = inventory_collect(&uns_paths_default, all ? NULL : owners, n_owners, &inv, &err);
 	/* Asking the kernel needs CAP_NET_ADMIN: root may, others see the login's. */
 	fw.live = r == 0 && firewall_status(&fw.status, NULL) == 0;
 	caps_drop_all(NULL);

@@ -105,6 +105,12 @@ static int classify(const struct uns_paths *p, struct inventory_entry *e,
 	}
 	if (e->state == INVENTORY_ACTIVE || e->state == INVENTORY_UNFINISHED)
 		e->processes = netns_census_count(census, &e->found);
+	if (owner_is_group(e->rec.owner)) {
+		r = session_members(p, e->rec.owner, e->members, INVENTORY_MEMBERS_MAX,
+				    &e->n_members, err);
+		if (r < 0)
+			return r;
+	}
 	return session_count(p, e->rec.owner, false, &e->sessions, err);
 }
 

@@ -76,16 +76,24 @@ static int open_owner_dir(const struct uns_paths *p, owner_t owner, bool create,
 	return r;
 }
 
-/* Is the process the record at dfd/name names still alive? */
-static bool session_alive(int dfd, const char *name)
+/*
+ * Is the process the record at dfd/name names still alive?  For whom was
+ * it opened (*ret_uid, (uid_t)-1 in records older than groups)?
+ */
+static bool session_alive(int dfd, const char *name, uid_t *ret_uid)
 {
-	unsigned long long pid = 0, start = 0;
+	unsigned long long pid = 0, start = 0, uid;
 	uint64_t now;
 	char buf[512];
 	const char *s;
 
 	if (util_read_small(dfd, name, buf, sizeof(buf)) < 0)
 		return false;
+	s = strstr(buf, "\nuid=");
+	if (ret_uid)
+		*ret_uid = s && sscanf(s, "\nuid=%llu", &uid) == 1 && uid <= POLICY_UID_MAX ?
+				   (uid_t)uid :
+				   (uid_t)-1;
 	s = strstr(buf, "pid=");
 	if (!s || sscanf(s, "pid=%llu", &pid) != 1 || pid == 0 || pid > INT32_MAX)
 		return false;
@@ -119,7 +127,7 @@ static int count_locked(int dfd, bool prune, size_t *ret_live)
 				unlinkat(dfd, e->d_name, 0);
 			continue;
 		}
-		if (session_alive(dfd, e->d_name))
+		if (session_alive(dfd, e->d_name, NULL))
 			live++;
 		else if (prune)
 			unlinkat(dfd, e->d_name, 0);
@@ -148,6 +156,45 @@ int session_count(const struct uns_paths *p, owner_t owner, bool prune, size_t *
 		return errbuf_errno(err, r, "cannot list the sessions of %s",
 				    owner_describe(owner, who, sizeof(who)));
 	return r;
+}
+
+int session_members(const struct uns_paths *p, owner_t owner, struct session_member *ret,
+		    size_t max, size_t *ret_n, struct errbuf *err)
+{
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+	int dfd, r;
+
+	*ret_n = 0;
+	r = open_owner_dir(p, owner, false, &dfd, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return errbuf_errno(err, -errno, "cannot list sessions");
+	}
+	while ((e = readdir(d))) {
+		size_t k;
+		uid_t uid;
+
+		if (e->d_name[0] == '.' || !session_alive(dirfd(d), e->d_name, &uid))
+			continue;
+		for (k = 0; k < n && ret[k].uid != uid; k++)
+			;
+		if (k == n) {
+			if (n == max)
+				continue; /* the first max members only */
+			ret[n++] = (struct session_member){ .uid = uid };
+		}
+		ret[k].sessions++;
+	}
+	closedir(d);
+	*ret_n = n;
+	return 0;
 }
 
 static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pid_t pid,

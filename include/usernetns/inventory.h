@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "usernetns/paths.h"
+#include "usernetns/session.h"
 #include "usernetns/state.h"
 #include "usernetns/util.h"
 
@@ -23,6 +24,8 @@ enum inventory_state {
 	INVENTORY_FOREIGN,     /* something not ours under the name */
 };
 
+#define INVENTORY_MEMBERS_MAX 16
+
 struct inventory_entry {
 	struct state_record rec;
 	enum inventory_state state;
@@ -32,6 +35,9 @@ struct inventory_entry {
 	bool host_link;	       /* the recorded host end exists and is ours */
 	int host_ifindex;      /* its ifindex, when it does */
 	bool host_link_known;  /* false: not run from the host's namespace */
+	/* A group's namespace: who is in it (the first INVENTORY_MEMBERS_MAX). */
+	struct session_member members[INVENTORY_MEMBERS_MAX];
+	size_t n_members;
 };
 
 /* A host interface marked as ours whose user has no record naming it. */

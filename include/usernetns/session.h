@@ -86,4 +86,16 @@ int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
 int session_count(const struct uns_paths *p, owner_t owner, bool prune, size_t *ret_live,
 		  struct errbuf *err);
 
+struct session_member {
+	uid_t uid; /* (uid_t)-1: a session recorded before groups */
+	size_t sessions;
+};
+
+/*
+ * Who has live sessions in the namespace of owner (several members, for
+ * a group's): the first max distinct uids and their sessions.
+ */
+int session_members(const struct uns_paths *p, owner_t owner, struct session_member *ret,
+		    size_t max, size_t *ret_n, struct errbuf *err);
+
 #endif
