@@ -164,7 +164,7 @@ static void print_outcome(const struct options *o, const struct cleanup_item *it
 static int targets(const struct options *o, const struct policy *policy, int argc, char **argv,
 		   owner_t **ret_only, size_t *ret_n)
 {
-	size_t n = argc > 0 ? (size_t)argc : 1;
+	size_t n = argc > 0 ? (size_t)argc : 1, m = 0;
 	owner_t *only;
 	int r;
 
@@ -183,26 +183,30 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 	*ret_n = 0;
 	if (o->all)
 		return 0;
-	only = calloc(n, sizeof(*only));
+	/* Each user's own, and the group's namespace the policy puts them in. */
+	only = calloc(2 * n, sizeof(*only));
 	if (!only) {
 		helper_error("out of memory");
 		return HELPER_EXIT_FAILED;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *user = argc > 0 ? argv[i] : NULL;
+		struct plan plan;
 		uid_t uid;
 
 		r = helper_target_uid(user, &uid);
 		if (r == 0)
 			r = helper_may_manage(policy, uid, user ? user : "yourself");
-		only[i] = owner_user(uid);
 		if (r) {
 			free(only);
 			return r;
 		}
+		only[m++] = owner_user(uid);
+		if (plan_resolve_uid(policy, uid, &plan, NULL) == 0 && owner_is_group(plan.owner))
+			only[m++] = plan.owner;
 	}
 	*ret_only = only;
-	*ret_n = n;
+	*ret_n = m;
 	return 0;
 }
 

@@ -91,6 +91,7 @@ static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
 			size_t size)
 {
 	const struct plan_addr *a;
+	char who[OWNER_STRLEN];
 	struct state_record rec;
 	struct plan plan;
 	int r;
@@ -101,23 +102,26 @@ static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
 	     (addr_prefix_is_set(&rec.peer6) && addr_prefix_contains(&e->block, &rec.peer6))))
 		return false;
 
-	if (owner_is_group(e->owner))
-		return false; /* groups do not share namespaces yet */
-	r = plan_resolve_uid(w->policy, owner_id(e->owner), &plan, NULL);
+	r = owner_is_group(e->owner) ?
+		    plan_resolve_group(w->policy, owner_id(e->owner), &plan, NULL) :
+		    plan_resolve_uid(w->policy, owner_id(e->owner), &plan, NULL);
 	if (r == -ENOENT) {
-		snprintf(why, size, "uid %lu no longer exists", (unsigned long)owner_id(e->owner));
+		snprintf(why, size, "%s no longer exists",
+			 owner_describe(e->owner, who, sizeof(who)));
 		return true;
 	}
 	if (r < 0)
 		return false; /* a failed lookup: never release on a guess */
-	if (plan.verdict != PLAN_HANDLED || !policy_mode_has_link(plan.mode)) {
-		snprintf(why, size, "%s gets no addresses from the policy", plan.user);
+	/* A member's plan for a shared section is the group's, not the user's. */
+	if (plan.verdict != PLAN_HANDLED || !policy_mode_has_link(plan.mode) ||
+	    plan.owner != e->owner) {
+		snprintf(why, size, "%s gets no addresses from the policy", plan.owner_name);
 		return true;
 	}
 	a = e->pool.family == AF_INET ? &plan.v4 : &plan.v6;
 	if (a->source != PLAN_ADDR_POOL || !addr_prefix_equal(&a->pool, &e->pool) ||
 	    a->block_len != e->block_len) {
-		snprintf(why, size, "%s no longer draws from this pool", plan.user);
+		snprintf(why, size, "%s no longer draws from this pool", plan.owner_name);
 		return true;
 	}
 	return false;

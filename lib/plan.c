@@ -40,7 +40,7 @@ static bool name_in(const char *name, char *const *v)
  * group the session will carry.
  */
 static int match_group(const struct policy *p, const char *user, gid_t gid,
-		       const struct policy_rule **ret, struct errbuf *err)
+		       const struct policy_rule **ret, gid_t *ret_gid, struct errbuf *err)
 {
 	gid_t *groups = NULL;
 	size_t n_groups = 0;
@@ -90,6 +90,7 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 		}
 		if (credited) {
 			*ret = rule;
+			*ret_gid = gr.gr_gid;
 			break;
 		}
 	}
@@ -133,10 +134,105 @@ static void plan_addr_fill(struct plan_addr *a, const struct addr_prefix *fixed,
 	}
 }
 
+/*
+ * The names of plan's namespace and host end: a user's from [global]'s
+ * templates, a group's (share = group) from its section's.
+ */
+static int fill_names(const struct policy *p, const struct policy_rule *rule, struct plan *plan,
+		      struct errbuf *err)
+{
+	bool shared = owner_is_group(plan->owner);
+	const char *netns_t = policy_rule_netns_name(p, rule);
+	const char *host_t = policy_rule_host_ifname(p, rule);
+	uint32_t id = owner_id(plan->owner);
+	int r;
+
+	r = shared ? policy_template_expand_group(netns_t, plan->owner_name, id, plan->netns,
+						  sizeof(plan->netns)) :
+		     policy_template_expand(netns_t, plan->user, plan->uid, plan->netns,
+					    sizeof(plan->netns));
+	if (r < 0 || !policy_netns_name_valid(plan->netns)) {
+		errbuf_set(err, "%s name '%s' gives an invalid namespace name with netns_name = %s",
+			   shared ? "group" : "user", plan->owner_name, netns_t);
+		return -EINVAL;
+	}
+	/* Checked by the policy to fit IFNAMSIZ for every uid and gid. */
+	r = shared ? policy_template_expand_group(host_t, plan->owner_name, id, plan->host_ifname,
+						  sizeof(plan->host_ifname)) :
+		     policy_template_expand(host_t, plan->user, plan->uid, plan->host_ifname,
+					    sizeof(plan->host_ifname));
+	/* A shared namespace's end is named without a user (policy-check.c). */
+	if (r == 0)
+		r = policy_template_expand(p->global.peer_ifname, plan->user, plan->uid,
+					   plan->peer_ifname, sizeof(plan->peer_ifname));
+	if (r < 0) {
+		errbuf_set(err, "cannot expand the interface names for %s %lu",
+			   shared ? "gid" : "uid", (unsigned long)id);
+		return r;
+	}
+	/* Host names are per user: a group's namespace has its own name only. */
+	if (p->global.hostname[0] && !shared) {
+		r = policy_template_expand(p->global.hostname, plan->user, plan->uid,
+					   plan->hostname, sizeof(plan->hostname));
+		if (r < 0 || !hosts_name_valid(plan->hostname)) {
+			/* A user name no host name can hold: the namespace name alone. */
+			plan->hostname[0] = '\0';
+			plan->hostname_refused = true;
+		}
+	}
+	return 0;
+}
+
+/* What rule gives plan's owner, once the owner is known. */
+static int fill_rule(const struct policy *p, const struct policy_rule *rule, struct plan *plan,
+		     struct errbuf *err)
+{
+	int r;
+
+	plan->teardown = p->global.teardown;
+	plan->rule_kind = rule->kind;
+	plan->rule_line = rule->line;
+	if (rule->name)
+		snprintf(plan->rule_name, sizeof(plan->rule_name), "%s", rule->name);
+	plan->mode = rule->mode;
+	if (rule->mode == POLICY_MODE_NONE) {
+		plan->verdict = PLAN_MODE_NONE;
+		return 0;
+	}
+	plan->verdict = PLAN_HANDLED;
+
+	r = fill_names(p, rule, plan, err);
+	if (r < 0)
+		return r;
+	snprintf(plan->bridge, sizeof(plan->bridge), "%s", rule->bridge);
+	plan->mtu = rule->mtu;
+	if (policy_mode_has_link(rule->mode)) {
+		plan_addr_fill(&plan->v4, &rule->address4, &rule->pool4, rule->prefix4);
+		plan_addr_fill(&plan->v6, &rule->address6, &rule->pool6, rule->prefix6);
+		plan->deny = rule->deny;
+		plan->allow = rule->allow;
+		memcpy(plan->ranges, p->ranges, p->n_ranges * sizeof(p->ranges[0]));
+		plan->n_ranges = p->n_ranges;
+		plan->port_isolation = rule->port_isolation;
+		plan->dns = rule->dns;
+	}
+	if (rule->mode == POLICY_MODE_NAT) {
+		plan->nat4 =
+			addr_prefix_is_set(&rule->pool4) || addr_prefix_is_set(&rule->address4);
+		plan->nat6 = addr_prefix_is_set(&rule->pool6) ?
+				     policy_nat6_translates(rule->nat6, &rule->pool6) :
+				     addr_prefix_is_set(&rule->address6) &&
+					     policy_nat6_translates(rule->nat6, &rule->address6);
+		snprintf(plan->uplink, sizeof(plan->uplink), "%s", rule->uplink);
+	}
+	return 0;
+}
+
 static int plan_fill(const struct policy *p, const struct passwd *pw, struct plan *plan,
 		     struct errbuf *err)
 {
 	const struct policy_rule *rule = NULL;
+	gid_t group_gid = 0;
 	int r;
 
 	*plan = (struct plan){ 0 };
@@ -166,74 +262,48 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 
 	rule = policy_find_rule(p, POLICY_RULE_USER, pw->pw_name);
 	if (!rule) {
-		r = match_group(p, pw->pw_name, pw->pw_gid, &rule, err);
+		r = match_group(p, pw->pw_name, pw->pw_gid, &rule, &group_gid, err);
 		if (r < 0)
 			return r;
 	}
 	if (!rule)
 		rule = &p->defaults;
+	/* A member of a shared section is placed in the group's namespace. */
+	if (policy_rule_shared(rule)) {
+		plan->owner = owner_group(group_gid);
+		snprintf(plan->owner_name, sizeof(plan->owner_name), "%s", rule->name);
+	}
+	return fill_rule(p, rule, plan, err);
+}
 
-	plan->rule_kind = rule->kind;
-	plan->rule_line = rule->line;
-	if (rule->name)
-		snprintf(plan->rule_name, sizeof(plan->rule_name), "%s", rule->name);
-	plan->mode = rule->mode;
-	if (rule->mode == POLICY_MODE_NONE) {
-		plan->verdict = PLAN_MODE_NONE;
-		return 0;
-	}
-	plan->verdict = PLAN_HANDLED;
+int plan_resolve_group(const struct policy *p, gid_t gid, struct plan *ret, struct errbuf *err)
+{
+	const struct policy_rule *rule;
+	struct group gr;
+	char *buf = NULL;
+	int r;
 
-	r = policy_template_expand(p->global.netns_name, pw->pw_name, pw->pw_uid, plan->netns,
-				   sizeof(plan->netns));
-	if (r < 0 || !policy_netns_name_valid(plan->netns)) {
-		errbuf_set(err,
-			   "user name '%s' gives an invalid namespace name with netns_name = %s",
-			   pw->pw_name, p->global.netns_name);
-		return -EINVAL;
+	*ret = (struct plan){ .uid = (uid_t)-1, .gid = gid, .owner = owner_group(gid) };
+	r = util_getgrgid(gid, &gr, &buf);
+	if (r == -ENOENT)
+		errbuf_set(err, "unknown gid %lu", (unsigned long)gid);
+	else if (r < 0)
+		errbuf_set(err, "cannot look up gid %lu (a name service failed: %s)",
+			   (unsigned long)gid, strerror(-r));
+	if (r < 0)
+		goto out;
+	snprintf(ret->owner_name, sizeof(ret->owner_name), "%s", gr.gr_name);
+	rule = policy_find_rule(p, POLICY_RULE_GROUP, gr.gr_name);
+	if (!rule || !policy_rule_shared(rule)) {
+		/* No namespace for the group as such: as mode none. */
+		ret->verdict = PLAN_MODE_NONE;
+		ret->mode = POLICY_MODE_NONE;
+		goto out;
 	}
-	/* Checked by the policy to fit IFNAMSIZ for every uid. */
-	r = policy_template_expand(p->global.host_ifname, pw->pw_name, pw->pw_uid,
-				   plan->host_ifname, sizeof(plan->host_ifname));
-	if (r == 0)
-		r = policy_template_expand(p->global.peer_ifname, pw->pw_name, pw->pw_uid,
-					   plan->peer_ifname, sizeof(plan->peer_ifname));
-	if (r < 0) {
-		errbuf_set(err, "cannot expand the interface names for uid %lu",
-			   (unsigned long)pw->pw_uid);
-		return r;
-	}
-	if (p->global.hostname[0]) {
-		r = policy_template_expand(p->global.hostname, pw->pw_name, pw->pw_uid,
-					   plan->hostname, sizeof(plan->hostname));
-		if (r < 0 || !hosts_name_valid(plan->hostname)) {
-			/* A user name no host name can hold: the namespace name alone. */
-			plan->hostname[0] = '\0';
-			plan->hostname_refused = true;
-		}
-	}
-	snprintf(plan->bridge, sizeof(plan->bridge), "%s", rule->bridge);
-	plan->mtu = rule->mtu;
-	if (policy_mode_has_link(rule->mode)) {
-		plan_addr_fill(&plan->v4, &rule->address4, &rule->pool4, rule->prefix4);
-		plan_addr_fill(&plan->v6, &rule->address6, &rule->pool6, rule->prefix6);
-		plan->deny = rule->deny;
-		plan->allow = rule->allow;
-		memcpy(plan->ranges, p->ranges, p->n_ranges * sizeof(p->ranges[0]));
-		plan->n_ranges = p->n_ranges;
-		plan->port_isolation = rule->port_isolation;
-		plan->dns = rule->dns;
-	}
-	if (rule->mode == POLICY_MODE_NAT) {
-		plan->nat4 =
-			addr_prefix_is_set(&rule->pool4) || addr_prefix_is_set(&rule->address4);
-		plan->nat6 = addr_prefix_is_set(&rule->pool6) ?
-				     policy_nat6_translates(rule->nat6, &rule->pool6) :
-				     addr_prefix_is_set(&rule->address6) &&
-					     policy_nat6_translates(rule->nat6, &rule->address6);
-		snprintf(plan->uplink, sizeof(plan->uplink), "%s", rule->uplink);
-	}
-	return 0;
+	r = fill_rule(p, rule, ret, err);
+out:
+	free(buf);
+	return r;
 }
 
 int plan_resolve(const struct policy *p, const char *user, struct plan *ret, struct errbuf *err)
@@ -402,6 +472,9 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 			label);
 	fprintf(out, "  %-11s %s\n", "mode", policy_mode_to_string(plan->mode));
 	fprintf(out, "  %-11s %s (%s/%s)\n", "namespace", plan->netns, rundir, plan->netns);
+	if (owner_is_group(plan->owner))
+		fprintf(out, "  %-11s shared by the members of group %s (gid %lu)\n", "owner",
+			plan->owner_name, (unsigned long)owner_id(plan->owner));
 	if (plan->hostname[0])
 		fprintf(out, "  %-11s %s\n", "host name", plan->hostname);
 	else if (plan->hostname_refused)

@@ -177,6 +177,14 @@ int util_getgrnam(const char *name, struct group *ret, char **buf)
 	return 0;
 }
 
+int util_getgrgid(gid_t gid, struct group *ret, char **buf)
+{
+	struct group *res = NULL;
+
+	NSS_LOOKUP(getgrgid_r(gid, ret, *buf, size, &res), res);
+	return 0;
+}
+
 int util_getgrouplist(const char *user, gid_t gid, gid_t **ret, size_t *ret_n)
 {
 	int n = 32;

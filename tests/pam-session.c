@@ -2,9 +2,10 @@
 /*
  * pam-session SERVICE USER COMMAND [ARG...]: what a service manager does
  * for a unit with PAMName=SERVICE (systemd's user@.service uses the
- * systemd-user stack): the account and session stacks of SERVICE for
- * USER, then COMMAND as USER.  The session stays open (as for a user
- * manager), so whatever the stack did to the process, COMMAND inherits.
+ * systemd-user stack), and what su and login do: the account and session
+ * stacks of SERVICE for USER; COMMAND as USER in a child, which inherits
+ * whatever the stack did to the process; when it ends, the session is
+ * closed.  Exits with COMMAND's status.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
@@ -27,7 +29,8 @@ int main(int argc, char **argv)
 	static const struct pam_conv conversation = { conv, NULL };
 	pam_handle_t *pamh = NULL;
 	struct passwd *pw;
-	int r;
+	int r, status;
+	pid_t child;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: pam-session SERVICE USER COMMAND [ARG...]\n");
@@ -48,12 +51,29 @@ int main(int argc, char **argv)
 			pam_strerror(pamh, r));
 		return 1;
 	}
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		perror("pam-session: cannot become the user");
+	fflush(stdout);
+	child = fork();
+	if (child < 0) {
+		perror("pam-session: fork");
 		return 1;
 	}
-	execvp(argv[3], argv + 3);
-	perror("pam-session: exec");
-	return 127;
+	if (child == 0) {
+		if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+		    setuid(pw->pw_uid) < 0) {
+			perror("pam-session: cannot become the user");
+			_exit(1);
+		}
+		execvp(argv[3], argv + 3);
+		perror("pam-session: exec");
+		_exit(127);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		;
+	r = pam_close_session(pamh, PAM_SILENT);
+	if (r != PAM_SUCCESS)
+		fprintf(stderr, "pam-session: closing: %s\n", pam_strerror(pamh, r));
+	pam_end(pamh, r);
+	if (r != PAM_SUCCESS)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

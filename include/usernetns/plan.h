@@ -101,6 +101,13 @@ int plan_resolve(const struct policy *p, const char *user, struct plan *ret, str
 int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret, struct errbuf *err);
 
 /*
+ * What the policy gives the group gid as such: its shared namespace (the
+ * section with share = group), or mode none; no user in it (uid -1).
+ * -ENOENT for an unknown group, another -errno when NSS failed.
+ */
+int plan_resolve_group(const struct policy *p, gid_t gid, struct plan *ret, struct errbuf *err);
+
+/*
  * May the caller (a process with real uid caller and the given groups)
  * act on the namespace of target?  Yes for target itself, for root, and
  * for members of the policy's admin_group.  -EPERM with a message if not;

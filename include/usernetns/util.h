@@ -99,6 +99,7 @@ void util_close_from(int min);
 int util_getpwnam(const char *name, struct passwd *ret, char **buf);
 int util_getpwuid(uid_t uid, struct passwd *ret, char **buf);
 int util_getgrnam(const char *name, struct group *ret, char **buf);
+int util_getgrgid(gid_t gid, struct group *ret, char **buf);
 
 /*
  * The groups of a user (getgrouplist(), so NSS sources such as LDAP and
