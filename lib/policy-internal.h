@@ -75,8 +75,15 @@ struct key_def {
 	enum policy_key key;
 	unsigned int where;
 	enum key_type type;
-	size_t offset; /* of the value in policy_global/policy_rule */
-	size_t size;   /* of the value */
+	/*
+	 * Where the value goes: global_offset into policy_global in
+	 * [global], rule_offset into policy_rule in the other sections.  A
+	 * key that may stand in both (netns_name) has both.
+	 */
+	size_t global_offset, rule_offset;
+	size_t size; /* of the value, the same in both */
+	/* Why the key may stand only where it may, for messages; or NULL. */
+	const char *why;
 	/* What the type needs to know. */
 	const char *const *names;
 	size_t n_names;
@@ -98,11 +105,13 @@ static inline bool policy_key_repeats(const struct key_def *k)
 const char *policy_key_name(enum policy_key key);
 
 /*
- * Parse value into base (policy_global or policy_rule); 0 or -EINVAL.  A
- * list key (KEY_PREFIX_LIST) adds to what an earlier line of the same
- * section gave it.
+ * Parse value into base: the policy_global when where is IN_GLOBAL, else
+ * the policy_rule of a section of that kind; 0 or -EINVAL.  A list key
+ * (KEY_PREFIX_LIST) adds to what an earlier line of the same section gave
+ * it.
  */
-int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err);
+int policy_key_parse(const struct key_def *k, const char *value, unsigned int where, void *base,
+		     struct errbuf *err);
 
 /* Give r every value it did not set itself from [default]. */
 void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d);

@@ -78,16 +78,23 @@ bool policy_mode_has_link(enum policy_mode mode)
 
 /* ---- the table ---------------------------------------------------------- */
 
-#define G(f) offsetof(struct policy_global, f), sizeof(((struct policy_global *)0)->f)
-#define R(f) offsetof(struct policy_rule, f), sizeof(((struct policy_rule *)0)->f)
+#define G(f)                                                \
+	.global_offset = offsetof(struct policy_global, f), \
+	.size = sizeof(((struct policy_global *)0)->f)
+#define R(f) \
+	.rule_offset = offsetof(struct policy_rule, f), .size = sizeof(((struct policy_rule *)0)->f)
 #define NAMES(v) .names = (v), .n_names = ELEMENTSOF(v)
 /* A type that needs no argument (said, for -Wmissing-field-initializers). */
 #define NO_ARG .names = NULL
 
+#define FIXED_ADDRESS_WHY "a fixed address is for one user"
+
 /* Sorted by name: keys are found with bsearch(). */
 const struct key_def policy_keys[] = {
-	{ "address4", POLICY_KEY_ADDRESS4, IN_USER, KEY_ADDRESS, R(address4), .family = AF_INET },
-	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6 },
+	{ "address4", POLICY_KEY_ADDRESS4, IN_USER, KEY_ADDRESS, R(address4), .family = AF_INET,
+	  .why = FIXED_ADDRESS_WHY },
+	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6,
+	  .why = FIXED_ADDRESS_WHY },
 	{ "admin_group", POLICY_KEY_ADMIN_GROUP, IN_GLOBAL, KEY_ACCOUNT, G(admin_group), NO_ARG },
 	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_PREFIX_LIST, R(allow), NO_ARG },
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
@@ -127,6 +134,7 @@ const size_t policy_n_keys = ELEMENTSOF(policy_keys);
 
 #undef G
 #undef R
+#undef FIXED_ADDRESS_WHY
 #undef NAMES
 #undef NO_ARG
 
@@ -331,9 +339,10 @@ static int parse_string(const struct key_def *k, const char *value, void *dst, i
 	return r;
 }
 
-int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err)
+int policy_key_parse(const struct key_def *k, const char *value, unsigned int where, void *base,
+		     struct errbuf *err)
 {
-	void *dst = (char *)base + k->offset;
+	void *dst = (char *)base + (where == IN_GLOBAL ? k->global_offset : k->rule_offset);
 
 	switch (k->type) {
 	case KEY_ENUM:
@@ -384,7 +393,7 @@ void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d)
 
 		if (!(k->where & IN_DEFAULT) || r->key_line[k->key])
 			continue;
-		memcpy((char *)r + k->offset, (const char *)d + k->offset, k->size);
+		memcpy((char *)r + k->rule_offset, (const char *)d + k->rule_offset, k->size);
 		if (d->bad_keys & (1u << k->key))
 			r->bad_keys |= 1u << k->key;
 	}
