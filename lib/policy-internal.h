@@ -34,15 +34,23 @@ enum template_kind {
 	TEMPLATE_HOSTNAME,
 };
 
+/* Whose namespace a template names, which decides its escapes. */
+enum template_owner {
+	TEMPLATE_OF_USER,  /* [global]'s: %u user name, %U uid */
+	TEMPLATE_OF_GROUP, /* a section's with share = group: %g group name, %G gid */
+};
+
 /*
  * 0, or -EINVAL with err saying why: an interface name as the kernel
  * takes it (narrowed to what needs no quoting); a user or group name as
- * shadow-utils and SSSD make them; a name template that gives a valid,
- * per-user name for every user.
+ * shadow-utils and SSSD make them; a name template that gives a valid
+ * name of its owner's own for every owner, with none of the other
+ * owner's escapes.
  */
 int policy_check_ifname(const char *name, struct errbuf *err);
 int policy_check_account_name(const char *name, struct errbuf *err);
-int policy_check_template(const char *value, enum template_kind kind, struct errbuf *err);
+int policy_check_template(const char *value, enum template_kind kind, enum template_owner owner,
+			  struct errbuf *err);
 
 /* ---- keys (policy-keys.c) ------------------------------------------------ */
 

@@ -359,7 +359,9 @@ int policy_key_parse(const struct key_def *k, const char *value, unsigned int wh
 	case KEY_ADDRESS:
 		return parse_address(k, value, dst, err);
 	case KEY_TEMPLATE:
-		return parse_string(k, value, dst, policy_check_template(value, k->template, err));
+		return parse_string(
+			k, value, dst,
+			policy_check_template(value, k->template, TEMPLATE_OF_USER, err));
 	case KEY_IFNAME:
 		return parse_string(k, value, dst, policy_check_ifname(value, err));
 	case KEY_ACCOUNT:

@@ -32,8 +32,9 @@
 /* The longest host name (RFC 1035: 253 bytes written out). */
 #define POLICY_HOSTNAME_MAX ((unsigned int)HOSTS_NAME_MAX)
 
-/* The largest uid a template may have to hold: (uid_t)-2. */
+/* The largest uid and gid a template may have to hold: (uid_t)-2, (gid_t)-2. */
 #define POLICY_UID_MAX UINT32_C(4294967294)
+#define POLICY_GID_MAX UINT32_C(4294967294)
 
 /* Flags for policy_load() and policy_parse(). */
 enum {
@@ -220,10 +221,19 @@ bool policy_nat6_translates(enum policy_nat6 nat6, const struct addr_prefix *poo
 
 /*
  * Expand a validated name template: %u is the user name, %U the uid, %%
- * a percent sign.  -ENAMETOOLONG when the result does not fit size.
+ * a percent sign.  -ENAMETOOLONG when the result does not fit size;
+ * -EINVAL for any other escape, a group's %g and %G included.
  */
 int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, char *buf,
 			   size_t size);
+
+/*
+ * The same for the template of a namespace shared by a group: %g is the
+ * group name, %G the gid, %% a percent sign; -EINVAL for any other
+ * escape, a user's %u and %U included.
+ */
+int policy_template_expand_group(const char *tmpl, const char *group, uint32_t gid, char *buf,
+				 size_t size);
 
 /*
  * Is name a namespace name iproute2 accepts (and one that needs no

@@ -451,6 +451,35 @@ static void test_templates(void **state)
 	assert_int_equal(policy_template_expand("vu%U", "x", 4294967294u, buf, 13), 0);
 }
 
+static void test_group_templates(void **state)
+{
+	char buf[64];
+
+	/* A user's template knows nothing of groups. */
+	parse_one_error("[global]\nnetns_name = team-%g\n", 2,
+			"netns_name = team-%g: %g and %G name a group: only a section with share = group can use them");
+	parse_one_error("[global]\nhost_ifname = vg%G\n", 2, "%g and %G name a group");
+	parse_one_error("[global]\npeer_ifname = eth%G\n", 2, "%g and %G name a group");
+	parse_one_error("[global]\nhostname = %g.netns\n", 2, "%g and %G name a group");
+	/* The list of known escapes is the owner's. */
+	parse_one_error("[global]\nnetns_name = user-%x\n", 2,
+			"(known: %u user name, %U uid, %% a percent sign)");
+
+	assert_int_equal(policy_template_expand_group("team-%g", "vpnteam", 1234, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "team-vpnteam");
+	assert_int_equal(policy_template_expand_group("vg%G", "vpnteam", 4294967294u, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vg4294967294");
+	assert_int_equal(policy_template_expand_group("%g.%G%%", "lab", 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lab.7%");
+	assert_int_equal(policy_template_expand_group("vg%G", "x", 4294967294u, buf, 12), -ENAMETOOLONG);
+	assert_int_equal(policy_template_expand_group("vg%G", "x", 4294967294u, buf, 13), 0);
+	/* Each expander refuses the other owner's escapes. */
+	assert_int_equal(policy_template_expand_group("team-%u", "vpnteam", 1, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(policy_template_expand_group("team-%U", "vpnteam", 1, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(policy_template_expand("user-%g", "alice", 1, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(policy_template_expand("vu%G", "alice", 1, buf, sizeof(buf)), -EINVAL);
+}
+
 static void test_addresses(void **state)
 {
 	struct policy *p = parse_ok("[user:alice]\nmode = veth\naddress4 = 10.201.0.2/30\n"
@@ -726,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_group_templates),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test_setup_teardown(test_load_good_file, tmpdir_setup, tmpdir_teardown),
