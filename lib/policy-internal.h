@@ -52,6 +52,18 @@ int policy_check_account_name(const char *name, struct errbuf *err);
 int policy_check_template(const char *value, enum template_kind kind, enum template_owner owner,
 			  struct errbuf *err);
 
+/*
+ * The names a valid template can give, as text the checks can compare:
+ * %% as '%', %g as group when given, and TEMPLATE_ANY for each escape
+ * whose value is not known here (%u, %U, %G, and %g without group).
+ * -ENAMETOOLONG when it does not fit size.  Its fixed start, the text
+ * before the first TEMPLATE_ANY, is what every name it gives begins with.
+ */
+#define TEMPLATE_ANY '\1' /* no name has a control character */
+int policy_template_pattern(const char *tmpl, enum template_owner owner, const char *group,
+			    char *buf, size_t size);
+size_t policy_pattern_fixed_start(const char *pattern);
+
 /* ---- keys (policy-keys.c) ------------------------------------------------ */
 
 /* Where a key may appear. */

@@ -257,10 +257,10 @@ int policy_check_template(const char *value, enum template_kind kind, enum templ
 
 /*
  * Expand a template of one owner: name for its name escape (%u or %g),
- * id for its id escape (%U or %G).  Any other escape is -EINVAL, the
- * other owner's included.
+ * id for its id escape (%U or %G), both as text.  Any other escape is
+ * -EINVAL, the other owner's included.
  */
-static int expand(const char *tmpl, char name_escape, const char *name, uint32_t id, char *buf,
+static int expand(const char *tmpl, char name_escape, const char *name, const char *id, char *buf,
 		  size_t size)
 {
 	char id_escape = (char)toupper((unsigned char)name_escape);
@@ -269,7 +269,6 @@ static int expand(const char *tmpl, char name_escape, const char *name, uint32_t
 	if (size == 0)
 		return -ENAMETOOLONG;
 	for (const char *s = tmpl; *s; s++) {
-		char num[ID_DIGITS_MAX + 1];
 		const char *piece;
 		size_t len;
 
@@ -278,16 +277,14 @@ static int expand(const char *tmpl, char name_escape, const char *name, uint32_t
 			len = 1;
 		} else {
 			s++;
-			if (*s == name_escape) {
+			if (*s == name_escape)
 				piece = name;
-			} else if (*s == id_escape) {
-				snprintf(num, sizeof(num), "%" PRIu32, id);
-				piece = num;
-			} else if (*s == '%') {
+			else if (*s == id_escape)
+				piece = id;
+			else if (*s == '%')
 				piece = "%";
-			} else {
+			else
 				return -EINVAL;
-			}
 			len = strlen(piece);
 		}
 		if (n + len >= size)
@@ -301,11 +298,32 @@ static int expand(const char *tmpl, char name_escape, const char *name, uint32_t
 
 int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, char *buf, size_t size)
 {
-	return expand(tmpl, 'u', user, uid, buf, size);
+	char num[ID_DIGITS_MAX + 1];
+
+	snprintf(num, sizeof(num), "%" PRIu32, uid);
+	return expand(tmpl, 'u', user, num, buf, size);
 }
 
 int policy_template_expand_group(const char *tmpl, const char *group, uint32_t gid, char *buf,
 				 size_t size)
 {
-	return expand(tmpl, 'g', group, gid, buf, size);
+	char num[ID_DIGITS_MAX + 1];
+
+	snprintf(num, sizeof(num), "%" PRIu32, gid);
+	return expand(tmpl, 'g', group, num, buf, size);
+}
+
+int policy_template_pattern(const char *tmpl, enum template_owner owner, const char *group,
+			    char *buf, size_t size)
+{
+	static const char any[] = { TEMPLATE_ANY, '\0' };
+
+	if (owner == TEMPLATE_OF_USER)
+		return expand(tmpl, 'u', any, any, buf, size);
+	return expand(tmpl, 'g', group ? group : any, any, buf, size);
+}
+
+size_t policy_pattern_fixed_start(const char *pattern)
+{
+	return strcspn(pattern, (const char[]){ TEMPLATE_ANY, '\0' });
 }
