@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "usernetns/firewall.h"
 #include "usernetns/policy.h"
 
 static struct policy *parse_ok(const char *text)
@@ -629,6 +630,40 @@ static void test_share_names_never_clash(void **state)
 	diag_clear(&d);
 }
 
+/* The host's table finds host ends by every fixed start in use. */
+static void test_share_host_ends_in_table(void **state)
+{
+	struct errbuf err = { "" };
+	struct policy *p;
+	char *table = NULL;
+
+	p = parse_ok("[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
+	assert_int_equal(firewall_render(p, NULL, &table, &err), 0);
+	assert_non_null(strstr(table, "\t\tiifname \"vu*\" fib saddr . iif oif missing drop\n"));
+	free(table);
+	policy_free(p);
+
+	p = parse_ok("[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n"
+		     "[group:vpnteam]\nshare = group\nnetns_name = team-%g\nmode = nat\n"
+		     "pool4 = 10.220.0.0/16\nuplink = lo\n"
+		     "[group:lab]\nshare = group\nnetns_name = lab-%g\nhost_ifname = vl%G\n"
+		     "mode = veth\npool4 = 10.221.0.0/16\n"
+		     "[group:lab2]\nshare = group\nnetns_name = lab-%g\nhost_ifname = vl%G\n"
+		     "mode = veth\npool4 = 10.222.0.0/16\n");
+	assert_int_equal(firewall_render(p, NULL, &table, &err), 0);
+	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } fib saddr . iif oif missing drop\n"));
+	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } ip daddr @ranges4 fib daddr . iif type != local drop\n"));
+	assert_null(strstr(table, "iifname \"vu*\""));
+	free(table);
+	policy_free(p);
+
+	/* Without a fixed start, no host end can be found. */
+	p = parse_ok("[global]\nhost_ifname = %Uh\n[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
+	assert_int_equal(firewall_render(p, NULL, &table, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "host_ifname = %Uh: the host's table finds host ends by the fixed start"));
+	policy_free(p);
+}
+
 static void test_addresses(void **state)
 {
 	struct policy *p = parse_ok("[user:alice]\nmode = veth\naddress4 = 10.201.0.2/30\n"
@@ -907,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_group_templates),
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_share_names_never_clash),
+		cmocka_unit_test(test_share_host_ends_in_table),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test_setup_teardown(test_load_good_file, tmpdir_setup, tmpdir_teardown),
