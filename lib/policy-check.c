@@ -89,8 +89,8 @@ static bool key_has_effect(enum policy_key k, const struct policy_rule *r)
 	case POLICY_KEY_SHARE:
 		return m != POLICY_MODE_NONE;
 	/*
-	 * Without share = group an error of their own; in mode none, share's
-	 * warning says it all.
+	 * Without share = group, an error of its own; in mode none, share's
+	 * warning says it all; in mode isolated, there is no host end.
 	 */
 	case POLICY_KEY_HOST_IFNAME:
 		return !policy_rule_shared(r) || m != POLICY_MODE_ISOLATED;
