@@ -185,21 +185,37 @@ static void put_prefixes(struct text *t, const struct addr_prefix *v, size_t n)
 }
 
 /*
- * Host ends by name: the fixed start of host_ifname ("vu" of vu%U) and a
- * wildcard.  A template that starts with its variable part has none.
+ * Host ends by name, as an iifname match: the fixed start of each
+ * host_ifname in use with a wildcard ("vu*"), or with shared sections an
+ * anonymous set of them ({ "vu*", "vg*" }; nft 1.0.6 of Debian 12 takes
+ * and matches it, older ones may not, so a policy without shared
+ * sections keeps the single string).  A template that starts with its
+ * variable part has no fixed start.
  */
-static int host_end_pattern(const struct policy *p, char ret[IFNAMSIZ], struct errbuf *err)
+static int host_end_match(const struct policy *p, struct text *ret, struct errbuf *err)
 {
-	size_t n = strcspn(p->global.host_ifname, "%");
+	char(*starts)[IFNAMSIZ] = calloc(p->n_rules + 1, sizeof(*starts));
+	size_t n;
 
-	if (n == 0) {
+	if (!starts)
+		return errbuf_errno(err, -ENOMEM, "cannot render the table");
+	n = policy_host_end_starts(p, starts);
+	if (n == 0 || !starts[0][0]) {
+		free(starts);
 		errbuf_set(
 			err,
 			"host_ifname = %s: the host's table finds host ends by the fixed start of their name; give it one, as vu%%U",
 			p->global.host_ifname);
 		return -EINVAL;
 	}
-	snprintf(ret, IFNAMSIZ, "%.*s*", (int)n, p->global.host_ifname);
+	if (n == 1)
+		put(ret, "\"%s*\"", starts[0]);
+	else
+		for (size_t i = 0; i < n; i++)
+			put(ret, "%s\"%s*\"%s", i ? ", " : "{ ", starts[i], i + 1 < n ? "" : " }");
+	free(starts);
+	if (ret->oom)
+		return errbuf_errno(err, -ENOMEM, "cannot render the table");
 	return 0;
 }
 
@@ -207,21 +223,23 @@ int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct e
 {
 	struct addr_prefix ranges[2][POLICY_RANGES_MAX];
 	size_t n_ranges[2] = { 0, 0 }, n_m = 0;
-	struct text t = { 0 };
+	struct text t = { 0 }, ends_text = { 0 };
 	struct masquerade *m;
-	char ends[IFNAMSIZ];
+	const char *ends;
 	int rc;
 
 	m = calloc(2 * POLICY_RANGES_MAX, sizeof(*m));
 	if (!m)
 		return errbuf_errno(err, -ENOMEM, "cannot render the table");
-	rc = host_end_pattern(p, ends, err);
+	rc = host_end_match(p, &ends_text, err);
 	if (rc == 0)
 		rc = collect_masquerades(p, r, m, &n_m, err);
 	if (rc < 0) {
+		free(ends_text.s);
 		free(m);
 		return rc;
 	}
+	ends = ends_text.s;
 	for (size_t i = 0; i < p->n_ranges; i++) {
 		int k = p->ranges[i].family == AF_INET ? 0 : 1;
 
@@ -253,19 +271,19 @@ int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct e
 	put(&t,
 	    "\n\tchain input {\n\t\ttype filter hook input priority filter - 1; policy accept;\n");
 	put(&t, "\t\t# From a namespace, only its own addresses: what its host end routes to.\n");
-	put(&t, "\t\tiifname \"%s\" fib saddr . iif oif missing drop\n", ends);
+	put(&t, "\t\tiifname %s fib saddr . iif oif missing drop\n", ends);
 	if (n_ranges[0] || n_ranges[1])
 		put(&t, "\t\t# Of the host's addresses in users' ranges, only its own host end.\n");
 	for (int k = 0; k < 2; k++)
 		if (n_ranges[k])
 			put(&t,
-			    "\t\tiifname \"%s\" %s daddr @ranges%c fib daddr . iif type != local drop\n",
+			    "\t\tiifname %s %s daddr @ranges%c fib daddr . iif type != local drop\n",
 			    ends, k ? "ip6" : "ip", k ? '6' : '4');
 	put(&t, "\t}\n");
 
 	put(&t,
 	    "\n\tchain forward {\n\t\ttype filter hook forward priority filter - 1; policy accept;\n");
-	put(&t, "\t\tiifname \"%s\" fib saddr . iif oif missing drop\n", ends);
+	put(&t, "\t\tiifname %s fib saddr . iif oif missing drop\n", ends);
 	if (n_ranges[0] || n_ranges[1])
 		put(&t, "\t\t# Nor, through the host, another user.\n");
 	for (int k = 0; k < 2; k++)
@@ -291,6 +309,7 @@ int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct e
 		put(&t, "\t}\n");
 	}
 	put(&t, "}\n");
+	free(ends_text.s);
 	free(m);
 	if (t.oom) {
 		free(t.s);

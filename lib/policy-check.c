@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +60,11 @@ static void check_pool_size(const struct policy *p, const struct policy_rule *r,
 			   policy_key_name(prefix_key), prefix);
 }
 
-/* Does key k mean anything in mode m? */
-static bool key_has_effect(enum policy_key k, enum policy_mode m)
+/* Does key k mean anything in r's mode? */
+static bool key_has_effect(enum policy_key k, const struct policy_rule *r)
 {
+	enum policy_mode m = r->mode;
+
 	switch (k) {
 	case POLICY_KEY_POOL4:
 	case POLICY_KEY_POOL6:
@@ -77,6 +80,20 @@ static bool key_has_effect(enum policy_key k, enum policy_mode m)
 	case POLICY_KEY_UPLINK:
 	case POLICY_KEY_NAT6:
 		return m == POLICY_MODE_NAT;
+	/*
+	 * share = group in mode none: nobody gets a namespace, shared or
+	 * not.  A warning, not an error: setting mode none is how a team is
+	 * switched off for a while, and that should not mean deleting its
+	 * share and names too.
+	 */
+	case POLICY_KEY_SHARE:
+		return m != POLICY_MODE_NONE;
+	/*
+	 * Without share = group, an error of its own; in mode none, share's
+	 * warning says it all; in mode isolated, there is no host end.
+	 */
+	case POLICY_KEY_HOST_IFNAME:
+		return !policy_rule_shared(r) || m != POLICY_MODE_ISOLATED;
 	default:
 		return true;
 	}
@@ -88,7 +105,7 @@ static void warn_no_effect(const struct policy_rule *r, const char *file, struct
 	char label[POLICY_NAME_MAX + 16];
 
 	for (enum policy_key k = 0; k < POLICY_KEY__MAX; k++) {
-		if (!rule_sets(r, k) || !rule_key_ok(r, k) || key_has_effect(k, r->mode))
+		if (!rule_sets(r, k) || !rule_key_ok(r, k) || key_has_effect(k, r))
 			continue;
 		/* "pool4 = none", "deny = none": nothing, so nothing to say. */
 		if ((k == POLICY_KEY_POOL4 && !addr_prefix_is_set(&r->pool4)) ||
@@ -131,7 +148,7 @@ static void check_rule(const struct policy *p, const struct policy_rule *r, cons
 	if (r->kind != POLICY_RULE_DEFAULT && !rule_sets(r, POLICY_KEY_MODE) &&
 	    !rule_sets(r, POLICY_KEY_POOL4) && !rule_sets(r, POLICY_KEY_POOL6) &&
 	    !rule_sets(r, POLICY_KEY_ADDRESS4) && !rule_sets(r, POLICY_KEY_ADDRESS6) &&
-	    !rule_sets(r, POLICY_KEY_BRIDGE))
+	    !rule_sets(r, POLICY_KEY_BRIDGE) && !rule_sets(r, POLICY_KEY_SHARE))
 		return;
 
 	/* [default] may hold keys for the sections that inherit them. */
@@ -350,6 +367,268 @@ static void check_overlaps(const struct policy *p, const char *file, struct diag
 		if (memcmp(b->last, a->last, sizeof(a->last)) > 0)
 			widest = i;
 	}
+	free(v);
+}
+
+/* ---- namespaces shared by a group -------------------------------------------- */
+
+/*
+ * Is r's own template for k (netns_name or host_ifname) one a shared
+ * section may have?  0, or -EINVAL with why.  Besides the template's own
+ * rules, the namespace name must be valid for this group, whose name (%g)
+ * is known here; and a host end needs a fixed start, by which the host's
+ * table finds it.
+ */
+static int shared_template_check(const struct policy_rule *r, enum policy_key k, struct errbuf *why)
+{
+	bool netns = k == POLICY_KEY_NETNS_NAME;
+	const char *tmpl = netns ? r->netns_name : r->host_ifname;
+	char name[NAME_MAX + 1], label[POLICY_NAME_MAX + 16];
+	int e;
+
+	e = policy_check_template(tmpl, netns ? TEMPLATE_NETNS : TEMPLATE_HOST_IFNAME,
+				  TEMPLATE_OF_GROUP, why);
+	if (e < 0)
+		return e;
+	if (netns) {
+		policy_rule_label(r, label, sizeof(label));
+		e = policy_template_expand_group(tmpl, r->name, POLICY_GID_MAX, name, sizeof(name));
+		if (e == -ENAMETOOLONG) {
+			errbuf_set(why, "gives %s a name of more than %d bytes", label, NAME_MAX);
+			return -EINVAL;
+		}
+		if (e < 0 || !policy_netns_name_valid(name)) {
+			errbuf_set(
+				why,
+				"gives %s the name '%s', which ip netns does not take (white space or '/'); use %%G",
+				label, name);
+			return -EINVAL;
+		}
+	} else if (policy_template_pattern(tmpl, TEMPLATE_OF_GROUP, NULL, name, sizeof(name)) < 0 ||
+		   policy_pattern_fixed_start(name) == 0) {
+		errbuf_set(
+			why,
+			"the host's table finds host ends by the fixed start of their name; give it one, as vg%%G");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * share belongs with the keys that name a shared namespace: netns_name is
+ * needed, and neither is meant without share = group.  Here, not as each
+ * line is read: the keys of a section come in any order.
+ */
+static void check_share(const struct policy_rule *r, const char *file, struct diag *d)
+{
+	static const enum policy_key own[] = { POLICY_KEY_NETNS_NAME, POLICY_KEY_HOST_IFNAME };
+	char label[POLICY_NAME_MAX + 16];
+	struct errbuf why;
+
+	if (r->kind != POLICY_RULE_GROUP || !rule_key_ok(r, POLICY_KEY_SHARE))
+		return;
+	policy_rule_label(r, label, sizeof(label));
+	for (size_t i = 0; i < ELEMENTSOF(own); i++) {
+		enum policy_key k = own[i];
+
+		if (!rule_sets(r, k) || !rule_key_ok(r, k))
+			continue;
+		if (!policy_rule_shared(r))
+			diag_error(
+				d, file, r->key_line[k],
+				"%s in %s: only a section with share = group names its %s; set it in [global]",
+				policy_key_name(k), label,
+				k == POLICY_KEY_NETNS_NAME ? "namespace" : "host end");
+		else if (shared_template_check(r, k, &why) < 0)
+			diag_error(d, file, r->key_line[k], "%s = %s: %s", policy_key_name(k),
+				   k == POLICY_KEY_NETNS_NAME ? r->netns_name : r->host_ifname,
+				   why.msg);
+	}
+	if (policy_rule_shared(r) && !rule_sets(r, POLICY_KEY_NETNS_NAME))
+		diag_error(d, file, r->line, "%s: share = group needs netns_name with %%g or %%G",
+			   label);
+}
+
+/* The first section with share = group, or NULL. */
+static const struct policy_rule *first_shared(const struct policy *p)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (policy_rule_shared(&p->rules[i]) && rule_key_ok(&p->rules[i], POLICY_KEY_SHARE))
+			return &p->rules[i];
+	return NULL;
+}
+
+/*
+ * The namespace end is named once for all the members of a shared
+ * namespace: [global]'s peer_ifname, the one every namespace uses, may
+ * then say nothing of a user.
+ */
+static void check_peer_ifname(const struct policy *p, const char *file, struct diag *d)
+{
+	const struct policy_global *g = &p->global;
+	const struct policy_rule *s = first_shared(p);
+	char pattern[IFNAMSIZ], label[POLICY_NAME_MAX + 16];
+
+	if (!s || policy_template_pattern(g->peer_ifname, TEMPLATE_OF_USER, NULL, pattern,
+					  sizeof(pattern)) < 0)
+		return;
+	if (!strchr(pattern, TEMPLATE_ANY))
+		return;
+	diag_error(
+		d, file,
+		g->key_line[POLICY_KEY_PEER_IFNAME] ? g->key_line[POLICY_KEY_PEER_IFNAME] : s->line,
+		"peer_ifname = %s: %s at line %u shares one namespace among its members, whose end is named once for all of them: it cannot have %%u or %%U",
+		g->peer_ifname, policy_rule_label(s, label, sizeof(label)), s->line);
+}
+
+/* A name template in use, as check_name_clashes() compares them. */
+struct name_use {
+	const struct policy_rule *rule; /* NULL: [global]'s */
+	const char *tmpl;
+	unsigned int line; /* the key's; else the section's, or 0 for [global] */
+	bool is_default;
+	char pattern[NAME_MAX + 1]; /* policy_template_pattern() */
+	size_t start;		    /* length of its fixed start */
+	bool fixed;		    /* gives a single name */
+};
+
+static int name_use_compare(const void *a, const void *b)
+{
+	const struct name_use *x = a, *y = b;
+	int r = memcmp(x->pattern, y->pattern, x->start < y->start ? x->start : y->start);
+
+	if (r)
+		return r;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->fixed != y->fixed)
+		return x->fixed ? -1 : 1;
+	r = strcmp(x->pattern, y->pattern);
+	if (r)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * Can x (sorted before y) give a name y gives?  Every name a template
+ * gives begins with its fixed start and goes on (each escape gives at
+ * least one byte); a fixed one gives just its text.  So two templates
+ * whose fixed starts differ before either ends give different names, and
+ * that is the rule: it refuses some pairs that would never meet ("ns-%U"
+ * and "ns-%G-x"), never one that could.  The one exception: a template
+ * shared by several shared sections gives each a name of its own, told
+ * apart by the gid (%G; with %g alone, the names are fixed and compared
+ * whole), since a gid is one group as a uid is one user.
+ */
+static bool may_clash(const struct name_use *x, const struct name_use *y)
+{
+	if (x->fixed)
+		return y->fixed && streq(x->pattern, y->pattern);
+	if (y->start < x->start || memcmp(x->pattern, y->pattern, x->start) != 0)
+		return false;
+	if (y->fixed && y->start == x->start)
+		return false;
+	return !(x->rule && y->rule && streq(x->pattern, y->pattern));
+}
+
+static const char *name_use_label(const struct name_use *u, char *buf, size_t size)
+{
+	if (u->rule)
+		return policy_rule_label(u->rule, buf, size);
+	snprintf(buf, size, "[global]");
+	return buf;
+}
+
+static void report_clash(const struct name_use *x, const struct name_use *y, enum policy_key k,
+			 const char *file, struct diag *d)
+{
+	/* Blamed: the later of the two in the file. */
+	const struct name_use *b = y->line > x->line ? y : x, *o = b == y ? x : y;
+	char blabel[POLICY_NAME_MAX + 16], olabel[POLICY_NAME_MAX + 16], where[32];
+
+	name_use_label(b, blabel, sizeof(blabel));
+	name_use_label(o, olabel, sizeof(olabel));
+	if (o->is_default)
+		snprintf(where, sizeof(where), " (the default)");
+	else
+		snprintf(where, sizeof(where), " at line %u", o->line);
+	if (x->fixed)
+		diag_error(d, file, b->line,
+			   "%s: %s = %s%s names its namespace '%s', as %s's %s = %s%s does", blabel,
+			   policy_key_name(k), b->tmpl, b->is_default ? " (the default)" : "",
+			   b->pattern, olabel, policy_key_name(k), o->tmpl, where);
+	else if (x->start == y->start)
+		diag_error(
+			d, file, b->line,
+			"%s: %s = %s%s could give a name that %s's %s = %s%s gives: both have the fixed start '%.*s'; give each a start of its own",
+			blabel, policy_key_name(k), b->tmpl, b->is_default ? " (the default)" : "",
+			olabel, policy_key_name(k), o->tmpl, where, (int)x->start, x->pattern);
+	else
+		diag_error(
+			d, file, b->line,
+			"%s: %s = %s%s could give a name that %s's %s = %s%s gives: the fixed start of one ('%.*s') begins the other's ('%.*s'); give each a start of its own",
+			blabel, policy_key_name(k), b->tmpl, b->is_default ? " (the default)" : "",
+			olabel, policy_key_name(k), o->tmpl, where, (int)x->start, x->pattern,
+			(int)y->start, y->pattern);
+}
+
+/*
+ * No two namespaces, and no two host ends, may have one name: what
+ * [global]'s templates give users must never be what a shared section's
+ * give its group, nor one shared section's another's.  Sorted by fixed
+ * start, templates whose names may meet have neighbours whose names may
+ * meet (may_clash()), so comparing neighbours finds every clash; a clash
+ * of host ends is always one of fixed starts, which the host's table
+ * tells host ends apart by.
+ */
+static void check_name_clashes(const struct policy *p, enum policy_key k, const char *file,
+			       struct diag *d)
+{
+	bool netns = k == POLICY_KEY_NETNS_NAME;
+	struct name_use *v;
+	size_t n = 0;
+
+	if (!first_shared(p))
+		return;
+	v = calloc(p->n_rules + 1, sizeof(*v));
+	if (!v) {
+		diag_error(d, file, 0, "out of memory while checking names");
+		return;
+	}
+	for (size_t i = 0; i <= p->n_rules; i++) {
+		const struct policy_rule *r = i == 0 ? NULL : &p->rules[i - 1];
+		struct name_use *u = &v[n];
+
+		if (r && (!policy_rule_shared(r) || !rule_key_ok(r, POLICY_KEY_SHARE)))
+			continue;
+		if (r && rule_sets(r, k) &&
+		    (!rule_key_ok(r, k) || shared_template_check(r, k, NULL) < 0))
+			continue; /* said already */
+		if (r && netns && !rule_sets(r, k))
+			continue; /* likewise */
+		u->rule = r;
+		if (r) {
+			u->tmpl = netns ? policy_rule_netns_name(p, r) :
+					  policy_rule_host_ifname(p, r);
+			u->line = rule_sets(r, k) ? r->key_line[k] : r->line;
+			u->is_default = !rule_sets(r, k);
+		} else {
+			u->tmpl = netns ? p->global.netns_name : p->global.host_ifname;
+			u->line = p->global.key_line[k];
+			u->is_default = u->line == 0;
+		}
+		if (policy_template_pattern(u->tmpl, r ? TEMPLATE_OF_GROUP : TEMPLATE_OF_USER,
+					    r ? r->name : NULL, u->pattern, sizeof(u->pattern)) < 0)
+			continue; /* too long: said already */
+		u->start = policy_pattern_fixed_start(u->pattern);
+		u->fixed = u->pattern[u->start] == '\0';
+		n++;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), name_use_compare);
+	for (size_t i = 1; i < n; i++)
+		if (may_clash(&v[i - 1], &v[i]))
+			report_clash(&v[i - 1], &v[i], k, file, d);
 	free(v);
 }
 
@@ -588,7 +867,12 @@ void policy_check(const struct policy *p, const char *file, struct diag *d)
 {
 	check_duplicate_sections(p, file, d);
 	check_rule(p, &p->defaults, file, d);
-	for (size_t i = 0; i < p->n_rules; i++)
+	for (size_t i = 0; i < p->n_rules; i++) {
 		check_rule(p, &p->rules[i], file, d);
+		check_share(&p->rules[i], file, d);
+	}
 	check_overlaps(p, file, d);
+	check_peer_ifname(p, file, d);
+	check_name_clashes(p, POLICY_KEY_NETNS_NAME, file, d);
+	check_name_clashes(p, POLICY_KEY_HOST_IFNAME, file, d);
 }

@@ -34,15 +34,35 @@ enum template_kind {
 	TEMPLATE_HOSTNAME,
 };
 
+/* Whose namespace a template names, which decides its escapes. */
+enum template_owner {
+	TEMPLATE_OF_USER,  /* [global]'s: %u user name, %U uid */
+	TEMPLATE_OF_GROUP, /* a section's with share = group: %g group name, %G gid */
+};
+
 /*
  * 0, or -EINVAL with err saying why: an interface name as the kernel
  * takes it (narrowed to what needs no quoting); a user or group name as
- * shadow-utils and SSSD make them; a name template that gives a valid,
- * per-user name for every user.
+ * shadow-utils and SSSD make them; a name template that gives a valid
+ * name of its owner's own for every owner, with none of the other
+ * owner's escapes.
  */
 int policy_check_ifname(const char *name, struct errbuf *err);
 int policy_check_account_name(const char *name, struct errbuf *err);
-int policy_check_template(const char *value, enum template_kind kind, struct errbuf *err);
+int policy_check_template(const char *value, enum template_kind kind, enum template_owner owner,
+			  struct errbuf *err);
+
+/*
+ * The names a valid template can give, as text the checks can compare:
+ * %% as '%', %g as group when given, and TEMPLATE_ANY for each escape
+ * whose value is not known here (%u, %U, %G, and %g without group).
+ * -ENAMETOOLONG when it does not fit size.  Its fixed start, the text
+ * before the first TEMPLATE_ANY, is what every name it gives begins with.
+ */
+#define TEMPLATE_ANY '\1' /* no name has a control character */
+int policy_template_pattern(const char *tmpl, enum template_owner owner, const char *group,
+			    char *buf, size_t size);
+size_t policy_pattern_fixed_start(const char *pattern);
 
 /* ---- keys (policy-keys.c) ------------------------------------------------ */
 
@@ -75,8 +95,15 @@ struct key_def {
 	enum policy_key key;
 	unsigned int where;
 	enum key_type type;
-	size_t offset; /* of the value in policy_global/policy_rule */
-	size_t size;   /* of the value */
+	/*
+	 * Where the value goes: global_offset into policy_global in
+	 * [global], rule_offset into policy_rule in the other sections.  A
+	 * key that may stand in both (netns_name) has both.
+	 */
+	size_t global_offset, rule_offset;
+	size_t size; /* of the value, the same in both */
+	/* Why the key may stand only where it may, for messages; or NULL. */
+	const char *why;
 	/* What the type needs to know. */
 	const char *const *names;
 	size_t n_names;
@@ -98,11 +125,13 @@ static inline bool policy_key_repeats(const struct key_def *k)
 const char *policy_key_name(enum policy_key key);
 
 /*
- * Parse value into base (policy_global or policy_rule); 0 or -EINVAL.  A
- * list key (KEY_PREFIX_LIST) adds to what an earlier line of the same
- * section gave it.
+ * Parse value into base: the policy_global when where is IN_GLOBAL, else
+ * the policy_rule of a section of that kind; 0 or -EINVAL.  A list key
+ * (KEY_PREFIX_LIST) adds to what an earlier line of the same section gave
+ * it.
  */
-int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err);
+int policy_key_parse(const struct key_def *k, const char *value, unsigned int where, void *base,
+		     struct errbuf *err);
 
 /* Give r every value it did not set itself from [default]. */
 void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d);

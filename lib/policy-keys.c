@@ -36,6 +36,11 @@ static const char *const nat6_names[] = {
 	[POLICY_NAT6_NO] = "no",
 };
 
+static const char *const share_names[] = {
+	[POLICY_SHARE_USER] = "user",
+	[POLICY_SHARE_GROUP] = "group",
+};
+
 static const char *const teardown_names[] = {
 	[POLICY_TEARDOWN_LAST_LOGOUT] = "last-logout",
 	[POLICY_TEARDOWN_NEVER] = "never",
@@ -78,16 +83,26 @@ bool policy_mode_has_link(enum policy_mode mode)
 
 /* ---- the table ---------------------------------------------------------- */
 
-#define G(f) offsetof(struct policy_global, f), sizeof(((struct policy_global *)0)->f)
-#define R(f) offsetof(struct policy_rule, f), sizeof(((struct policy_rule *)0)->f)
+#define G(f)                                                \
+	.global_offset = offsetof(struct policy_global, f), \
+	.size = sizeof(((struct policy_global *)0)->f)
+#define R(f) \
+	.rule_offset = offsetof(struct policy_rule, f), .size = sizeof(((struct policy_rule *)0)->f)
+/* In [global], and in a section as well. */
+#define GR(f) G(f), .rule_offset = offsetof(struct policy_rule, f)
 #define NAMES(v) .names = (v), .n_names = ELEMENTSOF(v)
 /* A type that needs no argument (said, for -Wmissing-field-initializers). */
 #define NO_ARG .names = NULL
 
+#define FIXED_ADDRESS_WHY "a fixed address is for one user"
+#define SHARED_NAME_WHY "a section names its namespace and host end only with share = group"
+
 /* Sorted by name: keys are found with bsearch(). */
 const struct key_def policy_keys[] = {
-	{ "address4", POLICY_KEY_ADDRESS4, IN_USER, KEY_ADDRESS, R(address4), .family = AF_INET },
-	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6 },
+	{ "address4", POLICY_KEY_ADDRESS4, IN_USER, KEY_ADDRESS, R(address4), .family = AF_INET,
+	  .why = FIXED_ADDRESS_WHY },
+	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6,
+	  .why = FIXED_ADDRESS_WHY },
 	{ "admin_group", POLICY_KEY_ADMIN_GROUP, IN_GLOBAL, KEY_ACCOUNT, G(admin_group), NO_ARG },
 	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_PREFIX_LIST, R(allow), NO_ARG },
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
@@ -95,8 +110,8 @@ const struct key_def policy_keys[] = {
 	{ "dns", POLICY_KEY_DNS, IN_RULES, KEY_DNS, R(dns), NO_ARG },
 	{ "forwarding", POLICY_KEY_FORWARDING, IN_GLOBAL, KEY_ENUM, G(forwarding),
 	  NAMES(forwarding_names) },
-	{ "host_ifname", POLICY_KEY_HOST_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(host_ifname),
-	  .template = TEMPLATE_HOST_IFNAME },
+	{ "host_ifname", POLICY_KEY_HOST_IFNAME, IN_GLOBAL | IN_GROUP, KEY_TEMPLATE,
+	  GR(host_ifname), .template = TEMPLATE_HOST_IFNAME, .why = SHARED_NAME_WHY },
 	{ "hostname", POLICY_KEY_HOSTNAME, IN_GLOBAL, KEY_TEMPLATE, G(hostname),
 	  .template = TEMPLATE_HOSTNAME },
 	{ "min_uid", POLICY_KEY_MIN_UID, IN_GLOBAL, KEY_UINT, G(min_uid), .min = 0,
@@ -105,8 +120,8 @@ const struct key_def policy_keys[] = {
 	/* 68 is the IPv4 minimum (RFC 791), 65535 the veth maximum. */
 	{ "mtu", POLICY_KEY_MTU, IN_RULES, KEY_UINT, R(mtu), .min = 68, .max = 65535 },
 	{ "nat6", POLICY_KEY_NAT6, IN_RULES, KEY_ENUM, R(nat6), NAMES(nat6_names) },
-	{ "netns_name", POLICY_KEY_NETNS_NAME, IN_GLOBAL, KEY_TEMPLATE, G(netns_name),
-	  .template = TEMPLATE_NETNS },
+	{ "netns_name", POLICY_KEY_NETNS_NAME, IN_GLOBAL | IN_GROUP, KEY_TEMPLATE, GR(netns_name),
+	  .template = TEMPLATE_NETNS, .why = SHARED_NAME_WHY },
 	{ "on_error", POLICY_KEY_ON_ERROR, IN_GLOBAL, KEY_ENUM, G(on_error),
 	  NAMES(on_error_names) },
 	{ "peer_ifname", POLICY_KEY_PEER_IFNAME, IN_GLOBAL, KEY_TEMPLATE, G(peer_ifname),
@@ -118,6 +133,8 @@ const struct key_def policy_keys[] = {
 	/* A block must hold a host end and a namespace end. */
 	{ "prefix4", POLICY_KEY_PREFIX4, IN_RULES, KEY_UINT, R(prefix4), .min = 1, .max = 31 },
 	{ "prefix6", POLICY_KEY_PREFIX6, IN_RULES, KEY_UINT, R(prefix6), .min = 1, .max = 127 },
+	{ "share", POLICY_KEY_SHARE, IN_GROUP, KEY_ENUM, R(share), NAMES(share_names),
+	  .why = "only a group's members can share a namespace" },
 	{ "teardown", POLICY_KEY_TEARDOWN, IN_GLOBAL, KEY_ENUM, G(teardown),
 	  NAMES(teardown_names) },
 	{ "uplink", POLICY_KEY_UPLINK, IN_RULES, KEY_UPLINK, R(uplink), NO_ARG },
@@ -127,6 +144,9 @@ const size_t policy_n_keys = ELEMENTSOF(policy_keys);
 
 #undef G
 #undef R
+#undef GR
+#undef FIXED_ADDRESS_WHY
+#undef SHARED_NAME_WHY
 #undef NAMES
 #undef NO_ARG
 
@@ -331,9 +351,10 @@ static int parse_string(const struct key_def *k, const char *value, void *dst, i
 	return r;
 }
 
-int policy_key_parse(const struct key_def *k, const char *value, void *base, struct errbuf *err)
+int policy_key_parse(const struct key_def *k, const char *value, unsigned int where, void *base,
+		     struct errbuf *err)
 {
-	void *dst = (char *)base + k->offset;
+	void *dst = (char *)base + (where == IN_GLOBAL ? k->global_offset : k->rule_offset);
 
 	switch (k->type) {
 	case KEY_ENUM:
@@ -350,7 +371,20 @@ int policy_key_parse(const struct key_def *k, const char *value, void *base, str
 	case KEY_ADDRESS:
 		return parse_address(k, value, dst, err);
 	case KEY_TEMPLATE:
-		return parse_string(k, value, dst, policy_check_template(value, k->template, err));
+		if (where == IN_GLOBAL)
+			return parse_string(
+				k, value, dst,
+				policy_check_template(value, k->template, TEMPLATE_OF_USER, err));
+		/*
+		 * A section's template is a group's, but only with share =
+		 * group, which a later line may set: policy-check.c checks it
+		 * knowing the section's share.
+		 */
+		if (strlen(value) >= k->size) {
+			errbuf_set(err, "longer than %zu bytes", k->size - 1);
+			return -EINVAL;
+		}
+		return parse_string(k, value, dst, 0);
 	case KEY_IFNAME:
 		return parse_string(k, value, dst, policy_check_ifname(value, err));
 	case KEY_ACCOUNT:
@@ -384,13 +418,19 @@ void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d)
 
 		if (!(k->where & IN_DEFAULT) || r->key_line[k->key])
 			continue;
-		memcpy((char *)r + k->offset, (const char *)d + k->offset, k->size);
+		memcpy((char *)r + k->rule_offset, (const char *)d + k->rule_offset, k->size);
 		if (d->bad_keys & (1u << k->key))
 			r->bad_keys |= 1u << k->key;
 	}
 }
 
 /* The table's assumptions about the types it writes. */
+_Static_assert(POLICY_KEY__MAX <= 32, "bad_keys has a bit per key");
+_Static_assert(sizeof(((struct policy_global *)0)->netns_name) ==
+			       sizeof(((struct policy_rule *)0)->netns_name) &&
+		       sizeof(((struct policy_global *)0)->host_ifname) ==
+			       sizeof(((struct policy_rule *)0)->host_ifname),
+	       "a key in [global] and in sections has one size");
 _Static_assert(sizeof(uid_t) == sizeof(uint32_t), "uid_t is 32 bits");
 _Static_assert(sizeof(unsigned int) == sizeof(uint32_t), "unsigned int is 32 bits");
 _Static_assert(sizeof(enum policy_mode) == sizeof(int), "enums are ints");

@@ -268,6 +268,24 @@ static void unknown_key(struct parse_ctx *c, const char *name)
 		diag_error(c->diag, c->file, c->lineno, "unknown key '%s' in %s", name, c->section);
 }
 
+/* Where a key may stand, as a message says it. */
+static const char *where_text(unsigned int where)
+{
+	switch (where) {
+	case IN_GLOBAL:
+		return "[global]";
+	case IN_GROUP:
+		return "a [group:NAME] section";
+	case IN_USER:
+		return "a [user:NAME] section";
+	case IN_RULES:
+		return "[default], [group:NAME] or [user:NAME]";
+	case IN_GLOBAL | IN_GROUP:
+		return "[global] or a [group:NAME] section";
+	}
+	return "another section";
+}
+
 static unsigned int section_where(const struct parse_ctx *c)
 {
 	if (c->state == SECTION_GLOBAL)
@@ -287,7 +305,7 @@ static int policy_handler(void *user, const char *section, const char *name, con
 {
 	struct parse_ctx *c = user;
 	const struct key_def *k;
-	unsigned int *key_line;
+	unsigned int *key_line, where;
 	struct errbuf why;
 	void *base;
 
@@ -310,20 +328,11 @@ static int policy_handler(void *user, const char *section, const char *name, con
 		unknown_key(c, name);
 		return 1;
 	}
-	if (!(k->where & section_where(c))) {
-		if (k->where == IN_GLOBAL)
-			diag_error(c->diag, c->file, c->lineno, "'%s' belongs in [global], not %s",
-				   name, c->section);
-		else if (k->where == IN_USER)
-			diag_error(
-				c->diag, c->file, c->lineno,
-				"'%s' belongs in a [user:NAME] section, not %s (a fixed address is for one user)",
-				name, c->section);
-		else
-			diag_error(
-				c->diag, c->file, c->lineno,
-				"'%s' belongs in [default], [group:NAME] or [user:NAME], not [global]",
-				name);
+	where = section_where(c);
+	if (!(k->where & where)) {
+		diag_error(c->diag, c->file, c->lineno, "'%s' belongs in %s, not %s%s%s%s", name,
+			   where_text(k->where), c->section, k->why ? " (" : "",
+			   k->why ? k->why : "", k->why ? ")" : "");
 		return 1;
 	}
 
@@ -349,7 +358,7 @@ static int policy_handler(void *user, const char *section, const char *name, con
 			c->rule->bad_keys |= 1u << k->key;
 		return 1;
 	}
-	if (policy_key_parse(k, value, base, &why) < 0) {
+	if (policy_key_parse(k, value, where, base, &why) < 0) {
 		diag_error(c->diag, c->file, c->lineno, "%s = %s: %s", name, value, why.msg);
 		if (c->state == SECTION_RULE)
 			c->rule->bad_keys |= 1u << k->key;

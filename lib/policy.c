@@ -255,6 +255,57 @@ out:
 	return r;
 }
 
+/* ---- namespaces shared by a group ---------------------------------------- */
+
+/*
+ * A shared section's host end unless it says otherwise: "vg" tells it
+ * from the users' "vu" (the host's table and the checks rely on it).
+ */
+#define SHARED_HOST_IFNAME "vg%G"
+
+bool policy_rule_shared(const struct policy_rule *r)
+{
+	return r->share == POLICY_SHARE_GROUP;
+}
+
+const char *policy_rule_netns_name(const struct policy *p, const struct policy_rule *r)
+{
+	return policy_rule_shared(r) ? r->netns_name : p->global.netns_name;
+}
+
+const char *policy_rule_host_ifname(const struct policy *p, const struct policy_rule *r)
+{
+	if (!policy_rule_shared(r))
+		return p->global.host_ifname;
+	return r->host_ifname[0] ? r->host_ifname : SHARED_HOST_IFNAME;
+}
+
+size_t policy_host_end_starts(const struct policy *p, char (*ret)[IFNAMSIZ])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i <= p->n_rules; i++) {
+		const struct policy_rule *r = i == 0 ? NULL : &p->rules[i - 1];
+		char start[IFNAMSIZ];
+		bool seen = false;
+
+		if (r && !policy_rule_shared(r))
+			continue;
+		/* A valid host_ifname gives at most IFNAMSIZ - 1 bytes, so fits. */
+		if (policy_template_pattern(r ? policy_rule_host_ifname(p, r) :
+						p->global.host_ifname,
+					    r ? TEMPLATE_OF_GROUP : TEMPLATE_OF_USER, NULL, start,
+					    sizeof(start)) < 0)
+			continue;
+		start[policy_pattern_fixed_start(start)] = '\0';
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = streq(ret[k], start);
+		if (!seen)
+			memcpy(ret[n++], start, sizeof(start));
+	}
+	return n;
+}
+
 const struct policy_rule *policy_find_rule(const struct policy *p, enum policy_rule_kind kind,
 					   const char *name)
 {

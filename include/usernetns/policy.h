@@ -32,8 +32,9 @@
 /* The longest host name (RFC 1035: 253 bytes written out). */
 #define POLICY_HOSTNAME_MAX ((unsigned int)HOSTS_NAME_MAX)
 
-/* The largest uid a template may have to hold: (uid_t)-2. */
+/* The largest uid and gid a template may have to hold: (uid_t)-2, (gid_t)-2. */
 #define POLICY_UID_MAX UINT32_C(4294967294)
+#define POLICY_GID_MAX UINT32_C(4294967294)
 
 /* Flags for policy_load() and policy_parse(). */
 enum {
@@ -89,6 +90,12 @@ struct policy_dns {
 	struct addr_prefix addr[POLICY_DNS_MAX];
 };
 
+/* Whose namespace a [group:NAME] section gives. */
+enum policy_share {
+	POLICY_SHARE_USER,  /* each member their own (the default) */
+	POLICY_SHARE_GROUP, /* one for the group, which its members share */
+};
+
 enum policy_rule_kind {
 	POLICY_RULE_DEFAULT,
 	POLICY_RULE_GROUP,
@@ -96,9 +103,10 @@ enum policy_rule_kind {
 };
 
 enum policy_key {
-	/* [global] */
+	/* [global], and [group:NAME] with share = group */
 	POLICY_KEY_NETNS_NAME,
 	POLICY_KEY_HOST_IFNAME,
+	/* [global] */
 	POLICY_KEY_PEER_IFNAME,
 	POLICY_KEY_MIN_UID,
 	POLICY_KEY_ON_ERROR,
@@ -122,6 +130,8 @@ enum policy_key {
 	POLICY_KEY_ALLOW,
 	POLICY_KEY_PORT_ISOLATION,
 	POLICY_KEY_DNS,
+	/* [group:NAME] */
+	POLICY_KEY_SHARE,
 	POLICY_KEY__MAX
 };
 
@@ -169,6 +179,15 @@ struct policy_rule {
 	struct policy_prefix_list allow; /* only these; empty: everything */
 	bool port_isolation;		 /* mode bridge: ports isolated */
 	struct policy_dns dns;
+
+	enum policy_share share; /* [group:] only */
+	/*
+	 * share = group: the section's own templates (%g, %G), "" when it
+	 * sets none.  Read them through policy_rule_netns_name() and
+	 * policy_rule_host_ifname(), which know the defaults.
+	 */
+	char netns_name[POLICY_TEMPLATE_MAX];
+	char host_ifname[POLICY_TEMPLATE_MAX];
 };
 
 struct policy {
@@ -220,10 +239,19 @@ bool policy_nat6_translates(enum policy_nat6 nat6, const struct addr_prefix *poo
 
 /*
  * Expand a validated name template: %u is the user name, %U the uid, %%
- * a percent sign.  -ENAMETOOLONG when the result does not fit size.
+ * a percent sign.  -ENAMETOOLONG when the result does not fit size;
+ * -EINVAL for any other escape, a group's %g and %G included.
  */
 int policy_template_expand(const char *tmpl, const char *user, uint32_t uid, char *buf,
 			   size_t size);
+
+/*
+ * The same for the template of a namespace shared by a group: %g is the
+ * group name, %G the gid, %% a percent sign; -EINVAL for any other
+ * escape, a user's %u and %U included.
+ */
+int policy_template_expand_group(const char *tmpl, const char *group, uint32_t gid, char *buf,
+				 size_t size);
 
 /*
  * Is name a namespace name iproute2 accepts (and one that needs no
@@ -241,6 +269,29 @@ bool policy_user_name_valid(const char *name);
 /* "[default]", "[group:NAME]", "[user:NAME]": a section as the file has it. */
 const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
 				 size_t size);
+
+/* Does the rule give one namespace to a whole group (share = group)? */
+bool policy_rule_shared(const struct policy_rule *r);
+
+/*
+ * The templates of the namespace and host end a rule gives: for a shared
+ * section its own (host_ifname "vg%G" when it sets none), to expand with
+ * policy_template_expand_group(); for every other rule [global]'s, to
+ * expand with policy_template_expand().  Never NULL.
+ */
+const char *policy_rule_netns_name(const struct policy *p, const struct policy_rule *r);
+const char *policy_rule_host_ifname(const struct policy *p, const struct policy_rule *r);
+
+/*
+ * The fixed starts of the host_ifname templates in use ("vu" of vu%U),
+ * [global]'s first, then each shared section's, each once: every host end
+ * of ours begins with one of them, and (policy-check.c) none of them
+ * begins another, so a user's host end never takes a group's name and
+ * each can be told by its start.  [global]'s may be "" (a template that
+ * starts with %U) while no section is shared; a shared section's never
+ * is.  ret has room for p->n_rules + 1; returns how many were filled in.
+ */
+size_t policy_host_end_starts(const struct policy *p, char (*ret)[IFNAMSIZ]);
 
 /* The rule for a user name, a group name, or NULL. */
 const struct policy_rule *policy_find_rule(const struct policy *p, enum policy_rule_kind kind,

@@ -42,6 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			policy_template_expand(p->global.host_ifname, names[i], 4294967294u, buf,
 					       16);
 		}
+		/* Shared sections' templates, with %g and %G. */
+		for (size_t i = 0; i < p->n_rules; i++) {
+			const struct policy_rule *r = &p->rules[i];
+
+			if (!policy_rule_shared(r))
+				continue;
+			policy_template_expand_group(policy_rule_netns_name(p, r), r->name,
+						     4294967294u, buf, sizeof(buf));
+			policy_template_expand_group(policy_rule_host_ifname(p, r), r->name,
+						     4294967294u, buf, 16);
+		}
 	}
 	policy_free(p);
 	diag_clear(&d);

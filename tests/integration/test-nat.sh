@@ -225,5 +225,25 @@ check_contains "at its line" "pool4 10.210.0.0/16 is translated (mode nat) at li
 out=$("$firewall" --remove 2>&1)
 check_eq "--remove of a table that is not there is fine" 0 "$?"
 
+# A namespace shared by a group has host ends of its own (vg%G): the table
+# finds every sort of host end, by each fixed start in use.
+write_policy <<'EOF'
+[group:staff]
+mode  = veth
+pool4 = 10.220.0.0/16
+[group:lab]
+mode  = veth
+share = group
+netns_name = lab-%g
+pool4 = 10.221.0.0/16
+EOF
+out=$("$firewall" --print 2>&1)
+check_contains "host ends of users and of shared sections, in one set" \
+	'iifname { "vu*", "vg*" } fib saddr . iif oif missing drop' "$out"
+out=$("$firewall" --load 2>&1)
+check_eq "which nft loads" 0 "$?"
+check_contains "and the kernel keeps" 'iifname { "vg*", "vu*" }' "$(nft list table inet usernetns 2>&1)"
+"$firewall" --remove >/dev/null 2>&1
+
 pkill -f whoami-server
 done_testing

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "usernetns/firewall.h"
 #include "usernetns/policy.h"
 
 static struct policy *parse_ok(const char *text)
@@ -451,6 +453,217 @@ static void test_templates(void **state)
 	assert_int_equal(policy_template_expand("vu%U", "x", 4294967294u, buf, 13), 0);
 }
 
+static void test_group_templates(void **state)
+{
+	char buf[64];
+
+	/* A user's template knows nothing of groups. */
+	parse_one_error("[global]\nnetns_name = team-%g\n", 2,
+			"netns_name = team-%g: %g and %G name a group: only a section with share = group can use them");
+	parse_one_error("[global]\nhost_ifname = vg%G\n", 2, "%g and %G name a group");
+	parse_one_error("[global]\npeer_ifname = eth%G\n", 2, "%g and %G name a group");
+	parse_one_error("[global]\nhostname = %g.netns\n", 2, "%g and %G name a group");
+	/* The list of known escapes is the owner's. */
+	parse_one_error("[global]\nnetns_name = user-%x\n", 2,
+			"(known: %u user name, %U uid, %% a percent sign)");
+
+	assert_int_equal(policy_template_expand_group("team-%g", "vpnteam", 1234, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "team-vpnteam");
+	assert_int_equal(policy_template_expand_group("vg%G", "vpnteam", 4294967294u, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vg4294967294");
+	assert_int_equal(policy_template_expand_group("%g.%G%%", "lab", 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lab.7%");
+	assert_int_equal(policy_template_expand_group("vg%G", "x", 4294967294u, buf, 12), -ENAMETOOLONG);
+	assert_int_equal(policy_template_expand_group("vg%G", "x", 4294967294u, buf, 13), 0);
+	/* Each expander refuses the other owner's escapes. */
+	assert_int_equal(policy_template_expand_group("team-%u", "vpnteam", 1, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(policy_template_expand_group("team-%U", "vpnteam", 1, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(policy_template_expand("user-%g", "alice", 1, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(policy_template_expand("vu%G", "alice", 1, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_share(void **state)
+{
+	/* Keys come in any order: share may follow the names. */
+	struct policy *p = parse_ok("[global]\nnetns_name = ns-%U\n"
+				    "[group:vpnteam]\nmode = nat\nnetns_name = team-%g\n"
+				    "share = group\npool4 = 10.220.0.0/16\n"
+				    "[group:lab]\nshare = group\nmode = veth\nnetns_name = lab%G\n"
+				    "host_ifname = vl%G\npool4 = 10.221.0.0/16\n"
+				    "[group:staff]\nmode = veth\nshare = user\npool4 = 10.222.0.0/16\n"
+				    "[group:other]\nmode = veth\npool4 = 10.222.0.0/16\n");
+	const struct policy_rule *t = &p->rules[0], *l = &p->rules[1], *s = &p->rules[2];
+	char starts[5][IFNAMSIZ];
+
+	assert_int_equal(t->share, POLICY_SHARE_GROUP);
+	assert_int_equal(t->key_line[POLICY_KEY_SHARE], 6);
+	assert_true(policy_rule_shared(t));
+	assert_string_equal(t->netns_name, "team-%g");
+	assert_string_equal(t->host_ifname, "");
+	/* The section's own, and vg%G when it sets none; [global]'s for the others. */
+	assert_string_equal(policy_rule_netns_name(p, t), "team-%g");
+	assert_string_equal(policy_rule_host_ifname(p, t), "vg%G");
+	assert_string_equal(policy_rule_host_ifname(p, l), "vl%G");
+	assert_false(policy_rule_shared(s));
+	assert_int_equal(s->share, POLICY_SHARE_USER);
+	assert_string_equal(policy_rule_netns_name(p, s), "ns-%U");
+	assert_string_equal(policy_rule_host_ifname(p, s), "vu%U");
+	assert_int_equal(p->rules[3].share, POLICY_SHARE_USER);
+	assert_string_equal(policy_rule_netns_name(p, &p->defaults), "ns-%U");
+	/* [global]'s names are never a section's. */
+	assert_string_equal(p->global.netns_name, "ns-%U");
+	/* Every sort of host end, each once, [global]'s first. */
+	assert_int_equal(policy_host_end_starts(p, starts), 3);
+	assert_string_equal(starts[0], "vu");
+	assert_string_equal(starts[1], "vg");
+	assert_string_equal(starts[2], "vl");
+	policy_free(p);
+
+	/* Several shared sections may use one template: the group tells them apart. */
+	p = parse_ok("[group:a]\nshare = group\nnetns_name = team-%g\nmode = isolated\n"
+		     "[group:ab]\nshare = group\nnetns_name = team-%g\nmode = isolated\n"
+		     "[group:c]\nshare = group\nnetns_name = grp%G\nmode = isolated\n"
+		     "[group:d]\nshare = group\nnetns_name = grp%G\nmode = isolated\n");
+	assert_int_equal(policy_host_end_starts(p, starts), 2);
+	policy_free(p);
+
+	parse_one_error("[user:alice]\nshare = group\n", 2,
+			"'share' belongs in a [group:NAME] section, not [user:alice] (only a group's members can share a namespace)");
+	parse_one_error("[default]\nshare = user\n", 2, "'share' belongs in a [group:NAME] section, not [default]");
+	parse_one_error("[global]\nshare = group\n", 2, "'share' belongs in a [group:NAME] section, not [global]");
+	parse_one_error("[group:g]\nshare = team\n", 2, "share = team: expected user or group");
+	parse_one_error("[user:alice]\nnetns_name = ns-%u\n", 2,
+			"'netns_name' belongs in [global] or a [group:NAME] section, not [user:alice] (a section names its namespace and host end only with share = group)");
+	parse_one_error("[default]\nhost_ifname = vd%U\n", 2,
+			"'host_ifname' belongs in [global] or a [group:NAME] section, not [default]");
+	parse_one_error("[group:staff]\nmode = isolated\nnetns_name = staff-%u\n", 3,
+			"netns_name in [group:staff]: only a section with share = group names its namespace; set it in [global]");
+	parse_one_error("[group:staff]\nmode = isolated\nshare = user\nhost_ifname = vs%U\n", 4,
+			"host_ifname in [group:staff]: only a section with share = group names its host end; set it in [global]");
+	parse_one_error("[group:vpnteam]\nmode = isolated\nshare = group\n", 1,
+			"[group:vpnteam]: share = group needs netns_name with %g or %G");
+	/* A section's template is checked once its share is known. */
+	parse_one_error("[group:vpnteam]\nnetns_name = team-%u\nshare = group\nmode = isolated\n", 2,
+			"netns_name = team-%u: %u and %U name a user: a namespace shared by a group cannot use them");
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = team\nmode = isolated\n", 3,
+			"netns_name = team: must contain %g or %G");
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = t-%x\nmode = isolated\n", 3,
+			"unknown escape '%x' (known: %g group name, %G gid, %% a percent sign)");
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = veth\n"
+			"pool4 = 10.220.0.0/16\nhost_ifname = vg%g\n", 6,
+			"host_ifname = vg%g: %g cannot be used in an interface name (a group name may not fit in 15 bytes); use %G");
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = veth\n"
+			"pool4 = 10.220.0.0/16\nhost_ifname = vgroup\n", 6,
+			"host_ifname = vgroup: must contain %G");
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = veth\n"
+			"pool4 = 10.220.0.0/16\nhost_ifname = vgroup%G\n", 6,
+			"host_ifname = vgroup%G: expands to 16 bytes for gid 4294967294");
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = veth\n"
+			"pool4 = 10.220.0.0/16\nhost_ifname = %Gv\n", 6,
+			"host_ifname = %Gv: the host's table finds host ends by the fixed start of their name; give it one, as vg%G");
+	parse_one_error("[group:vpnteam]\nshare = group\nmode = isolated\n"
+			"netns_name = a-very-long-namespace-name-for-a-group-shared-by-its-members-%g-x\n", 4,
+			"longer than 63 bytes");
+	/* %g is known: the name this group gets must be one ip netns takes. */
+	parse_one_error("[group:domain users]\nshare = group\nnetns_name = team-%g\nmode = isolated\n", 3,
+			"netns_name = team-%g: gives [group:domain users] the name 'team-domain users', which ip netns does not take (white space or '/'); use %G");
+}
+
+static void test_share_names_never_clash(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+
+	/* With the users' namespaces... */
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = user-%g\nmode = isolated\n", 3,
+			"[group:vpnteam]: netns_name = user-%g could give a name that [global]'s netns_name = user-%u (the default) gives: the fixed start of one ('user-') begins the other's ('user-vpnteam'); give each a start of its own");
+	parse_one_error("[global]\nnetns_name = ns-%U\n"
+			"[group:vpnteam]\nshare = group\nnetns_name = ns-%G\nmode = isolated\n", 5,
+			"[group:vpnteam]: netns_name = ns-%G could give a name that [global]'s netns_name = ns-%U at line 2 gives: both have the fixed start 'ns-'");
+	/* ...blamed on whichever comes later. */
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = ns-%G\nmode = isolated\n"
+			"[global]\nnetns_name = ns-%U\n", 6,
+			"[global]: netns_name = ns-%U could give a name that [group:vpnteam]'s netns_name = ns-%G at line 3 gives");
+	/* ...and with each other. */
+	parse_one_error("[group:a]\nshare = group\nnetns_name = ns-%G\nmode = isolated\n"
+			"[group:b]\nshare = group\nnetns_name = ns-1%G\nmode = isolated\n", 7,
+			"[group:b]: netns_name = ns-1%G could give a name that [group:a]'s netns_name = ns-%G at line 3 gives: the fixed start of one ('ns-') begins the other's ('ns-1')");
+	parse_one_error("[group:a]\nshare = group\nnetns_name = ns-%G\nmode = isolated\n"
+			"[group:x-b]\nshare = group\nnetns_name = ns-%gb\nmode = isolated\n", 7,
+			"[group:x-b]: netns_name = ns-%gb could give a name that [group:a]'s netns_name = ns-%G at line 3 gives");
+	parse_one_error("[group:a]\nshare = group\nnetns_name = x-%g\nmode = isolated\n"
+			"[group:x-a]\nshare = group\nnetns_name = %g\nmode = isolated\n", 7,
+			"[group:x-a]: netns_name = %g names its namespace 'x-a', as [group:a]'s netns_name = x-%g at line 3 does");
+
+	/* Host ends: a start of their own, which the host's table tells them by. */
+	parse_one_error("[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = veth\n"
+			"pool4 = 10.220.0.0/16\nhost_ifname = vu1%G\n", 6,
+			"[group:vpnteam]: host_ifname = vu1%G could give a name that [global]'s host_ifname = vu%U (the default) gives: the fixed start of one ('vu') begins the other's ('vu1')");
+	parse_one_error("[global]\nhost_ifname = v%U\n"
+			"[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = veth\npool4 = 10.220.0.0/16\n", 3,
+			"[group:vpnteam]: host_ifname = vg%G (the default) could give a name that [global]'s host_ifname = v%U at line 2 gives");
+	parse_one_error("[group:a]\nshare = group\nnetns_name = a-%g\nmode = veth\npool4 = 10.220.0.0/16\n"
+			"[group:b]\nshare = group\nnetns_name = b-%g\nmode = veth\npool4 = 10.221.0.0/16\n"
+			"host_ifname = vg%Gb\n", 11,
+			"[group:b]: host_ifname = vg%Gb could give a name that [group:a]'s host_ifname = vg%G (the default) gives: both have the fixed start 'vg'");
+
+	/* The namespace end is named once for the whole group. */
+	parse_one_error("[global]\npeer_ifname = e%U\n"
+			"[group:vpnteam]\nshare = group\nnetns_name = t-%g\nmode = isolated\n", 2,
+			"peer_ifname = e%U: [group:vpnteam] at line 3 shares one namespace among its members, whose end is named once for all of them: it cannot have %u or %U");
+	p = parse_ok("[global]\npeer_ifname = e%U\n[group:staff]\nmode = isolated\n");
+	policy_free(p);
+
+	/* Shared in mode none: nothing, which is worth a word. */
+	assert_int_equal(test_parse("[group:vpnteam]\nshare = group\nnetns_name = t-%g\n", &p, &d), 0);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(d.n_warnings, 1);
+	assert_true(test_diag_has(&d, DIAG_WARNING, 2, "[group:vpnteam]: share has no effect in mode none"));
+	policy_free(p);
+	diag_clear(&d);
+	/* A host end's name in mode isolated, likewise. */
+	assert_int_equal(test_parse("[group:vpnteam]\nshare = group\nnetns_name = t-%g\n"
+				    "mode = isolated\nhost_ifname = vt%G\n", &p, &d), 0);
+	assert_int_equal(d.n_warnings, 1);
+	assert_true(test_diag_has(&d, DIAG_WARNING, 5, "[group:vpnteam]: host_ifname has no effect in mode isolated"));
+	policy_free(p);
+	diag_clear(&d);
+}
+
+/* The host's table finds host ends by every fixed start in use. */
+static void test_share_host_ends_in_table(void **state)
+{
+	struct errbuf err = { "" };
+	struct policy *p;
+	char *table = NULL;
+
+	p = parse_ok("[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
+	assert_int_equal(firewall_render(p, NULL, &table, &err), 0);
+	assert_non_null(strstr(table, "\t\tiifname \"vu*\" fib saddr . iif oif missing drop\n"));
+	free(table);
+	policy_free(p);
+
+	p = parse_ok("[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n"
+		     "[group:vpnteam]\nshare = group\nnetns_name = team-%g\nmode = nat\n"
+		     "pool4 = 10.220.0.0/16\nuplink = lo\n"
+		     "[group:lab]\nshare = group\nnetns_name = lab-%g\nhost_ifname = vl%G\n"
+		     "mode = veth\npool4 = 10.221.0.0/16\n"
+		     "[group:lab2]\nshare = group\nnetns_name = lab-%g\nhost_ifname = vl%G\n"
+		     "mode = veth\npool4 = 10.222.0.0/16\n");
+	assert_int_equal(firewall_render(p, NULL, &table, &err), 0);
+	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } fib saddr . iif oif missing drop\n"));
+	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } ip daddr @ranges4 fib daddr . iif type != local drop\n"));
+	assert_null(strstr(table, "iifname \"vu*\""));
+	free(table);
+	policy_free(p);
+
+	/* Without a fixed start, no host end can be found. */
+	p = parse_ok("[global]\nhost_ifname = %Uh\n[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
+	assert_int_equal(firewall_render(p, NULL, &table, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "host_ifname = %Uh: the host's table finds host ends by the fixed start"));
+	policy_free(p);
+}
+
 static void test_addresses(void **state)
 {
 	struct policy *p = parse_ok("[user:alice]\nmode = veth\naddress4 = 10.201.0.2/30\n"
@@ -726,6 +939,10 @@ int main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_group_templates),
+		cmocka_unit_test(test_share),
+		cmocka_unit_test(test_share_names_never_clash),
+		cmocka_unit_test(test_share_host_ends_in_table),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test_setup_teardown(test_load_good_file, tmpdir_setup, tmpdir_teardown),
