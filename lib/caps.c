@@ -61,6 +61,11 @@ int caps_init(const char *prog, const int *want, struct errbuf *err)
 	return caps_lower();
 }
 
+int caps_reload(void)
+{
+	return capng_get_caps_process() < 0 ? -EIO : 0;
+}
+
 int caps_raise(const int *want, struct errbuf *err)
 {
 	for (const int *c = want; *c != CAPS_END; c++)

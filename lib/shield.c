@@ -28,7 +28,7 @@ static int become_unreachable(struct errbuf *err)
 	sigset_t none;
 
 	/* A helper holds CAP_SETUID and CAP_SETGID permitted only. */
-	if (geteuid() != 0 && caps_raise(setid, err) < 0)
+	if (geteuid() != 0 && (caps_reload() < 0 || caps_raise(setid, err) < 0))
 		return -EPERM;
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return errbuf_errno(err, -errno,

@@ -25,6 +25,12 @@
  */
 int caps_init(const char *prog, const int *want, struct errbuf *err);
 
+/*
+ * Read this process's capabilities again: libcap-ng keeps them for the
+ * process that read them, and a forked child must, before changing its own.
+ */
+int caps_reload(void);
+
 /* Raise want (permitted) into the effective set / empty it again. */
 int caps_raise(const int *want, struct errbuf *err);
 int caps_lower(void);

@@ -25,17 +25,17 @@ secdir=$(dirname "$(find /lib /usr/lib -name pam_permit.so -path '*security*' 2>
 world_writable_etc
 gid=3000
 echo "vpnteam:x:$gid:" >>/etc/group
-add_user alice 1301 vpnteam netusers
-add_user bob 1302 vpnteam netusers
-add_user carol 1303 netusers
-add_user admin 1304 netadmin
+add_user ana 1301 vpnteam gnet
+add_user ben 1302 vpnteam gnet
+add_user cyd 1303 gnet
+add_user adm1 1304 gadmin
 for i in $(seq -w 1 50); do
 	add_user "m$i" $((1400 + 10#$i)) vpnteam
 done
 
 write_policy <<'EOF'
 [global]
-admin_group = netadmin
+admin_group = gadmin
 [default]
 mode = none
 [group:vpnteam]
@@ -43,7 +43,7 @@ mode       = veth
 share      = group
 netns_name = team-%g
 pool4      = 10.220.0.0/16
-[group:netusers]
+[group:gnet]
 mode  = veth
 pool4 = 10.200.0.0/16
 EOF
@@ -61,18 +61,19 @@ login() {
 }
 
 # A session that stays open until its flag file goes: login_bg USER NAME.
+mkdir -p -m 1777 /run/hold
 login_bg() {
-	: >"/run/hold-$2"
+	: >"/run/hold/$2"
 	"$session" usernetns-groups "$1" sh -c \
-		'ip netns identify > "$0.where"; while [ -e "$0" ]; do sleep 0.05; done' "/run/hold-$2" \
-		2>"/run/hold-$2.err" &
+		'ip netns identify > "$0.where"; while [ -e "$0" ]; do sleep 0.05; done' "/run/hold/$2" \
+		2>"/run/hold/$2.err" &
 	eval "pid_$2=$!"
-	wait_for test -s "/run/hold-$2.where" || diag "session $2 did not open: $(cat "/run/hold-$2.err")"
+	wait_for test -s "/run/hold/$2.where" || diag "session $2 did not open: $(cat "/run/hold/$2.err")"
 }
 logout_bg() {
 	local pid
 	eval "pid=\$pid_$2"
-	rm -f "/run/hold-$2"
+	rm -f "/run/hold/$2"
 	wait "$pid"
 }
 
@@ -80,34 +81,34 @@ inode() { stat -L -c %i "$1" 2>/dev/null; }
 
 # ---- members share one namespace -----------------------------------------------
 
-login_bg alice a
-check_eq "alice lands in the group's namespace" "team-vpnteam" "$(cat /run/hold-a.where)"
+login_bg ana a
+check_eq "ana lands in the group's namespace" "team-vpnteam" "$(cat /run/hold/a.where)"
 check "its record is the group's" test -f "/run/usernetns/users/g$gid"
 check_contains "named by the group" "group=vpnteam" "$(cat /run/usernetns/users/g$gid)"
-check "one host end for the group, vg<gid>" ip link show "vg$gid"
+check "one host end for the group, vg<gid>" bash -c 'ip link show "vg$0" >/dev/null' "$gid"
 check_contains "marked as the group's" "usernetns gid=$gid" "$(ip -d link show "vg$gid")"
 check "one lease for the group" bash -c 'ls "$0"/leases/*/gid-"$1" >/dev/null' "$USERNETNS_STATEDIR" "$gid"
-check "and none for alice" bash -c '! ls "$0"/leases/*/uid-1301 >/dev/null 2>&1' "$USERNETNS_STATEDIR"
+check "and none for ana" bash -c '! ls "$0"/leases/*/uid-1301 >/dev/null 2>&1' "$USERNETNS_STATEDIR"
 first=$(inode /run/netns/team-vpnteam)
 
-login_bg bob b
-check_eq "bob lands in the same one" "team-vpnteam" "$(cat /run/hold-b.where)"
+login_bg ben b
+check_eq "ben lands in the same one" "team-vpnteam" "$(cat /run/hold/b.where)"
 check_eq "the very same namespace" "$first" "$(inode /run/netns/team-vpnteam)"
-login carol sh -c 'ip netns identify'
-check_eq "carol, not a member, lands in her own" "user-carol" "$out"
+login cyd sh -c 'ip netns identify'
+check_eq "cyd, not a member, lands in her own" "user-cyd" "$out"
 
 "$USERNETNS_BUILDDIR/helpers/usernetns-list" >/run/list.out
 check_contains "usernetns-list shows the group as its owner" "vpnteam" "$(cat /run/list.out)"
 check_contains "and who is inside" "team-vpnteam (group vpnteam): " "$(cat /run/list.out)"
-check_contains "alice with one session" "alice 1" "$(cat /run/list.out)"
-check_contains "bob with one" "bob 1" "$(cat /run/list.out)"
+check_contains "ana with one session" "ana 1" "$(cat /run/list.out)"
+check_contains "ben with one" "ben 1" "$(cat /run/list.out)"
 members=$("$USERNETNS_BUILDDIR/helpers/usernetns-list" --json |
 	jq -r '.namespaces[] | select(.group == "vpnteam") | .members | map(.user) | sort | join(",")')
-check_eq "--json lists the members" "alice,bob" "$members"
+check_eq "--json lists the members" "ana,ben" "$members"
 
-logout_bg alice a
-check "alice's logout leaves it to bob" mountpoint -q /run/netns/team-vpnteam
-logout_bg bob b
+logout_bg ana a
+check "ana's logout leaves it to ben" mountpoint -q /run/netns/team-vpnteam
+logout_bg ben b
 check "the last member's last logout removes it" test ! -e /run/netns/team-vpnteam
 check "with its host end" bash -c '! ip link show "vg$0" >/dev/null 2>&1' "$gid"
 check "and its record" test ! -e "/run/usernetns/users/g$gid"
@@ -145,36 +146,38 @@ as() {
 	err=$(cat /run/stderr)
 }
 
-as alice "$bin/usernetns-create"
+as ana "$bin/usernetns-create"
 check_eq "a member creates the group's namespace" 0 "$status"
+[ "$status" -eq 0 ] || diag "$out" "$err"
 check "it exists" mountpoint -q /run/netns/team-vpnteam
-as bob "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
+as ben "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
 check_eq "another member joins it" "net:[$(inode /run/netns/team-vpnteam)]" "$out"
-as carol "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
-check "carol does not get it" [ "$out" != "net:[$(inode /run/netns/team-vpnteam)]" ]
-as bob "$bin/usernetns-list"
+as cyd "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
+check "cyd does not get it" [ "$out" != "net:[$(inode /run/netns/team-vpnteam)]" ]
+as ben "$bin/usernetns-list"
 check_contains "a member lists it" "team-vpnteam" "$out"
-as carol "$bin/usernetns-list"
+as cyd "$bin/usernetns-list"
 check_lacks "others do not" "team-vpnteam" "$out"
 
-login_bg alice c
-as bob "$bin/usernetns-cleanup"
+
+login_bg ana c
+as ben "$bin/usernetns-cleanup"
 check_contains "a member's cleanup keeps it while a member is inside" "kept team-vpnteam of vpnteam" "$out"
 check "it stays" mountpoint -q /run/netns/team-vpnteam
-as bob "$bin/usernetns-cleanup" --force
+as ben "$bin/usernetns-cleanup" --force
 check_eq "--force is not for members" 3 "$status"
-as admin "$bin/usernetns-cleanup" --all --dry-run
+as adm1 "$bin/usernetns-cleanup" --all --dry-run
 check_contains "admin_group sees it" "team-vpnteam" "$out"
-logout_bg alice c
+logout_bg ana c
 
 # ---- leaving the group ---------------------------------------------------------
 
-as alice "$bin/usernetns-create"
-sed -i 's/^\(vpnteam:x:[0-9]*:\)alice,/\1/; s/^\(vpnteam:x:[0-9]*:.*\),alice\b/\1/' /etc/group
-check_lacks "alice is out of the group" "alice" "$(grep '^vpnteam:' /etc/group | cut -d: -f4 | tr , '\n' | grep -x alice)"
-login alice sh -c 'ip netns identify'
-check_eq "her next login is placed by the rules that now apply" "user-alice" "$out"
-as alice "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
+as ana "$bin/usernetns-create"
+sed -i 's/^\(vpnteam:x:[0-9]*:\)ana,/\1/; s/^\(vpnteam:x:[0-9]*:.*\),ana\b/\1/' /etc/group
+check_lacks "ana is out of the group" "ana" "$(grep '^vpnteam:' /etc/group | cut -d: -f4 | tr , '\n' | grep -x ana)"
+login ana sh -c 'ip netns identify'
+check_eq "her next login is placed by the rules that now apply" "user-ana" "$out"
+as ana "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
 check "usernetns-join no longer gives her the group's" [ "$out" != "net:[$(inode /run/netns/team-vpnteam)]" ]
 
 done_testing
