@@ -78,7 +78,8 @@ enum outcome {
  * with fault (may be NULL) set.  The child's session id is kept in
  * ID_FILE between the two.
  */
-static enum outcome run(bool open, const char *fault, char *ret_err, size_t size)
+static enum outcome run_as(const char *user, bool open, const char *fault, char *ret_err,
+			   size_t size)
 {
 	int pipefd[2], status;
 	ssize_t n;
@@ -94,12 +95,13 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 		close(pipefd[0]);
 		if (fault)
 			setenv("USERNETNS_FAULT", fault, 1);
+		struct plan plan;
+
+		if (plan_resolve(policy, user, &plan, &err) < 0)
+			_exit(3);
 		if (open) {
 			struct session_open_result res;
-			struct plan plan;
 
-			if (plan_resolve(policy, "alice", &plan, &err) < 0)
-				_exit(3);
 			r = session_open(&uns_paths_default, &plan, getpid(), "faults",
 					 STATE_LOCK_TIMEOUT_MS, &res, &err);
 			/*
@@ -107,9 +109,12 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 			 * it returns: nothing is left for the kernel to tear
 			 * down later, when a test (or a login) may look.
 			 */
-			if (r < 0 && if_nametoindex("vu1001") != 0) {
-				dprintf(pipefd[1], "left the host end vu1001 behind (%s)",
-					err.msg);
+			/* A group's worker killed at a crash point: a crash, not a failure. */
+			if (r == -ECHILD)
+				_exit(5);
+			if (r < 0 && if_nametoindex(plan.host_ifname) != 0) {
+				dprintf(pipefd[1], "left the host end %s behind (%s)",
+					plan.host_ifname, err.msg);
 				_exit(4);
 			}
 			if (r == 0) {
@@ -128,7 +133,7 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 					id[0] = '\0';
 				fclose(f);
 			}
-			r = session_close(&uns_paths_default, 1001, id[0] ? id : NULL,
+			r = session_close(&uns_paths_default, plan.owner, id[0] ? id : NULL,
 					  POLICY_TEARDOWN_LAST_LOGOUT, STATE_LOCK_TIMEOUT_MS,
 					  &res, &err);
 		}
@@ -141,7 +146,8 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 	ret_err[n > 0 ? n : 0] = '\0';
 	close(pipefd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+	if ((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+	    (WIFEXITED(status) && WEXITSTATUS(status) == 5))
 		return CRASHED;
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 3)
@@ -149,6 +155,11 @@ static enum outcome run(bool open, const char *fault, char *ret_err, size_t size
 	if (WEXITSTATUS(status) == 4)
 		fail_msg("%s: %s", fault ? fault : "no fault", ret_err);
 	return WEXITSTATUS(status) == 0 ? OK : FAILED;
+}
+
+static enum outcome run(bool open, const char *fault, char *ret_err, size_t size)
+{
+	return run_as("alice", open, fault, ret_err, size);
 }
 
 static void must(bool open, const char *what)
@@ -400,6 +411,67 @@ static void test_stopped_login_blocks_nobody(void **state)
 	}
 }
 
+/*
+ * A group's namespace (share = group): a member's login dies at any step
+ * of making it (the worker under the group's lock is killed: the login
+ * fails), and another member's login repairs it, as a clean run leaves it.
+ */
+static void test_member_crash_repaired_by_another(void **state)
+{
+	static const char group_text[] = "[group:netusers]\n"
+					 "mode = veth\n"
+					 "share = group\n"
+					 "netns_name = team-%g\n"
+					 "pool4 = 10.220.0.0/16\n"
+					 "dns = host-end\n";
+	struct policy *user_policy = policy, *group_policy = NULL;
+	struct point points[64] = { 0 };
+	char spec[128], what[160], err[1024], *up, *down;
+	struct diag d = DIAG_INIT;
+	unsigned int n = 0;
+	size_t n_points;
+
+	assert_int_equal(test_parse(group_text, &group_policy, &d), 0);
+	policy = group_policy;
+	reset();
+	setenv("USERNETNS_FAULT", "trace", 1);
+	setenv("USERNETNS_FAULT_TRACE", TRACE, 1);
+	if (run_as("alice", true, NULL, err, sizeof(err)) != OK)
+		fail_msg("a traced group login failed: %s", err);
+	unsetenv("USERNETNS_FAULT");
+	n_points = read_points(points, 64);
+	up = snapshot("nosessions");
+	assert_non_null(strstr(up, "== namespace team-netusers"));
+	if (run_as("alice", false, NULL, err, sizeof(err)) != OK)
+		fail_msg("the group logout failed: %s", err);
+	down = snapshot("");
+	assert_null(strstr(down, "team-netusers"));
+
+	for (size_t i = 0; i < n_points; i++)
+		for (int k = 1; k <= points[i].count; k++) {
+			snprintf(spec, sizeof(spec), "%.63s=crash@%d", points[i].name, k);
+			snprintf(what, sizeof(what), "group, crash at %.120s", spec);
+			reset();
+			if (run_as("alice", true, spec, err, sizeof(err)) != CRASHED)
+				fail_msg("%s: alice's login did not die: %s", spec, err);
+			n++;
+			/* Carol, another member, finds what the crash left and repairs it. */
+			if (run_as("carol", true, NULL, err, sizeof(err)) != OK)
+				fail_msg("%s: carol's login failed: %s", what, err);
+			expect_snapshot(up, "nosessions", what);
+			if (run_as("carol", false, NULL, err, sizeof(err)) != OK)
+				fail_msg("%s: carol's logout failed: %s", what, err);
+			expect_snapshot(down, "", what);
+		}
+	printf("# %u crashes of a member while making the group's namespace, each repaired by another\n",
+	       n);
+	assert_true(n >= 15);
+	free(up);
+	free(down);
+	policy_free(group_policy);
+	policy = user_policy;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +481,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_failure_at_every_login_step),
 		cmocka_unit_test(test_failure_during_logout),
 		cmocka_unit_test(test_stopped_login_blocks_nobody),
+		cmocka_unit_test(test_member_crash_repaired_by_another),
 	};
 	struct diag d = DIAG_INIT;
 	const char *srcdir = getenv("USERNETNS_FIXTURES");
