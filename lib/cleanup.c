@@ -11,6 +11,7 @@
 #include "usernetns/plan.h"
 #include "usernetns/rtnl.h"
 #include "usernetns/session.h"
+#include "usernetns/shield.h"
 
 static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap, enum cleanup_kind kind)
 {
@@ -239,39 +240,76 @@ static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it, 
 }
 
 /* An orphan host end goes unless a login made it its own meanwhile. */
-static void apply_orphan(const struct uns_paths *p, struct cleanup_item *it)
+static int judge_orphan_locked(const struct uns_paths *p, const struct cleanup_item *it,
+			       enum cleanup_outcome *ret, struct errbuf *err)
 {
-	struct errbuf err = { "" };
 	struct state_record rec;
 	int lockfd, r;
 
-	r = state_lock(p, it->link.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
-	if (r < 0) {
-		failed(it, &err);
-		return;
-	}
+	r = state_lock(p, it->link.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, err);
+	if (r < 0)
+		return r;
 	if (state_read(p, it->link.owner, &rec, NULL) == 0 &&
 	    streq(rec.host_ifname, it->link.ifname))
-		it->outcome = CLEANUP_KEPT; /* named again by a login */
+		*ret = CLEANUP_KEPT; /* named again by a login */
 	else
-		it->outcome = CLEANUP_REMOVED; /* once the batch is deleted */
+		*ret = CLEANUP_REMOVED; /* once the batch is deleted */
 	close(lockfd);
+	return 0;
 }
 
-static void apply_lease(const struct uns_paths *p, struct cleanup_item *it)
+static int release_lease_locked(const struct uns_paths *p, const struct cleanup_item *it,
+				enum cleanup_outcome *ret, struct errbuf *err)
 {
-	struct errbuf err = { "" };
 	int lockfd, r;
 
-	r = state_lock(p, it->lease.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, &err);
-	if (r == 0) {
-		r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.owner, &err);
-		close(lockfd);
-	}
+	r = state_lock(p, it->lease.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.owner, err);
+	close(lockfd);
+	*ret = CLEANUP_REMOVED;
+	return r;
+}
+
+/*
+ * A group's lock is taken only where no member can stop the process
+ * (shield.h): the caller of a helper may be one.
+ */
+typedef int (*locked_step)(const struct uns_paths *p, const struct cleanup_item *it,
+			   enum cleanup_outcome *ret, struct errbuf *err);
+
+struct step_call {
+	const struct uns_paths *p;
+	const struct cleanup_item *it;
+	locked_step step;
+};
+
+static int step_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct step_call *c = data;
+
+	return c->step(c->p, c->it, out, err);
+}
+
+static void apply_locked(const struct uns_paths *p, struct cleanup_item *it, owner_t owner,
+			 locked_step step)
+{
+	struct step_call c = { p, it, step };
+	enum cleanup_outcome outcome = CLEANUP_PENDING;
+	struct errbuf err = { "" };
+	int fd = -1, r;
+
+	if (owner_is_group(owner))
+		r = shield_run(step_shielded, &c, &outcome, sizeof(outcome), &fd, &err);
+	else
+		r = step(p, it, &outcome, &err);
+	if (fd >= 0)
+		close(fd);
 	if (r < 0)
 		failed(it, &err);
 	else
-		it->outcome = CLEANUP_REMOVED;
+		it->outcome = outcome;
 }
 
 /* The host end an item leaves for the batch, if any: its ifindex, owner, name. */
@@ -361,7 +399,7 @@ size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsig
 			apply_namespace(p, it, flags);
 			break;
 		case CLEANUP_ORPHAN_LINK:
-			apply_orphan(p, it);
+			apply_locked(p, it, it->link.owner, judge_orphan_locked);
 			break;
 		case CLEANUP_LEASE:
 			break; /* after the namespaces, whose records name them */
@@ -370,7 +408,7 @@ size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsig
 	delete_links(plan);
 	for (size_t i = 0; i < plan->n; i++)
 		if (plan->v[i].kind == CLEANUP_LEASE)
-			apply_lease(p, &plan->v[i]);
+			apply_locked(p, &plan->v[i], plan->v[i].lease.owner, release_lease_locked);
 	for (size_t i = 0; i < plan->n; i++)
 		failures += plan->v[i].outcome == CLEANUP_FAILED;
 	return failures;

@@ -146,6 +146,9 @@ as() {
 	err=$(cat /run/stderr)
 }
 
+as ana "$bin/usernetns-create" --dry-run
+check_contains "the dry run says whose it is" "shared by the members of group vpnteam (gid $gid)" "$out"
+check_contains "and names it" "namespace   team-vpnteam" "$out"
 as ana "$bin/usernetns-create"
 check_eq "a member creates the group's namespace" 0 "$status"
 [ "$status" -eq 0 ] || diag "$out" "$err"
@@ -179,5 +182,13 @@ login ana sh -c 'ip netns identify'
 check_eq "her next login is placed by the rules that now apply" "user-ana" "$out"
 as ana "$bin/usernetns-join" -- sh -c 'readlink /proc/self/ns/net'
 check "usernetns-join no longer gives her the group's" [ "$out" != "net:[$(inode /run/netns/team-vpnteam)]" ]
+
+# ---- the group no longer shares: its lease goes --------------------------------
+
+sed -i 's/^share      = group/share      = user/; /^netns_name = team-%g/d' "$USERNETNS_POLICY_PATH"
+"$USERNETNS_BUILDDIR/helpers/usernetns-cleanup" --all >/run/cleanup.out 2>&1
+check_contains "cleanup removes the group's unused namespace" "removed team-vpnteam of vpnteam" "$(cat /run/cleanup.out)"
+check_contains "and releases the group's lease" "of gid $gid: vpnteam gets no addresses from the policy" "$(cat /run/cleanup.out)"
+check "the lease file is gone" bash -c '! ls "$0"/leases/*/gid-"$1" >/dev/null 2>&1' "$USERNETNS_STATEDIR" "$gid"
 
 done_testing
