@@ -10,7 +10,9 @@
  *   ip     the ip(8) command recipe, one process per command
  *   floor  bench/floor: the kernel work alone
  *
- * and, in mode nat (a deny list, the host's table loaded) and in mode
+ * and, in mode isolated (a named namespace, lo up), ours against Debian's
+ * libpam-net (pam_usernet.so, fetched by bench/run, never installed), the
+ * same driver for both; and, in mode nat (a deny list, the host's table loaded) and in mode
  * veth with dns = host-end and a host name, against plain mode veth: what
  * the way out and names cost a login; and what a host name lookup costs
  * through libnss_usernetns.so.2 (bench/nss-lookup).
@@ -38,8 +40,10 @@
 #define BARE "uns-bare"	/* the same stack without our module */
 #define NAT "uns-nat"	/* mode nat, with a deny list */
 #define DNS "uns-dns"	/* mode veth, dns = host-end, a host name */
+#define ISO "uns-iso"	/* mode isolated */
+#define PAMNET "pam-net"	/* libpam-net's pam_usernet.so */
 
-static const char *builddir, *outdir;
+static const char *builddir, *outdir, *pam_net;
 static bool quick;
 /*
  * The users: /etc/passwd in the sandbox holds only those a measurement
@@ -273,6 +277,17 @@ static void setup(void)
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/dns.conf\n",
 		 builddir);
 	write_text(WORK "/" DNS, text);
+	write_text(WORK "/iso.conf", "[group:netusers]\nmode = isolated\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/iso.conf\n",
+		 builddir);
+	write_text(WORK "/" ISO, text);
+	if (!pam_net)
+		die("%s", "USERNETNS_BENCH_PAM_NET (libpam-net's pam_usernet.so) is not set: run bench/run");
+	snprintf(text, sizeof(text), "session required pam_permit.so\nsession required %s\n",
+		 pam_net);
+	write_text(WORK "/" PAMNET, text);
 
 	/*
 	 * Our users and groups, over the machine's, in the sandbox only; and
@@ -281,7 +296,8 @@ static void setup(void)
 	 * login, with or without us, and are not what is measured here.
 	 */
 	users(0, 0);
-	write_text(WORK "/group", "root:x:0:\nnetusers:x:2000:\n");
+	/* libpam-net places members of "usernet": the same gid, every user. */
+	write_text(WORK "/group", "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
 	write_text(WORK "/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n");
 	if (test_sh("mount --bind " PASSWD " /etc/passwd && mount --bind " WORK "/group /etc/group"
 		    " && mount --bind " WORK "/nsswitch.conf /etc/nsswitch.conf"))
@@ -418,6 +434,111 @@ static void contenders(FILE *md)
 	free(ip);
 	free(fl);
 	free(bare);
+}
+
+/*
+ * Mode isolated against libpam-net's pam_usernet.so, which does the same
+ * (a namespace named after the user under /run/netns, lo up, made at the
+ * first login and entered at the next), cold and warm, taking turns,
+ * each minus the stack without a module of either (libpam's own share).
+ */
+static void isolated(FILE *md)
+{
+	static const char *const services[] = { ISO, PAMNET, BARE };
+	enum { OURS, THEIRS, NONE, N };
+	unsigned int n = quick ? 3 : 40;
+	double *cold[N], *warm[N], c50[N], w50[N], oc, ow, tc, tw;
+
+	for (int m = 0; m < N; m++) {
+		cold[m] = calloc(n, sizeof(double));
+		warm[m] = calloc(n, sizeof(double));
+	}
+	reset();
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int k = 0; k < N; k++) {
+			int m = (int)((i + k) % N);
+
+			users(next_user, 1);
+			/* What libpam-net needs (it binds what is in there over /etc). */
+			if (m == THEIRS && test_sh("mkdir -p /etc/netns/b%05u", next_user))
+				die("%s", "cannot make /etc/netns/USER");
+			cold[m][i] = pam_login_to(services[m], next_user);
+			warm[m][i] = pam_login_to(services[m], next_user);
+			next_user++;
+		}
+	for (int m = 0; m < N; m++) {
+		c50[m] = quantile(cold[m], n, 0.5);
+		w50[m] = quantile(warm[m], n, 0.5);
+	}
+	oc = c50[OURS] - c50[NONE];
+	ow = w50[OURS] - w50[NONE];
+	tc = c50[THEIRS] - c50[NONE];
+	tw = w50[THEIRS] - w50[NONE];
+	fprintf(md, "### Mode isolated against libpam-net (pam_usernet.so), %u of each, interleaved, minus the bare stack\n\n", n);
+	fprintf(md, "| login | pam_usernetns | pam_usernet | bare stack | libpam-net / ours |\n"
+		    "|---|---:|---:|---:|---:|\n");
+	fprintf(md, "| cold | %.3f ms | %.3f ms | %.3f ms | **%.2f** |\n", oc / 1e3, tc / 1e3,
+		c50[NONE] / 1e3, tc / oc);
+	fprintf(md, "| warm | %.3f ms | %.3f ms | %.3f ms | **%.2f** |\n\n", ow / 1e3, tw / 1e3,
+		w50[NONE] / 1e3, tw / ow);
+	printf("isolated: ours cold %.3f ms, warm %.3f ms; libpam-net cold %.3f ms, warm %.3f ms"
+	       " (bare stack subtracted); libpam-net/ours cold %.2f, warm %.2f\n",
+	       oc / 1e3, ow / 1e3, tc / 1e3, tw / 1e3, tc / oc, tw / ow);
+	fflush(stdout);
+	for (int m = 0; m < N; m++) {
+		free(cold[m]);
+		free(warm[m]);
+	}
+}
+
+/*
+ * Leases on a real filesystem: the state dir on ext4 (a loop-mounted
+ * image, in the sandbox) against tmpfs, cold logins taking turns.  The
+ * state dir is a bind mount of one or the other, switched between logins
+ * (outside the timed part).
+ */
+static void lease_fs(FILE *md)
+{
+	static const char *const dirs[] = { WORK "/state-tmpfs", WORK "/state-ext4" };
+	enum { TMPFS, EXT4, N };
+	unsigned int n = quick ? 3 : 40;
+	double *cold[N], c50[N];
+
+	if (test_sh("mkdir -p " WORK "/state-tmpfs " WORK "/state-ext4 &&"
+		    " mount -t tmpfs tmpfs " WORK "/state-tmpfs &&"
+		    " truncate -s 256M " WORK "/state.img && mkfs.ext4 -q -F " WORK "/state.img &&"
+		    " mount -o loop " WORK "/state.img " WORK "/state-ext4"))
+		die("%s", "cannot make an ext4 state dir");
+	for (int m = 0; m < N; m++)
+		cold[m] = calloc(n, sizeof(double));
+	reset();
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int k = 0; k < N; k++) {
+			int m = (int)((i + k) % N);
+
+			if (test_sh("mount --bind %s %s", dirs[m], USERNETNS_STATEDIR))
+				die("%s", "cannot switch the state dir");
+			users(next_user, 1);
+			cold[m][i] = pam_login(next_user);
+			next_user++;
+			if (test_sh("umount %s", USERNETNS_STATEDIR))
+				die("%s", "cannot switch the state dir back");
+		}
+	for (int m = 0; m < N; m++)
+		c50[m] = quantile(cold[m], n, 0.5);
+	fprintf(md, "### Leases on ext4 (a loop-mounted image) against tmpfs, cold logins, %u of each, interleaved\n\n", n);
+	fprintf(md, "| state dir | cold login, median | p90 |\n|---|---:|---:|\n");
+	fprintf(md, "| tmpfs | %.3f ms | %.3f ms |\n", c50[TMPFS] / 1e3,
+		quantile(cold[TMPFS], n, 0.9) / 1e3);
+	fprintf(md, "| ext4 | %.3f ms | %.3f ms |\n\n", c50[EXT4] / 1e3,
+		quantile(cold[EXT4], n, 0.9) / 1e3);
+	fprintf(md, "ext4 - tmpfs = **%+.3f ms**\n\n", (c50[EXT4] - c50[TMPFS]) / 1e3);
+	printf("leases: cold login, state on tmpfs %.3f ms, on ext4 %.3f ms (%+.3f)\n",
+	       c50[TMPFS] / 1e3, c50[EXT4] / 1e3, (c50[EXT4] - c50[TMPFS]) / 1e3);
+	fflush(stdout);
+	test_sh("umount " WORK "/state-ext4 " WORK "/state-tmpfs; rm -f " WORK "/state.img");
+	for (int m = 0; m < N; m++)
+		free(cold[m]);
 }
 
 /*
@@ -669,10 +790,13 @@ int main(int argc, char **argv)
 	outdir = argv[1];
 	builddir = argv[2];
 	quick = argc > 3 && strcmp(argv[3], "quick") == 0;
+	pam_net = getenv("USERNETNS_BENCH_PAM_NET");
 	test_sandbox();
 	setup();
 	md = out_file("results.md");
 	contenders(md);
+	isolated(md);
+	lease_fs(md);
 	modes(md);
 	names(md);
 	scale(md);

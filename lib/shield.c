@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,12 @@
 #include "usernetns/caps.h"
 #include "usernetns/shield.h"
 
-/* What the child says: its result and message, then the caller's data. */
+/*
+ * What the child says: its result and message, then the caller's data,
+ * which starts at a + 1: aligned for anything, as malloc()'s memory is.
+ */
 struct answer {
-	int result;
+	_Alignas(max_align_t) int result;
 	struct errbuf err;
 };
 
