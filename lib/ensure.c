@@ -960,9 +960,12 @@ static int ensure_locked(struct ensure_ctx *c)
 		c->changes |= ENSURE_REMOVED_OLD;
 	}
 
-	r = rtnl_open(&c->host, c->err);
-	if (r < 0)
-		return r;
+	/* The host's rtnetlink only where there are links, now or before. */
+	if (policy_mode_has_link(plan->mode) || (c->have_old && c->old.host_ifname[0])) {
+		r = rtnl_open(&c->host, c->err);
+		if (r < 0)
+			return r;
+	}
 
 	/* Links of an earlier policy (other name, or a mode without links). */
 	if (c->have_old && c->old.host_ifname[0] &&

@@ -74,7 +74,7 @@ static int put(int dfd, const char *key, const char *text, size_t len, bool *cha
 	r = util_read_small(dfd, key, have, sizeof(have));
 	if (r >= 0 && strlen(have) == len && memcmp(have, text, len) == 0)
 		return 0;
-	r = util_write_atomic(dfd, key, text, len, 0644, false);
+	r = util_write_atomic(dfd, key, text, len, 0644, 0);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot write the host name file %s", key);
 	*changed = true;

@@ -219,7 +219,7 @@ static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pi
 	r = open_owner_dir(p, owner, true, &dfd, err);
 	if (r < 0)
 		return r;
-	r = util_write_atomic(dfd, id, content, (size_t)n, 0600, false);
+	r = util_write_atomic(dfd, id, content, (size_t)n, 0600, 0);
 	close(dfd);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot record the session");

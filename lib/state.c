@@ -334,7 +334,7 @@ int state_write(const struct uns_paths *p, const struct state_record *rec, struc
 	 * Root's eyes only, as the directory: usernetns-list shows users
 	 * their own only.
 	 */
-	r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, false);
+	r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, 0);
 	close(dfd);
 	if (r < 0)
 		errbuf_errno(err, r, "cannot write %s/users/%s", p->runstatedir, name);

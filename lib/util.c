@@ -269,7 +269,7 @@ int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd)
 }
 
 int util_write_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode,
-		      bool sync)
+		      unsigned int sync)
 {
 	char tmp[NAME_MAX + 1];
 	size_t done = 0;
@@ -294,7 +294,7 @@ int util_write_atomic(int dirfd, const char *name, const char *content, size_t l
 	}
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && sync && fsync(fd) < 0)
+	if (r == 0 && sync & UTIL_SYNC_DATA && fdatasync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
@@ -304,7 +304,7 @@ int util_write_atomic(int dirfd, const char *name, const char *content, size_t l
 		unlinkat(dirfd, tmp, 0);
 		return r;
 	}
-	if (sync && fsync(dirfd) < 0)
+	if (sync & UTIL_SYNC_NAME && fsync(dirfd) < 0)
 		return -errno;
 	return 0;
 }

@@ -64,12 +64,17 @@ int util_mkdir_p(const char *path, mode_t mode);
  */
 int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd);
 
+enum {
+	UTIL_SYNC_DATA = 1u << 0, /* the content is on disk before the rename */
+	UTIL_SYNC_NAME = 1u << 1, /* and the rename on return (the directory) */
+};
+
 /*
  * Replace dirfd/name with content, atomically (a temporary file renamed
- * over it).  With sync, the data and the rename are on disk on return.
+ * over it), as durable as sync (UTIL_SYNC_*, 0: as the filesystem pleases).
  */
 int util_write_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode,
-		      bool sync);
+		      unsigned int sync);
 
 /*
  * Read a small file into buf (NUL-terminated).  -EFBIG when it does not
