@@ -796,11 +796,12 @@ int main(int argc, char **argv)
 	md = out_file("results.md");
 	contenders(md);
 	isolated(md);
-	lease_fs(md);
 	modes(md);
 	names(md);
 	scale(md);
 	concurrency(md);
+	/* Last: its loop device and ext4 writeback would disturb the others. */
+	lease_fs(md);
 	fclose(md);
 	reset();
 	return 0;
