@@ -200,9 +200,9 @@ int session_members(const struct uns_paths *p, owner_t owner, struct session_mem
 static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pid_t pid,
 			 const char *service, char *id, size_t size, struct errbuf *err)
 {
-	char content[256];
+	char content[256], path[PATH_MAX], dir[OWNER_STRLEN];
 	uint64_t start, rnd = 0;
-	int dfd, n, r;
+	int dfd, fd, n, r;
 
 	r = process_start_time(pid, &start);
 	if (r < 0)
@@ -216,14 +216,31 @@ static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pi
 	if (n < 0 || (size_t)n >= sizeof(content))
 		return -ENAMETOOLONG;
 
-	r = open_owner_dir(p, owner, true, &dfd, err);
-	if (r < 0)
-		return r;
-	r = util_write_atomic(dfd, id, content, (size_t)n, 0600, 0);
-	close(dfd);
-	if (r < 0)
+	/*
+	 * Written in place under the owner's lock (ids are new names): what
+	 * reads a session file to act on it holds that lock too; a count
+	 * without it (usernetns-list) may miss a session being written.
+	 */
+	snprintf(path, sizeof(path), "%s/sessions/%s/%s", p->runstatedir,
+		 owner_file_name(owner, dir, sizeof(dir)), id);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		r = open_owner_dir(p, owner, true, &dfd, err);
+		if (r < 0)
+			return r;
+		close(dfd);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return errbuf_errno(err, -errno, "cannot record the session");
+	r = write(fd, content, (size_t)n) == n ? 0 : errno ? -errno : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(path);
 		return errbuf_errno(err, r, "cannot record the session");
-	return r;
+	}
+	return 0;
 }
 
 static int remove_session(const struct uns_paths *p, owner_t owner, const char *id)
