@@ -248,6 +248,11 @@ static void test_isolated(void **state)
 	assert_int_equal(count_lines("ip -n user-bob -o link show up"), 1);
 	assert_int_equal(count_lines("ip -o link show type veth"), 0);
 	assert_int_equal(ensure("bob").changes, 0);
+	/* lo taken down by root is brought up by the next login. */
+	assert_int_equal(test_sh("ip -n user-bob link set lo down"), 0);
+	assert_int_equal(count_lines("ip -n user-bob -o link show up"), 0);
+	assert_true(ensure("bob").changes & ENSURE_FIXED_LINK);
+	assert_int_equal(count_lines("ip -n user-bob -o link show up"), 1);
 }
 
 static void test_fixed_address_and_mtu(void **state)
