@@ -77,7 +77,8 @@ int util_write_atomic(int dirfd, const char *name, const char *content, size_t l
 		      unsigned int sync);
 
 /*
- * Read a small file into buf (NUL-terminated).  -EFBIG when it does not
+ * Read a small regular file into buf (NUL-terminated; a short read is its
+ * end, so not for /proc).  -EFBIG when it does not
  * fit, -ENOENT when absent.
  */
 int util_read_small(int dirfd, const char *name, char *buf, size_t size);
