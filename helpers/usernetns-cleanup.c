@@ -202,7 +202,13 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 			return r;
 		}
 		only[m++] = owner_user(uid);
-		if (plan_resolve_uid(policy, uid, &plan, NULL) == 0 && owner_is_group(plan.owner))
+		/*
+		 * One's own group's namespace too, when unused: not another's
+		 * named here, and never with --force (it would take every
+		 * member's processes out of it).
+		 */
+		if (!user && !o->force && plan_resolve_uid(policy, uid, &plan, NULL) == 0 &&
+		    owner_is_group(plan.owner))
 			only[m++] = plan.owner;
 	}
 	*ret_only = only;

@@ -266,7 +266,8 @@ static int release_lease_locked(const struct uns_paths *p, const struct cleanup_
 	r = state_lock(p, it->lease.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, err);
 	if (r < 0)
 		return r;
-	r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.owner, err);
+	r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.owner,
+			  &it->lease.block, err);
 	close(lockfd);
 	*ret = CLEANUP_REMOVED;
 	return r;

@@ -658,7 +658,8 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 			r = check_host_routes(c, a, ret_host, ret_peer, bridge_ifindex);
 		/* A block over a host network is not kept: the next login asks again. */
 		if (r == -EADDRINUSE)
-			(void)lease_release(c->p, &a->pool, a->block_len, c->plan->owner, NULL);
+			(void)lease_release(c->p, &a->pool, a->block_len, c->plan->owner, NULL,
+					    NULL);
 		if (r == 0)
 			c->changes |= ENSURE_LEASED;
 		return r;

@@ -221,18 +221,17 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigne
 		int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", index);
 
 		index_name(owner, name, sizeof(name));
-		r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, 0);
+		r = util_write_atomic(dfd, name, buf, (size_t)n, 0600, UTIL_SYNC_DATA);
 		if (r < 0)
 			errbuf_errno(err, r, "cannot write %s/%s", path, name);
 		else
 			r = fault_err("lease.indexed", err);
 		/*
-		 * One flush of the directory makes the claim (the link) and
-		 * the index durable together: two fsyncs per new lease, not
-		 * five.  Lost in a crash before it, the claim goes with the
-		 * namespace it was for; an index lost or empty is found again
-		 * by probing (the block file, synced before the link, says
-		 * whose it is).
+		 * The data of the block file and of the index are synced
+		 * before their names appear, and one flush of the directory
+		 * makes both names durable together: three syncs per new
+		 * lease, not five.  Lost in a crash before it, the claim goes
+		 * with the namespace it was for.
 		 */
 		if (r == 0 && fsync(dfd) < 0)
 			r = errbuf_errno(err, -errno, "cannot flush %s", path);
@@ -247,7 +246,7 @@ out:
 }
 
 int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
-		  owner_t owner, struct errbuf *err)
+		  owner_t owner, const struct addr_prefix *block, struct errbuf *err)
 {
 	char path[PATH_MAX], name[32];
 	uint64_t index;
@@ -259,6 +258,12 @@ int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, uns
 	if (r < 0)
 		return r;
 	r = lookup(dfd, pool, block_len, owner, &index);
+	/* Without a readable index, the block the caller found (cleanup). */
+	if (r < 0 && block && addr_block_index(pool, block, &index) == 0) {
+		owner_t holder;
+
+		r = block_owner(dfd, index, &holder) == 0 && holder == owner ? 0 : -ENOENT;
+	}
 	if (r == 0) {
 		snprintf(name, sizeof(name), "%" PRIu64, index);
 		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {

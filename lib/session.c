@@ -233,7 +233,10 @@ static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pi
 	}
 	if (fd < 0)
 		return errbuf_errno(err, -errno, "cannot record the session");
-	r = write(fd, content, (size_t)n) == n ? 0 : errno ? -errno : -EIO;
+	/* Root's eyes only, whatever the umask. */
+	r = fchmod(fd, 0600) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write(fd, content, (size_t)n) == n ? 0 : errno ? -errno : -EIO;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
@@ -466,6 +469,11 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 		return open_here(p, plan, pid, service, lock_timeout_ms, ret, err);
 	r = shield_run(open_shielded, &c, ret, sizeof(*ret), &fd, err);
 	if (r == 0 && fd < 0) {
+		struct errbuf ignored;
+
+		/* Recorded, but unusable here: undo it as a failed login. */
+		session_abort(p, plan->owner, ret->id, ret->ensure.changes & ENSURE_CREATED,
+			      lock_timeout_ms, &ignored);
 		errbuf_set(err, "the namespace of %s did not come back from its maker",
 			   plan->owner_name);
 		r = -EPROTO;

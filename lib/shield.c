@@ -32,7 +32,11 @@ static int become_unreachable(struct errbuf *err)
 	sigset_t none;
 
 	/* A helper holds CAP_SETUID and CAP_SETGID permitted only. */
-	if (geteuid() != 0 && (caps_reload() < 0 || caps_raise(setid, err) < 0))
+	if (geteuid() != 0 && caps_reload() < 0) {
+		errbuf_set(err, "cannot read this process's capabilities");
+		return -EPERM;
+	}
+	if (geteuid() != 0 && caps_raise(setid, err) < 0)
 		return -EPERM;
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return errbuf_errno(err, -errno,
@@ -89,6 +93,14 @@ int shield_run(shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd
 	pid_t pid;
 
 	*ret_fd = -1;
+	/*
+	 * A child of a multi-threaded process may deadlock on a lock another
+	 * thread held at the fork (malloc's, stdio's): such callers are
+	 * services of root's (a user's su or helper has one thread), and do
+	 * the work themselves.
+	 */
+	if (util_thread_count() != 1)
+		return fn(data, out, ret_fd, err);
 	a = calloc(1, sizeof(*a) + out_size);
 	if (!a) {
 		errbuf_set(err, "out of memory");
@@ -133,7 +145,8 @@ int shield_run(shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd
 	r = a->result;
 	if (r < 0 && err)
 		*err = a->err;
-	if (out_size)
+	/* On failure the caller's out stays as it was, as without a shield. */
+	if (r >= 0 && out_size)
 		memcpy(out, a + 1, out_size);
 out:
 	free(a);

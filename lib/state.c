@@ -58,6 +58,8 @@ int state_lock(const struct uns_paths *p, owner_t owner, unsigned int timeout_ms
 	}
 	if (fd < 0)
 		return errbuf_errno(err, -errno, "cannot open the lock of %s", who);
+	/* Whatever the umask of whoever made it first: root's, 0600. */
+	(void)fchmod(fd, 0600);
 	r = util_flock_timeout(fd, LOCK_EX, timeout_ms);
 	if (r < 0) {
 		if (r == -ETIMEDOUT)

@@ -37,9 +37,13 @@ int lease_get(const struct uns_paths *p, const struct addr_prefix *pool, unsigne
 	      owner_t owner, const char *name, bool allocate, struct addr_prefix *ret_block,
 	      struct errbuf *err);
 
-/* Give back the block of owner in pool, if it holds one. */
+/*
+ * Give back the block of owner in pool, if it holds one: the one its
+ * index names, or (block not NULL) block, when the index cannot be read
+ * and block is still owner's.
+ */
 int lease_release(const struct uns_paths *p, const struct addr_prefix *pool, unsigned int block_len,
-		  owner_t owner, struct errbuf *err);
+		  owner_t owner, const struct addr_prefix *block, struct errbuf *err);
 
 struct lease_entry {
 	struct addr_prefix pool;

@@ -29,7 +29,9 @@ typedef int (*shield_fn)(void *data, void *out, int *ret_fd, struct errbuf *err)
  * to become root (root, set-user-ID root, or CAP_SETUID and CAP_SETGID
  * permitted).  Returns fn's result, with out and *ret_fd (-1 if none)
  * filled; -ECHILD with a message if the child died without answering.
- * The wait is bounded by fn's own (a lock timeout), not here.
+ * The wait is bounded by fn's own (a lock timeout), not here.  A
+ * multi-threaded caller (a service of root's; users' su and helpers have
+ * one thread) runs fn itself: a forked child of it could deadlock.
  */
 int shield_run(shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd,
 	       struct errbuf *err);

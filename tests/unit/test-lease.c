@@ -122,7 +122,7 @@ static void test_pool_full(void **state)
 			 -ENOSPC);
 	assert_string_equal(err.msg, "pool 10.99.0.0/28 is full: all 4 blocks of /30 are leased");
 	/* Releasing one makes room. */
-	assert_int_equal(lease_release(&f->paths, &f->tiny, 30, 2, &err), 0);
+	assert_int_equal(lease_release(&f->paths, &f->tiny, 30, 2, NULL, &err), 0);
 	get(f, &f->tiny, 30, 5, true);
 }
 
@@ -133,11 +133,11 @@ static void test_release(void **state)
 	struct addr_prefix b;
 
 	get(f, &f->pool4, 30, 1001, true);
-	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, 1001, &err), 0);
+	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, 1001, NULL, &err), 0);
 	assert_int_equal(lease_get(&f->paths, &f->pool4, 30, 1001, "a", false, &b, &err),
 			 -ENOENT);
 	/* Releasing twice is fine. */
-	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, 1001, &err), 0);
+	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, 1001, NULL, &err), 0);
 }
 
 static void test_crash_before_index_is_repaired(void **state)
@@ -196,13 +196,36 @@ static void test_group_owner(void **state)
 				 "'%s/leases/%s'/[0-9]*",
 				 f->dir, dir, f->dir, dir),
 			 0);
-	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, owner_group(1001), &err), 0);
+	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, owner_group(1001), NULL, &err), 0);
 	assert_int_equal(lease_get(&f->paths, &f->pool4, 30, owner_group(1001), "team", false,
 				   &again, &err),
 			 -ENOENT);
 	/* The user's lease of the same id is untouched. */
 	again = get(f, &f->pool4, 30, 1001, false);
 	assert_true(addr_prefix_equal(&u, &again));
+}
+
+/* An index emptied by a crash: cleanup still releases the block it found. */
+static void test_release_without_index(void **state)
+{
+	struct fixture *f = *state;
+	struct errbuf err = { "" };
+	struct addr_prefix b = get(f, &f->pool4, 30, 1001, true), again;
+	char dir[64];
+
+	assert_int_equal(lease_pool_dirname(&f->pool4, 30, dir, sizeof(dir)), 0);
+	assert_int_equal(test_sh(": > '%s/leases/%s/uid-1001'", f->dir, dir), 0);
+	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, 1001, &b, &err), 0);
+	assert_int_equal(test_sh("! grep -l '^uid=1001 ' '%s/leases/%s'/[0-9]* 2>/dev/null", f->dir,
+				 dir),
+			 0);
+	assert_int_equal(lease_get(&f->paths, &f->pool4, 30, 1001, "someone", false, &again, &err),
+			 -ENOENT);
+	/* A block of somebody else's is never released for another owner. */
+	b = get(f, &f->pool4, 30, 1002, true);
+	assert_int_equal(lease_release(&f->paths, &f->pool4, 30, 1001, &b, &err), 0);
+	again = get(f, &f->pool4, 30, 1002, false);
+	assert_true(addr_prefix_equal(&b, &again));
 }
 
 static int count_cb(const struct lease_entry *e, void *data)
@@ -243,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_index_is_not_trusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_without_index, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lease", tests, NULL, NULL);
