@@ -2,11 +2,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +32,95 @@ struct answer {
 	_Alignas(max_align_t) int result;
 	struct errbuf err;
 };
+
+/*
+ * The first cgroup2 mount's path, from /proc/self/mountinfo; "" if none.
+ * Field 5 is the mount point; the file system type follows " - ".
+ */
+static void cgroup2_mount(char *buf, size_t size)
+{
+	char line[4096];
+	FILE *f;
+
+	buf[0] = '\0';
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX];
+		const char *dash = strstr(line, " - ");
+
+		if (dash && strncmp(dash + 3, "cgroup2 ", 8) == 0 &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(buf, size, "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/*
+ * Out of a cgroup its user controls.  systemd delegates a user's manager
+ * its cgroup (user@UID.service, owned by the user): whatever runs there
+ * (a terminal's su, a user service starting a helper) could be frozen
+ * (cgroup.freeze) or starved (cpu.max) by that user, lock and all.  If our
+ * cgroup or one above it belongs to anybody but root, move to a leaf of
+ * root's at the top, or fail: never hold the lock where a user can freeze.
+ */
+static int leave_user_cgroup(struct errbuf *err)
+{
+	char mnt[PATH_MAX], line[PATH_MAX], dir[2 * PATH_MAX], *s;
+	bool delegated = false;
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	cgroup2_mount(mnt, sizeof(mnt));
+	if (!mnt[0])
+		return 0; /* no cgroup2: nothing of the user's to freeze us with */
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return errbuf_errno(err, -errno, "cannot read /proc/self/cgroup");
+	dir[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(dir, sizeof(dir), "%s%s", mnt, line + 3);
+		}
+	fclose(f);
+	/* From our cgroup up to (not including) the mount: anybody's but root's? */
+	while (strlen(dir) > strlen(mnt)) {
+		if (lstat(dir, &st) == 0 && st.st_uid != 0) {
+			delegated = true;
+			break;
+		}
+		s = strrchr(dir, '/');
+		if (!s || (size_t)(s - dir) < strlen(mnt))
+			break;
+		*s = '\0';
+	}
+	if (!delegated)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/usernetns-shield", mnt);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return errbuf_errno(err, -errno, "cannot make cgroup %s", dir);
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0) {
+		errbuf_set(err, "cgroup %s is not root's", dir);
+		return -EPERM;
+	}
+	snprintf(dir, sizeof(dir), "%s/usernetns-shield/cgroup.procs", mnt);
+	fd = open(dir, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0\n", 2) != 2) {
+		int r = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		return errbuf_errno(err, r ? r : -EIO,
+				    "cannot leave a cgroup its user controls (into %s)", dir);
+	}
+	close(fd);
+	return 0;
+}
 
 /* Leave the caller's user no hold on this process. */
 static int become_unreachable(struct errbuf *err)
@@ -45,10 +142,22 @@ static int become_unreachable(struct errbuf *err)
 	if (setsid() < 0)
 		return errbuf_errno(err, -errno, "cannot start a session of its own");
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* Signals the parent blocked must not keep the child from dying. */
+	/* Signals the parent blocked or ignored must not keep the child from dying. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	return 0;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	/*
+	 * Nothing of the caller's that would slow the work under the lock:
+	 * its priority, scheduling class, I/O class, timer slack, umask.
+	 */
+	umask(077);
+	setpriority(PRIO_PROCESS, 0, 0);
+	sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ 0 });
+	syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* the default */);
+	prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0);
+	return leave_user_cgroup(err);
 }
 
 static void child(int sock, shield_fn fn, void *data, size_t out_size)

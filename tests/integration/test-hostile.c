@@ -27,6 +27,8 @@
 #include "usernetns/shield.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 static const char policy_text[] =
 	"[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\npool6 = fd42:200::/48\n";
@@ -326,6 +328,9 @@ struct shield_seen {
 	uid_t ruid, euid, suid;
 	pid_t sid;
 	int dumpable;
+	char cgroup[256]; /* its cgroup2 path */
+	int nice;
+	mode_t umask;
 };
 
 static int probe(void *data, void *out, int *ret_fd, struct errbuf *err)
@@ -340,6 +345,19 @@ static int probe(void *data, void *out, int *ret_fd, struct errbuf *err)
 	getresuid(&seen->ruid, &seen->euid, &seen->suid);
 	seen->sid = getsid(0);
 	seen->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	seen->nice = getpriority(PRIO_PROCESS, 0);
+	seen->umask = umask(077);
+	{
+		char line[512];
+		FILE *f = fopen("/proc/self/cgroup", "re");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (strncmp(line, "0::", 3) == 0)
+				snprintf(seen->cgroup, sizeof(seen->cgroup), "%.*s",
+					 (int)strcspn(line + 3, "\n"), line + 3);
+		if (f)
+			fclose(f);
+	}
 	return 0;
 }
 
@@ -352,6 +370,15 @@ static void test_shield_out_of_users_reach(void **state)
 {
 	int to_test[2], go[2], status;
 	pid_t caller, worker = 0, user;
+	char *mnt, cgroup_dir[512];
+
+	/* A cgroup delegated to the user, as systemd gives a user's manager. */
+	mnt = test_sh_out("awk '$(NF-2) == \"cgroup2\" { print $5; exit }' /proc/self/mountinfo | tr -d '\\n'");
+	assert_non_null(mnt);
+	if (!mnt[0])
+		fail_msg("no cgroup2 mount: the test needs one, as every systemd machine has");
+	snprintf(cgroup_dir, sizeof(cgroup_dir), "%s/usernetns-test-user", mnt);
+	assert_int_equal(test_sh("mkdir -p %s && chown 1001 %s", cgroup_dir, cgroup_dir), 0);
 
 	assert_int_equal(pipe(to_test), 0);
 	assert_int_equal(pipe(go), 0);
@@ -363,11 +390,23 @@ static void test_shield_out_of_users_reach(void **state)
 		struct errbuf err = { "" };
 		int fd, r;
 
+		/* As a member would call it: niced, a loose umask, in a cgroup of its own. */
+		if (test_sh("echo %d > %s/cgroup.procs", (int)getpid(), cgroup_dir) != 0 ||
+		    setpriority(PRIO_PROCESS, 0, 19) < 0)
+			_exit(11);
+		umask(0);
 		if (setresuid(1001, 0, 0) < 0)
 			_exit(10);
 		r = shield_run(probe, &pr, &seen, sizeof(seen), &fd, &err);
+		if (r != 0)
+			printf("# shield_run: %s\n", err.msg);
+		printf("# worker: cgroup %s, nice %d, umask %03o\n", seen.cgroup, seen.nice,
+		       (unsigned int)seen.umask);
+		fflush(stdout);
 		_exit(r == 0 && fd == -1 && seen.ruid == 0 && seen.euid == 0 && seen.suid == 0 &&
-				      seen.sid != getsid(0) && seen.dumpable == 0 ?
+				      seen.sid != getsid(0) && seen.dumpable == 0 &&
+				      strcmp(seen.cgroup, "/usernetns-shield") == 0 && seen.nice == 0 &&
+				      seen.umask == 077 ?
 			      0 :
 			      20);
 	}
@@ -401,6 +440,9 @@ static void test_shield_out_of_users_reach(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	close(to_test[0]);
 	close(go[1]);
+	/* Both cgroups empty now: removed, so the machine keeps none. */
+	assert_int_equal(test_sh("rmdir %s %s/usernetns-shield", cgroup_dir, mnt), 0);
+	free(mnt);
 }
 
 int main(int argc, char **argv)
