@@ -156,6 +156,18 @@ struct addr_prefix addr_prefix_network(const struct addr_prefix *p)
 	return r;
 }
 
+int addr_prefix_compare(const struct addr_prefix *a, const struct addr_prefix *b)
+{
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	r = memcmp(a->bytes, b->bytes, sizeof(a->bytes));
+	if (r)
+		return r;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
 bool addr_prefix_equal(const struct addr_prefix *a, const struct addr_prefix *b)
 {
 	return a->family == b->family && a->len == b->len &&

@@ -16,8 +16,11 @@ const char *owner_file_name(owner_t o, char *buf, size_t size)
 	return buf;
 }
 
-/* A decimal id up to POLICY_UID_MAX, all of s up to end (NULL: to the NUL). */
-static int parse_id(const char *s, uint32_t *ret, const char **ret_end)
+/*
+ * A decimal id up to POLICY_UID_MAX, of a group's owner if group: all of
+ * s up to the NUL, or (ret_end) as far as it goes.
+ */
+static int parse_owner(const char *s, bool group, owner_t *ret, const char **ret_end)
 {
 	unsigned long long x;
 	char *end;
@@ -31,7 +34,7 @@ static int parse_id(const char *s, uint32_t *ret, const char **ret_end)
 	/* No leading zeros: one key, one spelling. */
 	if (*s == '0' && end - s > 1)
 		return -EINVAL;
-	*ret = (uint32_t)x;
+	*ret = group ? owner_group((gid_t)x) : owner_user((uid_t)x);
 	if (ret_end)
 		*ret_end = end;
 	return 0;
@@ -39,15 +42,7 @@ static int parse_id(const char *s, uint32_t *ret, const char **ret_end)
 
 int owner_parse_file_name(const char *s, owner_t *ret)
 {
-	bool group = *s == 'g';
-	uint32_t id;
-	int r;
-
-	r = parse_id(s + group, &id, NULL);
-	if (r < 0)
-		return r;
-	*ret = group ? owner_group(id) : owner_user(id);
-	return 0;
+	return parse_owner(s + (*s == 'g'), *s == 'g', ret, NULL);
 }
 
 const char *owner_key(owner_t o, char *buf, size_t size)
@@ -58,21 +53,9 @@ const char *owner_key(owner_t o, char *buf, size_t size)
 
 int owner_parse_key(const char *s, owner_t *ret, const char **ret_end)
 {
-	bool group;
-	uint32_t id;
-	int r;
-
-	if (strncmp(s, "uid=", 4) == 0)
-		group = false;
-	else if (strncmp(s, "gid=", 4) == 0)
-		group = true;
-	else
+	if (strncmp(s, "uid=", 4) != 0 && strncmp(s, "gid=", 4) != 0)
 		return -EINVAL;
-	r = parse_id(s + 4, &id, ret_end);
-	if (r < 0)
-		return r;
-	*ret = group ? owner_group(id) : owner_user(id);
-	return 0;
+	return parse_owner(s + 4, *s == 'g', ret, ret_end);
 }
 
 const char *owner_describe(owner_t o, char *buf, size_t size)

@@ -216,16 +216,9 @@ struct range_use {
 static int range_use_compare(const void *a, const void *b)
 {
 	const struct range_use *x = a, *y = b;
-	int r;
+	int r = addr_prefix_compare(&x->range, &y->range);
 
-	if (x->range.family != y->range.family)
-		return x->range.family < y->range.family ? -1 : 1;
-	r = memcmp(x->range.bytes, y->range.bytes, sizeof(x->range.bytes));
-	if (r)
-		return r;
-	if (x->range.len != y->range.len)
-		return x->range.len < y->range.len ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return r ? r : x->line < y->line ? -1 : x->line > y->line;
 }
 
 static void range_use_last(struct range_use *u)
@@ -721,16 +714,9 @@ struct range_of_rule {
 static int range_of_rule_compare(const void *a, const void *b)
 {
 	const struct range_of_rule *x = a, *y = b;
-	int r;
+	int r = addr_prefix_compare(&x->range, &y->range);
 
-	if (x->range.family != y->range.family)
-		return x->range.family < y->range.family ? -1 : 1;
-	r = memcmp(x->range.bytes, y->range.bytes, sizeof(x->range.bytes));
-	if (r)
-		return r;
-	if (x->range.len != y->range.len)
-		return x->range.len < y->range.len ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return r ? r : x->line < y->line ? -1 : x->line > y->line;
 }
 
 /* Is the range r gives out from family's pool translated by the host? */

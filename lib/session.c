@@ -24,33 +24,12 @@
  */
 static int process_start_time(pid_t pid, uint64_t *ret)
 {
-	char path[64], buf[1024], *s;
-	unsigned long long start;
-	int fd, n;
-	ssize_t len;
+	unsigned long long start = 0;
+	int r = util_proc_stat_field(pid, 22, &start);
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -EIO;
-	buf[len] = '\0';
-	/* The command name may hold spaces and ')': skip past the last ')'. */
-	s = strrchr(buf, ')');
-	if (!s)
-		return -EIO;
-	/* After ") " come fields 3 (state) to 52; the start time is the 22nd. */
-	n = sscanf(s + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-		   "%*d %*d %*d %*d %*d %*d %llu",
-		   &start);
-	if (n != 1)
-		return -EIO;
-	*ret = start;
-	return 0;
+	if (r == 0)
+		*ret = start;
+	return r;
 }
 
 static int open_owner_dir(const struct uns_paths *p, owner_t owner, bool create, int *ret_fd,
@@ -201,7 +180,7 @@ static int write_session(const struct uns_paths *p, owner_t owner, uid_t uid, pi
 			 const char *service, char *id, size_t size, struct errbuf *err)
 {
 	char content[256], path[PATH_MAX], dir[OWNER_STRLEN];
-	uint64_t start, rnd = 0;
+	uint64_t start = 0, rnd = 0;
 	int dfd, fd, n, r;
 
 	r = process_start_time(pid, &start);

@@ -376,14 +376,19 @@ int util_flock_timeout(int fd, int operation, unsigned int timeout_ms)
 	}
 }
 
-int util_thread_count(void)
+int util_proc_stat_field(pid_t pid, unsigned int field, unsigned long long *ret)
 {
-	char buf[1024], *s;
-	int fd, threads;
+	char path[64], buf[1024], *s, *end;
 	ssize_t len;
+	int fd;
 
-	/* Field 20 of /proc/self/stat: one read, where listing task/ takes four calls. */
-	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (field < 3)
+		return -EINVAL;
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	len = read(fd, buf, sizeof(buf) - 1);
@@ -391,14 +396,34 @@ int util_thread_count(void)
 	if (len <= 0)
 		return -EIO;
 	buf[len] = '\0';
-	/* The command name may hold spaces and ')': skip past the last ')'. */
+	/* The command name (field 2) may hold spaces and ')': past the last ')'. */
 	s = strrchr(buf, ')');
-	if (!s ||
-	    sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %d",
-		   &threads) != 1 ||
-	    threads < 1)
+	if (!s || s[1] != ' ')
 		return -EIO;
-	return threads;
+	s += 2; /* field 3 */
+	for (unsigned int k = 3; k < field; k++) {
+		s = strchr(s, ' ');
+		if (!s)
+			return -EIO;
+		s++;
+	}
+	errno = 0;
+	*ret = strtoull(s, &end, 10);
+	if (errno || end == s || (*end != ' ' && *end != '\n' && *end))
+		return -EIO;
+	return 0;
+}
+
+int util_thread_count(void)
+{
+	unsigned long long threads;
+	int r;
+
+	/* Field 20: one read, where listing /proc/self/task takes four calls. */
+	r = util_proc_stat_field(0, 20, &threads);
+	if (r < 0)
+		return r;
+	return threads < 1 || threads > INT32_MAX ? -EIO : (int)threads;
 }
 
 void util_close_from(int min)

@@ -53,6 +53,9 @@ const char *addr_format(const struct addr_prefix *p, char *buf, size_t size);
 /* p with all bits beyond p->len cleared. */
 struct addr_prefix addr_prefix_network(const struct addr_prefix *p);
 
+/* An order for sorting: by family, then address, then prefix length. */
+int addr_prefix_compare(const struct addr_prefix *a, const struct addr_prefix *b);
+
 bool addr_prefix_equal(const struct addr_prefix *a, const struct addr_prefix *b);
 bool addr_prefix_overlaps(const struct addr_prefix *a, const struct addr_prefix *b);
 bool addr_prefix_contains(const struct addr_prefix *outer, const struct addr_prefix *inner);
