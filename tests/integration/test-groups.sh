@@ -129,22 +129,7 @@ check "and all gone after the last logout" test ! -e /run/netns/team-vpnteam
 # ---- the helpers -------------------------------------------------------------
 
 bin=/run/bin
-mkdir -p "$bin"
-mount -t tmpfs -o mode=0755 tmpfs "$bin" || bail_out "cannot mount $bin"
-for h in create cleanup join list; do
-	cp "$USERNETNS_BUILDDIR/helpers/usernetns-$h" "$bin/" || bail_out "no usernetns-$h"
-done
-setcap "$USERNETNS_CAPS_CREATE" "$bin/usernetns-create" &&
-	setcap "$USERNETNS_CAPS_CLEANUP" "$bin/usernetns-cleanup" &&
-	setcap "$USERNETNS_CAPS_JOIN" "$bin/usernetns-join" &&
-	setcap "$USERNETNS_CAPS_LIST" "$bin/usernetns-list" || bail_out "setcap failed"
-as() {
-	local user=$1
-	shift
-	out=$(setpriv --reuid="$user" --regid="$user" --init-groups -- "$@" 2>/run/stderr)
-	status=$?
-	err=$(cat /run/stderr)
-}
+helpers_with_caps "$bin"
 
 as ana "$bin/usernetns-create" --dry-run
 check_contains "the dry run says whose it is" "shared by the members of group vpnteam (gid $gid)" "$out"

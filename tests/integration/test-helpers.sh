@@ -47,31 +47,11 @@ mode = veth
 pool4 = 10.200.0.0/16
 EOF
 
-# /run is nosuid, which voids file capabilities: the helpers get a tmpfs
-# of their own.
 bin=/run/bin
-mkdir -p "$bin"
-mount -t tmpfs -o mode=0755 tmpfs "$bin" || bail_out "cannot mount $bin"
-for h in create cleanup join list; do
-	cp "$USERNETNS_BUILDDIR/helpers/usernetns-$h" "$bin/" || bail_out "no usernetns-$h"
-done
-setcap "$USERNETNS_CAPS_CREATE" "$bin/usernetns-create" &&
-	setcap "$USERNETNS_CAPS_CLEANUP" "$bin/usernetns-cleanup" &&
-	setcap "$USERNETNS_CAPS_JOIN" "$bin/usernetns-join" &&
-	setcap "$USERNETNS_CAPS_LIST" "$bin/usernetns-list" ||
-	bail_out "setcap failed"
+helpers_with_caps "$bin"
 cp "$USERNETNS_BUILDDIR/tests/.libs/evil-preload.so" "$bin/" || bail_out "no evil-preload.so"
 : >/run/evil.log
 chmod 0666 /run/evil.log
-
-# as USER COMMAND...: run as an unprivileged user; sets out, err, status.
-as() {
-	local user=$1
-	shift
-	out=$(setpriv --reuid="$user" --regid="$user" --init-groups -- "$@" 2>/run/stderr)
-	status=$?
-	err=$(cat /run/stderr)
-}
 
 inode() { stat -L -c %i "$1" 2>/dev/null; }
 

@@ -46,3 +46,32 @@ write_policy() {
 	cat >"$USERNETNS_POLICY_PATH"
 	chmod 0644 "$USERNETNS_POLICY_PATH"
 }
+
+# helpers_with_caps DIR: copies of the built helpers in DIR (a tmpfs of its
+# own: /run is nosuid, which voids file capabilities), with the file
+# capabilities make install gives them.
+helpers_with_caps() {
+	local bin=$1 h
+	: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_CAPS_CREATE:?}" "${USERNETNS_CAPS_CLEANUP:?}"
+	: "${USERNETNS_CAPS_JOIN:?}" "${USERNETNS_CAPS_LIST:?}"
+	mkdir -p "$bin"
+	mount -t tmpfs -o mode=0755 tmpfs "$bin" || bail_out "cannot mount $bin"
+	for h in create cleanup join list; do
+		cp "$USERNETNS_BUILDDIR/helpers/usernetns-$h" "$bin/" || bail_out "no usernetns-$h"
+	done
+	setcap "$USERNETNS_CAPS_CREATE" "$bin/usernetns-create" &&
+		setcap "$USERNETNS_CAPS_CLEANUP" "$bin/usernetns-cleanup" &&
+		setcap "$USERNETNS_CAPS_JOIN" "$bin/usernetns-join" &&
+		setcap "$USERNETNS_CAPS_LIST" "$bin/usernetns-list" ||
+		bail_out "setcap failed"
+}
+
+# as USER COMMAND...: run as an unprivileged user with their groups;
+# sets out, err, status.
+as() {
+	local user=$1
+	shift
+	out=$(setpriv --reuid="$user" --regid="$user" --init-groups -- "$@" 2>/run/stderr)
+	status=$?
+	err=$(cat /run/stderr)
+}
