@@ -437,6 +437,47 @@ static void contenders(FILE *md)
 }
 
 /*
+ * Cold and warm logins of new users through each of services[0..n_services),
+ * taking turns n times, so that noise on the machine hits all alike; their
+ * medians into c50 and w50.  prepare (may be NULL) runs before a user's
+ * first login through a service.
+ */
+static void take_turns(const char *const *services, int n_services, unsigned int n,
+		       void (*prepare)(const char *service, unsigned int user), double *c50,
+		       double *w50)
+{
+	double *cold = calloc((size_t)n_services * n, sizeof(double));
+	double *warm = calloc((size_t)n_services * n, sizeof(double));
+
+	if (!cold || !warm)
+		die("%s", "out of memory");
+	for (unsigned int i = 0; i < n; i++)
+		for (int k = 0; k < n_services; k++) {
+			int m = (int)((i + (unsigned int)k) % (unsigned int)n_services);
+
+			users(next_user, 1);
+			if (prepare)
+				prepare(services[m], next_user);
+			cold[(size_t)m * n + i] = pam_login_to(services[m], next_user);
+			warm[(size_t)m * n + i] = pam_login_to(services[m], next_user);
+			next_user++;
+		}
+	for (int m = 0; m < n_services; m++) {
+		c50[m] = quantile(cold + (size_t)m * n, n, 0.5);
+		w50[m] = quantile(warm + (size_t)m * n, n, 0.5);
+	}
+	free(cold);
+	free(warm);
+}
+
+/* What libpam-net needs (it binds what is in there over /etc). */
+static void pam_net_dir(const char *service, unsigned int user)
+{
+	if (strcmp(service, PAMNET) == 0 && test_sh("mkdir -p /etc/netns/b%05u", user))
+		die("%s", "cannot make /etc/netns/USER");
+}
+
+/*
  * Mode isolated against libpam-net's pam_usernet.so, which does the same
  * (a namespace named after the user under /run/netns, lo up, made at the
  * first login and entered at the next), cold and warm, taking turns,
@@ -447,29 +488,10 @@ static void isolated(FILE *md)
 	static const char *const services[] = { ISO, PAMNET, BARE };
 	enum { OURS, THEIRS, NONE, N };
 	unsigned int n = quick ? 3 : 40;
-	double *cold[N], *warm[N], c50[N], w50[N], oc, ow, tc, tw;
+	double c50[N], w50[N], oc, ow, tc, tw;
 
-	for (int m = 0; m < N; m++) {
-		cold[m] = calloc(n, sizeof(double));
-		warm[m] = calloc(n, sizeof(double));
-	}
 	reset();
-	for (unsigned int i = 0; i < n; i++)
-		for (unsigned int k = 0; k < N; k++) {
-			int m = (int)((i + k) % N);
-
-			users(next_user, 1);
-			/* What libpam-net needs (it binds what is in there over /etc). */
-			if (m == THEIRS && test_sh("mkdir -p /etc/netns/b%05u", next_user))
-				die("%s", "cannot make /etc/netns/USER");
-			cold[m][i] = pam_login_to(services[m], next_user);
-			warm[m][i] = pam_login_to(services[m], next_user);
-			next_user++;
-		}
-	for (int m = 0; m < N; m++) {
-		c50[m] = quantile(cold[m], n, 0.5);
-		w50[m] = quantile(warm[m], n, 0.5);
-	}
+	take_turns(services, N, n, pam_net_dir, c50, w50);
 	oc = c50[OURS] - c50[NONE];
 	ow = w50[OURS] - w50[NONE];
 	tc = c50[THEIRS] - c50[NONE];
@@ -485,10 +507,6 @@ static void isolated(FILE *md)
 	       " (bare stack subtracted); libpam-net/ours cold %.2f, warm %.2f\n",
 	       oc / 1e3, ow / 1e3, tc / 1e3, tw / 1e3, tc / oc, tw / ow);
 	fflush(stdout);
-	for (int m = 0; m < N; m++) {
-		free(cold[m]);
-		free(warm[m]);
-	}
 }
 
 /*
@@ -551,13 +569,9 @@ static void modes(FILE *md)
 	static const char *const services[] = { SERVICE, NAT, DNS };
 	enum { VETH, WITH_NAT, WITH_DNS, N };
 	unsigned int n = quick ? 3 : 40;
-	double *cold[N], *warm[N], c50[N], w50[N];
+	double c50[N], w50[N];
 	char cmd[1024];
 
-	for (int m = 0; m < N; m++) {
-		cold[m] = calloc(n, sizeof(double));
-		warm[m] = calloc(n, sizeof(double));
-	}
 	reset();
 	snprintf(cmd, sizeof(cmd),
 		 "ip link add up0 type veth peer name up1 && ip link set up0 up && ip link set up1 up &&"
@@ -566,20 +580,7 @@ static void modes(FILE *md)
 		 builddir);
 	if (test_sh("%s", cmd) != 0)
 		die("%s", "cannot load the host's table");
-	for (unsigned int i = 0; i < n; i++) {
-		for (unsigned int k = 0; k < N; k++) {
-			int m = (int)((i + k) % N);
-
-			users(next_user, 1);
-			cold[m][i] = pam_login_to(services[m], next_user);
-			warm[m][i] = pam_login_to(services[m], next_user);
-			next_user++;
-		}
-	}
-	for (int m = 0; m < N; m++) {
-		c50[m] = quantile(cold[m], n, 0.5);
-		w50[m] = quantile(warm[m], n, 0.5);
-	}
+	take_turns(services, N, n, NULL, c50, w50);
 	fprintf(md, "### Mode nat (deny list, host's table loaded), and dns = host-end with a host name, against mode veth, %u of each, interleaved\n\n", n);
 	fprintf(md, "| login | veth | nat | nat - veth | veth + dns | dns - veth |\n"
 		    "|---|---:|---:|---:|---:|---:|\n");
@@ -598,10 +599,6 @@ static void modes(FILE *md)
 	       (w50[WITH_DNS] - w50[VETH]) / 1e3);
 	fflush(stdout);
 	test_sh("%s/helpers/usernetns-firewall --remove; ip link del up0", builddir);
-	for (int m = 0; m < N; m++) {
-		free(cold[m]);
-		free(warm[m]);
-	}
 }
 
 /*
