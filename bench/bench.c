@@ -776,6 +776,18 @@ static void concurrency(FILE *md)
 	fclose(tsv);
 }
 
+/* Is this part of the run wanted?  BENCH_ONLY="isolated leases" picks parts. */
+static bool part(const char *name)
+{
+	const char *only = getenv("BENCH_ONLY");
+	size_t len = strlen(name);
+
+	for (const char *s = only; s && *s; s += strcspn(s, " ,"), s += strspn(s, " ,"))
+		if (strncmp(s, name, len) == 0 && (s[len] == '\0' || strchr(" ,", s[len])))
+			return true;
+	return !only || !*only;
+}
+
 int main(int argc, char **argv)
 {
 	FILE *md;
@@ -791,14 +803,21 @@ int main(int argc, char **argv)
 	test_sandbox();
 	setup();
 	md = out_file("results.md");
-	contenders(md);
-	isolated(md);
-	modes(md);
-	names(md);
-	scale(md);
-	concurrency(md);
+	if (part("contenders"))
+		contenders(md);
+	if (part("isolated"))
+		isolated(md);
+	if (part("modes"))
+		modes(md);
+	if (part("names"))
+		names(md);
+	if (part("scale"))
+		scale(md);
+	if (part("concurrency"))
+		concurrency(md);
 	/* Last: its loop device and ext4 writeback would disturb the others. */
-	lease_fs(md);
+	if (part("leases"))
+		lease_fs(md);
 	fclose(md);
 	reset();
 	return 0;

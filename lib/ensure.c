@@ -118,6 +118,8 @@ static int open_ping_group_range(void)
  * usernetns-join have no capabilities, so ping's cap_net_raw is void.
  * A convenience, not a guarantee: where the kernel refuses the range (a
  * user namespace that maps fewer groups) the login goes on without it.
+ * Only where there is a link to ping over: in mode isolated there is lo
+ * alone, and the procfs instance would be a third of a cold login there.
  */
 static int allow_unprivileged_ping(struct errbuf *err)
 {
@@ -154,7 +156,7 @@ static int open_ns_rtnl(void *data, struct errbuf *err)
 	r = rtnl_open(&c->ns, err);
 	if (r == 0 && wants_nf(c))
 		r = nfnl_open(&c->ns_nf, err);
-	if (r == 0 && (c->changes & ENSURE_ADOPTED))
+	if (r == 0 && (c->changes & ENSURE_ADOPTED) && policy_mode_has_link(c->plan->mode))
 		r = allow_unprivileged_ping(err);
 	return r;
 }
@@ -205,7 +207,7 @@ static int setup_fresh(void *data, struct errbuf *err)
 		r = nfnl_open(&c->ns_nf, err);
 	if (r == 0)
 		r = rtnl_link_change(&c->ns, &lo_up, err);
-	if (r == 0)
+	if (r == 0 && policy_mode_has_link(c->plan->mode))
 		r = allow_unprivileged_ping(err);
 	return r;
 }
@@ -1126,10 +1128,11 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned in
 
 /*
  * The host's network namespace: see ensure_enter_host().  Returns an fd of
- * it and its identity; -EXDEV when it cannot be reached.
+ * it (-1 when we are in it already) and its identity, and the current
+ * namespace's; -EXDEV when it cannot be reached.
  */
 static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd, struct netns_id *ret_id,
-		     struct errbuf *err)
+		     struct netns_id *ret_now, struct errbuf *err)
 {
 	struct netns_id now, init_ns, host;
 	owner_t *owners = NULL;
@@ -1140,12 +1143,17 @@ static int find_host(const struct uns_paths *p, int hint_fd, int *ret_fd, struct
 	r = netns_current(&now);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot identify the current network namespace");
-	/* The common case costs one stat: we are where init is. */
-	fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && netns_id_of_fd(fd, &init_ns) == 0 && netns_id_equal(&now, &init_ns)) {
-		*ret_fd = fd;
+	*ret_now = now;
+	/* The common case costs one stat: we are where init is (no fd needed). */
+	if (netns_id_of_path("/proc/1/ns/net", &init_ns) == 0 && netns_id_equal(&now, &init_ns)) {
+		*ret_fd = -1;
 		*ret_id = now;
 		return 0;
+	}
+	fd = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && netns_id_of_fd(fd, &init_ns) < 0) {
+		close(fd);
+		fd = -1;
 	}
 
 	/* Elsewhere: inside one of ours, or in a namespace of the admin's. */
@@ -1213,15 +1221,13 @@ int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err
 	struct netns_id host, now;
 	int fd, r;
 
-	r = find_host(p, hint_fd, &fd, &host, err);
+	r = find_host(p, hint_fd, &fd, &host, &now, err);
 	if (r < 0)
 		return r;
-	r = netns_current(&now);
-	if (r < 0)
-		errbuf_errno(err, r, "cannot identify the current network namespace");
-	else if (!netns_id_equal(&now, &host))
+	if (!netns_id_equal(&now, &host))
 		r = netns_enter(fd, &host, err);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

@@ -123,15 +123,20 @@ int netns_id_of_fd(int fd, struct netns_id *ret)
 	return 0;
 }
 
-int netns_current(struct netns_id *ret)
+int netns_id_of_path(const char *path, struct netns_id *ret)
 {
 	struct stat st;
 
-	if (stat(THREAD_NETNS, &st) < 0)
+	if (stat(path, &st) < 0)
 		return -errno;
 	ret->dev = st.st_dev;
 	ret->ino = st.st_ino;
 	return 0;
+}
+
+int netns_current(struct netns_id *ret)
+{
+	return netns_id_of_path(THREAD_NETNS, ret);
 }
 
 /* Is fd a network namespace (and not some other file or namespace)? */

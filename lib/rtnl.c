@@ -676,6 +676,14 @@ int rtnl_links_delete(struct rtnl *r, const int *ifindex, size_t n, struct errbu
 		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 		ifi->ifi_family = AF_UNSPEC;
 		ifi->ifi_index = ifindex[i];
+		/*
+		 * Down in the same request: a group change on a link that is up
+		 * is a NETDEV_CHANGE, for which the kernel walks the host's whole
+		 * IPv6 routing table; on a link that is down it is nothing, and
+		 * the deletion then skips the down the link has had already.
+		 */
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = 0;
 		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
 		rc = rtnl_request(r, nlh, NULL, NULL, err, "group link %d", ifindex[i]);
 		if (rc == -ENODEV)

@@ -25,7 +25,7 @@
 static int process_start_time(pid_t pid, uint64_t *ret)
 {
 	unsigned long long start = 0;
-	int r = util_proc_stat_field(pid, 22, &start);
+	int r = util_process_start_time(pid, &start);
 
 	if (r == 0)
 		*ret = start;

@@ -376,14 +376,17 @@ int util_flock_timeout(int fd, int operation, unsigned int timeout_ms)
 	}
 }
 
-int util_proc_stat_field(pid_t pid, unsigned int field, unsigned long long *ret)
+/*
+ * Fields of /proc/PID/stat (pid 0: our own), numbered as in proc(5), in
+ * ascending order.
+ */
+static int proc_stat_fields(pid_t pid, const unsigned int *field, unsigned long long *ret, size_t n)
 {
 	char path[64], buf[1024], *s, *end;
+	unsigned int k = 3;
 	ssize_t len;
 	int fd;
 
-	if (field < 3)
-		return -EINVAL;
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	else
@@ -401,29 +404,54 @@ int util_proc_stat_field(pid_t pid, unsigned int field, unsigned long long *ret)
 	if (!s || s[1] != ' ')
 		return -EIO;
 	s += 2; /* field 3 */
-	for (unsigned int k = 3; k < field; k++) {
-		s = strchr(s, ' ');
-		if (!s)
+	for (size_t i = 0; i < n; i++) {
+		if (field[i] < k)
+			return -EINVAL;
+		for (; k < field[i]; k++) {
+			s = strchr(s, ' ');
+			if (!s)
+				return -EIO;
+			s++;
+		}
+		errno = 0;
+		ret[i] = strtoull(s, &end, 10);
+		if (errno || end == s || (*end != ' ' && *end != '\n' && *end))
 			return -EIO;
-		s++;
 	}
-	errno = 0;
-	*ret = strtoull(s, &end, 10);
-	if (errno || end == s || (*end != ' ' && *end != '\n' && *end))
-		return -EIO;
 	return 0;
+}
+
+/*
+ * Our own start time cannot change: util_thread_count() keeps it from the
+ * same read, for util_process_start_time() (keyed by pid, for a fork).
+ */
+static pid_t self_pid;
+static unsigned long long self_start;
+
+int util_process_start_time(pid_t pid, unsigned long long *ret)
+{
+	if (pid == self_pid && pid != 0) {
+		*ret = self_start;
+		return 0;
+	}
+	static const unsigned int start = 22;
+
+	return proc_stat_fields(pid, &start, ret, 1);
 }
 
 int util_thread_count(void)
 {
-	unsigned long long threads;
+	static const unsigned int fields[] = { 20, 22 };
+	unsigned long long v[2];
 	int r;
 
 	/* Field 20: one read, where listing /proc/self/task takes four calls. */
-	r = util_proc_stat_field(0, 20, &threads);
+	r = proc_stat_fields(0, fields, v, 2);
 	if (r < 0)
 		return r;
-	return threads < 1 || threads > INT32_MAX ? -EIO : (int)threads;
+	self_pid = getpid();
+	self_start = v[1];
+	return v[0] < 1 || v[0] > INT32_MAX ? -EIO : (int)v[0];
 }
 
 void util_close_from(int min)

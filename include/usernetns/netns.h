@@ -79,6 +79,9 @@ int netns_remove_placeholder(const char *rundir, const char *name, struct errbuf
 /* Identity of an fd that refers to a namespace. */
 int netns_id_of_fd(int fd, struct netns_id *ret);
 
+/* Identity of the namespace a path (such as /proc/PID/ns/net) names. */
+int netns_id_of_path(const char *path, struct netns_id *ret);
+
 /* Identity of the calling thread's network namespace. */
 int netns_current(struct netns_id *ret);
 

@@ -89,14 +89,14 @@ int util_read_small(int dirfd, const char *name, char *buf, size_t size);
  */
 int util_flock_timeout(int fd, int operation, unsigned int timeout_ms);
 
-/*
- * Field number field (3 or more, as proc(5) counts them) of
- * /proc/PID/stat (pid 0: this process) as a number.
- */
-int util_proc_stat_field(pid_t pid, unsigned int field, unsigned long long *ret);
-
 /* Threads of the calling process (field 20 of /proc/self/stat). */
 int util_thread_count(void);
+
+/*
+ * A process's start time (field 22 of /proc/PID/stat, clock ticks since
+ * boot); the caller's own without a read after util_thread_count().
+ */
+int util_process_start_time(pid_t pid, unsigned long long *ret);
 
 /* Close every fd from min up, as before an exec. */
 void util_close_from(int min);

@@ -241,12 +241,17 @@ static void test_remove(void **state)
 static void test_isolated(void **state)
 {
 	struct ensure_result res = ensure("bob");
+	char *out;
 
 	assert_true(res.changes & ENSURE_CREATED);
 	assert_string_equal(res.record.host_ifname, "");
 	assert_int_equal(count_lines("ip -n user-bob -o link show"), 1);
 	assert_int_equal(count_lines("ip -n user-bob -o link show up"), 1);
 	assert_int_equal(count_lines("ip -o link show type veth"), 0);
+	/* Nothing to ping over: the kernel's default range (nobody) stays. */
+	out = test_sh_out("ip netns exec user-bob sysctl -n net.ipv4.ping_group_range");
+	assert_string_equal(out, "1\t0\n");
+	free(out);
 	assert_int_equal(ensure("bob").changes, 0);
 	/* lo taken down by root is brought up by the next login. */
 	assert_int_equal(test_sh("ip -n user-bob link set lo down"), 0);
