@@ -45,10 +45,15 @@ static int open_owner_dir(const struct uns_paths *p, owner_t owner, bool create,
 		/* Sessions name pids and services: root's eyes only, all the way. */
 		char parent[PATH_MAX];
 
-		snprintf(parent, sizeof(parent), "%s/sessions", p->runstatedir);
-		r = util_mkdir_p(parent, 0700);
+		r = util_mkdir_mode(path, 0700);
+		if (r == -ENOENT) {
+			snprintf(parent, sizeof(parent), "%s/sessions", p->runstatedir);
+			r = util_mkdir_p(parent, 0700);
+			if (r == 0)
+				r = util_mkdir_mode(path, 0700);
+		}
 		if (r == 0)
-			r = util_open_dir(path, true, 0700, ret_fd);
+			r = util_open_dir(path, false, 0, ret_fd);
 	}
 	if (r < 0 && r != -ENOENT)
 		return errbuf_errno(err, r, "cannot open %s", path);

@@ -237,6 +237,10 @@ int util_mkdir_p(const char *path, mode_t mode)
 
 	if (n == 0 || n >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* Usually only the last one is missing: one call, not one per level. */
+	r = util_mkdir_mode(path, mode);
+	if (r != -ENOENT)
+		return r;
 	memcpy(buf, path, n + 1);
 	/* Parents are made traversable: mode is for the last one only. */
 	for (char *s = buf + 1; *s; s++) {
