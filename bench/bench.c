@@ -23,11 +23,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -659,6 +662,47 @@ static double time_cmd(char *const argv[])
 	return now_us() - t0;
 }
 
+/*
+ * The kernel's floor for cleanup --all: n namespaces made by bench/floor
+ * (a veth pair each, as ours), removed by name as ip -all netns delete
+ * does (umount, unlink), timed until the last host end is gone: the
+ * kernel tears a namespace down after its last reference, in the
+ * background.
+ */
+#define FLOOR_BULK 30000
+
+static double cleanup_floor(unsigned int n)
+{
+	double t0, bound;
+	char path[64];
+
+	for (unsigned int k = 0; k < n; k++)
+		floor_login(FLOOR_BULK + k);
+	t0 = now_us();
+	for (unsigned int k = 0; k < n; k++) {
+		snprintf(path, sizeof(path), "/run/netns/fl-%u", FLOOR_BULK + k);
+		if (umount2(path, MNT_DETACH) < 0 || unlink(path) < 0)
+			die("cannot remove %s: %s", path, strerror(errno));
+	}
+	bound = t0 + 300e6;
+	for (;;) {
+		struct if_nameindex *ifs = if_nameindex(), *i;
+		bool left = false;
+
+		if (!ifs)
+			die("if_nameindex: %s", strerror(errno));
+		for (i = ifs; i->if_index && !left; i++)
+			left = strncmp(i->if_name, "vf", 2) == 0 &&
+			       (unsigned int)atoi(i->if_name + 2) >= FLOOR_BULK;
+		if_freenameindex(ifs);
+		if (!left)
+			return now_us() - t0;
+		if (now_us() > bound)
+			die("%s", "the floor's host ends were not gone after 300 s");
+		usleep(2000);
+	}
+}
+
 static void scale(FILE *md)
 {
 	static const unsigned int full[] = { 10, 100, 1000, 2000 }, small[] = { 2, 5 };
@@ -671,14 +715,14 @@ static void scale(FILE *md)
 	char *cleanup[] = { prog("helpers/usernetns-cleanup"), (char *)"--all", NULL };
 
 	fprintf(tsv, "n\tpam_cold_us\tpam_warm_us\tip_us\tfloor_us\tlist_ms\tlist_json_ms\t"
-		     "cleanup_ms\tslab_kib_per_ns\n");
+		     "cleanup_ms\tslab_kib_per_ns\tcleanup_floor_ms\n");
 	fprintf(md, "### Cost against the number of namespaces that exist (N)\n\n");
 	fprintf(md, "Medians of %u logins per cell; pam is `pam_open_session()`.\n\n", r);
-	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | kernel memory per namespace |\n");
-	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | kernel memory per namespace |\n");
+	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t s = 0; s < n_sizes; s++) {
 		unsigned int n = sizes[s];
-		double cold[16], warm[16], ip[16], fl[16], l[16], lj[16], c;
+		double cold[16], warm[16], ip[16], fl[16], l[16], lj[16], c, cf;
 		long slab0, slab1;
 
 		reset();
@@ -714,19 +758,20 @@ static void scale(FILE *md)
 			" ip netns del \"$(basename \"$n\")\"; done 2>/dev/null; true");
 		users(populated_first, next_user - populated_first);
 		c = time_cmd(cleanup);
-		fprintf(tsv, "%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\n", n,
+		cf = cleanup_floor(n);
+		fprintf(tsv, "%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\n", n,
 			quantile(cold, r, 0.5), quantile(warm, r, 0.5), quantile(ip, r, 0.5),
 			quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
-			quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n);
-		fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f KiB |\n",
+			quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n, cf / 1e3);
+		fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.0f KiB |\n",
 			n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
 			quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
 			quantile(cold, r, 0.5) / quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
-			quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n);
-		printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms, %.0f KiB/ns\n",
+			quantile(lj, r, 0.5) / 1e3, c / 1e3, cf / 1e3, (double)(slab1 - slab0) / n);
+		printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %.0f KiB/ns\n",
 		       n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
 		       quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
-		       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
+		       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3, cf / 1e3,
 		       (double)(slab1 - slab0) / n);
 		fflush(stdout);
 	}
