@@ -821,6 +821,15 @@ static void concurrency(FILE *md)
 	fclose(tsv);
 }
 
+static const struct {
+	const char *name;
+	void (*run)(FILE *md);
+} parts[] = {
+	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes },
+	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
+	{ "leases", lease_fs },
+};
+
 /* Is this part of the run wanted?  BENCH_ONLY="isolated leases" picks parts. */
 static bool part(const char *name)
 {
@@ -848,21 +857,10 @@ int main(int argc, char **argv)
 	test_sandbox();
 	setup();
 	md = out_file("results.md");
-	if (part("contenders"))
-		contenders(md);
-	if (part("isolated"))
-		isolated(md);
-	if (part("modes"))
-		modes(md);
-	if (part("names"))
-		names(md);
-	if (part("scale"))
-		scale(md);
-	if (part("concurrency"))
-		concurrency(md);
-	/* Last: its loop device and ext4 writeback would disturb the others. */
-	if (part("leases"))
-		lease_fs(md);
+	/* In this order; leases last: its loop device and ext4 writeback would disturb the others. */
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (part(parts[i].name))
+			parts[i].run(md);
 	fclose(md);
 	reset();
 	return 0;
