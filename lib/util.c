@@ -434,12 +434,12 @@ static unsigned long long self_start;
 
 int util_process_start_time(pid_t pid, unsigned long long *ret)
 {
+	static const unsigned int start = 22;
+
 	if (pid == self_pid && pid != 0) {
 		*ret = self_start;
 		return 0;
 	}
-	static const unsigned int start = 22;
-
 	return proc_stat_fields(pid, &start, ret, 1);
 }
 
