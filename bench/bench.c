@@ -45,6 +45,8 @@
 #define DNS "uns-dns"	/* mode veth, dns = host-end, a host name */
 #define ISO "uns-iso"	/* mode isolated */
 #define PAMNET "pam-net"	/* libpam-net's pam_usernet.so */
+#define GVETH "uns-gveth"	/* mode veth, under the policy with group sections */
+#define GROUP "uns-group"	/* share = group: one namespace for a group's members */
 
 static const char *builddir, *outdir, *pam_net;
 static bool quick;
@@ -605,6 +607,74 @@ static void modes(FILE *md)
 }
 
 /*
+ * Namespaces shared by a group (share = group): every login's work under
+ * the group's lock runs in a worker process (lib/shield.c), which a user's
+ * own login does not need.  Each round a new group with one member: its
+ * first login makes the group's namespace (cold), its second enters it
+ * (warm); against a user of mode veth under the same policy, taking turns.
+ */
+static char group_text[64 * 1024];
+static unsigned int groups_made;
+
+static void add_group_member(const char *service, unsigned int user)
+{
+	size_t len = strlen(group_text);
+
+	if (strcmp(service, GROUP) != 0)
+		return;
+	/* Rewritten in place: /etc/group is a bind mount of it. */
+	snprintf(group_text + len, sizeof(group_text) - len, "t%05u:x:%u:b%05u\n", groups_made,
+		 3000 + groups_made, user);
+	groups_made++;
+	write_text(WORK "/group", group_text);
+}
+
+static void groups(FILE *md)
+{
+	static const char *const services[] = { GVETH, GROUP };
+	enum { VETH, SHARED, N };
+	unsigned int n = quick ? 3 : 40;
+	double c50[N], w50[N];
+	char *policy, text[1024];
+	size_t size = (size_t)n * 128 + 256, len = 0;
+
+	policy = malloc(size);
+	if (!policy)
+		die("%s", "out of memory");
+	/* Sections first: a member of tNNNNN is in netusers too. */
+	for (unsigned int k = 0; k < n; k++)
+		len += (size_t)snprintf(policy + len, size - len,
+					"[group:t%05u]\nmode = veth\nshare = group\n"
+					"netns_name = team-%%g\npool4 = 10.220.0.0/16\n", k);
+	snprintf(policy + len, size - len, "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n");
+	write_text(WORK "/group.conf", policy);
+	free(policy);
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/group.conf\n",
+		 builddir);
+	write_text(WORK "/" GVETH, text);
+	write_text(WORK "/" GROUP, text);
+	snprintf(group_text, sizeof(group_text), "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+
+	reset();
+	take_turns(services, N, n, add_group_member, c50, w50);
+	if (test_sh("mountpoint -q /run/netns/team-t00000 && test -f /run/usernetns/users/g3000"))
+		die("%s", "the first group's login did not make the group's namespace");
+	write_text(WORK "/group", "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+	fprintf(md, "### Namespaces shared by a group (a new group each time, its first member's first and second login) against mode veth, the same policy (%u group sections), %u of each, interleaved\n\n", n, n);
+	fprintf(md, "| login | veth | share = group | group - veth |\n|---|---:|---:|---:|\n");
+	fprintf(md, "| cold | %.3f ms | %.3f ms | %+.3f ms |\n", c50[VETH] / 1e3, c50[SHARED] / 1e3,
+		(c50[SHARED] - c50[VETH]) / 1e3);
+	fprintf(md, "| warm | %.3f ms | %.3f ms | %+.3f ms |\n\n", w50[VETH] / 1e3, w50[SHARED] / 1e3,
+		(w50[SHARED] - w50[VETH]) / 1e3);
+	printf("groups: veth cold %.3f ms, warm %.3f ms; share = group cold %.3f ms (%+.3f), warm %.3f ms (%+.3f)\n",
+	       c50[VETH] / 1e3, w50[VETH] / 1e3, c50[SHARED] / 1e3, (c50[SHARED] - c50[VETH]) / 1e3,
+	       w50[SHARED] / 1e3, (w50[SHARED] - w50[VETH]) / 1e3);
+	fflush(stdout);
+}
+
+/*
  * A host name lookup through libnss_usernetns.so.2, with the namespaces
  * modes() left (their host name files published).
  */
@@ -825,7 +895,7 @@ static const struct {
 	const char *name;
 	void (*run)(FILE *md);
 } parts[] = {
-	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes },
+	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "groups", groups },
 	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
 	{ "leases", lease_fs },
 };
