@@ -14,12 +14,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/magic.h>
 
 #include "usernetns/caps.h"
 #include "usernetns/shield.h"
@@ -34,14 +36,23 @@ struct answer {
 };
 
 /*
- * The first cgroup2 mount's path, from /proc/self/mountinfo; "" if none.
- * Field 5 is the mount point; the file system type follows " - ".
+ * The cgroup2 mount's path; "" if none.  Where systemd and every
+ * distribution mount it (unified, or beside v1 in the hybrid layout) one
+ * statfs tells; elsewhere the first cgroup2 in /proc/self/mountinfo,
+ * which has a line for every mount, a network namespace's name among them.
  */
 static void cgroup2_mount(char *buf, size_t size)
 {
+	static const char *const usual[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	char line[4096];
+	struct statfs sfs;
 	FILE *f;
 
+	for (size_t i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
+		if (statfs(usual[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+			snprintf(buf, size, "%s", usual[i]);
+			return;
+		}
 	buf[0] = '\0';
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
