@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "usernetns/addr.h"
@@ -198,6 +199,59 @@ bool addr_prefix_contains(const struct addr_prefix *outer, const struct addr_pre
 {
 	return outer->family == inner->family && outer->len <= inner->len &&
 	       addr_same_bits(outer->bytes, inner->bytes, outer->len);
+}
+
+/* b + 1 on n bytes; false when it wraps (b was all ones). */
+static bool addr_increment(uint8_t *b, unsigned int n)
+{
+	for (int i = (int)n - 1; i >= 0; i--)
+		if (++b[i] != 0)
+			return true;
+	return false;
+}
+
+static int compare_first(const void *a, const void *b)
+{
+	const struct addr_prefix *x = a, *y = b;
+
+	return memcmp(x->bytes, y->bytes, sizeof(x->bytes));
+}
+
+size_t addr_ranges_merge(const struct addr_prefix *nets, size_t n, struct addr_range *ret)
+{
+	struct addr_prefix sorted[ADDR_RANGES_MAX];
+	unsigned int len;
+	size_t k = 0;
+
+	if (n == 0 || n > ADDR_RANGES_MAX)
+		return 0;
+	len = addr_bytes(nets[0].family);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = addr_prefix_network(&nets[i]);
+	qsort(sorted, n, sizeof(sorted[0]), compare_first);
+	for (size_t i = 0; i < n; i++) {
+		struct addr_range r = { .to_end = false };
+		struct addr_prefix last = sorted[i];
+
+		memcpy(r.first, sorted[i].bytes, len);
+		/* The network's last address, plus one. */
+		for (unsigned int bit = last.len; bit < addr_family_bits(last.family); bit++)
+			last.bytes[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+		memcpy(r.after, last.bytes, len);
+		r.to_end = !addr_increment(r.after, len);
+		/* Overlapping or adjacent to the run before: one run. */
+		if (k > 0 && !ret[k - 1].to_end && memcmp(r.first, ret[k - 1].after, len) <= 0) {
+			if (r.to_end || memcmp(r.after, ret[k - 1].after, len) > 0) {
+				memcpy(ret[k - 1].after, r.after, len);
+				ret[k - 1].to_end = r.to_end;
+			}
+			continue;
+		}
+		if (k > 0 && ret[k - 1].to_end)
+			continue; /* inside a run to the end */
+		ret[k++] = r;
+	}
+	return k;
 }
 
 uint64_t addr_block_count(const struct addr_prefix *pool, unsigned int block_len)

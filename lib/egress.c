@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "usernetns/egress.h"
+
+/* ---- routes ------------------------------------------------------------------- */
 
 struct route_set {
 	struct egress_route *v;
@@ -35,6 +40,12 @@ static bool may_prohibit(const struct addr_prefix *dst, const struct addr_prefix
 	return !(addr_prefix_contains(dst, gateway) && dst->len > connected->len);
 }
 
+/* Does entry e concern family (a protocol alone concerns both)? */
+static bool entry_of_family(const struct policy_egress *e, int family)
+{
+	return !addr_prefix_is_set(&e->net) || e->net.family == family;
+}
+
 void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 		   const struct addr_prefix *gateway, struct egress_route ret[EGRESS_ROUTES_MAX],
 		   size_t *ret_n)
@@ -46,23 +57,277 @@ void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 
 	gw.len = addr_family_bits(gw.family);
 	for (size_t i = 0; i < plan->allow.n; i++) {
-		const struct addr_prefix *a = &plan->allow.v[i];
+		const struct policy_egress *a = &plan->allow.v[i];
 
-		if (a->family != peer->family)
+		if (!entry_of_family(a, peer->family))
 			continue;
-		if (a->len == 0)
+		/* A protocol alone goes anywhere: its filter rule decides. */
+		if (!addr_prefix_is_set(&a->net) || a->net.len == 0)
 			allow_any = true;
 		else
-			put(&s, a, false);
+			put(&s, &a->net, false);
 	}
 	put(&s, &any, !allow_any);
-	for (size_t i = 0; i < plan->deny.n; i++)
-		if (plan->deny.v[i].family == peer->family &&
-		    may_prohibit(&plan->deny.v[i], &connected, &gw))
-			put(&s, &plan->deny.v[i], true);
+	for (size_t i = 0; i < plan->deny.n; i++) {
+		const struct policy_egress *d = &plan->deny.v[i];
+
+		if (!d->proto && d->net.family == peer->family &&
+		    may_prohibit(&d->net, &connected, &gw))
+			put(&s, &d->net, true);
+	}
 	for (size_t i = 0; i < plan->n_ranges; i++)
 		if (plan->ranges[i].family == peer->family &&
 		    may_prohibit(&plan->ranges[i], &connected, &gw))
 			put(&s, &plan->ranges[i], true);
 	*ret_n = s.n;
+}
+
+/* ---- the filter ---------------------------------------------------------------- */
+
+#define ICMPV6_LINK_FIRST 130 /* MLD query */
+#define ICMPV6_LINK_LAST 143  /* MLDv2 report; ND (133-137) between */
+#define ICMPV6_ROUTER_ADVERT 134
+#define ICMPV6_REDIRECT 137
+#define ICMP_REDIRECT 5
+
+static const struct addr_prefix v6_link_sources[] = {
+	{ .family = AF_INET6, .len = 128 },			    /* :: (DAD, early MLD) */
+	{ .family = AF_INET6, .len = 10, .bytes = { 0xfe, 0x80 } }, /* fe80::/10 */
+};
+
+static void add(struct nstable *t, const struct nstable_rule *r)
+{
+	nstable_add(t, r, NULL, 0);
+}
+
+/* The networks of the entries of l of family, with or without a protocol. */
+static size_t entry_nets(const struct policy_egress_list *l, int family, bool with_proto,
+			 struct addr_prefix *ret)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].proto == !with_proto && l->v[i].net.family == family)
+			ret[n++] = l->v[i].net;
+	return n;
+}
+
+/* A rule for each entry of l with a protocol, with verdict. */
+static void add_proto_entries(struct nstable *t, const struct policy_egress_list *l,
+			      const bool families[2], enum nstable_verdict verdict, const char *why)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct policy_egress *e = &l->v[i];
+		struct nstable_rule r = {
+			.chain = NSTABLE_OUT,
+			.family = e->net.family,
+			.iface = NSTABLE_IF_ANY,
+			.nets_of =
+				addr_prefix_is_set(&e->net) ? NSTABLE_NETS_DST : NSTABLE_NETS_NONE,
+			.proto = e->proto,
+			.th_min = e->port_min,
+			.th_max = e->port_max,
+			.verdict = verdict,
+		};
+		char entry[POLICY_EGRESS_STRLEN];
+
+		if (!e->proto)
+			continue;
+		/* An entry of a family the namespace has not: nothing to say. */
+		if (e->net.family && !families[e->net.family == AF_INET6])
+			continue;
+		snprintf(r.why, sizeof(r.why), "%s %s", why,
+			 policy_egress_format(e, entry, sizeof(entry)));
+		nstable_add(t, &r, &e->net, addr_prefix_is_set(&e->net));
+	}
+}
+
+/* A rule matching destinations nets of family, if there are any. */
+static void add_nets(struct nstable *t, int family, const struct addr_prefix *nets, size_t n,
+		     enum nstable_verdict verdict, const char *why)
+{
+	struct nstable_rule r = {
+		.chain = NSTABLE_OUT,
+		.family = family,
+		.nets_of = NSTABLE_NETS_DST,
+		.verdict = verdict,
+	};
+
+	if (n == 0)
+		return;
+	snprintf(r.why, sizeof(r.why), "%s", why);
+	nstable_add(t, &r, nets, n);
+}
+
+/* One address of the namespace's (family 0: not known yet; see egress_addrs). */
+static struct addr_prefix one_address(const struct addr_prefix *a)
+{
+	struct addr_prefix x = *a;
+
+	if (x.len == 0)
+		return (struct addr_prefix){ 0 };
+	x.len = addr_family_bits(x.family);
+	return x;
+}
+
+void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t)
+{
+	const struct addr_prefix *peer[2] = { &addrs->peer4, &addrs->peer6 };
+	const struct addr_prefix *gw[2] = { &addrs->gw4, &addrs->gw6 };
+	static const int families[2] = { AF_INET, AF_INET6 };
+	static const char *const family_names[2] = { "IPv4", "IPv6" };
+	bool has[2] = { addr_prefix_is_set(&addrs->peer4), addr_prefix_is_set(&addrs->peer6) };
+	struct addr_prefix nets[POLICY_RANGES_MAX];
+	struct nstable_rule r;
+	size_t n;
+
+	if (!policy_mode_has_link(plan->mode))
+		return;
+
+	/* What sessions send, by destination. */
+	add(t, &(struct nstable_rule){ .chain = NSTABLE_OUT,
+				       .iface = NSTABLE_OIF_LO,
+				       .verdict = NSTABLE_ACCEPT,
+				       .why = "the loopback stays inside" });
+	if (has[1])
+		add(t, &(struct nstable_rule){
+			       .chain = NSTABLE_OUT,
+			       .family = AF_INET6,
+			       .proto = IPPROTO_ICMPV6,
+			       .icmp_type = true,
+			       .th_min = ICMPV6_LINK_FIRST,
+			       .th_max = ICMPV6_LINK_LAST,
+			       .verdict = NSTABLE_ACCEPT,
+			       .why = "neighbour discovery and MLD, the kernel's own" });
+	for (int f = 0; f < 2; f++) {
+		if (has[f])
+			continue;
+		r = (struct nstable_rule){ .chain = NSTABLE_OUT,
+					   .family = families[f],
+					   .verdict = NSTABLE_REFUSED };
+		snprintf(r.why, sizeof(r.why), "no %s in this namespace", family_names[f]);
+		add(t, &r);
+	}
+	for (int f = 0; f < 2; f++) {
+		struct addr_prefix g;
+
+		if (!has[f])
+			continue;
+		g = one_address(gw[f]);
+		r = (struct nstable_rule){ .chain = NSTABLE_OUT,
+					   .family = families[f],
+					   .nets_of = NSTABLE_NETS_DST,
+					   .verdict = NSTABLE_ACCEPT,
+					   .why = "the gateway, the way out" };
+		nstable_add(t, &r, &g, 1);
+	}
+	for (int f = 0; f < 2; f++) {
+		if (!has[f])
+			continue;
+		n = entry_nets(&plan->deny, families[f], false, nets);
+		add_nets(t, families[f], nets, n, NSTABLE_REFUSED, "denied networks");
+	}
+	add_proto_entries(t, &plan->deny, has, NSTABLE_REFUSED, "denied:");
+	for (int f = 0; f < 2; f++) {
+		size_t k = 0;
+
+		if (!has[f])
+			continue;
+		for (size_t i = 0; i < plan->n_ranges; i++)
+			if (plan->ranges[i].family == families[f])
+				nets[k++] = plan->ranges[i];
+		add_nets(t, families[f], nets, k, NSTABLE_REFUSED, "every user's addresses");
+	}
+	if (plan->allow.n > 0) {
+		for (int f = 0; f < 2; f++) {
+			if (!has[f])
+				continue;
+			n = entry_nets(&plan->allow, families[f], false, nets);
+			add_nets(t, families[f], nets, n, NSTABLE_ACCEPT, "allowed networks");
+		}
+		add_proto_entries(t, &plan->allow, has, NSTABLE_ACCEPT, "allowed:");
+		add(t, &(struct nstable_rule){ .chain = NSTABLE_OUT,
+					       .verdict = NSTABLE_REFUSED,
+					       .why = "what the allow list leaves out" });
+	}
+
+	/* What leaves, by source: the namespace's own, nothing forged. */
+	add(t, &(struct nstable_rule){ .chain = NSTABLE_SOURCE,
+				       .iface = NSTABLE_OIF_LO,
+				       .verdict = NSTABLE_ACCEPT,
+				       .why = "the loopback stays inside" });
+	for (int f = 0; f < 2; f++) {
+		struct addr_prefix own;
+
+		if (!has[f])
+			continue;
+		own = one_address(peer[f]);
+		r = (struct nstable_rule){ .chain = NSTABLE_SOURCE,
+					   .family = families[f],
+					   .nets_of = NSTABLE_NETS_SRC,
+					   .verdict = NSTABLE_ACCEPT,
+					   .why = "this namespace's address" };
+		nstable_add(t, &r, &own, 1);
+	}
+	if (has[1]) {
+		r = (struct nstable_rule){ .chain = NSTABLE_SOURCE,
+					   .family = AF_INET6,
+					   .nets_of = NSTABLE_NETS_SRC,
+					   .proto = IPPROTO_ICMPV6,
+					   .verdict = NSTABLE_ACCEPT,
+					   .why = "the link's own ICMPv6, before and beside it" };
+		nstable_add(t, &r, v6_link_sources, ELEMENTSOF(v6_link_sources));
+	}
+	add(t, &(struct nstable_rule){ .chain = NSTABLE_SOURCE,
+				       .verdict = NSTABLE_DROP_COUNTED,
+				       .why = "a forged source" });
+
+	/* What arrives: nobody else changes the namespace's routes. */
+	add(t, &(struct nstable_rule){ .chain = NSTABLE_IN,
+				       .family = AF_INET6,
+				       .proto = IPPROTO_ICMPV6,
+				       .icmp_type = true,
+				       .th_min = ICMPV6_ROUTER_ADVERT,
+				       .th_max = ICMPV6_ROUTER_ADVERT,
+				       .verdict = NSTABLE_DROP,
+				       .why = "router advertisements: the routes are ours" });
+	add(t, &(struct nstable_rule){ .chain = NSTABLE_IN,
+				       .family = AF_INET6,
+				       .proto = IPPROTO_ICMPV6,
+				       .icmp_type = true,
+				       .th_min = ICMPV6_REDIRECT,
+				       .th_max = ICMPV6_REDIRECT,
+				       .verdict = NSTABLE_DROP,
+				       .why = "redirects: the routes are ours" });
+	add(t, &(struct nstable_rule){ .chain = NSTABLE_IN,
+				       .family = AF_INET,
+				       .proto = IPPROTO_ICMP,
+				       .icmp_type = true,
+				       .th_min = ICMP_REDIRECT,
+				       .th_max = ICMP_REDIRECT,
+				       .verdict = NSTABLE_DROP,
+				       .why = "redirects: the routes are ours" });
+}
+
+int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, struct errbuf *err)
+{
+	struct addr_prefix g = *gw;
+	char entry[POLICY_EGRESS_STRLEN], a[ADDR_PREFIX_STRLEN];
+
+	if (plan->mode != POLICY_MODE_BRIDGE || !addr_prefix_is_set(gw))
+		return 0;
+	g.len = addr_family_bits(g.family);
+	for (size_t i = 0; i < plan->deny.n; i++) {
+		const struct policy_egress *d = &plan->deny.v[i];
+
+		if (d->proto || !addr_prefix_is_set(&d->net) || !addr_prefix_contains(&d->net, &g))
+			continue;
+		errbuf_set(
+			err,
+			"line %u: deny %s holds %s, the gateway of bridge %s, which a namespace on the bridge always reaches (its way out); deny the networks around it",
+			plan->deny_line, policy_egress_format(d, entry, sizeof(entry)),
+			addr_format(&g, a, sizeof(a)), plan->bridge);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -32,6 +32,7 @@
 #include "usernetns/hosts.h"
 #include "usernetns/lease.h"
 #include "usernetns/nsdns.h"
+#include "usernetns/nstable.h"
 #include "usernetns/rtnl.h"
 #include "usernetns/shield.h"
 
@@ -75,42 +76,59 @@ struct ensure_ctx {
 	bool have_ns_peer;
 };
 
-#define PING_GROUP_RANGE "sys/net/ipv4/ping_group_range"
+/* A setting of the namespace under /proc, and its value. */
+struct ns_sysctl {
+	char path[96];
+	const char *value;
+	bool optional; /* its failure is not the login's */
+};
 
 /*
- * The current thread's namespace's ping_group_range, open for writing.
- * Looked up in a procfs instance of our own, detached, that goes with the
- * file: every namespace's entry for a name under /proc/sys/net hangs in
+ * Write the settings v[0..n) of the namespace the calling thread is in.
+ * Through a procfs instance of our own, detached, that goes with the
+ * files: every namespace's entry for a name under /proc/sys/net hangs in
  * one dcache hash chain of the machine's /proc, so a lookup there walks
  * one entry for each namespace that ever looked the name up (a
  * millisecond at a thousand namespaces).  A fresh instance holds only
  * ours.  Where the new mount API is missing or refused, the machine's
- * /proc.
+ * /proc.  Settings that do not exist (IPv6 off in the kernel) are
+ * skipped; -errno of the first that fails otherwise.
  */
-static int open_ping_group_range(void)
+static int write_ns_sysctls(const struct ns_sysctl *v, size_t n, struct errbuf *err)
 {
-	int fd = -1;
+	int root = -1, r = 0;
 #ifdef HAVE_FSOPEN
-	int fs, mnt;
+	int fs;
 
 	fs = fsopen("proc", FSOPEN_CLOEXEC);
 	if (fs >= 0) {
-		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
-			mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-				      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-			if (mnt >= 0) {
-				fd = openat(mnt, PING_GROUP_RANGE, O_WRONLY | O_CLOEXEC);
-				close(mnt);
-			}
-		}
+		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+			root = fsmount(fs, FSMOUNT_CLOEXEC,
+				       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 		close(fs);
 	}
-	if (fd >= 0)
-		return fd;
 #endif
 	/* /proc/sys/net shows the namespace of the thread that opens it. */
-	return open("/proc/" PING_GROUP_RANGE, O_WRONLY | O_CLOEXEC);
+	if (root < 0)
+		root = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return errbuf_errno(err, -errno, "cannot open /proc");
+	for (size_t i = 0; i < n && r == 0; i++) {
+		int fd = openat(root, v[i].path, O_WRONLY | O_CLOEXEC);
+		size_t len = strlen(v[i].value);
+
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if ((fd < 0 || write(fd, v[i].value, len) != (ssize_t)len) && !v[i].optional)
+			r = errbuf_errno(err, -errno, "cannot write /proc/%s", v[i].path);
+		if (fd >= 0)
+			close(fd);
+	}
+	close(root);
+	return r;
 }
+
+#define PING_GROUP_RANGE "sys/net/ipv4/ping_group_range"
 
 /*
  * Let every user of the namespace ping without privilege (ICMP echo
@@ -121,31 +139,72 @@ static int open_ping_group_range(void)
  * Only where there is a link to ping over: in mode isolated there is lo
  * alone, and the procfs instance would be a third of a cold login there.
  */
-static int allow_unprivileged_ping(struct errbuf *err)
-{
-	static const char range[] = "0 2147483647\n";
-	int fd;
-
-	fd = open_ping_group_range();
-	if (fd >= 0) {
-		if (write(fd, range, sizeof(range) - 1) < 0) {
-			/* Ignored, see above. */
-		}
-		close(fd);
-	}
-	(void)err;
-	return 0;
-}
+static const struct ns_sysctl ping_for_all = { PING_GROUP_RANGE, "0 2147483647\n", true };
 
 /*
- * Inside an existing namespace: our socket there, and the sysctl again (a
- * login that died right after mounting it did not set it).
+ * IPv6 on the namespace end is ours alone: no router advertisement
+ * accepted, no address made from one, no router asked for one; and no
+ * IPv6 at all where the plan gives none.  The kernel takes none of these
+ * over rtnetlink (IFLA_INET6_CONF is read-only there), so they are
+ * written to the link's settings and to "default", which a namespace end
+ * made later starts from.  Disabling comes last: the rest must hold
+ * before the link's IPv6 starts.
  */
+static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, struct ns_sysctl ret[8])
+{
+	static const char *const off[] = { "accept_ra", "autoconf", "router_solicitations" };
+	const char *dev[2] = { "default", ifname };
+	size_t n = 0;
+
+	for (size_t d = 0; d < ELEMENTSOF(dev); d++) {
+		if (!dev[d])
+			continue;
+		for (size_t i = 0; i < ELEMENTSOF(off); i++) {
+			snprintf(ret[n].path, sizeof(ret[n].path), "sys/net/ipv6/conf/%s/%s",
+				 dev[d], off[i]);
+			ret[n++].value = "0\n";
+		}
+	}
+	for (size_t d = 0; d < ELEMENTSOF(dev); d++) {
+		if (!dev[d])
+			continue;
+		snprintf(ret[n].path, sizeof(ret[n].path), "sys/net/ipv6/conf/%s/disable_ipv6",
+			 dev[d]);
+		ret[n++].value = has_ipv6 ? "0\n" : "1\n";
+	}
+	return n;
+}
+
+/* Does the plan give the namespace IPv6 addresses? */
+static bool plan_has_ipv6(const struct plan *plan)
+{
+	return plan->v6.source != PLAN_ADDR_NONE;
+}
+
+/* A fresh namespace's settings, before its end is made: unprivileged ping, IPv6 as ours. */
+static int set_fresh_sysctls(const struct plan *plan, struct errbuf *err)
+{
+	struct ns_sysctl v[9];
+
+	v[0] = ping_for_all;
+	return write_ns_sysctls(v, 1 + ipv6_sysctls(NULL, plan_has_ipv6(plan), v + 1), err);
+}
+
+/* Inside an existing namespace: its end's IPv6 as the plan wants it. */
+static int fix_ipv6(void *data, struct errbuf *err)
+{
+	const struct ensure_ctx *c = data;
+	struct ns_sysctl v[8];
+
+	return write_ns_sysctls(v, ipv6_sysctls(c->plan->peer_ifname, plan_has_ipv6(c->plan), v),
+				err);
+}
+
 /* Does this login make or remove the namespace's dns redirect? */
 static bool wants_nf(const struct ensure_ctx *c)
 {
-	return (policy_mode_has_link(c->plan->mode) && c->plan->dns.kind != POLICY_DNS_INHERIT) ||
-	       (c->have_old && c->old.dns[0]);
+	return policy_mode_has_link(c->plan->mode) ||
+	       (c->have_found && (c->found.host_ifname[0] || c->found.dns[0]));
 }
 
 static int open_ns_rtnl(void *data, struct errbuf *err)
@@ -157,7 +216,7 @@ static int open_ns_rtnl(void *data, struct errbuf *err)
 	if (r == 0 && wants_nf(c))
 		r = nfnl_open(&c->ns_nf, err);
 	if (r == 0 && (c->changes & ENSURE_ADOPTED) && policy_mode_has_link(c->plan->mode))
-		r = allow_unprivileged_ping(err);
+		r = set_fresh_sysctls(c->plan, err);
 	return r;
 }
 
@@ -208,7 +267,7 @@ static int setup_fresh(void *data, struct errbuf *err)
 	if (r == 0)
 		r = rtnl_link_change(&c->ns, &lo_up, err);
 	if (r == 0 && policy_mode_has_link(c->plan->mode))
-		r = allow_unprivileged_ping(err);
+		r = set_fresh_sysctls(c->plan, err);
 	return r;
 }
 
@@ -265,6 +324,19 @@ static int delete_host_link(struct ensure_ctx *c, owner_t owner, const char *ifn
 }
 
 /* ---- links ---------------------------------------------------------------- */
+
+/* Must the namespace end's IPv6 settings be written (ipv6_sysctls())? */
+static bool ipv6_needs_fixing(const struct ensure_ctx *c, const struct rtnl_link *pl)
+{
+	/* Made now: from "default", which only a namespace made now surely has right. */
+	if (c->changes & ENSURE_CREATED_LINK)
+		return !c->fresh;
+	/* A kernel without IPv6 reports none: nothing to do. */
+	if (!pl->ipv6.known)
+		return false;
+	return pl->ipv6.accept_ra || pl->ipv6.autoconf || pl->ipv6.solicits_routers ||
+	       pl->ipv6.disabled == plan_has_ipv6(c->plan);
+}
 
 /* master: ifindex of the bridge the host end joins, or 0. */
 static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_host,
@@ -382,6 +454,18 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 		if (!(c->changes & ENSURE_CREATED_LINK))
 			c->changes |= ENSURE_FIXED_LINK;
 	}
+	/*
+	 * Its IPv6 as ours (see ipv6_sysctls()) before it is up: a link made
+	 * now in an older namespace starts from settings we may never have
+	 * written.
+	 */
+	if (ipv6_needs_fixing(c, &pl)) {
+		r = netns_run_in(c->nsfd, fix_ipv6, c, c->err);
+		if (r < 0)
+			return r;
+		if (!(c->changes & ENSURE_CREATED_LINK))
+			c->changes |= ENSURE_FIXED_LINK;
+	}
 	if (!(pl.flags & IFF_UP) || pl.mtu != plan->mtu || pl.route_localnet != localnet) {
 		r = rtnl_link_change(&c->ns,
 				     &(struct rtnl_link_change){
@@ -460,19 +544,43 @@ static int ensure_addresses(struct ensure_ctx *c, struct rtnl *r, const struct r
 	return 0;
 }
 
-/* The routes we made in a namespace (static, main table), from one dump. */
+/*
+ * The routes we made in a namespace (static, main table), and those the
+ * network gave it (a router advertisement's default or prefix), from one
+ * dump.
+ */
 struct route_have {
 	struct rtnl_route v[2 * EGRESS_ROUTES_MAX];
 	bool used[2 * EGRESS_ROUTES_MAX];
 	size_t n;
+	struct rtnl_route learned[16];
+	size_t n_learned;
 };
+
+/*
+ * Learned from the network: what a router advertisement makes (protocol
+ * ra, or a lifetime), and any default route but ours.  The routes of the
+ * namespace are ours alone; routes an admin added by hand (other
+ * protocols, no lifetime) are left alone.
+ */
+static bool route_learned(const struct rtnl_route *rt)
+{
+	return rt->protocol != RTPROT_STATIC &&
+	       (rt->protocol == RTPROT_RA || rt->expires || rt->dst.len == 0);
+}
 
 static int note_route(const struct rtnl_route *rt, void *data)
 {
 	struct route_have *h = data;
 
-	if (rt->table != RT_TABLE_MAIN || rt->protocol != RTPROT_STATIC)
+	if (rt->table != RT_TABLE_MAIN)
 		return 0;
+	if (rt->protocol != RTPROT_STATIC) {
+		if (rt->type == RTN_UNICAST && route_learned(rt) &&
+		    h->n_learned < ELEMENTSOF(h->learned))
+			h->learned[h->n_learned++] = *rt;
+		return 0;
+	}
 	/* More than we would ever make: the rest go at the next login. */
 	if (h->n < ELEMENTSOF(h->v))
 		h->v[h->n++] = *rt;
@@ -553,45 +661,68 @@ static int ensure_routes(struct ensure_ctx *c, const struct addr_prefix *peer_ad
 			return r;
 		c->changes |= ENSURE_FIXED_ROUTES;
 	}
+	for (size_t k = 0; have && k < have->n_learned; k++) {
+		const struct rtnl_route *h = &have->learned[k];
+
+		if (h->dst.family != peer_addr->family)
+			continue;
+		r = rtnl_route_delete(&c->ns,
+				      &(struct rtnl_route_change){
+					      .dst = h->dst,
+					      .gateway = h->gateway,
+					      .oif = h->oif,
+					      .ifname = peer->ifname,
+					      .protocol = h->protocol,
+				      },
+				      c->err);
+		if (r < 0 && r != -ESRCH)
+			return r;
+		c->changes |= ENSURE_FIXED_ROUTES;
+	}
 	return 0;
 }
 
 /*
- * The namespace's redirect of queries to loopback resolvers: made with a
- * fresh namespace, checked with one dump at every other login, made again
- * whole when it differs (root flushed it, the policy changed), removed
- * when the policy no longer wants one.
+ * The namespace's table (nstable.h): its filter (egress.c) and the
+ * redirect of queries to loopback resolvers (nsdns.c).  Made with a
+ * fresh namespace, checked with one dump at every other login, made
+ * again whole when it differs (root changed it, the policy changed).
  */
-static int ensure_dns(struct ensure_ctx *c)
+static int ensure_table(struct ensure_ctx *c)
 {
-	struct nsdns_targets t;
+	const struct state_record *rec = &c->rec;
+	struct egress_addrs addrs = {
+		.peer4 = rec->peer4,
+		.peer6 = rec->peer6,
+		.gw4 = rec->host4,
+		.gw6 = rec->host6,
+	};
+	struct nsdns_targets dns;
+	struct nstable *t;
 	bool ok = false;
 	int r;
 
-	nsdns_targets(c->plan, &c->rec.host4, &t);
-	r = nsdns_format(&t, c->rec.dns, sizeof(c->rec.dns));
+	nsdns_targets(c->plan, &c->rec.host4, &dns);
+	r = nsdns_format(&dns, c->rec.dns, sizeof(c->rec.dns));
 	if (r < 0)
 		return errbuf_errno(c->err, r, "cannot record the dns targets");
-	if (!c->ns_nf.nl)
-		return 0; /* none wanted, none made */
-	if (t.n == 0) {
-		bool removed;
-
-		r = nsdns_remove(&c->ns_nf, &removed, c->err);
-		if (removed)
-			c->changes |= ENSURE_FIXED_DNS;
-		return r;
-	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return errbuf_errno(c->err, -ENOMEM, "cannot describe the namespace's table");
+	egress_filter(c->plan, &addrs, t);
+	nsdns_rules(&dns, t);
 	if (!c->fresh) {
-		r = nsdns_check(&c->ns_nf, &t, &ok, c->err);
+		r = nstable_check(&c->ns_nf, t, &ok, c->err);
 		if (r < 0 || ok)
-			return r;
+			goto out;
 	}
-	r = nsdns_apply(&c->ns_nf, &t, c->fresh, c->err);
+	r = nstable_apply(&c->ns_nf, t, c->fresh, c->err);
 	if (r == 0 && !c->fresh)
-		c->changes |= ENSURE_FIXED_DNS;
+		c->changes |= ENSURE_FIXED_FILTER;
 	if (r == 0)
-		r = fault_err("ensure.dns", c->err);
+		r = fault_err("ensure.table", c->err);
+out:
+	free(t);
 	return r;
 }
 
@@ -736,6 +867,10 @@ static int ensure_network(struct ensure_ctx *c)
 		r = bridge_addressing(c, &bridge, &rec->host4, &rec->peer4);
 		if (r == 0)
 			r = bridge_addressing(c, &bridge, &rec->host6, &rec->peer6);
+		if (r == 0)
+			r = egress_check_gateway(plan, &rec->host4, c->err);
+		if (r == 0)
+			r = egress_check_gateway(plan, &rec->host6, c->err);
 		if (r < 0)
 			return r;
 	}
@@ -781,7 +916,7 @@ static int ensure_network(struct ensure_ctx *c)
 		r = ensure_routes(c, &rec->peer6, &rec->host6, &pl, have);
 	free(have);
 	if (r == 0)
-		r = ensure_dns(c);
+		r = ensure_table(c);
 	return r;
 }
 
@@ -1019,6 +1154,15 @@ static int ensure_locked(struct ensure_ctx *c)
 		r = ensure_network(c);
 		if (r < 0)
 			goto fail;
+	} else if (c->ns_nf.nl) {
+		/* No link, nothing leaves: the table of an earlier policy goes. */
+		bool removed = false;
+
+		r = nstable_remove(&c->ns_nf, &removed, c->err);
+		if (r < 0)
+			goto fail;
+		if (removed)
+			c->changes |= ENSURE_FIXED_FILTER;
 	}
 	if (plan->mode == POLICY_MODE_NAT)
 		note_host_side(c);

@@ -132,6 +132,7 @@ void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b)
 	/* Half the buffer is the limit: a message may run over it, not out. */
 	b->b = mnl_nlmsg_batch_start(b->buf, sizeof(b->buf) / 2);
 	b->n = 0;
+	b->sets = 0;
 	b->overflow = false;
 	b->begin_seq = ++n->seq;
 	put_header(mnl_nlmsg_batch_current(b->b), NFNL_MSG_BATCH_BEGIN, AF_UNSPEC, 0,
@@ -340,6 +341,53 @@ void nfnl_expr_ct(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg)
 	expr_end(nlh, elem, data);
 }
 
+/* The name the kernel gives an anonymous set ("__set0", ...) as nft asks for it. */
+#define ANON_SET_NAME "__set%d"
+
+void nfnl_expr_lookup(struct nlmsghdr *nlh, uint32_t sreg, uint32_t set_id, bool invert)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "lookup", &data);
+
+	mnl_attr_put_strz(nlh, NFTA_LOOKUP_SET, ANON_SET_NAME);
+	put_be32(nlh, NFTA_LOOKUP_SET_ID, set_id);
+	put_be32(nlh, NFTA_LOOKUP_SREG, sreg);
+	if (invert)
+		put_be32(nlh, NFTA_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_reject(struct nlmsghdr *nlh, uint32_t type, uint8_t code)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "reject", &data);
+
+	put_be32(nlh, NFTA_REJECT_TYPE, type);
+	mnl_attr_put_u8(nlh, NFTA_REJECT_ICMP_CODE, code);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_objref(struct nlmsghdr *nlh, uint32_t type, const char *name)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "objref", &data);
+
+	put_be32(nlh, NFTA_OBJREF_IMM_TYPE, type);
+	mnl_attr_put_strz(nlh, NFTA_OBJREF_IMM_NAME, name);
+	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
+
+	put_be32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	value = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	put_be32(nlh, NFTA_VERDICT_CODE, (uint32_t)NFT_JUMP);
+	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
+	mnl_attr_nest_end(nlh, v);
+	mnl_attr_nest_end(nlh, value);
+	expr_end(nlh, elem, data);
+}
+
 void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
 {
 	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
@@ -351,6 +399,71 @@ void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
 	mnl_attr_nest_end(nlh, v);
 	mnl_attr_nest_end(nlh, value);
 	expr_end(nlh, elem, data);
+}
+
+/* ---- sets ---------------------------------------------------------------------- */
+
+/* nft(8)'s data types for addresses, so that nft list shows them as such. */
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+
+/* One element of an interval set: where an interval starts, or ends (after it). */
+static void put_element(struct nlmsghdr *nlh, const uint8_t *key, size_t len, bool end)
+{
+	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM), *k;
+
+	if (end)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
+	mnl_attr_nest_end(nlh, k);
+	mnl_attr_nest_end(nlh, elem);
+}
+
+int nfnl_batch_address_set(struct nfnl *n, struct nfnl_batch *b, uint8_t table_family,
+			   const char *table, int family, const struct addr_prefix *nets,
+			   size_t n_nets, uint32_t *ret_id)
+{
+	struct addr_range ranges[ADDR_RANGES_MAX];
+	size_t len = family == AF_INET ? 4 : 16, n_ranges;
+	uint8_t zero[16] = { 0 };
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	uint32_t id = ++b->sets;
+
+	if (n_nets == 0 || n_nets > ELEMENTSOF(ranges))
+		return -EINVAL;
+	for (size_t i = 0; i < n_nets; i++)
+		if (nets[i].family != family)
+			return -EINVAL;
+	n_ranges = addr_ranges_merge(nets, n_nets, ranges);
+
+	nlh = nfnl_batch_msg(n, b, NFT_MSG_NEWSET, table_family, NLM_F_CREATE);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, ANON_SET_NAME);
+	put_be32(nlh, NFTA_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL);
+	put_be32(nlh, NFTA_SET_KEY_TYPE, family == AF_INET ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+	put_be32(nlh, NFTA_SET_KEY_LEN, (uint32_t)len);
+	put_be32(nlh, NFTA_SET_ID, id);
+	nfnl_batch_next(b);
+
+	nlh = nfnl_batch_msg(n, b, NFT_MSG_NEWSETELEM, table_family, NLM_F_CREATE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ANON_SET_NAME);
+	put_be32(nlh, NFTA_SET_ELEM_LIST_SET_ID, id);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	/* As nft does: what lies below the first interval is marked outside too. */
+	if (memcmp(ranges[0].first, zero, len) != 0)
+		put_element(nlh, zero, len, true);
+	for (size_t i = 0; i < n_ranges; i++) {
+		put_element(nlh, ranges[i].first, len, false);
+		if (!ranges[i].to_end)
+			put_element(nlh, ranges[i].after, len, true);
+	}
+	mnl_attr_nest_end(nlh, list);
+	nfnl_batch_next(b);
+	*ret_id = id;
+	return 0;
 }
 
 /* ---- comments ------------------------------------------------------------------- */

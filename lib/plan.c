@@ -210,6 +210,9 @@ static int fill_rule(const struct policy *p, const struct policy_rule *rule, str
 		plan_addr_fill(&plan->v4, &rule->address4, &rule->pool4, rule->prefix4);
 		plan_addr_fill(&plan->v6, &rule->address6, &rule->pool6, rule->prefix6);
 		plan->deny = rule->deny;
+		plan->deny_line = rule->key_line[POLICY_KEY_DENY] ?
+					  rule->key_line[POLICY_KEY_DENY] :
+					  p->defaults.key_line[POLICY_KEY_DENY];
 		plan->allow = rule->allow;
 		memcpy(plan->ranges, p->ranges, p->n_ranges * sizeof(p->ranges[0]));
 		plan->n_ranges = p->n_ranges;
@@ -406,16 +409,17 @@ static void print_addr(const char *label, const struct plan_addr *a, FILE *out)
 	}
 }
 
-static void print_prefixes(const char *label, const struct policy_prefix_list *l, const char *none,
-			   FILE *out)
+static void print_egress(const char *label, const struct policy_egress_list *l, const char *none,
+			 FILE *out)
 {
-	char buf[ADDR_PREFIX_STRLEN];
+	char buf[POLICY_EGRESS_STRLEN];
 
 	fprintf(out, "  %-11s ", label);
 	if (l->n == 0)
 		fputs(none, out);
 	for (size_t i = 0; i < l->n; i++)
-		fprintf(out, "%s%s", i ? ", " : "", addr_prefix_format(&l->v[i], buf, sizeof(buf)));
+		fprintf(out, "%s%s", i ? ", " : "",
+			policy_egress_format(&l->v[i], buf, sizeof(buf)));
 	fputc('\n', out);
 }
 
@@ -489,8 +493,8 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		fprintf(out, "  %-11s %u\n", "mtu", plan->mtu);
 		print_addr("ipv4", &plan->v4, out);
 		print_addr("ipv6", &plan->v6, out);
-		print_prefixes("allow", &plan->allow, "everything the deny list leaves", out);
-		print_prefixes("deny", &plan->deny, "nothing", out);
+		print_egress("allow", &plan->allow, "everything the deny list leaves", out);
+		print_egress("deny", &plan->deny, "nothing", out);
 		fprintf(out, "  %-11s every other user (%zu range%s)\n", "unreachable",
 			plan->n_ranges, plan->n_ranges == 1 ? "" : "s");
 	}

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -802,22 +803,30 @@ void policy_collect_ranges(struct policy *p, const char *file, struct diag *d)
 	free(v);
 }
 
-/* Why rule r's namespaces cannot reach a: "" if they can. */
+/*
+ * Why rule r's namespaces cannot reach a resolver at a (UDP and TCP to
+ * port 53: large answers come over TCP): "" if they can.
+ */
 static const char *unreachable(const struct policy *p, const struct policy_rule *r,
 			       const struct addr_prefix *a, char *buf, size_t size)
 {
-	char net[ADDR_PREFIX_STRLEN];
-	bool allowed = r->allow.n == 0;
+	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+	char net[ADDR_PREFIX_STRLEN], entry[POLICY_EGRESS_STRLEN];
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < r->deny.n; i++)
-		if (addr_prefix_contains(&r->deny.v[i], a))
-			snprintf(buf, size, "the deny list has %s",
-				 addr_prefix_format(&r->deny.v[i], net, sizeof(net)));
-	for (size_t i = 0; i < r->allow.n; i++)
-		allowed |= addr_prefix_contains(&r->allow.v[i], a);
-	if (!buf[0] && !allowed)
-		snprintf(buf, size, "the allow list leaves it out");
+	for (size_t k = 0; k < ELEMENTSOF(protos) && !buf[0]; k++) {
+		bool allowed = r->allow.n == 0;
+
+		for (size_t i = 0; i < r->deny.n && !buf[0]; i++)
+			if (policy_egress_covers(&r->deny.v[i], a, protos[k], 53))
+				snprintf(buf, size, "the deny list has %s",
+					 policy_egress_format(&r->deny.v[i], entry, sizeof(entry)));
+		for (size_t i = 0; i < r->allow.n; i++)
+			allowed |= policy_egress_covers(&r->allow.v[i], a, protos[k], 53);
+		if (!buf[0] && !allowed)
+			snprintf(buf, size, "the allow list leaves out %s/53",
+				 policy_egress_proto_name(protos[k]));
+	}
 	for (size_t i = 0; i < p->n_ranges && !buf[0]; i++)
 		if (addr_prefix_contains(&p->ranges[i], a))
 			snprintf(

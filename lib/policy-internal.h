@@ -86,7 +86,7 @@ enum key_type {
 	KEY_ACCOUNT,	 /* a user or group name */
 	KEY_BOOL,	 /* yes or no */
 	KEY_UPLINK,	 /* an interface name, or auto */
-	KEY_PREFIX_LIST, /* networks, comma-separated; repeatable; none: empty */
+	KEY_EGRESS_LIST, /* networks, protocols, ports; comma-separated; repeatable; none: empty */
 	KEY_DNS,	 /* inherit, host-end, or IPv4 addresses, comma-separated */
 };
 
@@ -120,14 +120,14 @@ const struct key_def *policy_key_find(const char *name);
 /* May the key stand on several lines of one section (adding up)? */
 static inline bool policy_key_repeats(const struct key_def *k)
 {
-	return k->type == KEY_PREFIX_LIST;
+	return k->type == KEY_EGRESS_LIST;
 }
 const char *policy_key_name(enum policy_key key);
 
 /*
  * Parse value into base: the policy_global when where is IN_GLOBAL, else
  * the policy_rule of a section of that kind; 0 or -EINVAL.  A list key
- * (KEY_PREFIX_LIST) adds to what an earlier line of the same section gave
+ * (KEY_EGRESS_LIST) adds to what an earlier line of the same section gave
  * it.
  */
 int policy_key_parse(const struct key_def *k, const char *value, unsigned int where, void *base,

@@ -7,7 +7,9 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +106,9 @@ const struct key_def policy_keys[] = {
 	{ "address6", POLICY_KEY_ADDRESS6, IN_USER, KEY_ADDRESS, R(address6), .family = AF_INET6,
 	  .why = FIXED_ADDRESS_WHY },
 	{ "admin_group", POLICY_KEY_ADMIN_GROUP, IN_GLOBAL, KEY_ACCOUNT, G(admin_group), NO_ARG },
-	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_PREFIX_LIST, R(allow), NO_ARG },
+	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_EGRESS_LIST, R(allow), NO_ARG },
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
-	{ "deny", POLICY_KEY_DENY, IN_RULES, KEY_PREFIX_LIST, R(deny), NO_ARG },
+	{ "deny", POLICY_KEY_DENY, IN_RULES, KEY_EGRESS_LIST, R(deny), NO_ARG },
 	{ "dns", POLICY_KEY_DNS, IN_RULES, KEY_DNS, R(dns), NO_ARG },
 	{ "forwarding", POLICY_KEY_FORWARDING, IN_GLOBAL, KEY_ENUM, G(forwarding),
 	  NAMES(forwarding_names) },
@@ -260,11 +262,135 @@ static int list_next(char **cursor, char **ret, struct errbuf *err)
 	return 1;
 }
 
+/* ---- deny and allow ------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	uint8_t number;
+} egress_protos[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "sctp", IPPROTO_SCTP },
+};
+
+const char *policy_egress_proto_name(uint8_t proto)
+{
+	for (size_t i = 0; i < ELEMENTSOF(egress_protos); i++)
+		if (egress_protos[i].number == proto)
+			return egress_protos[i].name;
+	return NULL;
+}
+
+const char *policy_egress_format(const struct policy_egress *e, char *buf, size_t size)
+{
+	char net[ADDR_PREFIX_STRLEN] = "", ports[16] = "";
+
+	if (addr_prefix_is_set(&e->net))
+		addr_prefix_format(&e->net, net, sizeof(net));
+	if (!e->proto) {
+		snprintf(buf, size, "%s", net);
+		return buf;
+	}
+	if (e->port_min && e->port_min == e->port_max)
+		snprintf(ports, sizeof(ports), "/%u", e->port_min);
+	else if (e->port_min)
+		snprintf(ports, sizeof(ports), "/%u-%u", e->port_min, e->port_max);
+	snprintf(buf, size, "%s%s%s%s", policy_egress_proto_name(e->proto), ports, *net ? "@" : "",
+		 net);
+	return buf;
+}
+
+bool policy_egress_covers(const struct policy_egress *e, const struct addr_prefix *a, uint8_t proto,
+			  uint16_t port)
+{
+	if (addr_prefix_is_set(&e->net) && !addr_prefix_contains(&e->net, a))
+		return false;
+	if (e->proto && e->proto != proto)
+		return false;
+	return !e->port_min || (port >= e->port_min && port <= e->port_max);
+}
+
+/* A port: a decimal number from 1 to 65535, in s up to end. */
+static int parse_port(const char *s, const char *end, uint16_t *ret)
+{
+	char buf[8];
+	unsigned long v;
+
+	if (end - s >= (ptrdiff_t)sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(end - s));
+	buf[end - s] = '\0';
+	if (util_parse_ulong(buf, &v) < 0 || v < 1 || v > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+/* "PROTO[/PORT[-PORT]]": the part of an entry before an "@". */
+static int parse_egress_proto(const char *s, const char *end, struct policy_egress *e,
+			      struct errbuf *err)
+{
+	const char *slash = memchr(s, '/', (size_t)(end - s)), *dash;
+	size_t len = (size_t)((slash ? slash : end) - s);
+
+	for (size_t i = 0; i < ELEMENTSOF(egress_protos) && !e->proto; i++)
+		if (strlen(egress_protos[i].name) == len && !strncmp(s, egress_protos[i].name, len))
+			e->proto = egress_protos[i].number;
+	if (!e->proto) {
+		errbuf_set(
+			err,
+			"neither a network nor a protocol (tcp, udp, sctp) with ports: write 10.0.0.0/8, tcp/25 or udp/53@192.0.2.0/24");
+		return -EINVAL;
+	}
+	if (!slash)
+		return 0;
+	dash = memchr(slash + 1, '-', (size_t)(end - slash - 1));
+	if (parse_port(slash + 1, dash ? dash : end, &e->port_min) < 0 ||
+	    (dash && parse_port(dash + 1, end, &e->port_max) < 0)) {
+		errbuf_set(err, "'%.*s' is not a port or a range of ports (1 to 65535)",
+			   (int)(end - slash - 1), slash + 1);
+		return -EINVAL;
+	}
+	if (!dash)
+		e->port_max = e->port_min;
+	if (e->port_min > e->port_max) {
+		errbuf_set(err, "the range of ports %u-%u runs backwards", e->port_min,
+			   e->port_max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
- * "192.168.0.0/16, 10.0.0.0/8": networks (no host bits), added to the
- * list; "none" empties it (undoing what [default] gave).
+ * An entry: NETWORK, or PROTO[/PORT[-PORT]][@NETWORK].  A network alone
+ * is IPv4 (a digit first) or IPv6 (a colon in it); it has no host bits:
+ * it names a network, not an address in one.
  */
-static int parse_prefix_list(const char *value, struct policy_prefix_list *list, struct errbuf *err)
+static int parse_egress(const char *item, struct policy_egress *ret, struct errbuf *err)
+{
+	struct policy_egress e = { 0 };
+	const char *at = strchr(item, '@'), *net = item;
+
+	if (at || !(isdigit((unsigned char)item[0]) || strchr(item, ':'))) {
+		if (parse_egress_proto(item, at ? at : item + strlen(item), &e, err) < 0)
+			return -EINVAL;
+		if (!at) {
+			*ret = e;
+			return 0;
+		}
+		net = at + 1;
+	}
+	if (addr_prefix_parse(net, AF_UNSPEC, false, &e.net, err) < 0)
+		return -EINVAL;
+	*ret = e;
+	return 0;
+}
+
+/*
+ * "192.168.0.0/16, tcp/25, udp/1-1023@192.0.2.0/24": entries, added to
+ * the list; "none" empties it (undoing what [default] gave).
+ */
+static int parse_egress_list(const char *value, struct policy_egress_list *list, struct errbuf *err)
 {
 	char buf[256], *cursor = buf, *item;
 	struct errbuf why;
@@ -280,11 +406,11 @@ static int parse_prefix_list(const char *value, struct policy_prefix_list *list,
 	}
 	strcpy(buf, value);
 	while ((r = list_next(&cursor, &item, err)) > 0) {
-		if (list->n == POLICY_PREFIXES_MAX) {
-			errbuf_set(err, "more than %u networks", POLICY_PREFIXES_MAX);
+		if (list->n == POLICY_EGRESS_MAX) {
+			errbuf_set(err, "more than %u entries", POLICY_EGRESS_MAX);
 			return -EINVAL;
 		}
-		if (addr_prefix_parse(item, AF_UNSPEC, false, &list->v[list->n], &why) < 0) {
+		if (parse_egress(item, &list->v[list->n], &why) < 0) {
 			errbuf_set(err, "%s: %s", item, why.msg);
 			return -EINVAL;
 		}
@@ -402,8 +528,8 @@ int policy_key_parse(const struct key_def *k, const char *value, unsigned int wh
 			return 0;
 		}
 		return parse_string(k, value, dst, policy_check_ifname(value, err));
-	case KEY_PREFIX_LIST:
-		return parse_prefix_list(value, dst, err);
+	case KEY_EGRESS_LIST:
+		return parse_egress_list(value, dst, err);
 	case KEY_DNS:
 		return parse_dns(value, dst, err);
 	}

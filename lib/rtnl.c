@@ -7,6 +7,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -461,20 +462,41 @@ static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* IPv4's settings of the link (IFLA_AF_SPEC, AF_INET, IFLA_INET_CONF). */
+/* IPv6's settings: an array of values indexed by DEVCONF_*, from 0. */
+static void read_inet6_conf(const struct nlattr *a, struct rtnl_link *l)
+{
+	const int32_t *conf = mnl_attr_get_payload(a);
+	size_t n = mnl_attr_get_payload_len(a) / sizeof(int32_t);
+
+	if (n <= DEVCONF_DISABLE_IPV6)
+		return;
+	l->ipv6.known = true;
+	l->ipv6.accept_ra = conf[DEVCONF_ACCEPT_RA] != 0;
+	l->ipv6.autoconf = conf[DEVCONF_AUTOCONF] != 0;
+	l->ipv6.solicits_routers = conf[DEVCONF_RTR_SOLICITS] != 0;
+	l->ipv6.disabled = conf[DEVCONF_DISABLE_IPV6] != 0;
+}
+
+/* The link's settings per family (IFLA_AF_SPEC): IPv4's and IPv6's. */
 static void read_inet_conf(const struct nlattr *spec, struct rtnl_link *l)
 {
 	const struct nlattr *af, *a;
 
 	mnl_attr_for_each_nested(af, spec)
 	{
-		if (mnl_attr_get_type(af) != AF_INET || mnl_attr_validate(af, MNL_TYPE_NESTED) < 0)
+		if ((mnl_attr_get_type(af) != AF_INET && mnl_attr_get_type(af) != AF_INET6) ||
+		    mnl_attr_validate(af, MNL_TYPE_NESTED) < 0)
 			continue;
 		mnl_attr_for_each_nested(a, af)
 		{
 			const uint32_t *conf = mnl_attr_get_payload(a);
 			size_t n = mnl_attr_get_payload_len(a) / sizeof(uint32_t);
 
+			if (mnl_attr_get_type(af) == AF_INET6) {
+				if (mnl_attr_get_type(a) == IFLA_INET6_CONF)
+					read_inet6_conf(a, l);
+				continue;
+			}
 			/* An array of values, the first for setting number 1. */
 			if (mnl_attr_get_type(a) == IFLA_INET_CONF &&
 			    n >= IPV4_DEVCONF_ROUTE_LOCALNET)
@@ -921,6 +943,12 @@ static bool route_parse(const struct nlmsghdr *nlh, struct rtnl_route *ret)
 				memcpy(route.gateway.bytes, mnl_attr_get_payload(attr), len);
 			}
 			break;
+		case RTA_CACHEINFO:
+			if (mnl_attr_get_payload_len(attr) >= sizeof(struct rta_cacheinfo))
+				route.expires =
+					((const struct rta_cacheinfo *)mnl_attr_get_payload(attr))
+						->rta_expires != 0;
+			break;
 		}
 	}
 	*ret = route;
@@ -1003,7 +1031,7 @@ static struct nlmsghdr *route_msg(struct rtnl *r, uint16_t type, uint16_t flags,
 	rtm->rtm_family = (uint8_t)c->dst.family;
 	rtm->rtm_dst_len = (uint8_t)c->dst.len;
 	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_protocol = (uint8_t)(c->protocol ? c->protocol : RTPROT_STATIC);
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = (uint8_t)(c->prohibit ? RTN_PROHIBIT : RTN_UNICAST);
 	if (c->dst.len)
@@ -1015,12 +1043,17 @@ static struct nlmsghdr *route_msg(struct rtnl *r, uint16_t type, uint16_t flags,
 	if (c->prohibit) {
 		snprintf(what, size, "%s prohibit route %s",
 			 type == RTM_NEWROUTE ? "add" : "delete", dst);
-	} else {
+	} else if (addr_prefix_is_set(&c->gateway)) {
 		mnl_attr_put(nlh, RTA_GATEWAY, len, c->gateway.bytes);
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)c->oif);
 		snprintf(what, size, "%s %s%s via %s dev '%s'",
 			 type == RTM_NEWROUTE ? "add" : "delete", dst, c->dst.len ? "" : " route",
 			 addr_format(&c->gateway, gw, sizeof(gw)), c->ifname);
+	} else {
+		/* On the link, as a router advertisement's prefix is. */
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)c->oif);
+		snprintf(what, size, "%s %s%s dev '%s'", type == RTM_NEWROUTE ? "add" : "delete",
+			 dst, c->dst.len ? "" : " route", c->ifname);
 	}
 	return nlh;
 }

@@ -47,6 +47,18 @@ int errbuf_errno(struct errbuf *e, int r, const char *fmt, ...)
 	return r;
 }
 
+uint64_t util_fnv1a64(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
 int util_parse_ulong(const char *s, unsigned long *ret)
 {
 	unsigned long v = 0;

@@ -61,6 +61,24 @@ bool addr_prefix_overlaps(const struct addr_prefix *a, const struct addr_prefix 
 bool addr_prefix_contains(const struct addr_prefix *outer, const struct addr_prefix *inner);
 
 /*
+ * A run of addresses, as an interval set holds it: from first to the one
+ * before after, or to the family's last address (to_end, after unset).
+ */
+struct addr_range {
+	uint8_t first[16], after[16];
+	bool to_end;
+};
+
+#define ADDR_RANGES_MAX 256
+
+/*
+ * The union of the networks nets[0..n) (one family, overlapping or not)
+ * as the fewest runs, in order: ret has room for n; returns how many (0
+ * for more than ADDR_RANGES_MAX networks).
+ */
+size_t addr_ranges_merge(const struct addr_prefix *nets, size_t n, struct addr_range *ret);
+
+/*
  * Number of blocks of length block_len in pool, saturated at
  * ADDR_BLOCKS_MAX.  0 when block_len is shorter than the pool's prefix.
  */

@@ -1,14 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What a user's namespace may reach, as routes inside it: made over
- * rtnetlink with the namespace, where the user has no capability to undo
- * them, and whatever becomes of the host's firewall.  Prefixes only:
- * ports and protocols are the host firewall's.
+ * What a user's namespace may reach: a filter in the namespace's table
+ * (nstable.h), which refuses what a session must not reach whatever the
+ * routes, the socket options (SO_BINDTODEVICE and IP(V6)_UNICAST_IF skip
+ * the routes, IP(V6)_FREEBIND forges a source) and the host's firewall;
+ * and routes, which make a refused network fail at once for the plain
+ * case.  Both are made in the namespace, where the user has no
+ * capability to undo them.
  *
- * For each family with an address:
+ * The filter, for what leaves through the namespace end (lo stays
+ * inside), in this order:
+ *   - the gateway (host end, or the bridge's address) is reached: it is
+ *     the way out, and where dns = host-end queries go;
+ *   - a family without an address is refused;
+ *   - denied networks and protocols/ports are refused;
+ *   - every range users' addresses come from is refused (no user
+ *     reaches another's namespace or host end);
+ *   - with an allow list, only what it names is reached;
+ * and nothing leaves with a source that is not the namespace's own.
+ * Refused is at once: a TCP reset, or ICMP administratively prohibited
+ * (connect() fails with ECONNREFUSED, sendmsg() with EPERM), counted.
+ *
+ * The routes, for each family with an address, from the entries that
+ * name networks:
  *   - a default route via the host end, or, with an allow list, a route
- *     via the host end to each allowed network and a prohibit default;
- *   - a prohibit route to each denied network;
+ *     via the host end to each network it names (the default for an entry
+ *     of a protocol alone) and otherwise a prohibit default;
+ *   - a prohibit route to each denied network (not protocol or port);
  *   - a prohibit route to every range users' addresses come from (pools
  *     and fixed blocks), so that no user reaches another's namespace or
  *     host end; the namespace's own block stays reachable through its
@@ -23,6 +41,7 @@
 #include <stddef.h>
 
 #include "usernetns/addr.h"
+#include "usernetns/nstable.h"
 #include "usernetns/plan.h"
 
 struct egress_route {
@@ -31,7 +50,7 @@ struct egress_route {
 };
 
 /* The most routes of one family egress_routes() gives. */
-#define EGRESS_ROUTES_MAX (2 * POLICY_PREFIXES_MAX + POLICY_RANGES_MAX + 1)
+#define EGRESS_ROUTES_MAX (2 * POLICY_EGRESS_MAX + POLICY_RANGES_MAX + 1)
 
 /*
  * The routes of peer's family for a namespace whose end has the address
@@ -44,5 +63,28 @@ struct egress_route {
 void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 		   const struct addr_prefix *gateway, struct egress_route ret[EGRESS_ROUTES_MAX],
 		   size_t *ret_n);
+
+/*
+ * The addresses of a namespace that its filter names.  A family without
+ * peer has no address in the namespace; a gateway or peer of length 0
+ * but with its family set is one not known yet (a dry run before the
+ * first login).
+ */
+struct egress_addrs {
+	struct addr_prefix peer4, peer6; /* the namespace end's */
+	struct addr_prefix gw4, gw6;	 /* the gateway */
+};
+
+/* Add the filter of plan, for a namespace with addrs, to t. */
+void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t);
+
+/*
+ * In mode bridge the gateway is a neighbour on the bridge's subnet, whose
+ * other addresses deny and allow restrict like any other.  The gateway is
+ * always reached (it is the way out), so a deny network that holds it
+ * cannot mean what it says: 0, or -EINVAL with err naming the entry and
+ * the line of the deny key.
+ */
+int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, struct errbuf *err);
 
 #endif

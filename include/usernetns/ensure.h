@@ -26,17 +26,17 @@ enum {
 	ENSURE_FIXED_LINK = 1u << 5, /* up, MTU, master */
 	ENSURE_FIXED_ADDRESSES = 1u << 6,
 	ENSURE_FIXED_ROUTES = 1u << 7,
-	ENSURE_LEASED = 1u << 8,       /* a new lease was taken */
-	ENSURE_REMOVED_OLD = 1u << 9,  /* of a previous policy */
-	ENSURE_FIXED_DNS = 1u << 10,   /* the namespace's redirect of queries */
-	ENSURE_FIXED_NAMES = 1u << 11, /* the host's name files for it */
+	ENSURE_LEASED = 1u << 8,	/* a new lease was taken */
+	ENSURE_REMOVED_OLD = 1u << 9,	/* of a previous policy */
+	ENSURE_FIXED_FILTER = 1u << 10, /* the namespace's table: filter, redirect of queries */
+	ENSURE_FIXED_NAMES = 1u << 11,	/* the host's name files for it */
 };
 
 /* The changes that mean something was found broken and mended. */
 #define ENSURE_REPAIRS                                                                           \
 	(ENSURE_ADOPTED | ENSURE_REPLACED_STALE_LINK | ENSURE_CREATED_LINK | ENSURE_FIXED_LINK | \
 	 ENSURE_FIXED_ADDRESSES | ENSURE_FIXED_ROUTES | ENSURE_REMOVED_PLACEHOLDER |             \
-	 ENSURE_FIXED_DNS | ENSURE_FIXED_NAMES)
+	 ENSURE_FIXED_FILTER | ENSURE_FIXED_NAMES)
 
 struct ensure_result {
 	int netns_fd; /* of the namespace; the caller closes it */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usernetns/addr.h"
 #include "usernetns/util.h"
 
 struct nfnl {
@@ -50,13 +51,14 @@ int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, st
  * A transaction: messages between a batch's begin and end, applied by
  * the kernel all together or not at all.
  */
-#define NFNL_BATCH_SIZE 16384
+#define NFNL_BATCH_SIZE 131072
 
 struct nfnl_batch {
 	char buf[NFNL_BATCH_SIZE];
 	struct mnl_nlmsg_batch *b;
 	unsigned int begin_seq;
 	unsigned int n; /* messages between begin and end */
+	uint32_t sets;	/* anonymous sets made, their ids */
 	bool overflow;
 };
 
@@ -67,6 +69,17 @@ struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t t
 void nfnl_batch_next(struct nfnl_batch *b);
 /* Send it and wait for the kernel's answer to each message. */
 int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err, const char *what);
+
+/*
+ * An anonymous, constant set of addresses of family (AF_INET, AF_INET6),
+ * the union of the networks nets[0..n) (they may overlap), in table of
+ * table_family: made in the batch (set and elements), for the next
+ * rule's nfnl_expr_lookup() by *ret_id.  0, or -EINVAL for an unset or
+ * mixed address.
+ */
+int nfnl_batch_address_set(struct nfnl *n, struct nfnl_batch *b, uint8_t table_family,
+			   const char *table, int family, const struct addr_prefix *nets,
+			   size_t n_nets, uint32_t *ret_id);
 
 /* ---- the pieces of a rule ------------------------------------------------------ */
 
@@ -93,6 +106,14 @@ void nfnl_expr_masq(struct nlmsghdr *nlh);
 void nfnl_expr_ct(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg);
 /* [ immediate reg 0 VERDICT ]: accept, drop (NF_*) */
 void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict);
+/* [ immediate reg 0 jump CHAIN ] */
+void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain);
+/* [ lookup reg SREG set ] of a set made in this batch (invert: not in it) */
+void nfnl_expr_lookup(struct nlmsghdr *nlh, uint32_t sreg, uint32_t set_id, bool invert);
+/* [ reject type TYPE code CODE ]: NFT_REJECT_* */
+void nfnl_expr_reject(struct nlmsghdr *nlh, uint32_t type, uint8_t code);
+/* [ objref type TYPE name NAME ]: count in a named counter (NFT_OBJECT_COUNTER) */
+void nfnl_expr_objref(struct nlmsghdr *nlh, uint32_t type, const char *name);
 
 /*
  * A comment as nft(8) keeps it in a table's or a rule's user data (type

@@ -12,10 +12,8 @@
  * resolv.conf are left as they are; the user has no capability in the
  * namespace to change any of it; no process runs for it.
  *
- * Made over nfnetlink with libmnl in one transaction, checked with one
- * dump at every login (by the comments of its rules), made again whole
- * when anything differs.  These functions act in the namespace the socket
- * was opened in.
+ * Its rules go into the namespace's table with the filter's, made,
+ * checked and repaired with it.
  */
 #ifndef USERNETNS_NSDNS_H
 #define USERNETNS_NSDNS_H
@@ -23,10 +21,8 @@
 #include <stdbool.h>
 
 #include "usernetns/addr.h"
-#include "usernetns/nfnl.h"
+#include "usernetns/nstable.h"
 #include "usernetns/plan.h"
-
-#define NSDNS_TABLE "usernetns"
 
 struct nsdns_targets {
 	size_t n; /* 0: no redirect (dns = inherit) */
@@ -41,16 +37,10 @@ void nsdns_targets(const struct plan *plan, const struct addr_prefix *host4,
 int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size);
 int nsdns_parse(const char *s, struct nsdns_targets *ret);
 
-/* Is the table there and as t wants it? */
-int nsdns_check(struct nfnl *n, const struct nsdns_targets *t, bool *ret_ok, struct errbuf *err);
-
 /*
- * Make the table as t wants it, in one transaction, replacing any table of
- * that name (fresh: the namespace was just made and has none).
+ * Add the redirect's rules for t to the namespace's table (nstable.h):
+ * nothing when t has no target.
  */
-int nsdns_apply(struct nfnl *n, const struct nsdns_targets *t, bool fresh, struct errbuf *err);
-
-/* Remove the table, if there (*ret_removed says; may be NULL). */
-int nsdns_remove(struct nfnl *n, bool *ret_removed, struct errbuf *err);
+void nsdns_rules(const struct nsdns_targets *t, struct nstable *out);
 
 #endif

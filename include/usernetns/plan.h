@@ -67,7 +67,8 @@ struct plan {
 	enum policy_teardown teardown;
 
 	/* What the namespace may reach (lib/egress.c). */
-	struct policy_prefix_list deny, allow;
+	struct policy_egress_list deny, allow;
+	unsigned int deny_line;			      /* of the deny key that applies; 0: none */
 	struct addr_prefix ranges[POLICY_RANGES_MAX]; /* every user's: not reachable */
 	size_t n_ranges;
 	bool port_isolation; /* mode bridge */

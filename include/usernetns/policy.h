@@ -23,7 +23,7 @@
 #define POLICY_NAME_MAX 256u	/* user and group names */
 
 /* Entries of a deny or allow list; address ranges (pools, fixed blocks). */
-#define POLICY_PREFIXES_MAX 32u
+#define POLICY_EGRESS_MAX 32u
 #define POLICY_RANGES_MAX 64u
 
 /* Resolvers of dns = ADDR, as many as resolv.conf names (MAXNS). */
@@ -135,11 +135,35 @@ enum policy_key {
 	POLICY_KEY__MAX
 };
 
-/* A list of prefixes: deny and allow. */
-struct policy_prefix_list {
-	size_t n;
-	struct addr_prefix v[POLICY_PREFIXES_MAX];
+/*
+ * One entry of a deny or allow list: a network ("192.168.0.0/16"), a
+ * protocol with or without ports ("tcp/25", "udp"), or both
+ * ("udp/1-1023@192.0.2.0/24").
+ */
+struct policy_egress {
+	struct addr_prefix net;	     /* family 0: every destination, IPv4 and IPv6 */
+	uint8_t proto;		     /* IPPROTO_TCP, _UDP, _SCTP; 0: every protocol */
+	uint16_t port_min, port_max; /* destination ports; 0, 0: every port */
 };
+
+struct policy_egress_list {
+	size_t n;
+	struct policy_egress v[POLICY_EGRESS_MAX];
+};
+
+/* "tcp/25@192.0.2.0/24" as the policy writes it; buf holds POLICY_EGRESS_STRLEN. */
+#define POLICY_EGRESS_STRLEN (ADDR_PREFIX_STRLEN + 24)
+const char *policy_egress_format(const struct policy_egress *e, char *buf, size_t size);
+
+/* The protocol's name in an entry ("tcp"), or NULL for one we do not name. */
+const char *policy_egress_proto_name(uint8_t proto);
+
+/*
+ * Does entry e cover traffic of protocol proto (IPPROTO_*) to port of
+ * address a (a /32 or /128)?
+ */
+bool policy_egress_covers(const struct policy_egress *e, const struct addr_prefix *a, uint8_t proto,
+			  uint16_t port);
 
 struct policy_global {
 	unsigned int line;			/* of [global]; 0 if absent */
@@ -175,8 +199,8 @@ struct policy_rule {
 	char bridge[IFNAMSIZ];
 	char uplink[IFNAMSIZ]; /* mode nat: "" for auto */
 	enum policy_nat6 nat6;
-	struct policy_prefix_list deny;	 /* never reachable */
-	struct policy_prefix_list allow; /* only these; empty: everything */
+	struct policy_egress_list deny;	 /* never reachable */
+	struct policy_egress_list allow; /* only these; empty: everything */
 	bool port_isolation;		 /* mode bridge: ports isolated */
 	struct policy_dns dns;
 

@@ -40,6 +40,11 @@ struct rtnl_link {
 	char alias[64];	     /* IFLA_IFALIAS, "" if none */
 	bool isolated;	     /* a bridge port with IFLA_BRPORT_ISOLATED */
 	bool route_localnet; /* IPv4 takes 127.0.0.0/8 on the wire */
+	/* IPv6's settings of the link (IFLA_INET6_CONF), when it has IPv6 at all. */
+	struct {
+		bool known;
+		bool accept_ra, autoconf, solicits_routers, disabled;
+	} ipv6;
 };
 
 /* Open a socket acting in the calling thread's current namespace. */
@@ -118,6 +123,7 @@ struct rtnl_route {
 	unsigned int protocol;	    /* RTPROT_*: who made it */
 	int oif;		    /* output link, 0 if none */
 	struct addr_prefix gateway; /* family 0 without one */
+	bool expires;		    /* it has a lifetime (learned from the network) */
 };
 
 /*
@@ -145,6 +151,7 @@ struct rtnl_route_change {
 	struct addr_prefix gateway; /* not prohibit */
 	int oif;		    /* not prohibit */
 	const char *ifname;	    /* of oif, for messages */
+	unsigned int protocol;	    /* RTPROT_* of a route to delete; 0: ours (static) */
 };
 
 /* Add it, replacing a route to the same destination. */

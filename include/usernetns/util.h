@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -38,6 +39,12 @@ static inline bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
 }
+
+/*
+ * FNV-1a, 64 bits: a digest that tells one text from another (what a
+ * table was made from), not a defence against anybody choosing texts.
+ */
+uint64_t util_fnv1a64(const void *data, size_t len);
 
 /* Strict decimal: digits only, no sign, no white space, no overflow. */
 int util_parse_ulong(const char *s, unsigned long *ret);

@@ -227,8 +227,10 @@ check_lacks "they leave as the host (masquerade), never as 127.0.0.1" "127.0.0.1
 
 policy inherit
 "$create" alice >/dev/null 2>&1
-check "dns = inherit again: the table is gone" \
-	bash -c '! ip netns exec user-alice nft list table ip usernetns >/dev/null 2>&1'
+check "dns = inherit again: the redirect is gone" \
+	bash -c '! ip netns exec user-alice nft list chain inet usernetns dns >/dev/null 2>&1'
+check "and the filter stays" \
+	bash -c 'ip netns exec user-alice nft list chain inet usernetns out >/dev/null 2>&1'
 check_eq "and route_localnet off" 0 "$(ip netns exec user-alice sysctl -n net.ipv4.conf.eth0.route_localnet)"
 policy host-end
 "$create" alice >/dev/null 2>&1

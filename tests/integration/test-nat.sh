@@ -162,19 +162,28 @@ check_contains "why" "table inet usernetns: not loaded" "$out"
 isolated alice "$(addr_of bob)" "isolation holds while the host's table is gone"
 from alice 192.168.7.2
 check_contains "and so does the deny list" "Permission denied" "$out"
-# Even with the routes gone (as root could) and no table (as where
-# br_netfilter shows bridged traffic to it), the bridge keeps them apart...
+# Even with the routes gone (as root could) and no table on the host (as
+# where br_netfilter shows bridged traffic to it), the bridge's port
+# isolation and the namespaces' own filters keep them apart...
 ip -n user-dave route del prohibit 10.50.0.128/25
 ip -n user-erin route del prohibit 10.50.0.128/25
 ip netns exec user-dave ping -c 1 -W 2 "$(addr_of erin)" >/dev/null 2>&1
-check "bridge: port isolation holds without the routes" [ $? -ne 0 ]
-# ...which without port isolation would meet.
+check "bridge: isolation holds without the routes" [ $? -ne 0 ]
 for p in $ports; do ip link set "$p" type bridge_slave isolated off; done
-check "(without it, they would reach each other)" \
+out=$(ip netns exec user-dave ping -c 1 -W 2 "$(addr_of erin)" 2>&1)
+check_contains "bridge: and without port isolation: refused at once by dave's filter" \
+	"Operation not permitted" "$out"
+# ...which, were the filters gone too (as root could), would meet.
+ip netns exec user-dave nft delete table inet usernetns
+ip netns exec user-erin nft delete table inet usernetns
+check "(without them all, they would reach each other)" \
 	wait_for ip netns exec user-dave ping -c 1 -W 1 "$(addr_of erin)"
 "$create" dave erin >/dev/null 2>&1
 check "the next login puts the routes back" \
 	bash -c 'ip -n user-dave route show | grep -q "prohibit 10.50.0.128/25"'
+check "and the filter" bash -c 'ip netns exec user-dave nft list table inet usernetns >/dev/null'
+ip netns exec user-dave ping -c 1 -W 2 "$(addr_of erin)" >/dev/null 2>&1
+check "and they are apart again" [ $? -ne 0 ]
 for p in $ports; do
 	check_contains "and isolates port $p again" "isolated on" "$(ip -d link show "$p")"
 done

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The routes that say what a user's namespace may reach (lib/egress.c). */
+/*
+ * What a user's namespace may reach (lib/egress.c): its routes, and its
+ * filter as the namespace's table writes it (lib/nstable.c).
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -18,9 +24,21 @@ static struct addr_prefix prefix(const char *s)
 	return p;
 }
 
-static void add(struct policy_prefix_list *l, const char *s)
+static void add(struct policy_egress_list *l, const char *s)
 {
-	l->v[l->n++] = prefix(s);
+	l->v[l->n++] = (struct policy_egress){ .net = prefix(s) };
+}
+
+/* An entry of a protocol, with ports (0, 0: any) and a network (NULL: any). */
+static void add_proto(struct policy_egress_list *l, uint8_t proto, uint16_t min, uint16_t max,
+		      const char *net)
+{
+	l->v[l->n++] = (struct policy_egress){
+		.net = net ? prefix(net) : (struct addr_prefix){ 0 },
+		.proto = proto,
+		.port_min = min,
+		.port_max = max,
+	};
 }
 
 /* The routes as text, "dst prohibit|via" each, in order. */
@@ -99,6 +117,171 @@ static void test_bridge_keeps_its_gateway(void **state)
 			    "0.0.0.0/0 via, 10.50.0.128/25 prohibit");
 }
 
+/* The filter's table as nft(8) text. */
+static char *filter_text(const struct plan *plan, const struct egress_addrs *a)
+{
+	struct nstable *t = calloc(1, sizeof(*t));
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(t);
+	assert_non_null(f);
+	egress_filter(plan, a, t);
+	assert_false(t->overflow);
+	nstable_print(t, f);
+	fclose(f);
+	free(t);
+	return text;
+}
+
+static void test_filter_nat(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_NAT };
+	struct egress_addrs a = {
+		.peer4 = prefix("10.210.0.6/30"),
+		.gw4 = prefix("10.210.0.5/30"),
+		.peer6 = prefix("fd42:210:0:1::2/64"),
+		.gw6 = prefix("fd42:210:0:1::1/64"),
+	};
+	char *text;
+
+	add(&plan.deny, "192.168.0.0/16");
+	add(&plan.deny, "10.0.0.0/8");
+	add(&plan.deny, "fd00:beef::/32");
+	add_proto(&plan.deny, IPPROTO_TCP, 25, 25, NULL);
+	add_proto(&plan.deny, IPPROTO_UDP, 1, 1023, "192.0.2.0/24");
+	plan.ranges[plan.n_ranges++] = prefix("10.210.0.0/16");
+	plan.ranges[plan.n_ranges++] = prefix("fd42:210::/48");
+	text = filter_text(&plan, &a);
+	assert_string_equal(
+		text,
+		"table inet usernetns {\n"
+		"\tcounter refused {\n\t}\n"
+		"\tchain out {\n"
+		"\t\ttype filter hook output priority 0; policy accept;\n"
+		"\t\toif \"lo\" accept\n"
+		"\t\tmeta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 130-143 accept\n"
+		"\t\tip daddr 10.210.0.5 accept\n"
+		"\t\tip6 daddr fd42:210:0:1::1 accept\n"
+		"\t\tip daddr { 192.168.0.0/16, 10.0.0.0/8 } jump refuse\n"
+		"\t\tip6 daddr fd00:beef::/32 jump refuse\n"
+		"\t\tmeta l4proto tcp th dport 25 jump refuse\n"
+		"\t\tip daddr 192.0.2.0/24 meta l4proto udp th dport 1-1023 jump refuse\n"
+		"\t\tip daddr 10.210.0.0/16 jump refuse\n"
+		"\t\tip6 daddr fd42:210::/48 jump refuse\n"
+		"\t}\n"
+		"\tchain source {\n"
+		"\t\ttype filter hook postrouting priority 300; policy accept;\n"
+		"\t\toif \"lo\" accept\n"
+		"\t\tip saddr 10.210.0.6 accept\n"
+		"\t\tip6 saddr fd42:210:0:1::2 accept\n"
+		"\t\tip6 saddr { ::, fe80::/10 } meta l4proto ipv6-icmp accept\n"
+		"\t\tcounter name \"refused\" drop\n"
+		"\t}\n"
+		"\tchain in {\n"
+		"\t\ttype filter hook input priority 0; policy accept;\n"
+		"\t\tmeta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 134 drop\n"
+		"\t\tmeta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 137 drop\n"
+		"\t\tmeta nfproto ipv4 meta l4proto icmp icmp type 5 drop\n"
+		"\t}\n"
+		"\tchain refuse {\n"
+		"\t\tcounter name \"refused\"\n"
+		"\t\tmeta l4proto tcp reject with tcp reset\n"
+		"\t\treject with icmpx admin-prohibited\n"
+		"\t}\n"
+		"}\n");
+	free(text);
+}
+
+static void test_filter_allow_and_no_ipv6(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_BRIDGE };
+	struct egress_addrs a = {
+		.peer4 = prefix("10.50.0.130/24"),
+		.gw4 = prefix("10.50.0.1/24"),
+	};
+	char *text;
+
+	add(&plan.allow, "198.51.100.0/25");
+	add(&plan.allow, "2001:db8::/32");
+	add_proto(&plan.allow, IPPROTO_TCP, 443, 443, NULL);
+	plan.ranges[plan.n_ranges++] = prefix("10.50.0.128/25");
+	text = filter_text(&plan, &a);
+	/* No IPv6 in the namespace: all of it refused, whatever the allow list says. */
+	assert_non_null(strstr(text, "\t\tmeta nfproto ipv6 jump refuse\n"));
+	assert_null(strstr(text, "2001:db8"));
+	assert_null(strstr(text, "icmpv6 type 130-143"));
+	/* The bridge's subnet is restricted like any other, the gateway first. */
+	assert_non_null(strstr(text, "\t\tip daddr 10.50.0.1 accept\n"
+				     "\t\tip daddr 10.50.0.128/25 jump refuse\n"
+				     "\t\tip daddr 198.51.100.0/25 accept\n"
+				     "\t\tmeta l4proto tcp th dport 443 accept\n"
+				     "\t\tjump refuse\n"));
+	free(text);
+}
+
+static void test_filter_unknown_addresses(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_VETH };
+	/* A dry run before the first login: the family, not the address. */
+	struct egress_addrs a = {
+		.peer4 = { .family = AF_INET },
+		.gw4 = { .family = AF_INET },
+	};
+	char *text = filter_text(&plan, &a);
+
+	assert_non_null(strstr(text, "ip daddr <the gateway, the way out> accept"));
+	assert_non_null(strstr(text, "ip saddr <this namespace's address> accept"));
+	free(text);
+}
+
+static void test_filter_none_without_link(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_ISOLATED };
+	struct egress_addrs a = { .peer4 = { .family = AF_INET } };
+	struct nstable t = { 0 };
+
+	egress_filter(&plan, &a, &t);
+	assert_true(nstable_empty(&t));
+}
+
+static void test_gateway_in_deny(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_BRIDGE, .bridge = "br0", .deny_line = 12 };
+	struct addr_prefix gw = prefix("10.50.0.1/24");
+	struct errbuf err = { "" };
+
+	add_proto(&plan.deny, IPPROTO_TCP, 25, 25, "10.0.0.0/8");
+	assert_int_equal(egress_check_gateway(&plan, &gw, &err), 0);
+	add(&plan.deny, "10.50.0.0/25");
+	assert_int_equal(egress_check_gateway(&plan, &gw, &err), -EINVAL);
+	assert_string_equal(
+		err.msg,
+		"line 12: deny 10.50.0.0/25 holds 10.50.0.1, the gateway of bridge br0, which a namespace on the bridge always reaches (its way out); deny the networks around it");
+	/* In mode veth and nat the gateway is the namespace's own host end. */
+	plan.mode = POLICY_MODE_NAT;
+	assert_int_equal(egress_check_gateway(&plan, &gw, &err), 0);
+}
+
+static void test_address_runs(void **state)
+{
+	struct addr_prefix nets[] = { prefix("10.210.0.0/16"), prefix("10.0.0.0/8"),
+				      prefix("192.168.0.0/24"), prefix("192.168.1.0/24"),
+				      prefix("255.255.255.0/24") };
+	struct addr_range r[ELEMENTSOF(nets)];
+	size_t n = addr_ranges_merge(nets, ELEMENTSOF(nets), r);
+	static const uint8_t after10[4] = { 11, 0, 0, 0 }, first192[4] = { 192, 168, 0, 0 },
+			     after192[4] = { 192, 168, 2, 0 };
+
+	/* 10.210/16 is inside 10/8; the two /24s touch; the last runs to the end. */
+	assert_int_equal(n, 3);
+	assert_memory_equal(r[0].after, after10, 4);
+	assert_memory_equal(r[1].first, first192, 4);
+	assert_memory_equal(r[1].after, after192, 4);
+	assert_true(r[2].to_end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +289,12 @@ int main(void)
 		cmocka_unit_test(test_deny_and_ranges),
 		cmocka_unit_test(test_allow_list),
 		cmocka_unit_test(test_bridge_keeps_its_gateway),
+		cmocka_unit_test(test_filter_nat),
+		cmocka_unit_test(test_filter_allow_and_no_ipv6),
+		cmocka_unit_test(test_filter_unknown_addresses),
+		cmocka_unit_test(test_filter_none_without_link),
+		cmocka_unit_test(test_gateway_in_deny),
+		cmocka_unit_test(test_address_runs),
 	};
 
 	return cmocka_run_group_tests_name("egress", tests, NULL, NULL);

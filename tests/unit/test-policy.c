@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,21 +195,35 @@ static void test_nat_and_egress_keys(void **state)
 				    "[group:students]\nmode = nat\npool4 = 10.210.0.0/16\n"
 				    "pool6 = fd42:210::/48\nuplink = eth0\nnat6 = no\n"
 				    "deny = 192.168.0.0/16, 10.0.0.0/8\ndeny = fd00::/8\n"
+				    "deny = tcp/25, udp/1-1023@192.0.2.0/24, sctp@fd00:1::/32\n"
 				    "allow = 0.0.0.0/0, ::/0\n"
 				    "[group:lab]\nmode = nat\npool4 = 10.211.0.0/16\nuplink = auto\n"
 				    "[group:bridged]\nmode = bridge\nbridge = br0\npool4 = 10.50.0.128/25\n"
 				    "port_isolation = no\n");
 	const struct policy_rule *r = &p->rules[0];
-	char buf[ADDR_PREFIX_STRLEN];
+	char buf[POLICY_EGRESS_STRLEN];
 
 	assert_int_equal(p->global.forwarding, POLICY_FORWARDING_ENABLE);
 	assert_int_equal(r->mode, POLICY_MODE_NAT);
 	assert_string_equal(r->uplink, "eth0");
 	assert_int_equal(r->nat6, POLICY_NAT6_NO);
 	/* A list key on several lines adds up; it replaces [default]'s. */
-	assert_int_equal(r->deny.n, 3);
-	assert_string_equal(addr_prefix_format(&r->deny.v[1], buf, sizeof(buf)), "10.0.0.0/8");
-	assert_string_equal(addr_prefix_format(&r->deny.v[2], buf, sizeof(buf)), "fd00::/8");
+	assert_int_equal(r->deny.n, 6);
+	assert_string_equal(policy_egress_format(&r->deny.v[1], buf, sizeof(buf)), "10.0.0.0/8");
+	assert_string_equal(policy_egress_format(&r->deny.v[2], buf, sizeof(buf)), "fd00::/8");
+	/* Protocols, ports and networks: as written. */
+	assert_string_equal(policy_egress_format(&r->deny.v[3], buf, sizeof(buf)), "tcp/25");
+	assert_int_equal(r->deny.v[3].proto, IPPROTO_TCP);
+	assert_int_equal(r->deny.v[3].port_min, 25);
+	assert_int_equal(r->deny.v[3].port_max, 25);
+	assert_false(addr_prefix_is_set(&r->deny.v[3].net));
+	assert_string_equal(policy_egress_format(&r->deny.v[4], buf, sizeof(buf)),
+			    "udp/1-1023@192.0.2.0/24");
+	assert_int_equal(r->deny.v[4].port_min, 1);
+	assert_int_equal(r->deny.v[4].port_max, 1023);
+	assert_string_equal(policy_egress_format(&r->deny.v[5], buf, sizeof(buf)),
+			    "sctp@fd00:1::/32");
+	assert_int_equal(r->deny.v[5].port_min, 0);
 	assert_int_equal(r->allow.n, 2);
 	/* Inherited from [default], "auto" is the empty name. */
 	assert_int_equal(p->rules[1].deny.n, 1);
