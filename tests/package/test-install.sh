@@ -4,8 +4,9 @@
 # test from Debian's archive (mmdebstrap, cached a week): install, a login
 # through su landing in its namespace, the systemd-user stack, the timer's
 # cleanup, an upgrade to a rebuilt package keeping the admin's policy,
-# removal (refused while a stack names the module by hand; then no stack
-# names it and su still works), purge.  Everything after the bootstrap runs
+# removal (refused while a stack names the module by hand: a line, a
+# continued line, a file outside /etc/pam.d that a stack includes, a stack
+# in /usr/lib/pam.d; then no stack names it and su still works), purge.  Everything after the bootstrap runs
 # in a sandbox of its own (mount, network and PID namespaces, the system on
 # a tmpfs), so nothing reaches the machine's network or /run.
 #
@@ -91,7 +92,7 @@ check_status() {
 	fi
 }
 apt_install() { run apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
-names_module() { in_root grep -lE '^[[:space:]]*[^#[:space:]].*pam_usernetns[.]so' -r /etc/pam.d; }
+names_module() { in_root grep -lE '^[[:space:]]*[^#[:space:]].*pam_usernetns[.]so' -r /etc/pam.d /usr/lib/pam.d; }
 caps_set() { echo "$1" | sed 's/[+=]p$//' | tr , '\n' | sort | tr '\n' ' '; }
 caps_exact() {
 	local caps path
@@ -184,15 +185,33 @@ check_eq "su - alice still lands in user-alice" "user-alice" "$out"
 
 # ---- remove --------------------------------------------------------------------
 
-# A line written by hand (pam-auth-update does not know it) stops the removal.
+# A line written by hand (pam-auth-update does not know it) stops the
+# removal, in every form Linux-PAM reads; taken out, it stops it no more.
+# refused WHAT FILE:LINE: apt-get remove stops, the module in place, naming it.
+refused() {
+	run apt-get remove -y -q libpam-usernetns
+	check "removal is refused while $1" test "$status" -ne 0
+	check_contains "naming $2" "$2" "$out $err"
+	check "the module is still there" test -f "$root/lib/x86_64-linux-gnu/security/pam_usernetns.so"
+}
 echo 'session required pam_usernetns.so' >"$root/etc/pam.d/by-hand"
-run apt-get remove -y -q libpam-usernetns
-check "removal is refused while a stack names the module by hand" test "$status" -ne 0
-check_contains "naming the file" "/etc/pam.d/by-hand" "$out $err"
-check "the module is still there" test -f "$root/lib/x86_64-linux-gnu/security/pam_usernetns.so"
+refused "a stack names the module by hand" /etc/pam.d/by-hand:1
 run su - alice -c 'ip netns identify'
 check_eq "logins still work" "user-alice" "$out"
+printf 'session required pam_unix.so\nsession required \\\n\tpam_usernetns.so\n' >"$root/etc/pam.d/by-hand"
+refused "a continued line names it (session required \\, then pam_usernetns.so)" /etc/pam.d/by-hand:3
+mkdir -p "$root/etc/pam-local"
+echo 'session required pam_usernetns.so' >"$root/etc/pam-local/session"
+for how in '@include' 'session include' 'session substack'; do
+	echo "$how /etc/pam-local/session" >"$root/etc/pam.d/by-hand"
+	refused "a file outside /etc/pam.d names it, reached by \"$how /etc/pam-local/session\"" \
+		"/etc/pam-local/session:1 (included by /etc/pam.d/by-hand:1)"
+done
 rm "$root/etc/pam.d/by-hand"
+cp "$root/usr/lib/pam.d/systemd-user" /run/pkgtest/systemd-user
+echo 'session optional pam_usernetns.so' >>"$root/usr/lib/pam.d/systemd-user"
+refused "systemd's stack in /usr/lib/pam.d names it" /usr/lib/pam.d/systemd-user
+cp /run/pkgtest/systemd-user "$root/usr/lib/pam.d/systemd-user"
 run apt-get remove -y -q libpam-usernetns usernetns libnss-usernetns
 check_status "apt remove of the three"
 check "no PAM stack names the module" test -z "$(names_module)"
