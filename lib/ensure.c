@@ -228,6 +228,7 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 	snprintf(rec->name, sizeof(rec->name), "%s", plan->owner_name);
 	snprintf(rec->netns, sizeof(rec->netns), "%s", plan->netns);
 	snprintf(rec->hostname, sizeof(rec->hostname), "%s", plan->hostname);
+	rec->netns_unlisted = plan->netns_unlisted;
 	if (policy_mode_has_link(plan->mode)) {
 		snprintf(rec->host_ifname, sizeof(rec->host_ifname), "%s", plan->host_ifname);
 		snprintf(rec->peer_ifname, sizeof(rec->peer_ifname), "%s", plan->peer_ifname);

@@ -36,7 +36,8 @@ void hosts_entry_of(const struct state_record *rec, struct hosts_entry *ret)
 {
 	*ret = (struct hosts_entry){ 0 };
 	add_name(ret, rec->hostname);
-	add_name(ret, rec->netns);
+	if (!rec->netns_unlisted)
+		add_name(ret, rec->netns);
 	add_addr(ret, &rec->peer4);
 	add_addr(ret, &rec->peer6);
 	/* A namespace without addresses has nothing to be looked up for. */

@@ -16,8 +16,9 @@
 
 /*
  * The entry of rec: its host name (canonical) and namespace name, those
- * that are valid host names; the namespace end's addresses.  No names or
- * no addresses: nothing to publish.
+ * that are valid host names (the namespace name not when the record says
+ * it is unlisted); the namespace end's addresses.  No names or no
+ * addresses: nothing to publish.
  */
 void hosts_entry_of(const struct state_record *rec, struct hosts_entry *ret);
 

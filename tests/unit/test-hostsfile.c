@@ -168,6 +168,13 @@ static void test_entry_of_a_record(void **state)
 	assert_int_equal(e.n_names, 1);
 	assert_string_equal(e.names[0], "ab.netns");
 
+	/* A namespace name a host name could be (plan.netns_unlisted): not published. */
+	rec = record("user-bob.netns", "bob.netns.netns", "10.200.0.2/30", NULL);
+	rec.netns_unlisted = true;
+	hosts_entry_of(&rec, &e);
+	assert_int_equal(e.n_names, 1);
+	assert_string_equal(e.names[0], "bob.netns.netns");
+
 	/* Nothing to look up without addresses (mode isolated). */
 	rec = record("user-alice", "alice.netns", NULL, NULL);
 	hosts_entry_of(&rec, &e);
