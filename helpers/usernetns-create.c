@@ -181,6 +181,13 @@ static int create_one(const struct policy *policy, const char *user)
 		helper_error(
 			"warning: mode nat for %s: the host's side is not in place (%s): run usernetns-firewall --load",
 			plan.user, res.record.host_side);
+	if (res.names_held[0]) {
+		helper_error("warning: namespace %s of %s: %s; not published for it", plan.netns,
+			     plan.user, res.names_held);
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "uid %lu: namespace %s of %s: %s; not published for it",
+		       (unsigned long)helper_caller(), plan.netns, plan.user, res.names_held);
+	}
 	if (res.changes)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu: %s namespace %s for %s",
 		       (unsigned long)helper_caller(),

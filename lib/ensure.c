@@ -63,6 +63,7 @@ struct ensure_ctx {
 	bool fresh;	     /* made by this call */
 	bool wrote_creating; /* this call wrote a "creating" record */
 	unsigned int changes;
+	char names_held[sizeof(((struct ensure_result *)0)->names_held)];
 
 	bool have_old;
 	struct state_record old;
@@ -287,6 +288,7 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 	snprintf(rec->name, sizeof(rec->name), "%s", plan->owner_name);
 	snprintf(rec->netns, sizeof(rec->netns), "%s", plan->netns);
 	snprintf(rec->hostname, sizeof(rec->hostname), "%s", plan->hostname);
+	rec->netns_unlisted = plan->netns_unlisted;
 	if (policy_mode_has_link(plan->mode)) {
 		snprintf(rec->host_ifname, sizeof(rec->host_ifname), "%s", plan->host_ifname);
 		snprintf(rec->peer_ifname, sizeof(rec->peer_ifname), "%s", plan->peer_ifname);
@@ -949,7 +951,7 @@ static void note_host_side(struct ensure_ctx *c)
  */
 static int ensure_names(struct ensure_ctx *c)
 {
-	bool changed = false;
+	struct hosts_published done;
 	int r;
 
 	if (c->have_found) {
@@ -957,10 +959,18 @@ static int ensure_names(struct ensure_ctx *c)
 		if (r < 0)
 			return r;
 	}
-	r = hosts_publish(c->p, &c->rec, &changed, c->err);
-	if (r == 0 && changed && !c->fresh)
+	r = hosts_publish(c->p, &c->rec, &done, c->err);
+	if (r < 0)
+		return r;
+	if (done.changed && !c->fresh)
 		c->changes |= ENSURE_FIXED_NAMES;
-	return r;
+	/* Somebody else's name: theirs, and the login goes on without it. */
+	if (done.n_held == 1)
+		snprintf(c->names_held, sizeof(c->names_held), "%s", done.held);
+	else if (done.n_held > 1)
+		snprintf(c->names_held, sizeof(c->names_held), "%s, and %zu more", done.held,
+			 done.n_held - 1);
+	return 0;
 }
 
 /* ---- the namespace ------------------------------------------------------------ */
@@ -1214,6 +1224,7 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 	ret->id = c.id;
 	ret->changes = c.changes;
 	ret->record = c.rec;
+	snprintf(ret->names_held, sizeof(ret->names_held), "%s", c.names_held);
 	return 0;
 }
 

@@ -10,9 +10,12 @@
 
 #include "usernetns/fault.h"
 #include "usernetns/hosts.h"
+#include "usernetns/owner.h"
 
 /* Room for the temporary name util_write_atomic() makes of a key. */
 #define KEY_MAX (NAME_MAX - 5)
+
+_Static_assert(OWNER_STRLEN <= HOSTS_OWNER_MAX, "an owner's key fits a name file");
 
 static void add_name(struct hosts_entry *e, const char *name)
 {
@@ -35,8 +38,10 @@ static void add_addr(struct hosts_entry *e, const struct addr_prefix *a)
 void hosts_entry_of(const struct state_record *rec, struct hosts_entry *ret)
 {
 	*ret = (struct hosts_entry){ 0 };
+	owner_key(rec->owner, ret->owner, sizeof(ret->owner));
 	add_name(ret, rec->hostname);
-	add_name(ret, rec->netns);
+	if (!rec->netns_unlisted)
+		add_name(ret, rec->netns);
 	add_addr(ret, &rec->peer4);
 	add_addr(ret, &rec->peer6);
 	/* A namespace without addresses has nothing to be looked up for. */
@@ -64,36 +69,90 @@ static int open_dirs(const struct uns_paths *p, bool create, int *ret_name, int 
 	return 0;
 }
 
-/* One file: written when it is not already text. */
-static int put(int dfd, const char *key, const char *text, size_t len, bool *changed,
+/* Does e publish the file key of the name directory (by_name) or the address one? */
+static bool entry_has_key(const struct hosts_entry *e, bool by_name, const char *key)
+{
+	char k[HOSTS_NAME_MAX + 1];
+
+	if (by_name)
+		return hosts_entry_has_name(e, key);
+	for (size_t i = 0; i < e->n_addrs; i++)
+		if (hosts_addr_key(&e->addrs[i], k, sizeof(k)) == 0 && streq(k, key))
+			return true;
+	return false;
+}
+
+/*
+ * Does another owner's namespace hold the file key, whose text is have?
+ * Its owner's record must exist and still publish key; a record that
+ * cannot be read counts as holding it (a name is not taken on a doubt).
+ * A file without an owner (written before owners were) holds nothing.
+ */
+static bool held_by_other(const struct uns_paths *p, const char *have, bool by_name,
+			  const char *key, owner_t me, owner_t *ret_holder)
+{
+	struct state_record rec;
+	struct hosts_entry e;
+	struct errbuf ignored;
+	owner_t holder;
+	int r;
+
+	if (hosts_parse(have, strlen(have), &e) < 0 || !e.owner[0] ||
+	    owner_parse_key(e.owner, &holder, NULL) < 0 || holder == me)
+		return false;
+	*ret_holder = holder;
+	r = state_read(p, holder, &rec, &ignored);
+	if (r == -ENOENT)
+		return false;
+	if (r < 0)
+		return true;
+	hosts_entry_of(&rec, &e);
+	return entry_has_key(&e, by_name, key);
+}
+
+static void note_held(struct hosts_published *ret, const char *key, owner_t holder)
+{
+	char who[OWNER_STRLEN];
+
+	if (ret->n_held++ == 0)
+		snprintf(ret->held, sizeof(ret->held), "%s is held by the namespace of %s", key,
+			 owner_describe(holder, who, sizeof(who)));
+}
+
+/* One file: written when it is not already text, unless another owner holds it. */
+static int put(const struct uns_paths *p, const struct state_record *rec, int dfd, bool by_name,
+	       const char *key, const char *text, size_t len, struct hosts_published *ret,
 	       struct errbuf *err)
 {
 	char have[HOSTS_FILE_MAX + 1];
+	owner_t holder;
 	int r;
 
 	r = util_read_small(dfd, key, have, sizeof(have));
 	if (r >= 0 && strlen(have) == len && memcmp(have, text, len) == 0)
 		return 0;
+	if (r >= 0 && held_by_other(p, have, by_name, key, rec->owner, &holder)) {
+		note_held(ret, key, holder);
+		return 0;
+	}
 	r = util_write_atomic(dfd, key, text, len, 0644, 0);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot write the host name file %s", key);
-	*changed = true;
+	ret->changed = true;
 	return 0;
 }
 
-int hosts_publish(const struct uns_paths *p, const struct state_record *rec, bool *ret_changed,
-		  struct errbuf *err)
+int hosts_publish(const struct uns_paths *p, const struct state_record *rec,
+		  struct hosts_published *ret, struct errbuf *err)
 {
+	struct hosts_published done = { 0 };
 	struct hosts_entry e;
 	char text[HOSTS_FILE_MAX], key[HOSTS_NAME_MAX + 1];
-	bool changed = false;
 	int len, dname, daddr, r = 0;
 
-	if (ret_changed)
-		*ret_changed = false;
 	hosts_entry_of(rec, &e);
 	if (e.n_names == 0)
-		return 0;
+		goto out;
 	len = hosts_format(&e, text, sizeof(text));
 	if (len < 0)
 		return errbuf_errno(err, len, "cannot write the host name files of %s", rec->netns);
@@ -102,23 +161,27 @@ int hosts_publish(const struct uns_paths *p, const struct state_record *rec, boo
 		return r;
 	for (size_t i = 0; r == 0 && i < e.n_names; i++) {
 		hosts_name_key(e.names[i], key);
-		r = put(dname, key, text, (size_t)len, &changed, err);
+		r = put(p, rec, dname, true, key, text, (size_t)len, &done, err);
 	}
 	for (size_t i = 0; r == 0 && i < e.n_addrs; i++) {
 		hosts_addr_key(&e.addrs[i], key, sizeof(key));
-		r = put(daddr, key, text, (size_t)len, &changed, err);
+		r = put(p, rec, daddr, false, key, text, (size_t)len, &done, err);
 	}
 	close(dname);
 	close(daddr);
 	if (r == 0)
 		r = fault_err("hosts.published", err);
-	if (ret_changed)
-		*ret_changed = changed;
+out:
+	if (ret)
+		*ret = done;
 	return r;
 }
 
-/* Remove dfd/key if it still holds the entry whose first name is owner. */
-static int drop(int dfd, const char *key, const char *owner, struct errbuf *err)
+/*
+ * Remove dfd/key if it is still mine: it names me as its owner, or, written
+ * before files named owners, it holds my canonical name (the first).
+ */
+static int drop(int dfd, const char *key, const struct hosts_entry *mine, struct errbuf *err)
 {
 	char have[HOSTS_FILE_MAX + 1];
 	struct hosts_entry e;
@@ -128,7 +191,9 @@ static int drop(int dfd, const char *key, const char *owner, struct errbuf *err)
 	if (r == -ENOENT)
 		return 0;
 	/* Unreadable or not ours to judge: left for root. */
-	if (r < 0 || hosts_parse(have, strlen(have), &e) < 0 || !hosts_entry_has_name(&e, owner))
+	if (r < 0 || hosts_parse(have, strlen(have), &e) < 0)
+		return 0;
+	if (e.owner[0] ? !streq(e.owner, mine->owner) : !hosts_entry_has_name(&e, mine->names[0]))
 		return 0;
 	if (unlinkat(dfd, key, 0) < 0 && errno != ENOENT)
 		return errbuf_errno(err, -errno, "cannot remove the host name file %s", key);
@@ -156,12 +221,12 @@ int hosts_unpublish(const struct uns_paths *p, const struct state_record *rec,
 	for (size_t i = 0; r == 0 && i < e.n_names; i++)
 		if (!hosts_entry_has_name(&k, e.names[i])) {
 			hosts_name_key(e.names[i], key);
-			r = drop(dname, key, e.names[0], err);
+			r = drop(dname, key, &e, err);
 		}
 	for (size_t i = 0; r == 0 && i < e.n_addrs; i++)
 		if (!hosts_entry_has_addr(&k, &e.addrs[i])) {
 			hosts_addr_key(&e.addrs[i], key, sizeof(key));
-			r = drop(daddr, key, e.names[0], err);
+			r = drop(daddr, key, &e, err);
 		}
 	close(dname);
 	close(daddr);

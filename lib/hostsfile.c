@@ -40,6 +40,17 @@ bool hosts_name_valid(const char *name)
 	return label > 0 && name[n - 1] != '-' && !numeric;
 }
 
+/* An owner's text: a short word of lower-case letters, digits and '='. */
+static bool owner_valid(const char *owner)
+{
+	size_t n = 0;
+
+	for (const char *s = owner; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '='))
+			return false;
+	return n > 0 && n < HOSTS_OWNER_MAX;
+}
+
 int hosts_name_key(const char *name, char buf[HOSTS_NAME_MAX + 1])
 {
 	size_t i;
@@ -88,6 +99,14 @@ int hosts_format(const struct hosts_entry *e, char *buf, size_t size)
 	if (k < 0 || (size_t)k >= size)
 		return -ENAMETOOLONG;
 	used = (size_t)k;
+	if (e->owner[0]) {
+		if (!owner_valid(e->owner))
+			return -EINVAL;
+		k = snprintf(buf + used, size - used, "owner %s\n", e->owner);
+		if (k < 0 || (size_t)k >= size - used)
+			return -ENAMETOOLONG;
+		used += (size_t)k;
+	}
 	for (size_t i = 0; i < e->n_names; i++) {
 		k = snprintf(buf + used, size - used, "name %s\n", e->names[i]);
 		if (k < 0 || (size_t)k >= size - used)
@@ -111,7 +130,7 @@ int hosts_parse(const char *buf, size_t len, struct hosts_entry *ret)
 {
 	struct hosts_entry e = { 0 };
 	const char *line = buf, *end = buf + len;
-	bool first = true;
+	unsigned int lineno = 0;
 
 	if (len == 0 || len > HOSTS_FILE_MAX || buf[len - 1] != '\n' || memchr(buf, '\0', len))
 		return -EBADMSG;
@@ -120,10 +139,16 @@ int hosts_parse(const char *buf, size_t len, struct hosts_entry *ret)
 		size_t n = (size_t)(nl - line);
 		char value[HOSTS_NAME_MAX + 1];
 
-		if (first) {
+		lineno++;
+		if (lineno == 1) {
 			if (n != strlen(MAGIC) || memcmp(line, MAGIC, n) != 0)
 				return -EBADMSG;
-			first = false;
+		} else if (lineno == 2 && n > 6 && n - 6 < HOSTS_OWNER_MAX &&
+			   memcmp(line, "owner ", 6) == 0) {
+			memcpy(e.owner, line + 6, n - 6);
+			e.owner[n - 6] = '\0';
+			if (!owner_valid(e.owner))
+				return -EBADMSG;
 		} else if (n > 5 && n - 5 <= HOSTS_NAME_MAX && memcmp(line, "name ", 5) == 0) {
 			memcpy(value, line + 5, n - 5);
 			value[n - 5] = '\0';

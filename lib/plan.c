@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "usernetns/plan.h"
 
@@ -180,6 +181,9 @@ static int fill_names(const struct policy *p, const struct policy_rule *rule, st
 			plan->hostname_refused = true;
 		}
 	}
+	/* A name a host name could be is the host names' (one owner for each name). */
+	plan->netns_unlisted = policy_hostname_claims(p, plan->netns) &&
+			       strcasecmp(plan->netns, plan->hostname) != 0;
 	return 0;
 }
 
@@ -483,6 +487,10 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		fprintf(out, "  %-11s %s\n", "host name", plan->hostname);
 	else if (plan->hostname_refused)
 		fprintf(out, "  %-11s none: the user name makes no valid host name\n", "host name");
+	if (plan->netns_unlisted)
+		fprintf(out,
+			"  %-11s %s is not published to the host: another user's host name could be the same\n",
+			"unlisted", plan->netns);
 	if (policy_mode_has_link(plan->mode)) {
 		if (plan->mode == POLICY_MODE_BRIDGE)
 			fprintf(out, "  %-11s %s, enslaved to bridge %s\n", "host end",

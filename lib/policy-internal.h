@@ -54,15 +54,56 @@ int policy_check_template(const char *value, enum template_kind kind, enum templ
 
 /*
  * The names a valid template can give, as text the checks can compare:
- * %% as '%', %g as group when given, and TEMPLATE_ANY for each escape
- * whose value is not known here (%u, %U, %G, and %g without group).
- * -ENAMETOOLONG when it does not fit size.  Its fixed start, the text
- * before the first TEMPLATE_ANY, is what every name it gives begins with.
+ * %% as '%', %g as group when given, TEMPLATE_DIGITS for %U and %G, and
+ * TEMPLATE_ANY for a name whose value is not known here (%u, and %g
+ * without group).  -ENAMETOOLONG when it does not fit size.  Its fixed
+ * start, the text before the first escape, is what every name it gives
+ * begins with; its fixed end, the text after the last, what every name
+ * ends with.  A pattern without escapes is one name.
  */
-#define TEMPLATE_ANY '\1' /* no name has a control character */
+#define TEMPLATE_ANY '\1'    /* one byte or more; no name has a control character */
+#define TEMPLATE_DIGITS '\2' /* one digit or more */
 int policy_template_pattern(const char *tmpl, enum template_owner owner, const char *group,
 			    char *buf, size_t size);
 size_t policy_pattern_fixed_start(const char *pattern);
+size_t policy_pattern_fixed_end(const char *pattern);
+bool policy_pattern_fixed(const char *pattern);
+
+/*
+ * Can patterns x and y give one name, ignoring case as the host's
+ * resolver does?  A pattern without escapes is matched against the other
+ * exactly.  Two with escapes are judged by their fixed starts and ends:
+ * every name of a pattern is its fixed start, what its escapes give (one
+ * byte or more each; digits for %U and %G), then its fixed end.  So two
+ * patterns whose fixed starts, or whose fixed ends, differ where both
+ * have text, or where one has text that the other's escape cannot give
+ * (a letter against a digit), never meet.  It may say yes for a pair
+ * that never meets, never no for a pair that could.
+ */
+bool policy_patterns_may_meet(const char *x, const char *y);
+
+/*
+ * Is every name y gives one that x gives too?  Judged when x has one
+ * escape (as %u.netns): y's names begin with x's fixed start, end with
+ * its fixed end, and what lies between is the escape's to give.  It may
+ * say no for a pair where it holds, never yes where it does not.
+ */
+bool policy_pattern_covers(const char *x, const char *y);
+
+/* A byte as names are compared: ASCII letters in lower case, whatever the locale. */
+static inline char policy_fold_char(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Do a and b begin with the same n bytes, as names are compared? */
+static inline bool policy_fold_equal(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (policy_fold_char(a[i]) != policy_fold_char(b[i]))
+			return false;
+	return true;
+}
 
 /* ---- keys (policy-keys.c) ------------------------------------------------ */
 

@@ -316,14 +316,159 @@ int policy_template_expand_group(const char *tmpl, const char *group, uint32_t g
 int policy_template_pattern(const char *tmpl, enum template_owner owner, const char *group,
 			    char *buf, size_t size)
 {
-	static const char any[] = { TEMPLATE_ANY, '\0' };
+	static const char any[] = { TEMPLATE_ANY, '\0' }, digits[] = { TEMPLATE_DIGITS, '\0' };
 
 	if (owner == TEMPLATE_OF_USER)
-		return expand(tmpl, 'u', any, any, buf, size);
-	return expand(tmpl, 'g', group ? group : any, any, buf, size);
+		return expand(tmpl, 'u', any, digits, buf, size);
+	return expand(tmpl, 'g', group ? group : any, digits, buf, size);
+}
+
+static bool is_escape(char c)
+{
+	return c == TEMPLATE_ANY || c == TEMPLATE_DIGITS;
+}
+
+bool policy_pattern_fixed(const char *pattern)
+{
+	return !pattern[policy_pattern_fixed_start(pattern)];
 }
 
 size_t policy_pattern_fixed_start(const char *pattern)
 {
-	return strcspn(pattern, (const char[]){ TEMPLATE_ANY, '\0' });
+	return strcspn(pattern, (const char[]){ TEMPLATE_ANY, TEMPLATE_DIGITS, '\0' });
+}
+
+size_t policy_pattern_fixed_end(const char *pattern)
+{
+	size_t n = strlen(pattern), e = 0;
+
+	while (e < n && !is_escape(pattern[n - 1 - e]))
+		e++;
+	return e;
+}
+
+/* A pattern as the comparisons below see it. */
+struct shape {
+	const char *s;
+	size_t len, start, end; /* of the fixed start and end */
+	bool fixed;		/* no escape: one name */
+	char first, last;	/* the escapes that follow the start, precede the end */
+};
+
+static struct shape shape_of(const char *pattern)
+{
+	struct shape x = { .s = pattern, .len = strlen(pattern) };
+
+	x.start = policy_pattern_fixed_start(pattern);
+	x.end = policy_pattern_fixed_end(pattern);
+	x.fixed = x.start == x.len;
+	if (!x.fixed) {
+		x.first = pattern[x.start];
+		x.last = pattern[x.len - x.end - 1];
+	}
+	return x;
+}
+
+/* Can escape (one of a pattern's) give a name c at its place? */
+static bool escape_gives(char escape, char c)
+{
+	return escape != TEMPLATE_DIGITS || (c >= '0' && c <= '9');
+}
+
+/*
+ * Does name match pattern, ignoring case: its text, each TEMPLATE_ANY one
+ * byte or more, each TEMPLATE_DIGITS one digit or more?  m[j] says whether
+ * the name so far matches the pattern's first j bytes.
+ */
+static bool pattern_matches(const char *pattern, const char *name)
+{
+	size_t pl = strlen(pattern);
+	bool m[NAME_MAX + 2], was;
+
+	if (pl > NAME_MAX)
+		return true; /* never: patterns are names, at most NAME_MAX bytes */
+	m[0] = true;
+	for (size_t j = 1; j <= pl; j++)
+		m[j] = false;
+	for (const char *c = name; *c; c++) {
+		was = m[0];
+		m[0] = false;
+		for (size_t j = 1; j <= pl; j++) {
+			char t = pattern[j - 1];
+			bool before = was;
+
+			was = m[j];
+			if (is_escape(t))
+				m[j] = (before || m[j]) && escape_gives(t, *c);
+			else
+				m[j] = before && policy_fold_char(t) == policy_fold_char(*c);
+		}
+	}
+	return m[pl];
+}
+
+/*
+ * Can the fixed starts of two patterns with escapes begin one name: is
+ * one a start of the other, and can the shorter one's first escape give
+ * what the longer has there?
+ */
+static bool starts_meet(const struct shape *x, const struct shape *y)
+{
+	if (x->start > y->start)
+		return starts_meet(y, x);
+	return policy_fold_equal(x->s, y->s, x->start) &&
+	       (x->start == y->start || escape_gives(x->first, y->s[x->start]));
+}
+
+/* The same for the fixed ends. */
+static bool ends_meet(const struct shape *x, const struct shape *y)
+{
+	if (x->end > y->end)
+		return ends_meet(y, x);
+	return policy_fold_equal(x->s + x->len - x->end, y->s + y->len - x->end, x->end) &&
+	       (x->end == y->end || escape_gives(x->last, y->s[y->len - x->end - 1]));
+}
+
+bool policy_patterns_may_meet(const char *x, const char *y)
+{
+	struct shape a = shape_of(x), b = shape_of(y);
+
+	if (a.fixed && b.fixed)
+		return a.len == b.len && policy_fold_equal(x, y, a.len);
+	if (a.fixed)
+		return pattern_matches(y, x);
+	if (b.fixed)
+		return pattern_matches(x, y);
+	return starts_meet(&a, &b) && ends_meet(&a, &b);
+}
+
+bool policy_pattern_covers(const char *x, const char *y)
+{
+	struct shape a = shape_of(x), b = shape_of(y);
+
+	if (b.fixed)
+		return pattern_matches(x, y);
+	/* Judged for an x of one escape only: its start, what it gives, its end. */
+	if (a.fixed || a.len - a.start - a.end != 1 || a.start > b.start || a.end > b.end ||
+	    !policy_fold_equal(x, y, a.start) ||
+	    !policy_fold_equal(x + a.len - a.end, y + b.len - a.end, a.end))
+		return false;
+	/* y between x's start and end is the escape's to give: digits, for %U. */
+	for (size_t i = a.start; i < b.len - a.end; i++)
+		if (!escape_gives(a.first, y[i]) && y[i] != TEMPLATE_DIGITS)
+			return false;
+	return true;
+}
+
+bool policy_hostname_claims(const struct policy *p, const char *name)
+{
+	char pattern[POLICY_TEMPLATE_MAX];
+
+	if (!p->global.hostname[0])
+		return false;
+	/* Cannot happen (a pattern is no longer than its template): withheld. */
+	if (policy_template_pattern(p->global.hostname, TEMPLATE_OF_USER, NULL, pattern,
+				    sizeof(pattern)) < 0)
+		return true;
+	return pattern_matches(pattern, name);
 }

@@ -142,6 +142,8 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "dns=%s\n", rec->dns);
 	if (n < size && rec->hostname[0])
 		n += (size_t)snprintf(buf + n, size - n, "hostname=%s\n", rec->hostname);
+	if (n < size && rec->netns_unlisted)
+		n += (size_t)snprintf(buf + n, size - n, "netns_unlisted=yes\n");
 	if (n < size)
 		n += put_addr(buf + n, size - n, "host4", &rec->host4);
 	if (n < size)
@@ -247,6 +249,9 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 		r = parse_str(v, rec->dns, sizeof(rec->dns));
 	} else if (streq(key, "hostname")) {
 		r = parse_str(v, rec->hostname, sizeof(rec->hostname));
+	} else if (streq(key, "netns_unlisted")) {
+		rec->netns_unlisted = streq(v, "yes");
+		r = rec->netns_unlisted ? 0 : -EINVAL;
 	} else if (streq(key, "host4")) {
 		r = parse_addr(v, &rec->host4);
 	} else if (streq(key, "peer4")) {

@@ -303,6 +303,9 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 			pamh, LOG_ERR,
 			"mode nat for %s: the host's side is not in place (%s): the session has no way out; run usernetns-firewall --load (usernetns-firewall.service)",
 			user, res.ensure.record.host_side);
+	if (res.ensure.names_held[0])
+		pam_syslog(pamh, LOG_WARNING, "namespace %s of %s: %s; not published for it",
+			   plan.netns, user, res.ensure.names_held);
 	debug(pamh, &o, "%s: namespace inode %llu, session %s, changes 0x%x", user,
 	      (unsigned long long)res.ensure.id.ino, data->id, res.ensure.changes);
 	data = NULL; /* owned by PAM now */

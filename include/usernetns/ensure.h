@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "usernetns/hostsfile.h"
 #include "usernetns/netns.h"
 #include "usernetns/paths.h"
 #include "usernetns/plan.h"
@@ -43,6 +44,12 @@ struct ensure_result {
 	struct netns_id id;
 	unsigned int changes;	    /* ENSURE_* */
 	struct state_record record; /* as written */
+	/*
+	 * Names (or addresses) of the namespace that another owner's
+	 * namespace holds, not published for this one: a sentence for the
+	 * log, "" if none (hosts_publish()).
+	 */
+	char names_held[HOSTS_NAME_MAX + 128];
 };
 
 /*

@@ -6,6 +6,8 @@
  * each holding the namespace's whole entry:
  *
  *   usernetns-hosts 1
+ *   owner uid=1001         (whose namespace it is; files of before owners
+ *                           were written have none)
  *   name alice.netns       (the first name is the canonical one)
  *   name user-alice
  *   addr 10.200.0.2
@@ -34,6 +36,8 @@
 #define HOSTS_ADDRS_MAX 2 /* the namespace end's IPv4 and IPv6 addresses */
 /* Larger files are not ours. */
 #define HOSTS_FILE_MAX 1024
+/* An owner as records spell it, "uid=1001", "gid=2000", and its NUL. */
+#define HOSTS_OWNER_MAX 16
 
 struct hosts_addr {
 	int family; /* AF_INET or AF_INET6 */
@@ -41,6 +45,12 @@ struct hosts_addr {
 };
 
 struct hosts_entry {
+	/*
+	 * Whose namespace the entry is, as text ("" when unknown): the
+	 * module does not read it; lib/hosts.c decides by it who may
+	 * replace or remove a file.
+	 */
+	char owner[HOSTS_OWNER_MAX];
 	size_t n_names, n_addrs;
 	char names[HOSTS_NAMES_MAX][HOSTS_NAME_MAX + 1];
 	struct hosts_addr addrs[HOSTS_ADDRS_MAX];

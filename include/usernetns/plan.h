@@ -86,6 +86,12 @@ struct plan {
 	 */
 	char hostname[POLICY_HOSTNAME_MAX + 1];
 	bool hostname_refused;
+	/*
+	 * The namespace name is not published to the host's name service:
+	 * another user's host name could be the same
+	 * (policy_hostname_claims()).
+	 */
+	bool netns_unlisted;
 };
 
 /*

@@ -284,6 +284,16 @@ int policy_template_expand_group(const char *tmpl, const char *group, uint32_t g
 bool policy_netns_name_valid(const char *name);
 
 /*
+ * Could a host name from p's hostname template be name (ignoring case)?
+ * Every such name begins with the template's fixed start and ends with
+ * its fixed end; the namespace names among them are not published, as a
+ * user's host name may be the very same (user user-bob's user-bob.netns
+ * is user bob.netns's namespace name with netns_name = user-%u).  False
+ * without a template.
+ */
+bool policy_hostname_claims(const struct policy *p, const char *name);
+
+/*
  * May a user name from NSS be written into our records and leases: not
  * empty, no control characters (a line break would add lines)?  Names a
  * directory can hold beyond what useradd allows (spaces, say) are fine.

@@ -50,6 +50,12 @@ struct state_record {
 	char dns[64];
 	/* Its host name, "" without one (besides the namespace name). */
 	char hostname[POLICY_HOSTNAME_MAX + 1];
+	/*
+	 * The namespace name is not published to the host's name service:
+	 * a host name of the policy's hostname template could be the same
+	 * (plan.netns_unlisted).
+	 */
+	bool netns_unlisted;
 };
 
 /*

@@ -37,8 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (plan_resolve_uid(p, 65534, &plan, &err) == 0 && null)
 			plan_print(&plan, "fuzz.conf", "/run/netns", null);
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			policy_template_expand(p->global.netns_name, names[i], 4294967294u, buf,
-					       sizeof(buf));
+			if (policy_template_expand(p->global.netns_name, names[i], 4294967294u,
+						   buf, sizeof(buf)) == 0)
+				policy_hostname_claims(p, buf);
 			policy_template_expand(p->global.host_ifname, names[i], 4294967294u, buf,
 					       16);
 		}
@@ -48,8 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!policy_rule_shared(r))
 				continue;
-			policy_template_expand_group(policy_rule_netns_name(p, r), r->name,
-						     4294967294u, buf, sizeof(buf));
+			if (policy_template_expand_group(policy_rule_netns_name(p, r), r->name,
+							 4294967294u, buf, sizeof(buf)) == 0)
+				policy_hostname_claims(p, buf);
 			policy_template_expand_group(policy_rule_host_ifname(p, r), r->name,
 						     4294967294u, buf, 16);
 		}

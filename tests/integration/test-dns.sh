@@ -296,6 +296,22 @@ out=$(ping -c 1 -W 5 user-alice 2>&1)
 check_contains "ping user-alice reaches it" "1 received" "$out"
 out=$(getent hosts user-nobody)
 check_eq "names of no namespace are not found" "" "$out"
+# A name is one owner's.  To the resolver, which ignores case, Dave's
+# user-Dave and Dave.netns are dave's names: they stay dave's however
+# often Dave's namespace is made or repaired.
+add_user Dave 1107 plain
+dave_ns=$(ns_addr dave)
+out=$("$create" Dave 2>&1)
+check_contains "a name another namespace holds is not taken" \
+	"Dave: dave.netns is held by the namespace of uid 1104, and 1 more; not published for it" "$out"
+"$create" Dave >/dev/null 2>&1
+out=$(getent hosts user-dave | tr -s ' \t' ' ')
+check_eq "and it still resolves to its owner's namespace" "$dave_ns dave.netns user-dave" "$out"
+out=$(getent hosts Dave.netns | tr -s ' \t' ' ')
+check_eq "by either name" "$dave_ns dave.netns user-dave" "$out"
+"$cleanup" Dave >/dev/null 2>&1
+out=$(getent hosts user-dave | tr -s ' \t' ' ')
+check_eq "which the other's removal leaves alone" "$dave_ns dave.netns user-dave" "$out"
 "$cleanup" alice >/dev/null 2>&1
 out=$(getent ahosts user-alice)
 check_eq "a namespace removed is no longer resolved" "" "$out"

@@ -53,7 +53,9 @@ static byname_fn byname;
 static byaddr2_fn byaddr2;
 static byaddr_fn byaddr;
 
+/* alice's as the library writes them; bob's as it did before it named owners. */
 static const char alice[] = "usernetns-hosts 1\n"
+			    "owner uid=1001\n"
 			    "name alice.netns\n"
 			    "name user-alice\n"
 			    "addr 10.200.0.2\n"
@@ -326,6 +328,9 @@ static void test_hostile_files(void **state)
 	assert_int_equal(test_sh("head -c 2000 /dev/zero | tr '\\0' x >> %s/name/user-bob", DIR), 0);
 	assert_int_equal(lookup("user-bob"), NSS_STATUS_NOTFOUND);
 	put("name", "user-bob", "usernetns-hosts 1\nname user-bob\naddr 10.200.0.6/30\n", 0644);
+	assert_int_equal(lookup("user-bob"), NSS_STATUS_NOTFOUND);
+	put("name", "user-bob", "usernetns-hosts 1\nowner uid 1002\nname user-bob\naddr 10.200.0.6\n",
+	    0644);
 	assert_int_equal(lookup("user-bob"), NSS_STATUS_NOTFOUND);
 	published(state);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The files the host's name service answers from (lib/hostsfile.c), the
- * entry a record publishes (lib/hosts.c), and what records keep of the
+ * entry a record publishes and who may replace or remove its files
+ * (lib/hosts.c, on a scratch directory), and what records keep of the
  * dns redirect (lib/nsdns.c).
  */
 #include "config.h"
@@ -9,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -94,6 +96,21 @@ static void test_format_and_parse(void **state)
 	assert_string_equal(key, "fd42:200::2");
 	/* Too small a buffer says so. */
 	assert_int_equal(hosts_format(&e, text, 20), -ENAMETOOLONG);
+
+	/* The owner, second: what lib/hosts.c decides by; the module skips it. */
+	snprintf(e.owner, sizeof(e.owner), "uid=1001");
+	len = hosts_format(&e, text, sizeof(text));
+	assert_true(len > 0);
+	assert_string_equal(text, "usernetns-hosts 1\n"
+				  "owner uid=1001\n"
+				  "name alice.netns\n"
+				  "name user-alice\n"
+				  "addr 10.200.0.2\n"
+				  "addr fd42:200::2\n");
+	assert_int_equal(hosts_parse(text, (size_t)len, &back), 0);
+	assert_memory_equal(&back, &e, sizeof(e));
+	snprintf(e.owner, sizeof(e.owner), "uid 1001");
+	assert_int_equal(hosts_format(&e, text, sizeof(text)), -EINVAL);
 }
 
 static void test_parse_is_strict(void **state)
@@ -113,6 +130,12 @@ static void test_parse_is_strict(void **state)
 		"usernetns-hosts 1\nname a\nalias b\n",		      /* an unknown line */
 		"usernetns-hosts 1\nname a\n\n",		      /* an empty line */
 		"usernetns-hosts 1\r\nname a\n",		      /* CRLF */
+		"usernetns-hosts 1\nowner \nname a\n",		      /* an empty owner */
+		"usernetns-hosts 1\nowner uid 1\nname a\n",	      /* not one word */
+		"usernetns-hosts 1\nowner UID=1\nname a\n",	      /* nor this */
+		"usernetns-hosts 1\nowner uid=12345678901234\nname a\n", /* too long */
+		"usernetns-hosts 1\nname a\nowner uid=1\n",	      /* not second */
+		"usernetns-hosts 1\nowner uid=1\nowner uid=2\nname a\n", /* twice */
 	};
 	struct hosts_entry e;
 	char big[HOSTS_FILE_MAX + 64];
@@ -149,8 +172,9 @@ static void test_entry_of_a_record(void **state)
 					 "fd42:200::2/64");
 	struct hosts_entry e;
 
-	/* The host name first: it is the canonical one. */
+	/* The host name first: it is the canonical one.  And whose it is. */
 	hosts_entry_of(&rec, &e);
+	assert_string_equal(e.owner, "uid=1001");
 	assert_int_equal(e.n_names, 2);
 	assert_string_equal(e.names[0], "alice.netns");
 	assert_string_equal(e.names[1], "user-alice");
@@ -168,10 +192,179 @@ static void test_entry_of_a_record(void **state)
 	assert_int_equal(e.n_names, 1);
 	assert_string_equal(e.names[0], "ab.netns");
 
+	/* A namespace name a host name could be (plan.netns_unlisted): not published. */
+	rec = record("user-bob.netns", "bob.netns.netns", "10.200.0.2/30", NULL);
+	rec.netns_unlisted = true;
+	hosts_entry_of(&rec, &e);
+	assert_int_equal(e.n_names, 1);
+	assert_string_equal(e.names[0], "bob.netns.netns");
+
+	/* A group's namespace is the group's. */
+	rec = record("team-vpnteam", "", "10.220.0.2/30", NULL);
+	rec.owner = owner_group(3000);
+	hosts_entry_of(&rec, &e);
+	assert_string_equal(e.owner, "gid=3000");
+
 	/* Nothing to look up without addresses (mode isolated). */
 	rec = record("user-alice", "alice.netns", NULL, NULL);
 	hosts_entry_of(&rec, &e);
 	assert_int_equal(e.n_names, 0);
+}
+
+/* ---- who may write and remove a file (lib/hosts.c) ---------------------------- */
+
+static char dir[64];
+static struct uns_paths paths;
+
+static int scratch_setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/uns-hosts-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	paths.runstatedir = dir;
+	return 0;
+}
+
+static int scratch_teardown(void **state)
+{
+	test_sh("rm -rf '%s'", dir);
+	return 0;
+}
+
+/* The text of a name or address file, "" when there is none. */
+static const char *file_text(const char *kind, const char *key)
+{
+	static char text[HOSTS_FILE_MAX + 1];
+	char path[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/%s", dir, HOSTS_DIR_NAME, kind, key);
+	f = fopen(path, "r");
+	if (!f)
+		return "";
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+static void put_file(const char *kind, const char *key, const char *text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s/%s", dir, HOSTS_DIR_NAME, kind, key);
+	test_write_file(path, text);
+}
+
+/* A namespace of owner with its record written: it is live. */
+static struct state_record live(owner_t owner, const char *netns, const char *hostname,
+				const char *peer4)
+{
+	struct state_record rec = record(netns, hostname, peer4, NULL);
+	struct errbuf err = { "" };
+
+	rec.owner = owner;
+	rec.phase = STATE_READY;
+	snprintf(rec.name, sizeof(rec.name), "%s", netns);
+	if (state_write(&paths, &rec, &err) < 0)
+		fail_msg("%s", err.msg);
+	return rec;
+}
+
+static struct hosts_published publish(const struct state_record *rec)
+{
+	struct hosts_published done;
+	struct errbuf err = { "" };
+
+	if (hosts_publish(&paths, rec, &done, &err) < 0)
+		fail_msg("%s", err.msg);
+	return done;
+}
+
+static const char bob_text[] = "usernetns-hosts 1\n"
+			       "owner uid=1002\n"
+			       "name user-bob\n"
+			       "addr 10.200.0.6\n";
+
+/*
+ * The issue's: with hostname = %u, a user called user-bob has bob's
+ * namespace name as host name.  The policy refuses that; behind it, no
+ * owner replaces or removes a name another's live namespace holds, and a
+ * stale one (its record gone, or no longer naming it) is taken over.
+ */
+static void test_a_name_stays_with_its_owner(void **state)
+{
+	struct state_record bob = live(1002, "user-bob", "", "10.200.0.6/30");
+	struct state_record mallory = live(1003, "user-user-bob", "user-bob", "10.200.0.10/30");
+	struct hosts_published done;
+	struct errbuf err = { "" };
+	char path[256];
+
+	done = publish(&bob);
+	assert_true(done.changed);
+	assert_int_equal(done.n_held, 0);
+	assert_string_equal(file_text("name", "user-bob"), bob_text);
+	assert_string_equal(file_text("addr", "10.200.0.6"), bob_text);
+
+	/* mallory gets the rest of hers, and bob keeps his name, however often she tries. */
+	for (int i = 0; i < 2; i++) {
+		done = publish(&mallory);
+		assert_int_equal(done.n_held, 1);
+		assert_string_equal(done.held, "user-bob is held by the namespace of uid 1002");
+		assert_string_equal(file_text("name", "user-bob"), bob_text);
+		assert_non_null(strstr(file_text("name", "user-user-bob"), "owner uid=1003\n"));
+		assert_non_null(strstr(file_text("addr", "10.200.0.10"), "owner uid=1003\n"));
+	}
+	/* Whatever the case of the name. */
+	snprintf(mallory.hostname, sizeof(mallory.hostname), "USER-Bob");
+	done = publish(&mallory);
+	assert_int_equal(done.n_held, 1);
+	assert_string_equal(file_text("name", "user-bob"), bob_text);
+
+	/* Her teardown removes hers, not his. */
+	assert_int_equal(hosts_unpublish(&paths, &mallory, NULL, &err), 0);
+	assert_string_equal(file_text("name", "user-bob"), bob_text);
+	assert_string_equal(file_text("name", "user-user-bob"), "");
+	assert_string_equal(file_text("addr", "10.200.0.10"), "");
+
+	/* bob's namespace gone without its files (a crash): his name is free. */
+	assert_int_equal(state_remove(&paths, 1002, &err), 0);
+	done = publish(&mallory);
+	assert_int_equal(done.n_held, 0);
+	assert_non_null(strstr(file_text("name", "user-bob"), "owner uid=1003\n"));
+	/* ...and now hers while her namespace lives: bob is the one left out. */
+	bob = live(1002, "user-bob", "", "10.200.0.6/30");
+	done = publish(&bob);
+	assert_int_equal(done.n_held, 1);
+	assert_string_equal(done.held, "user-bob is held by the namespace of uid 1003");
+	/* Until her record no longer names it (a policy without that host name). */
+	mallory = live(1003, "user-user-bob", "", "10.200.0.10/30");
+	done = publish(&bob);
+	assert_int_equal(done.n_held, 0);
+	assert_string_equal(file_text("name", "user-bob"), bob_text);
+
+	/* Files of before owners were written, and files that are not ours: replaced. */
+	put_file("name", "user-bob", "usernetns-hosts 1\nname user-bob\naddr 10.9.9.9\n");
+	done = publish(&bob);
+	assert_int_equal(done.n_held, 0);
+	assert_string_equal(file_text("name", "user-bob"), bob_text);
+	put_file("name", "user-bob", "junk\n");
+	publish(&bob);
+	assert_string_equal(file_text("name", "user-bob"), bob_text);
+
+	/* A holder whose record cannot be read keeps the name: not taken on a doubt. */
+	put_file("name", "user-bob", "usernetns-hosts 1\nowner uid=1004\nname user-bob\naddr 10.9.9.9\n");
+	snprintf(path, sizeof(path), "%s/users/1004", dir);
+	test_write_file(path, "not a record\n");
+	done = publish(&bob);
+	assert_int_equal(done.n_held, 1);
+	assert_string_equal(done.held, "user-bob is held by the namespace of uid 1004");
+
+	/* An old file of bob's own (written before owners were) goes with his namespace. */
+	put_file("name", "user-bob", "usernetns-hosts 1\nname user-bob\naddr 10.9.9.9\n");
+	assert_int_equal(hosts_unpublish(&paths, &bob, NULL, &err), 0);
+	assert_string_equal(file_text("name", "user-bob"), "");
 }
 
 static void test_dns_targets(void **state)
@@ -225,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_format_and_parse),
 		cmocka_unit_test(test_parse_is_strict),
 		cmocka_unit_test(test_entry_of_a_record),
+		cmocka_unit_test_setup_teardown(test_a_name_stays_with_its_owner, scratch_setup,
+						scratch_teardown),
 		cmocka_unit_test(test_dns_targets),
 	};
 

@@ -222,6 +222,52 @@ static void test_bad_namespace_name_from_user_name(void **state)
 	diag_clear(&d);
 }
 
+/*
+ * A namespace name a host name could be is not published: with hostname =
+ * %u.netns, bob.netns's user-bob.netns is what a user called user-bob
+ * would have as host name.
+ */
+static void test_netns_name_a_host_name_could_be(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *pol = NULL;
+	struct errbuf err = { "" };
+	struct plan p;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(test_parse("[global]\nhostname = %u.netns\n[default]\nmode = veth\n"
+				    "pool4 = 10.200.0.0/16\n",
+				    &pol, &d),
+			 0);
+	assert_int_equal(plan_resolve(pol, "bob.netns", &p, &err), 0);
+	assert_string_equal(p.netns, "user-bob.netns");
+	assert_string_equal(p.hostname, "bob.netns.netns");
+	assert_true(p.netns_unlisted);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	plan_print(&p, "/etc/security/usernetns.conf", "/run/netns", f);
+	fclose(f);
+	assert_non_null(strstr(out, "unlisted    user-bob.netns is not published to the host: another user's host name could be the same\n"));
+	free(out);
+
+	assert_int_equal(plan_resolve(pol, "alice", &p, &err), 0);
+	assert_string_equal(p.hostname, "alice.netns");
+	assert_false(p.netns_unlisted);
+	policy_free(pol);
+
+	/* The same template for both: one name, the user's own. */
+	assert_int_equal(test_parse("[global]\nhostname = user-%u\n[default]\nmode = isolated\n",
+				    &pol, &d),
+			 0);
+	assert_int_equal(plan_resolve(pol, "bob.netns", &p, &err), 0);
+	assert_string_equal(p.hostname, "user-bob.netns");
+	assert_false(p.netns_unlisted);
+	policy_free(pol);
+	diag_clear(&d);
+}
+
 static void test_netns_name_rules(void **state)
 {
 	assert_true(policy_netns_name_valid("user-alice"));
@@ -280,6 +326,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_resolve_by_uid),
 		cmocka_unit_test(test_largest_uid_fits),
 		cmocka_unit_test(test_bad_namespace_name_from_user_name),
+		cmocka_unit_test(test_netns_name_a_host_name_could_be),
 		cmocka_unit_test(test_netns_name_rules),
 		cmocka_unit_test(test_check_names_warns),
 		cmocka_unit_test(test_plan_print),

@@ -645,6 +645,72 @@ static void test_share_names_never_clash(void **state)
 	diag_clear(&d);
 }
 
+/*
+ * Host names and namespace names are one name space for the host's
+ * resolver, which ignores case: each name is one owner's.
+ */
+static void test_names_have_one_owner(void **state)
+{
+	struct policy *p;
+
+	/* The issue's: a user called user-bob would be known as bob's namespace. */
+	parse_one_error("[global]\nhostname = %u\n", 2,
+			"hostname = %u: a user called 'user-bob' would get the host name 'user-bob', which netns_name = user-%u (the default) gives the namespace of user bob (uid 1001), and so for every user; give the host names a fixed start or end of their own, as %u.netns");
+	parse_one_error("[global]\nnetns_name = user-%u\nhostname = u%u\n", 3,
+			"a user called 'ser-bob' would get the host name 'user-bob', which netns_name = user-%u at line 2 gives");
+	parse_one_error("[global]\nnetns_name = NS-%U\nhostname = ns-%u\n", 3,
+			"a user called '1001' would get the host name 'NS-1001'");
+	parse_one_error("[global]\nnetns_name = x1%U\nhostname = x%U\n", 3,
+			"hostname = x%U: a user with the uid '11001' would get the host name 'x11001'");
+	/* Told apart by a fixed start or end, or the very same template: fine. */
+	policy_free(parse_ok("[global]\nhostname = %u.netns\n"));
+	policy_free(parse_ok("[global]\nhostname = host-%u\n"));
+	policy_free(parse_ok("[global]\nhostname = User-%U\nnetns_name = user-%U\n"));
+	policy_free(parse_ok("[global]\nnetns_name = ns-%U\nhostname = %u.ns\n"));
+
+	/* A group's one namespace: no user's host name may be its name. */
+	parse_one_error("[global]\nhostname = %u.netns\n"
+			"[group:web]\nshare = group\nmode = isolated\nnetns_name = %g.NETNS\n", 6,
+			"[group:web]: netns_name = %g.NETNS names its namespace 'web.NETNS', which [global]'s hostname = %u.netns at line 2 could give a user as a host name; give each a fixed start or end of its own");
+	parse_one_error("[global]\nhostname = %u1\n"
+			"[group:lab]\nshare = group\nmode = isolated\nnetns_name = lab%G\n", 6,
+			"[group:lab]: netns_name = lab%G could give a name that [global]'s hostname = %u1 at line 2 could give a user as a host name");
+	/* ...blamed on whichever comes later. */
+	parse_one_error("[group:web]\nshare = group\nmode = isolated\nnetns_name = %g-ns\n"
+			"[global]\nhostname = %u-NS\n", 6,
+			"hostname = %u-NS could give a user the host name 'web-ns', [group:web]'s namespace name (netns_name = %g-ns at line 4); give each a fixed start or end of its own");
+	parse_one_error("[group:web]\nshare = group\nmode = isolated\nnetns_name = web-%G\n"
+			"[global]\nhostname = w%u\n", 6,
+			"hostname = w%u could give a user a host name that [group:web]'s netns_name = web-%G at line 4 gives its namespace");
+	/* %G gives digits: lab%G never ends in a letter. */
+	policy_free(parse_ok("[global]\nhostname = %u.netns\n"
+			     "[group:lab]\nshare = group\nmode = isolated\nnetns_name = lab%G\n"
+			     "[group:vpnteam]\nshare = group\nmode = isolated\nnetns_name = team-%g\n"));
+
+	/* Namespace names differing in case only are one host name. */
+	parse_one_error("[group:vpnteam]\nshare = group\nmode = isolated\nnetns_name = User-%g\n", 4,
+			"the fixed start of one ('user-') begins the other's ('User-vpnteam') (ignoring case, as the host's resolver does); give each a start of its own");
+	parse_one_error("[group:a]\nshare = group\nmode = isolated\nnetns_name = x-%g\n"
+			"[group:X-a]\nshare = group\nmode = isolated\nnetns_name = %g\n", 8,
+			"[group:X-a]: netns_name = %g names its namespace 'X-a', as [group:a]'s netns_name = x-%g at line 4 does (ignoring case, as the host's resolver does)");
+
+	/* Which names a host name could be: the namespace names not published. */
+	p = parse_ok("[global]\nhostname = %u.netns\n");
+	assert_true(policy_hostname_claims(p, "user-bob.netns"));
+	assert_true(policy_hostname_claims(p, "User-Bob.NetNS"));
+	assert_false(policy_hostname_claims(p, "user-bob"));
+	assert_false(policy_hostname_claims(p, ".netns"));
+	policy_free(p);
+	p = parse_ok("[global]\nhostname = h%U.%u\n");
+	assert_true(policy_hostname_claims(p, "h1001.bob"));
+	assert_false(policy_hostname_claims(p, "hx.bob"));
+	assert_false(policy_hostname_claims(p, "h1001."));
+	policy_free(p);
+	p = parse_ok("[default]\nmode = none\n");
+	assert_false(policy_hostname_claims(p, "user-bob"));
+	policy_free(p);
+}
+
 /* The host's table finds host ends by every fixed start in use. */
 static void test_share_host_ends_in_table(void **state)
 {
@@ -957,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_group_templates),
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_share_names_never_clash),
+		cmocka_unit_test(test_names_have_one_owner),
 		cmocka_unit_test(test_share_host_ends_in_table),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_overlaps),

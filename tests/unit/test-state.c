@@ -72,6 +72,17 @@ static void test_round_trip(void **state)
 	assert_non_null(strstr(t1, "phase=ready\n"));
 	/* A user's record reads as it did before groups existed. */
 	assert_non_null(strstr(t1, "uid=1001\nuser=alice\n"));
+	assert_null(strstr(t1, "netns_unlisted"));
+	assert_false(b.netns_unlisted);
+
+	/* A namespace name kept from the host's name service (plan.netns_unlisted). */
+	a.netns_unlisted = true;
+	assert_int_equal(state_write(&paths, &a, &err), 0);
+	assert_int_equal(state_read(&paths, 1001, &b, &err), 0);
+	assert_true(b.netns_unlisted);
+	assert_true(state_format(&a, t1, sizeof(t1)) > 0);
+	assert_non_null(strstr(t1, "netns_unlisted=yes\n"));
+	assert_int_equal(state_parse("uid=1\nnetns=x\nnetns_unlisted=maybe\n", &b), -EBADMSG);
 }
 
 static void test_missing_and_corrupt(void **state)
