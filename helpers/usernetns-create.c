@@ -85,9 +85,10 @@ static void warn_host_overlap(const struct plan *plan)
 
 /*
  * After the plans of mode nat: the host's side they need, as
- * usernetns-firewall would load it.
+ * usernetns-firewall would load it, and whether nft would (see
+ * usernetns-firewall --print).  An exit code.
  */
-static void print_host_side(const struct policy *policy)
+static int print_host_side(const struct policy *policy)
 {
 	struct rtnl r = RTNL_INIT;
 	struct errbuf err = { "" };
@@ -96,14 +97,15 @@ static void print_host_side(const struct policy *policy)
 
 	rc = rtnl_open(&r, &err);
 	if (rc == 0)
-		rc = firewall_render(policy, &r, &table, &err);
+		rc = firewall_render(policy, &r, &table, NULL, &err);
 	rtnl_close(&r);
 	if (rc < 0) {
 		helper_error("warning: the host's side cannot be made: %s", err.msg);
-		return;
+		return 0;
 	}
 	printf("\nThe host's side (usernetns-firewall --load loads it):\n%s", table);
 	free(table);
+	return 0;
 }
 
 static int dry_run_one(const struct policy *policy, const char *config, const char *user,
@@ -233,8 +235,12 @@ int main(int argc, char **argv)
 			if (r && !status)
 				status = r;
 		}
-		if (nat)
-			print_host_side(policy);
+		if (nat) {
+			int r = print_host_side(policy);
+
+			if (r && !status)
+				status = r;
+		}
 		policy_free(policy);
 		return status;
 	}
