@@ -104,7 +104,16 @@ static int print_host_side(const struct policy *policy)
 		return 0;
 	}
 	printf("\nThe host's side (usernetns-firewall --load loads it):\n%s", table);
+	fflush(stdout);
+	rc = helper_nft_check(table, &err);
 	free(table);
+	if (rc == -EBADMSG) {
+		helper_error("the host's side: nft refuses table %s %s %s", FIREWALL_FAMILY,
+			     FIREWALL_TABLE, err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	if (rc < 0)
+		helper_error("warning: the host's side is not checked with nft: %s", err.msg);
 	return 0;
 }
 

@@ -34,7 +34,8 @@ static void usage(FILE *out)
 		"The host's side of the policy: table %s %s, which masquerades mode nat's\n"
 		"addresses out of their uplinks and drops what one user sends to another.\n"
 		"\n"
-		"  -p, --print        print the table the policy makes (the default)\n"
+		"  -p, --print        print the table the policy makes and check it with nft -c\n"
+		"                     (the default)\n"
 		"  -l, --load         load it, replacing ours only (root)\n"
 		"  -r, --remove       remove it (root)\n"
 		"  -s, --status       say whether it is loaded as the policy makes it now,\n"
@@ -58,7 +59,11 @@ static int render(const struct policy *policy, char **ret, struct firewall_made 
 	return r;
 }
 
-/* The table on standard output. */
+/*
+ * The table on standard output, and whether nft would load it: what it
+ * refuses is an error here, not at boot.  Without nft, or where it
+ * cannot be asked, the table is printed all the same, with a warning.
+ */
 static int print(const struct policy *policy)
 {
 	struct errbuf err = { "" };
@@ -71,7 +76,16 @@ static int print(const struct policy *policy)
 		return HELPER_EXIT_FAILED;
 	}
 	fputs(table, stdout);
+	fflush(stdout);
+	r = helper_nft_check(table, &err);
 	free(table);
+	if (r == -EBADMSG) {
+		helper_error("nft refuses table %s %s %s", FIREWALL_FAMILY, FIREWALL_TABLE,
+			     err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	if (r < 0)
+		helper_error("warning: the table is not checked with nft: %s", err.msg);
 	return HELPER_EXIT_OK;
 }
 

@@ -326,7 +326,7 @@ pool4  = 10.240.0.0/16
 uplink = uplink-number-4
 EOF
 out=$("$firewall" --print 2>&1)
-check_eq "four uplinks of 15 characters: --print makes the table" 0 "$?"
+check_eq "four uplinks of 15 characters: nft takes the table (--print checks)" 0 "$?"
 out=$("$firewall" --load 2>&1)
 check_eq "and loads it" 0 "$?"
 check_eq "with nothing said" "" "$out"
@@ -335,6 +335,40 @@ check_eq "--status says it is in place" 0 "$?"
 check_contains "naming every uplink" \
 	"uplinks: uplink-number-1,uplink-number-2,uplink-number-3,uplink-number-4" "$out"
 
+# What nft refuses is an error of --print and --dry-run, in nft's words.
+# The policy checks leave nothing nft refuses that a test could make, so
+# an nft that refuses everything stands in for it.
+fake=/run/fake-nft
+printf '%s\n' '#!/bin/sh' 'cat >/dev/null' \
+	'echo "/dev/stdin:4:10-20: Error: refused by the test" >&2' \
+	'echo "	the line it refuses" >&2' 'exit 1' >"$fake"
+chmod 0755 "$fake"
+mount --bind "$fake" "$USERNETNS_NFT" || bail_out "cannot put a refusing nft in place"
+out=$("$firewall" --print 2>/run/print.err)
+check_eq "a table nft refuses: --print fails" 1 "$?"
+check_contains "still printing the table" "table inet usernetns {" "$out"
+check_contains "naming nft's reason and where" \
+	"usernetns-firewall: nft refuses table inet usernetns at line 4:10-20: refused by the test" \
+	"$(cat /run/print.err)"
+out=$(setpriv --reuid=1101 --regid=1101 --clear-groups "$firewall" --print 2>&1 >/dev/null)
+check_contains "for anybody, who may not touch the host's ruleset" \
+	"nft refuses table inet usernetns at line 4:10-20: refused by the test" "$out"
+out=$("$create" --dry-run alice 2>&1)
+check_eq "and usernetns-create --dry-run fails" 1 "$?"
+check_contains "saying why" \
+	"usernetns-create: the host's side: nft refuses table inet usernetns at line 4:10-20: refused by the test" \
+	"$out"
+umount "$USERNETNS_NFT"
+out=$("$create" --dry-run alice 2>&1)
+check_eq "with nft as it is, the dry run passes" 0 "$?"
+check_lacks "with nothing refused" "refuses" "$out"
+# Without nft, the table is printed with a warning: nothing can load it.
+out=$(unshare -m sh -c 'mount -t tmpfs tmpfs "$(dirname "$1")" && exec "$2" --print' sh \
+	"$USERNETNS_NFT" "$firewall" 2>&1 >/dev/null)
+check_eq "without nft, --print still succeeds" 0 "$?"
+check_contains "saying it is not installed" \
+	"usernetns-firewall: warning: the table is not checked with nft: $USERNETNS_NFT is not installed (package nftables)" \
+	"$out"
 "$firewall" --remove >/dev/null 2>&1
 
 pkill -f whoami-server
