@@ -257,9 +257,10 @@ static int own_netns(struct errbuf *err)
 	if (unshare(CLONE_NEWNET) == 0)
 		return 0;
 	if (errno != EPERM)
-		return errbuf_errno(err, -errno, "cannot make a network namespace");
+		return errbuf_errno(err, -errno, "cannot make a network namespace to check it in");
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-		return errbuf_errno(err, -errno, "cannot make a user and network namespace");
+		return errbuf_errno(err, -errno,
+				    "cannot make a user and network namespace to check it in");
 	return caps_pass_on(CAP_NET_ADMIN, err);
 }
 
@@ -275,7 +276,7 @@ static _Noreturn void nft_child(int in, int out, bool check)
 		if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
 			_exit(NFT_CANNOT_RUN);
 		if (own_netns(&err) < 0) {
-			fprintf(stderr, "%s to check it in\n", err.msg);
+			fprintf(stderr, "%s\n", err.msg);
 			_exit(NFT_NO_NAMESPACE);
 		}
 		execl(USERNETNS_NFT, "nft", "-c", "-f", "-", (char *)NULL);
@@ -362,9 +363,10 @@ int helper_nft_load(const char *script)
 /*
  * nft's reason, from its output: its first error,
  * "/dev/stdin:4:10-20: Error: what" as "at line 4:10-20: what", or its
- * first line.
+ * first line.  Whether the error is in the table (it names a place in
+ * it), not about nft itself (netlink refused to a user namespace, say).
  */
-static void nft_reason(const char *output, struct errbuf *why)
+static bool nft_reason(const char *output, struct errbuf *why)
 {
 	static const char input[] = "/dev/stdin:", error[] = ": Error: ";
 	const char *start = output, *mark = strstr(output, error), *end;
@@ -375,12 +377,14 @@ static void nft_reason(const char *output, struct errbuf *why)
 			start--;
 	}
 	end = start + strcspn(start, "\n");
-	if (mark && strncmp(start, input, strlen(input)) == 0)
+	if (mark && strncmp(start, input, strlen(input)) == 0) {
 		errbuf_set(why, "at line %.*s: %.*s", (int)(mark - start - strlen(input)),
 			   start + strlen(input), (int)(end - mark - strlen(error)),
 			   mark + strlen(error));
-	else
-		errbuf_set(why, "%.*s", (int)(end - start), start);
+		return true;
+	}
+	errbuf_set(why, "%.*s", (int)(end - start), start);
+	return false;
 }
 
 int helper_nft_check(const char *table, struct errbuf *why)
@@ -402,11 +406,16 @@ int helper_nft_check(const char *table, struct errbuf *why)
 					 WEXITSTATUS(status) == NFT_CANNOT_RUN)) {
 		nft_reason(output, why);
 		r = -EPERM;
-	} else {
-		nft_reason(output, why);
-		if (!why->msg[0])
-			errbuf_set(why, "nft ended with status 0x%x and said nothing", status);
+	} else if (nft_reason(output, why)) {
 		r = -EBADMSG;
+	} else {
+		/* Not the table's fault: nft could not ask (a user namespace refused). */
+		char reason[sizeof(why->msg)];
+
+		snprintf(reason, sizeof(reason), "%s", why->msg[0] ? why->msg : "it said nothing");
+		errbuf_set(why, "nft ended with status %d: %s",
+			   WIFEXITED(status) ? WEXITSTATUS(status) : -1, reason);
+		r = -EPERM;
 	}
 	free(output);
 	return r;

@@ -84,7 +84,7 @@ void helper_work_end(void);
  * one, so that anybody may ask.  nft asks the kernel too.  0 when it
  * would; -EBADMSG when nft refuses it (why: nft's reason, "at line 4:10-20:
  * ..."); -ENOENT when nft is not installed; -EPERM when it cannot be
- * checked here (why says why).
+ * checked here, nft's error naming no place in the table (why says why).
  */
 int helper_nft_load(const char *script);
 int helper_nft_check(const char *table, struct errbuf *why);
