@@ -149,6 +149,7 @@ static int status(const struct policy *policy)
 		need.policy_digest = 0;
 	made_ok = render(policy, &table, &made, &why) == 0;
 	free(table);
+	/* Asked for no address and no uplink, a loaded table's one problem is staleness. */
 	if (s.table && *firewall_status_problem(&s, &need, problem, sizeof(problem)))
 		stale = "not what the policy makes now";
 	else if (s.table && made_ok && s.made.table != made.digest.table)
