@@ -70,6 +70,25 @@ bool helper_is_admin(const struct policy *policy);
 int helper_work_begin(const int *caps, struct errbuf *err);
 void helper_work_end(void);
 
+/*
+ * nft(8): run, never linked (GPL), by usernetns-firewall and
+ * usernetns-create --dry-run only.
+ *
+ * helper_nft_load() gives nft -f the script on its standard input, its
+ * messages on our standard error: 0, -ENOENT when nft is not installed,
+ * -EIO when it failed.
+ *
+ * helper_nft_check() asks whether nft would load table (nft -c), in a
+ * network namespace made for it: an empty ruleset, whatever the host's,
+ * and through a user namespace of its own for a caller who may not make
+ * one, so that anybody may ask.  nft asks the kernel too.  0 when it
+ * would; -EBADMSG when nft refuses it (why: nft's reason, "at line 4:10-20:
+ * ..."); -ENOENT when nft is not installed; -EPERM when it cannot be
+ * checked here, nft's error naming no place in the table (why says why).
+ */
+int helper_nft_load(const char *script);
+int helper_nft_check(const char *table, struct errbuf *why);
+
 /* Print --version. */
 void helper_version(void);
 

@@ -85,9 +85,10 @@ static void warn_host_overlap(const struct plan *plan)
 
 /*
  * After the plans of mode nat: the host's side they need, as
- * usernetns-firewall would load it.
+ * usernetns-firewall would load it, and whether nft would (see
+ * usernetns-firewall --print).  An exit code.
  */
-static void print_host_side(const struct policy *policy)
+static int print_host_side(const struct policy *policy)
 {
 	struct rtnl r = RTNL_INIT;
 	struct errbuf err = { "" };
@@ -96,14 +97,24 @@ static void print_host_side(const struct policy *policy)
 
 	rc = rtnl_open(&r, &err);
 	if (rc == 0)
-		rc = firewall_render(policy, &r, &table, &err);
+		rc = firewall_render(policy, &r, &table, NULL, &err);
 	rtnl_close(&r);
 	if (rc < 0) {
 		helper_error("warning: the host's side cannot be made: %s", err.msg);
-		return;
+		return 0;
 	}
 	printf("\nThe host's side (usernetns-firewall --load loads it):\n%s", table);
+	fflush(stdout);
+	rc = helper_nft_check(table, &err);
 	free(table);
+	if (rc == -EBADMSG) {
+		helper_error("the host's side: nft refuses table %s %s %s", FIREWALL_FAMILY,
+			     FIREWALL_TABLE, err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	if (rc < 0)
+		helper_error("warning: the host's side is not checked with nft: %s", err.msg);
+	return 0;
 }
 
 static int dry_run_one(const struct policy *policy, const char *config, const char *user,
@@ -240,8 +251,12 @@ int main(int argc, char **argv)
 			if (r && !status)
 				status = r;
 		}
-		if (nat)
-			print_host_side(policy);
+		if (nat) {
+			int r = print_host_side(policy);
+
+			if (r && !status)
+				status = r;
+		}
 		policy_free(policy);
 		return status;
 	}

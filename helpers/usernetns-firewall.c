@@ -8,13 +8,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -36,66 +34,59 @@ static void usage(FILE *out)
 		"The host's side of the policy: table %s %s, which masquerades mode nat's\n"
 		"addresses out of their uplinks and drops what one user sends to another.\n"
 		"\n"
-		"  -p, --print        print the table the policy makes (the default)\n"
+		"  -p, --print        print the table the policy makes and check it with nft -c\n"
+		"                     (the default)\n"
 		"  -l, --load         load it, replacing ours only (root)\n"
 		"  -r, --remove       remove it (root)\n"
-		"  -s, --status       say whether it is loaded, forwarding on, uplinks there (root)\n"
+		"  -s, --status       say whether it is loaded as the policy makes it now,\n"
+		"                     forwarding on, uplinks there (root)\n"
 		"  -c, --config FILE  read FILE instead of %s\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n",
 		helper_prog, FIREWALL_FAMILY, FIREWALL_TABLE, USERNETNS_POLICY_PATH);
 }
 
-/* nft -f - with script on its standard input; its messages go to ours. */
-static int run_nft(const char *script)
-{
-	int pipefd[2], status;
-	size_t len = strlen(script), done = 0;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (dup2(pipefd[0], STDIN_FILENO) < 0)
-			_exit(126);
-		execl(USERNETNS_NFT, "nft", "-f", "-", (char *)NULL);
-		helper_error("cannot run %s: %s", USERNETNS_NFT, strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[0]);
-	while (done < len) {
-		ssize_t n = write(pipefd[1], script + done, len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		done += (size_t)n;
-	}
-	close(pipefd[1]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static int render(const struct policy *policy, char **ret)
+static int render(const struct policy *policy, char **ret, struct firewall_made *ret_made,
+		  struct errbuf *err)
 {
 	struct rtnl rtnl = RTNL_INIT;
-	struct errbuf err = { "" };
 	int r;
 
-	r = rtnl_open(&rtnl, &err);
+	r = rtnl_open(&rtnl, err);
 	if (r == 0)
-		r = firewall_render(policy, &rtnl, ret, &err);
+		r = firewall_render(policy, &rtnl, ret, ret_made, err);
 	rtnl_close(&rtnl);
-	if (r < 0)
-		helper_error("cannot make the table: %s", err.msg);
 	return r;
+}
+
+/*
+ * The table on standard output, and whether nft would load it: what it
+ * refuses is an error here, not at boot.  Without nft, or where it
+ * cannot be asked, the table is printed all the same, with a warning.
+ */
+static int print(const struct policy *policy)
+{
+	struct errbuf err = { "" };
+	char *table = NULL;
+	int r;
+
+	r = render(policy, &table, NULL, &err);
+	if (r < 0) {
+		helper_error("cannot make the table: %s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	fputs(table, stdout);
+	fflush(stdout);
+	r = helper_nft_check(table, &err);
+	free(table);
+	if (r == -EBADMSG) {
+		helper_error("nft refuses table %s %s %s", FIREWALL_FAMILY, FIREWALL_TABLE,
+			     err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	if (r < 0)
+		helper_error("warning: the table is not checked with nft: %s", err.msg);
+	return HELPER_EXIT_OK;
 }
 
 static int load(const struct policy *policy)
@@ -110,13 +101,21 @@ static int load(const struct policy *policy)
 		helper_error("not loading: %s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	if (render(policy, &table) < 0)
+	r = render(policy, &table, NULL, &err);
+	if (r < 0) {
+		helper_error("cannot make the table: %s", err.msg);
 		return HELPER_EXIT_FAILED;
+	}
 	r = firewall_load_script(table, &script);
 	if (r == 0)
-		r = run_nft(script);
+		r = helper_nft_load(script);
 	free(table);
 	free(script);
+	if (r == -ENOENT) {
+		helper_error("cannot load table %s %s: %s is not installed (package nftables)",
+			     FIREWALL_FAMILY, FIREWALL_TABLE, USERNETNS_NFT);
+		return HELPER_EXIT_FAILED;
+	}
 	if (r < 0) {
 		helper_error("nft could not load table %s %s (see above)", FIREWALL_FAMILY,
 			     FIREWALL_TABLE);
@@ -127,22 +126,49 @@ static int load(const struct policy *policy)
 	return HELPER_EXIT_OK;
 }
 
-static int status(void)
+/*
+ * Loaded, and as the policy makes it now?  What a login asks (the
+ * policy's digest), and what only a render tells: where uplink = auto
+ * leads now, and whether every uplink is there.
+ */
+static int status(const struct policy *policy)
 {
+	struct firewall_need need = { .mode = POLICY_MODE_NAT };
+	struct firewall_made made;
 	struct firewall_status s;
-	struct errbuf err = { "" };
+	struct errbuf err = { "" }, why = { "" };
+	char problem[128], *table = NULL;
+	const char *stale = NULL;
+	bool made_ok;
 
 	if (firewall_status(&s, &err) < 0) {
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	printf("table %s %s: %s\n", FIREWALL_FAMILY, FIREWALL_TABLE,
-	       s.table ? "loaded" : "not loaded");
+	if (firewall_policy_digest(policy, &need.policy_digest, NULL) < 0)
+		need.policy_digest = 0;
+	made_ok = render(policy, &table, &made, &why) == 0;
+	free(table);
+	/* Asked for no address and no uplink, a loaded table's one problem is staleness. */
+	if (s.table && *firewall_status_problem(&s, &need, problem, sizeof(problem)))
+		stale = "not what the policy makes now";
+	else if (s.table && made_ok && s.made.table != made.digest.table)
+		stale = "uplink = auto leads to another interface now";
+
+	if (!s.table)
+		printf("table %s %s: not loaded\n", FIREWALL_FAMILY, FIREWALL_TABLE);
+	else if (stale)
+		printf("table %s %s: loaded, stale: %s; run usernetns-firewall --load\n",
+		       FIREWALL_FAMILY, FIREWALL_TABLE, stale);
+	else if (made_ok)
+		printf("table %s %s: loaded, as %s makes it\n", FIREWALL_FAMILY, FIREWALL_TABLE,
+		       policy->path);
+	else
+		printf("table %s %s: loaded\n", FIREWALL_FAMILY, FIREWALL_TABLE);
 	printf("net.ipv4.ip_forward: %d\n", s.forwarding4);
 	printf("net.ipv6.conf.all.forwarding: %d\n", s.forwarding6);
-	printf("uplinks: %s%s%s\n", s.uplinks[0] ? s.uplinks : "-",
-	       s.missing[0] ? ", missing: " : "", s.missing);
-	return s.table && !s.missing[0] ? HELPER_EXIT_OK : HELPER_EXIT_FAILED;
+	printf("uplinks: %s\n", !made_ok ? why.msg : made.uplinks[0] ? made.uplinks : "-");
+	return s.table && !stale && made_ok ? HELPER_EXIT_OK : HELPER_EXIT_FAILED;
 }
 
 int main(int argc, char **argv)
@@ -156,7 +182,6 @@ int main(int argc, char **argv)
 	enum action action = PRINT;
 	const char *config = NULL;
 	struct policy *policy;
-	char *table = NULL;
 	int c, r;
 
 	helper_prog = "usernetns-firewall";
@@ -192,29 +217,28 @@ int main(int argc, char **argv)
 	}
 	openlog(helper_prog, LOG_PID, LOG_AUTHPRIV);
 	if (action == REMOVE) {
-		if (run_nft(firewall_remove_script()) < 0) {
-			helper_error("nft could not remove table %s %s (see above)",
-				     FIREWALL_FAMILY, FIREWALL_TABLE);
+		r = helper_nft_load(firewall_remove_script());
+		if (r < 0) {
+			helper_error("nft could not remove table %s %s (%s)", FIREWALL_FAMILY,
+				     FIREWALL_TABLE,
+				     r == -ENOENT ? USERNETNS_NFT " is not installed" :
+						    "see above");
 			return HELPER_EXIT_FAILED;
 		}
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "removed table %s %s", FIREWALL_FAMILY,
 		       FIREWALL_TABLE);
 		return HELPER_EXIT_OK;
 	}
-	if (action == STATUS)
-		return status();
 
 	policy = helper_load_policy(config, action == PRINT, false, &r);
 	if (!policy)
 		return r;
-	if (action == LOAD) {
+	if (action == LOAD)
 		r = load(policy);
-	} else {
-		r = render(policy, &table) < 0 ? HELPER_EXIT_FAILED : HELPER_EXIT_OK;
-		if (table)
-			fputs(table, stdout);
-		free(table);
-	}
+	else if (action == STATUS)
+		r = status(policy);
+	else
+		r = print(policy);
 	policy_free(policy);
 	return r;
 }

@@ -63,6 +63,8 @@ static void addresses(const struct state_record *rec, char *buf, size_t size)
 struct host_side {
 	bool live;
 	struct firewall_status status;
+	uint64_t policy_digest; /* of the table the policy makes now */
+	char missing[IFNAMSIZ]; /* an uplink it names that is not there */
 };
 
 /* "-" for other modes than nat; "ok", or what is missing. */
@@ -73,14 +75,21 @@ static void host_side(const struct host_side *h, const struct state_record *rec,
 
 	if (rec->mode != POLICY_MODE_NAT)
 		snprintf(buf, size, "-");
-	else if (h->live)
+	else if (h->live) {
+		/* Whichever section it is in: an uplink gone is said for each. */
+		const struct firewall_need need = {
+			.mode = rec->mode,
+			.v4 = addr_prefix_is_set(&rec->peer4),
+			.v6 = addr_prefix_is_set(&rec->peer6),
+			.policy_digest = h->policy_digest,
+			.uplink = h->missing,
+		};
+
 		snprintf(buf, size, "%s",
-			 *firewall_status_problem(
-				 &h->status, rec->mode, addr_prefix_is_set(&rec->peer4),
-				 addr_prefix_is_set(&rec->peer6), problem, sizeof(problem)) ?
+			 *firewall_status_problem(&h->status, &need, problem, sizeof(problem)) ?
 				 problem :
 				 "ok");
-	else if (rec->host_side[0])
+	} else if (rec->host_side[0])
 		snprintf(buf, size, "%s (at login)", rec->host_side);
 	else
 		snprintf(buf, size, "?");
@@ -326,6 +335,9 @@ int main(int argc, char **argv)
 		    owner_is_group(plan.owner))
 			owners[n_owners++] = plan.owner;
 	}
+	if (firewall_policy_digest(policy, &fw.policy_digest, NULL) < 0)
+		fw.policy_digest = 0;
+	firewall_missing_uplink(policy, fw.missing);
 	policy_free(policy);
 
 	r = caps_raise(ptrace ? all_caps : read_caps, &err);

@@ -122,3 +122,15 @@ int caps_drop_all(struct errbuf *err)
 	}
 	return 0;
 }
+
+int caps_pass_on(int cap, struct errbuf *err)
+{
+	if (capng_get_caps_process() < 0)
+		return errbuf_errno(err, -EIO, "cannot read the capabilities");
+	capng_update(CAPNG_ADD, CAPNG_INHERITABLE, (unsigned int)cap);
+	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+		return errbuf_errno(err, -errno, "cannot make a capability inheritable");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+		return errbuf_errno(err, -errno, "cannot make a capability ambient");
+	return 0;
+}

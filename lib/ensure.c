@@ -923,22 +923,30 @@ static int ensure_network(struct ensure_ctx *c)
 }
 
 /*
- * Mode nat needs the host's side (our table, forwarding, the uplinks): a
- * session without it has no way out.  Not a reason to refuse a login (the
- * namespace is whole, and isolation does not depend on it), but one to
- * say so loudly: the caller logs what the record says.
+ * Mode nat needs the host's side (our table as the policy makes it now,
+ * forwarding, its uplink): a session without it has no way out.  Not a
+ * reason to refuse a login (the namespace is whole, and isolation does
+ * not depend on it), but one to say so loudly: the caller logs what the
+ * record says.  One request for the table, whose digest is compared
+ * with the plan's (from the policy alone): no nft, no dump of the host's
+ * routes.
  */
 static void note_host_side(struct ensure_ctx *c)
 {
+	const struct firewall_need need = {
+		.mode = c->plan->mode,
+		.v4 = addr_prefix_is_set(&c->rec.peer4),
+		.v6 = addr_prefix_is_set(&c->rec.peer6),
+		.policy_digest = c->plan->host_table,
+		.uplink = c->plan->uplink,
+	};
 	struct firewall_status s;
 	struct errbuf err = { "" };
 	char problem[sizeof(c->rec.host_side)];
 
 	if (firewall_status(&s, &err) < 0)
 		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "unknown (%.80s)", err.msg);
-	else if (*firewall_status_problem(&s, c->plan->mode, addr_prefix_is_set(&c->rec.peer4),
-					  addr_prefix_is_set(&c->rec.peer6), problem,
-					  sizeof(problem)))
+	else if (*firewall_status_problem(&s, &need, problem, sizeof(problem)))
 		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "%s", problem);
 	else
 		snprintf(c->rec.host_side, sizeof(c->rec.host_side), "ok");

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -17,8 +18,12 @@
 #include "usernetns/firewall.h"
 #include "usernetns/nfnl.h"
 
-/* The comment of our table names the uplinks it masquerades out of. */
-#define UPLINKS_KEY "uplinks="
+/*
+ * The comment of our table: what it was made from, as two digests of a
+ * fixed length (nft keeps at most 128 characters of a comment).
+ */
+#define MADE_BY "made by usernetns-firewall: policy %016" PRIx64 ", table %016" PRIx64
+#define MADE_BY_SCAN "made by usernetns-firewall: policy %16" SCNx64 ", table %16" SCNx64
 
 /* ---- uplinks ------------------------------------------------------------------ */
 
@@ -135,10 +140,32 @@ static int add_masquerade(struct masquerade *m, size_t *n, const struct addr_pre
 	return 0;
 }
 
-/* The translated ranges of every mode nat section, by family and uplink. */
-static int collect_masquerades(const struct policy *p, struct rtnl *r, struct masquerade *m,
-			       size_t *n, struct errbuf *err)
+/*
+ * What a table is made from: the policy, and the host, which resolves its
+ * uplinks through r; or, with as_written, the policy alone, uplinks as it
+ * writes them ("" for auto), which asks nothing of the host.
+ */
+struct source {
+	const struct policy *p;
+	struct rtnl *r;
+	bool as_written;
+};
+
+static int source_uplink(const struct source *src, const char *uplink, int family,
+			 char ret[IFNAMSIZ], struct errbuf *err)
 {
+	if (!src->as_written)
+		return firewall_uplink(src->r, uplink, family, ret, err);
+	snprintf(ret, IFNAMSIZ, "%s", uplink);
+	return 0;
+}
+
+/* The translated ranges of every mode nat section, by family and uplink. */
+static int collect_masquerades(const struct source *src, struct masquerade *m, size_t *n,
+			       struct errbuf *err)
+{
+	const struct policy *p = src->p;
+
 	*n = 0;
 	for (size_t i = 0; i <= p->n_rules; i++) {
 		const struct policy_rule *rule = i == 0 ? &p->defaults : &p->rules[i - 1];
@@ -153,12 +180,12 @@ static int collect_masquerades(const struct policy *p, struct rtnl *r, struct ma
 			continue;
 		policy_section_label(rule->kind, rule->name, label, sizeof(label));
 		if (addr_prefix_is_set(v4)) {
-			rc = firewall_uplink(r, rule->uplink, AF_INET, uplink, err);
+			rc = source_uplink(src, rule->uplink, AF_INET, uplink, err);
 			if (rc == 0)
 				rc = add_masquerade(m, n, v4, uplink);
 		}
 		if (rc == 0 && addr_prefix_is_set(v6) && policy_nat6_translates(rule->nat6, v6)) {
-			rc = firewall_uplink(r, rule->uplink, AF_INET6, uplink, err);
+			rc = source_uplink(src, rule->uplink, AF_INET6, uplink, err);
 			if (rc == 0)
 				rc = add_masquerade(m, n, v6, uplink);
 		}
@@ -219,11 +246,17 @@ static int host_end_match(const struct policy *p, struct text *ret, struct errbu
 	return 0;
 }
 
-int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct errbuf *err)
+/*
+ * The table after its comment line, to its end: sets and chains.  With
+ * uplinks, the uplinks it names, "eth0,wan1" (cut at size).
+ */
+static int render_body(const struct source *src, struct text *t, char *uplinks, size_t size,
+		       struct errbuf *err)
 {
+	const struct policy *p = src->p;
 	struct addr_prefix ranges[2][POLICY_RANGES_MAX];
 	size_t n_ranges[2] = { 0, 0 }, n_m = 0;
-	struct text t = { 0 }, ends_text = { 0 };
+	struct text ends_text = { 0 };
 	struct masquerade *m;
 	const char *ends;
 	int rc;
@@ -233,7 +266,7 @@ int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct e
 		return errbuf_errno(err, -ENOMEM, "cannot render the table");
 	rc = host_end_match(p, &ends_text, err);
 	if (rc == 0)
-		rc = collect_masquerades(p, r, m, &n_m, err);
+		rc = collect_masquerades(src, m, &n_m, err);
 	if (rc < 0) {
 		free(ends_text.s);
 		free(m);
@@ -246,76 +279,149 @@ int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct e
 		ranges[k][n_ranges[k]++] = p->ranges[i];
 	}
 
-	put(&t, "table %s %s {\n", FIREWALL_FAMILY, FIREWALL_TABLE);
-	put(&t, "\tcomment \"made by usernetns-firewall from %s; " UPLINKS_KEY, p->path);
-	for (size_t i = 0; i < n_m; i++) {
-		bool seen = false;
+	if (uplinks) {
+		struct text u = { 0 };
 
-		for (size_t k = 0; k < i; k++)
-			seen |= streq(m[k].uplink, m[i].uplink);
-		if (!seen)
-			put(&t, "%s%s", i ? "," : "", m[i].uplink);
+		for (size_t i = 0; i < n_m; i++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < i; k++)
+				seen |= streq(m[k].uplink, m[i].uplink);
+			if (!seen)
+				put(&u, "%s%s", u.len ? "," : "", m[i].uplink);
+		}
+		snprintf(uplinks, size, "%s", u.s && !u.oom ? u.s : "");
+		free(u.s);
 	}
-	put(&t, "\"\n");
 	if (n_ranges[0] || n_ranges[1])
-		put(&t, "\n\t# Where users' addresses come from: no user reaches another.\n");
+		put(t, "\n\t# Where users' addresses come from: no user reaches another.\n");
 	for (int k = 0; k < 2; k++) {
 		if (!n_ranges[k])
 			continue;
-		put(&t, "\tset ranges%c {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ",
+		put(t, "\tset ranges%c {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ",
 		    k ? '6' : '4', k ? "ipv6_addr" : "ipv4_addr");
-		put_prefixes(&t, ranges[k], n_ranges[k]);
-		put(&t, " }\n\t}\n");
+		put_prefixes(t, ranges[k], n_ranges[k]);
+		put(t, " }\n\t}\n");
 	}
 
-	put(&t,
+	put(t,
 	    "\n\tchain input {\n\t\ttype filter hook input priority filter - 1; policy accept;\n");
-	put(&t, "\t\t# From a namespace, only its own addresses: what its host end routes to.\n");
-	put(&t, "\t\tiifname %s fib saddr . iif oif missing drop\n", ends);
+	put(t, "\t\t# From a namespace, only its own addresses: what its host end routes to.\n");
+	put(t, "\t\tiifname %s fib saddr . iif oif missing drop\n", ends);
 	if (n_ranges[0] || n_ranges[1])
-		put(&t, "\t\t# Of the host's addresses in users' ranges, only its own host end.\n");
+		put(t, "\t\t# Of the host's addresses in users' ranges, only its own host end.\n");
 	for (int k = 0; k < 2; k++)
 		if (n_ranges[k])
-			put(&t,
+			put(t,
 			    "\t\tiifname %s %s daddr @ranges%c fib daddr . iif type != local drop\n",
 			    ends, k ? "ip6" : "ip", k ? '6' : '4');
-	put(&t, "\t}\n");
+	put(t, "\t}\n");
 
-	put(&t,
+	put(t,
 	    "\n\tchain forward {\n\t\ttype filter hook forward priority filter - 1; policy accept;\n");
-	put(&t, "\t\tiifname %s fib saddr . iif oif missing drop\n", ends);
+	put(t, "\t\tiifname %s fib saddr . iif oif missing drop\n", ends);
 	if (n_ranges[0] || n_ranges[1])
-		put(&t, "\t\t# Nor, through the host, another user.\n");
+		put(t, "\t\t# Nor, through the host, another user.\n");
 	for (int k = 0; k < 2; k++)
 		if (n_ranges[k])
-			put(&t, "\t\t%s saddr @ranges%c %s daddr @ranges%c drop\n",
-			    k ? "ip6" : "ip", k ? '6' : '4', k ? "ip6" : "ip", k ? '6' : '4');
-	put(&t, "\t}\n");
+			put(t, "\t\t%s saddr @ranges%c %s daddr @ranges%c drop\n", k ? "ip6" : "ip",
+			    k ? '6' : '4', k ? "ip6" : "ip", k ? '6' : '4');
+	put(t, "\t}\n");
 
 	if (n_m) {
-		put(&t,
+		put(t,
 		    "\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
-		put(&t, "\t\t# Mode nat: out through the host, as the host.\n");
+		put(t, "\t\t# Mode nat: out through the host, as the host.\n");
 		for (size_t i = 0; i < n_m; i++) {
 			int k = m[i].family == AF_INET ? 0 : 1;
 
-			put(&t, "\t\t%s saddr { ", k ? "ip6" : "ip");
-			put_prefixes(&t, m[i].src, m[i].n);
-			put(&t, " }");
+			put(t, "\t\t%s saddr { ", k ? "ip6" : "ip");
+			put_prefixes(t, m[i].src, m[i].n);
+			put(t, " }");
 			if (n_ranges[k])
-				put(&t, " %s daddr != @ranges%c", k ? "ip6" : "ip", k ? '6' : '4');
-			put(&t, " oifname \"%s\" masquerade\n", m[i].uplink);
+				put(t, " %s daddr != @ranges%c", k ? "ip6" : "ip", k ? '6' : '4');
+			put(t, " oifname \"%s\" masquerade\n", m[i].uplink);
 		}
-		put(&t, "\t}\n");
+		put(t, "\t}\n");
 	}
-	put(&t, "}\n");
+	put(t, "}\n");
 	free(ends_text.s);
 	free(m);
+	if (t->oom)
+		return errbuf_errno(err, -ENOMEM, "cannot render the table");
+	return 0;
+}
+
+/*
+ * 64-bit FNV-1a: enough to tell one table from another (a digest against
+ * staleness, not against anybody).
+ */
+static uint64_t digest(const char *s)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+static int body_digest(const struct source *src, uint64_t *ret, struct errbuf *err)
+{
+	struct text t = { 0 };
+	int rc;
+
+	rc = render_body(src, &t, NULL, 0, err);
+	if (rc == 0)
+		*ret = digest(t.s);
+	free(t.s);
+	return rc;
+}
+
+int firewall_policy_digest(const struct policy *p, uint64_t *ret, struct errbuf *err)
+{
+	const struct source src = { .p = p, .as_written = true };
+
+	return body_digest(&src, ret, err);
+}
+
+void firewall_missing_uplink(const struct policy *p, char ret[IFNAMSIZ])
+{
+	ret[0] = '\0';
+	for (size_t i = 0; i <= p->n_rules && !ret[0]; i++) {
+		const struct policy_rule *rule = i == 0 ? &p->defaults : &p->rules[i - 1];
+
+		if (rule->mode == POLICY_MODE_NAT && rule->uplink[0] &&
+		    if_nametoindex(rule->uplink) == 0)
+			snprintf(ret, IFNAMSIZ, "%s", rule->uplink);
+	}
+}
+
+int firewall_render(const struct policy *p, struct rtnl *r, char **ret,
+		    struct firewall_made *ret_made, struct errbuf *err)
+{
+	const struct source src = { .p = p, .r = r };
+	struct firewall_made made = { 0 };
+	struct text body = { 0 }, t = { 0 };
+	int rc;
+
+	rc = firewall_policy_digest(p, &made.digest.policy, err);
+	if (rc == 0)
+		rc = render_body(&src, &body, made.uplinks, sizeof(made.uplinks), err);
+	if (rc < 0) {
+		free(body.s);
+		return rc;
+	}
+	made.digest.table = digest(body.s);
+	put(&t, "table %s %s {\n\tcomment \"" MADE_BY "\"\n%s", FIREWALL_FAMILY, FIREWALL_TABLE,
+	    made.digest.policy, made.digest.table, body.s);
+	free(body.s);
 	if (t.oom) {
 		free(t.s);
 		return errbuf_errno(err, -ENOMEM, "cannot render the table");
 	}
 	*ret = t.s;
+	if (ret_made)
+		*ret_made = made;
 	return 0;
 }
 
@@ -470,7 +576,6 @@ int firewall_status(struct firewall_status *ret, struct errbuf *err)
 {
 	struct firewall_status s = { 0 };
 	struct table_query q = { 0 };
-	const char *u;
 	int r;
 
 	r = query_table(&q, err);
@@ -481,38 +586,29 @@ int firewall_status(struct firewall_status *ret, struct errbuf *err)
 		s.forwarding4 = false;
 	if (sysctl_read(IP6_FORWARD, &s.forwarding6) < 0)
 		s.forwarding6 = false;
-	u = strstr(q.comment, UPLINKS_KEY);
-	if (u) {
-		snprintf(s.uplinks, sizeof(s.uplinks), "%s", u + strlen(UPLINKS_KEY));
-		for (char *name = s.uplinks, *next; name && *name; name = next) {
-			char one[IFNAMSIZ];
-
-			next = strchr(name, ',');
-			snprintf(one, sizeof(one), "%.*s",
-				 (int)(next ? (size_t)(next - name) : strlen(name)), name);
-			if (next)
-				next++;
-			if (if_nametoindex(one) == 0 && !s.missing[0])
-				snprintf(s.missing, sizeof(s.missing), "%s", one);
-		}
-	}
+	/* A comment of another form (an older usernetns's) says nothing. */
+	if (sscanf(q.comment, MADE_BY_SCAN, &s.made.policy, &s.made.table) != 2)
+		s.made = (struct firewall_digest){ 0 };
 	*ret = s;
 	return 0;
 }
 
-const char *firewall_status_problem(const struct firewall_status *s, enum policy_mode mode, bool v4,
-				    bool v6, char *buf, size_t size)
+const char *firewall_status_problem(const struct firewall_status *s,
+				    const struct firewall_need *need, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (mode != POLICY_MODE_NAT)
+	if (need->mode != POLICY_MODE_NAT)
 		return buf;
 	if (!s->table)
 		snprintf(buf, size, "table %s %s is not loaded", FIREWALL_FAMILY, FIREWALL_TABLE);
-	else if (v4 && !s->forwarding4)
+	else if (need->v4 && !s->forwarding4)
 		snprintf(buf, size, "net.ipv4.ip_forward is off");
-	else if (v6 && !s->forwarding6)
+	else if (need->v6 && !s->forwarding6)
 		snprintf(buf, size, "net.ipv6.conf.all.forwarding is off");
-	else if (s->missing[0])
-		snprintf(buf, size, "uplink '%s' is not there", s->missing);
+	else if (!s->made.policy || s->made.policy != need->policy_digest)
+		snprintf(buf, size, "table %s %s is stale: not what the policy makes now",
+			 FIREWALL_FAMILY, FIREWALL_TABLE);
+	else if (need->uplink && need->uplink[0] && if_nametoindex(need->uplink) == 0)
+		snprintf(buf, size, "uplink '%s' is not there", need->uplink);
 	return buf;
 }

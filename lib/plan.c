@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "usernetns/firewall.h"
 #include "usernetns/plan.h"
 
 static bool gid_in(gid_t gid, const gid_t *v, size_t n)
@@ -231,6 +232,9 @@ static int fill_rule(const struct policy *p, const struct policy_rule *rule, str
 				     addr_prefix_is_set(&rule->address6) &&
 					     policy_nat6_translates(rule->nat6, &rule->address6);
 		snprintf(plan->uplink, sizeof(plan->uplink), "%s", rule->uplink);
+		/* A policy whose table cannot be made: no table is its. */
+		if (firewall_policy_digest(p, &plan->host_table, NULL) < 0)
+			plan->host_table = 0;
 	}
 	return 0;
 }

@@ -48,6 +48,12 @@ int caps_fs_root(bool on, struct errbuf *err);
  */
 int caps_drop_all(struct errbuf *err);
 
+/*
+ * Keep cap, which must be permitted, across the next execve() (inheritable
+ * and ambient): for a child about to run a program with it.
+ */
+int caps_pass_on(int cap, struct errbuf *err);
+
 /* "cap_sys_admin,cap_net_admin" for messages and setcap(8). */
 void caps_format(const int *caps, char *buf, size_t size);
 

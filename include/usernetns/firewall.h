@@ -10,13 +10,15 @@
  * The table is rendered here, as nft(8) text, and loaded by
  * usernetns-firewall with "nft -f" (nothing the PAM module loads links
  * the GPL libraries of nftables).  What a login or usernetns-list asks,
- * whether the table is there, is one nfnetlink request over libmnl.
+ * whether the table is there and made from the policy as it is now, is
+ * one nfnetlink request over libmnl.
  */
 #ifndef USERNETNS_FIREWALL_H
 #define USERNETNS_FIREWALL_H
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "usernetns/plan.h"
 #include "usernetns/policy.h"
@@ -35,11 +37,36 @@ int firewall_uplink(struct rtnl *r, const char *uplink, int family, char ret[IFN
 		    struct errbuf *err);
 
 /*
- * The table for policy, as nft(8) reads it, uplinks resolved through r:
- * in *ret (to free()).  Errors name what cannot be rendered (an uplink
- * that does not exist, host ends without a fixed start to their name).
+ * What a table is made from, as its comment records it: digests of its
+ * sets and chains (64-bit FNV-1a of their text, against staleness, not
+ * against anybody), a fixed length whatever the policy's path or uplinks.
  */
-int firewall_render(const struct policy *p, struct rtnl *r, char **ret, struct errbuf *err);
+struct firewall_digest {
+	uint64_t policy; /* as the policy alone makes them, uplinks as written */
+	uint64_t table;	 /* as loaded, uplinks resolved */
+};
+
+/*
+ * The policy's digest, from the policy alone: what a login compares with
+ * the loaded table's without asking the host anything (where uplink = auto
+ * leads is the host's, and finding it costs a dump of its routes).
+ */
+int firewall_policy_digest(const struct policy *p, uint64_t *ret, struct errbuf *err);
+
+/* What a rendered table is made from. */
+struct firewall_made {
+	struct firewall_digest digest;
+	char uplinks[128]; /* resolved, "eth0,wan1" (cut at its size) */
+};
+
+/*
+ * The table for policy, as nft(8) reads it, uplinks resolved through r:
+ * in *ret (to free()), and when ret_made is not NULL what it is made
+ * from.  Errors name what cannot be rendered (an uplink that does not
+ * exist, host ends without a fixed start to their name).
+ */
+int firewall_render(const struct policy *p, struct rtnl *r, char **ret,
+		    struct firewall_made *ret_made, struct errbuf *err);
 
 /*
  * What loads it: the table, replacing ours (created first, so that the
@@ -55,23 +82,37 @@ const char *firewall_remove_script(void);
  */
 int firewall_forwarding(const struct policy *p, bool enable, struct errbuf *err);
 
-/* Is the host side of mode nat in place? */
+/* Is the host side of mode nat in place?  Needs CAP_NET_ADMIN. */
 struct firewall_status {
-	bool table;		/* our table is loaded */
-	bool forwarding4;	/* net.ipv4.ip_forward */
-	bool forwarding6;	/* net.ipv6.conf.all.forwarding */
-	char uplinks[128];	/* as the loaded table records them */
-	char missing[IFNAMSIZ]; /* an uplink that is not there, or "" */
+	bool table;		     /* our table is loaded */
+	bool forwarding4;	     /* net.ipv4.ip_forward */
+	bool forwarding6;	     /* net.ipv6.conf.all.forwarding */
+	struct firewall_digest made; /* as its comment says; 0 without one of ours */
 };
 
 int firewall_status(struct firewall_status *ret, struct errbuf *err);
 
+/* What a namespace needs of the host. */
+struct firewall_need {
+	enum policy_mode mode;
+	bool v4, v6;		/* it has IPv4, IPv6 addresses */
+	uint64_t policy_digest; /* firewall_policy_digest() of the policy now */
+	const char *uplink;	/* its section's, to be there; NULL or "" (auto): not asked */
+};
+
 /*
- * "" when what a namespace of mode (with IPv4 and IPv6 addresses as
- * said) needs of the host is in place, else what is missing, for a
- * message ("table inet usernetns is not loaded").
+ * The first uplink a mode nat section of p names that the host does not
+ * have, "" when there is none (auto is not asked: see above): for need
+ * where the section is not known.
  */
-const char *firewall_status_problem(const struct firewall_status *s, enum policy_mode mode, bool v4,
-				    bool v6, char *buf, size_t size);
+void firewall_missing_uplink(const struct policy *p, char ret[IFNAMSIZ]);
+
+/*
+ * "" when what need says is in place, else what is missing, for a message
+ * ("table inet usernetns is not loaded", "... is stale: not what the
+ * policy makes now").
+ */
+const char *firewall_status_problem(const struct firewall_status *s,
+				    const struct firewall_need *need, char *buf, size_t size);
 
 #endif

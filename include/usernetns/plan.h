@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -76,6 +77,12 @@ struct plan {
 	/* Mode nat: what the host translates, and out of where. */
 	bool nat4, nat6;
 	char uplink[IFNAMSIZ]; /* "" for auto */
+	/*
+	 * And the table of the host's that does it, as the policy makes it
+	 * (firewall_policy_digest()): a login finds the loaded one stale
+	 * when it differs.  0 when the policy makes none.
+	 */
+	uint64_t host_table;
 
 	/* Where queries to a loopback resolver go (lib/nsdns.c). */
 	struct policy_dns dns;

@@ -104,6 +104,12 @@ check_eq "and IPv6's" "1" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 out=$("$firewall" --status 2>&1)
 check_eq "--status says it is in place" 0 "$?"
 check_contains "naming the uplink" "uplinks: up0" "$out"
+check_contains "and made from the policy as it is" \
+	"table inet usernetns: loaded, as $USERNETNS_POLICY_PATH makes it" "$out"
+check_contains "its comment: what it is made from, in a fixed length" \
+	'comment "made by usernetns-firewall: policy ' "$(nft list table inet usernetns)"
+check_lacks "not the policy's path, as long as a checkout's may be" "$USERNETNS_POLICY_PATH" \
+	"$(nft list table inet usernetns)"
 rules_before=$(nft list table inet usernetns | wc -l)
 
 # ---- out through the host -------------------------------------------------------------
@@ -206,6 +212,53 @@ out=$("$USERNETNS_BUILDDIR/helpers/usernetns-list" 2>&1)
 check_contains "and usernetns-list shows the host side in place" "user-alice" "$out"
 check_lacks "with nothing missing" "not loaded" "$out"
 
+# ---- a table the policy has left behind ---------------------------------------------------
+
+# record_of UID: the host's side as the last login of UID recorded it.
+record_of() { sed -n 's/^host_side=//p' "/run/usernetns/users/$1"; }
+check_eq "a login records the host's side in place" "ok" "$(record_of 1102)"
+cp "$USERNETNS_POLICY_PATH" /run/policy.loaded
+cat >>"$USERNETNS_POLICY_PATH" <<'EOF'
+[group:later]
+mode = veth
+pool4 = 10.240.0.0/16
+EOF
+out=$("$firewall" --status 2>&1)
+check "a policy changed since the load: --status fails" [ $? -ne 0 ]
+check_contains "saying the table is stale, and what to run" \
+	"table inet usernetns: loaded, stale: not what the policy makes now; run usernetns-firewall --load" \
+	"$out"
+"$create" bob >/dev/null 2>/run/create.err
+check_contains "a nat login says so" \
+	"the host's side is not in place (table inet usernetns is stale: not what the policy makes now)" \
+	"$(cat /run/create.err)"
+check_eq "and records it" "table inet usernetns is stale: not what the policy makes now" \
+	"$(record_of 1102)"
+out=$("$USERNETNS_BUILDDIR/helpers/usernetns-list" 2>&1)
+check_contains "usernetns-list shows it" "table inet usernetns is stale" "$out"
+"$firewall" --load >/dev/null 2>&1
+out=$("$firewall" --status 2>&1)
+check_eq "loaded again, it is in place" 0 "$?"
+"$create" bob >/dev/null 2>/run/create.err
+check_lacks "and a nat login is quiet" "not in place" "$(cat /run/create.err)"
+check_eq "recording it" "ok" "$(record_of 1102)"
+# Where uplink = auto leads is the host's: the table names the interface
+# it led to at the load, which --status compares with where it leads now.
+ip link add up1 type veth peer name up1p && ip addr add 203.0.113.2/24 dev up1 &&
+	ip link set up1 up && ip route replace default via 203.0.113.1 dev up1 onlink ||
+	bail_out "cannot move the default route"
+out=$("$firewall" --status 2>&1)
+check "a default route moved since the load: --status fails" [ $? -ne 0 ]
+check_contains "saying where auto leads" \
+	"table inet usernetns: loaded, stale: uplink = auto leads to another interface now" "$out"
+check_contains "and naming it" "uplinks: up1" "$out"
+ip route replace default via 198.51.100.1 dev up0 && ip link del up1 ||
+	bail_out "cannot put the default route back"
+out=$("$firewall" --status 2>&1)
+check_eq "back where it was, in place again" 0 "$?"
+cp /run/policy.loaded "$USERNETNS_POLICY_PATH"
+"$firewall" --load >/dev/null 2>&1
+
 # ---- bad input: clear errors, nothing half-applied ----------------------------------------
 
 cp "$USERNETNS_POLICY_PATH" /run/policy.good
@@ -252,6 +305,99 @@ check_contains "host ends of users and of shared sections, in one set" \
 out=$("$firewall" --load 2>&1)
 check_eq "which nft loads" 0 "$?"
 check_contains "and the kernel keeps" 'iifname { "vg*", "vu*" }' "$(nft list table inet usernetns 2>&1)"
+"$firewall" --remove >/dev/null 2>&1
+
+# Four nat sections, each out of an uplink of the longest name there is:
+# the table records what it is made from in a comment of a fixed length
+# (nft takes at most 128 characters), whatever the uplinks and the path.
+for i in 1 2 3 4; do
+	ip link add "uplink-number-$i" type veth peer name "uplink-peer-$i" ||
+		bail_out "cannot make uplink-number-$i"
+done
+write_policy <<'EOF'
+[global]
+forwarding = enable
+[group:students]
+mode   = nat
+pool4  = 10.210.0.0/16
+uplink = uplink-number-1
+[group:staff]
+mode   = nat
+pool4  = 10.220.0.0/16
+uplink = uplink-number-2
+[group:lab]
+mode   = nat
+pool4  = 10.230.0.0/16
+uplink = uplink-number-3
+[group:restricted]
+mode   = nat
+pool4  = 10.240.0.0/16
+uplink = uplink-number-4
+EOF
+out=$("$firewall" --print 2>&1)
+check_eq "four uplinks of 15 characters: nft takes the table (--print checks)" 0 "$?"
+out=$("$firewall" --load 2>&1)
+check_eq "and loads it" 0 "$?"
+check_eq "with nothing said" "" "$out"
+out=$("$firewall" --status 2>&1)
+check_eq "--status says it is in place" 0 "$?"
+check_contains "naming every uplink" \
+	"uplinks: uplink-number-1,uplink-number-2,uplink-number-3,uplink-number-4" "$out"
+
+# What nft refuses is an error of --print and --dry-run, in nft's words.
+# The policy checks leave nothing nft refuses that a test could make, so
+# an nft that refuses everything stands in for it.
+fake=/run/fake-nft
+printf '%s\n' '#!/bin/sh' 'cat >/dev/null' \
+	'echo "/dev/stdin:4:10-20: Error: refused by the test" >&2' \
+	'echo "	the line it refuses" >&2' 'exit 1' >"$fake"
+chmod 0755 "$fake"
+mount --bind "$fake" "$USERNETNS_NFT" || bail_out "cannot put a refusing nft in place"
+out=$("$firewall" --print 2>/run/print.err)
+check_eq "a table nft refuses: --print fails" 1 "$?"
+check_contains "still printing the table" "table inet usernetns {" "$out"
+check_contains "naming nft's reason and where" \
+	"usernetns-firewall: nft refuses table inet usernetns at line 4:10-20: refused by the test" \
+	"$(cat /run/print.err)"
+# Anybody may ask, through a user namespace of the check's own where the
+# host allows them; where it does not, the check says it cannot be made.
+out=$(setpriv --reuid=1101 --regid=1101 --clear-groups "$firewall" --print 2>&1 >/dev/null)
+if setpriv --reuid=1101 --regid=1101 --clear-groups unshare -Un true 2>/dev/null; then
+	check_contains "for anybody, who may not touch the host's ruleset" \
+		"nft refuses table inet usernetns at line 4:10-20: refused by the test" "$out"
+else
+	check_contains "for anybody, where user namespaces are refused: a warning" \
+		"warning: the table is not checked with nft: cannot make a user and network namespace to check it in" \
+		"$out"
+fi
+out=$("$create" --dry-run alice 2>&1)
+check_eq "and usernetns-create --dry-run fails" 1 "$?"
+check_contains "saying why" \
+	"usernetns-create: the host's side: nft refuses table inet usernetns at line 4:10-20: refused by the test" \
+	"$out"
+umount "$USERNETNS_NFT"
+# An error of nft that names no place in the table is nft's, not the
+# table's (netlink refused to a user namespace, say): a warning.
+printf '%s\n' '#!/bin/sh' 'cat >/dev/null' \
+	'echo "netlink: Error: cache initialization failed: Operation not permitted" >&2' \
+	'exit 1' >"$fake"
+mount --bind "$fake" "$USERNETNS_NFT" || bail_out "cannot put a failing nft in place"
+out=$("$firewall" --print 2>&1 >/dev/null)
+check_eq "nft failing on its own: --print succeeds" 0 "$?"
+check_contains "with a warning in nft's words" \
+	"usernetns-firewall: warning: the table is not checked with nft: nft ended with status 1: netlink: Error: cache initialization failed: Operation not permitted" \
+	"$out"
+umount "$USERNETNS_NFT"
+out=$("$create" --dry-run alice 2>&1)
+check_eq "with nft as it is, the dry run passes" 0 "$?"
+check_lacks "with nothing refused" "refuses" "$out"
+# Without nft, the table is printed with a warning: nothing can load it.
+out=$(unshare -m sh -c 'mount -t tmpfs tmpfs "$(dirname "$1")" && exec "$2" --print' sh \
+	"$USERNETNS_NFT" "$firewall" 2>&1 >/dev/null)
+check_eq "without nft, --print still succeeds" 0 "$?"
+check_contains "saying it is not installed" \
+	"usernetns-firewall: warning: the table is not checked with nft: $USERNETNS_NFT is not installed (package nftables)" \
+	"$out"
 "$firewall" --remove >/dev/null 2>&1
 
 pkill -f whoami-server

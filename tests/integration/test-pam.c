@@ -362,6 +362,39 @@ static void test_nat_without_host_side_is_loud(void **state)
 	pam_end(pamh, PAM_SUCCESS);
 }
 
+/*
+ * A table loaded before the policy changed: the login finds it stale
+ * from the digest in its comment, without running nft, and says so.
+ */
+static void test_nat_with_stale_table_is_loud(void **state)
+{
+	static const char policy[] = "[global]\nforwarding = enable\n"
+				     "[group:netusers]\nmode = nat\npool4 = 10.210.0.0/16\n"
+				     "uplink = lo\n";
+	char text[sizeof(policy) + 64];
+	pam_handle_t *pamh;
+
+	test_write_file(POLICY, policy);
+	assert_int_equal(test_sh("\"$USERNETNS_BUILDDIR/helpers/usernetns-firewall\" --load "
+				 "--config " POLICY),
+			 0);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_null(strstr(logbuf, "not in place"));
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+
+	snprintf(text, sizeof(text), "%s[group:later]\nmode = veth\npool4 = 10.220.0.0/16\n",
+		 policy);
+	test_write_file(POLICY, text);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	expect_log("<3>pam_usernetns(uns-test:session): mode nat for alice: the host's side is not in place (table inet usernetns is stale: not what the policy makes now)");
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_int_equal(test_sh("nft delete table inet usernetns"), 0);
+}
+
 static void test_failure_with_on_error_ignore(void **state)
 {
 	pam_handle_t *pamh;
@@ -677,6 +710,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_failure_with_on_error_fail, reset),
 		cmocka_unit_test_setup(test_failure_with_on_error_ignore, reset),
 		cmocka_unit_test_setup(test_nat_without_host_side_is_loud, reset),
+		cmocka_unit_test_setup(test_nat_with_stale_table_is_loud, reset),
 		cmocka_unit_test_setup(test_bad_policy_fails_closed_for_everyone, reset),
 		cmocka_unit_test_setup(test_every_bad_policy_fails_closed, reset),
 		cmocka_unit_test_setup(test_multithreaded_caller_is_refused, reset),

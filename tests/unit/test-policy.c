@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -719,7 +720,7 @@ static void test_share_host_ends_in_table(void **state)
 	char *table = NULL;
 
 	p = parse_ok("[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
-	assert_int_equal(firewall_render(p, NULL, &table, &err), 0);
+	assert_int_equal(firewall_render(p, NULL, &table, NULL, &err), 0);
 	assert_non_null(strstr(table, "\t\tiifname \"vu*\" fib saddr . iif oif missing drop\n"));
 	free(table);
 	policy_free(p);
@@ -731,7 +732,7 @@ static void test_share_host_ends_in_table(void **state)
 		     "mode = veth\npool4 = 10.221.0.0/16\n"
 		     "[group:lab2]\nshare = group\nnetns_name = lab-%g\nhost_ifname = vl%G\n"
 		     "mode = veth\npool4 = 10.222.0.0/16\n");
-	assert_int_equal(firewall_render(p, NULL, &table, &err), 0);
+	assert_int_equal(firewall_render(p, NULL, &table, NULL, &err), 0);
 	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } fib saddr . iif oif missing drop\n"));
 	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } ip daddr @ranges4 fib daddr . iif type != local drop\n"));
 	assert_null(strstr(table, "iifname \"vu*\""));
@@ -740,8 +741,91 @@ static void test_share_host_ends_in_table(void **state)
 
 	/* Without a fixed start, no host end can be found. */
 	p = parse_ok("[global]\nhost_ifname = %Uh\n[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
-	assert_int_equal(firewall_render(p, NULL, &table, &err), -EINVAL);
+	assert_int_equal(firewall_render(p, NULL, &table, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "host_ifname = %Uh: the host's table finds host ends by the fixed start"));
+	policy_free(p);
+}
+
+/*
+ * The table's comment: what it is made from, two digests of a fixed
+ * length whatever the policy's path (as long as a checkout's may be) and
+ * uplinks; nft takes no comment of more than 128 characters.
+ */
+static void test_table_comment_and_digests(void **state)
+{
+	static const char text[] = "[group:a]\nmode = nat\npool4 = 10.200.0.0/16\nuplink = lo\n"
+				   "[group:b]\nmode = nat\npool4 = 10.201.0.0/16\nuplink = lo\n";
+	struct firewall_status s = { .table = true, .forwarding4 = true };
+	struct firewall_need need = { .mode = POLICY_MODE_NAT, .v4 = true };
+	struct errbuf err = { "" };
+	struct diag d = DIAG_INIT;
+	struct firewall_made made;
+	struct policy *p, *q;
+	char path[300], want[128], buf[128], *table = NULL;
+	const char *comment;
+	uint64_t digest;
+
+	memset(path, 'x', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(policy_parse(path, text, strlen(text), 0, &p, &d), 0);
+	diag_clear(&d);
+	assert_int_equal(firewall_render(p, NULL, &table, &made, &err), 0);
+	comment = strstr(table, "\tcomment \"");
+	assert_non_null(comment);
+	comment += strlen("\tcomment \"");
+	snprintf(want, sizeof(want),
+		 "made by usernetns-firewall: policy %016" PRIx64 ", table %016" PRIx64 "\"\n",
+		 made.digest.policy, made.digest.table);
+	assert_int_equal(strncmp(comment, want, strlen(want)), 0);
+	assert_true(strlen(want) < 128);
+	assert_null(strstr(table, "xxxx"));
+	assert_string_equal(made.uplinks, "lo");
+	/* Explicit uplinks only: as written is as resolved. */
+	assert_true(made.digest.policy == made.digest.table);
+	free(table);
+
+	/* The policy's digest is of what it makes, wherever it is read from. */
+	assert_int_equal(firewall_policy_digest(p, &digest, &err), 0);
+	assert_true(digest == made.digest.policy);
+	q = parse_ok(text);
+	assert_int_equal(firewall_policy_digest(q, &digest, &err), 0);
+	assert_true(digest == made.digest.policy);
+	policy_free(q);
+	/* Uplinks as written: none need be there, auto is not resolved. */
+	q = parse_ok("[group:a]\nmode = nat\npool4 = 10.200.0.0/16\nuplink = nosuch0\n"
+		     "[group:b]\nmode = nat\npool4 = 10.201.0.0/16\n");
+	assert_int_equal(firewall_policy_digest(q, &digest, &err), 0);
+	assert_true(digest != made.digest.policy);
+	policy_free(q);
+
+	/* What a login makes of it. */
+	s.made = made.digest;
+	need.policy_digest = made.digest.policy;
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)), "");
+	need.policy_digest = digest;
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
+			    "table inet usernetns is stale: not what the policy makes now");
+	/* A comment of an older usernetns: no digest, so stale. */
+	s.made = (struct firewall_digest){ 0 };
+	need.policy_digest = 0;
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
+			    "table inet usernetns is stale: not what the policy makes now");
+	s.made = made.digest;
+	need.policy_digest = made.digest.policy;
+	need.uplink = "nosuch0";
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
+			    "uplink 'nosuch0' is not there");
+	need.uplink = "";
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)), "");
+	s.forwarding4 = false;
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
+			    "net.ipv4.ip_forward is off");
+	s.table = false;
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
+			    "table inet usernetns is not loaded");
+	need.mode = POLICY_MODE_VETH;
+	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)), "");
 	policy_free(p);
 }
 
@@ -1025,6 +1109,7 @@ int main(void)
 		cmocka_unit_test(test_share_names_never_clash),
 		cmocka_unit_test(test_names_have_one_owner),
 		cmocka_unit_test(test_share_host_ends_in_table),
+		cmocka_unit_test(test_table_comment_and_digests),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test_setup_teardown(test_load_good_file, tmpdir_setup, tmpdir_teardown),
