@@ -352,19 +352,6 @@ static int render_body(const struct source *src, struct text *t, char *uplinks, 
 	return 0;
 }
 
-/*
- * 64-bit FNV-1a: enough to tell one table from another (a digest against
- * staleness, not against anybody).
- */
-static uint64_t digest(const char *s)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-	return h;
-}
-
 static int body_digest(const struct source *src, uint64_t *ret, struct errbuf *err)
 {
 	struct text t = { 0 };
@@ -372,7 +359,7 @@ static int body_digest(const struct source *src, uint64_t *ret, struct errbuf *e
 
 	rc = render_body(src, &t, NULL, 0, err);
 	if (rc == 0)
-		*ret = digest(t.s);
+		*ret = util_fnv1a64(t.s, strlen(t.s));
 	free(t.s);
 	return rc;
 }
@@ -411,7 +398,7 @@ int firewall_render(const struct policy *p, struct rtnl *r, char **ret,
 		free(body.s);
 		return rc;
 	}
-	made.digest.table = digest(body.s);
+	made.digest.table = util_fnv1a64(body.s, strlen(body.s));
 	put(&t, "table %s %s {\n\tcomment \"" MADE_BY "\"\n%s", FIREWALL_FAMILY, FIREWALL_TABLE,
 	    made.digest.policy, made.digest.table, body.s);
 	free(body.s);
