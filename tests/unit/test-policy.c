@@ -242,7 +242,7 @@ static void test_nat_and_egress_keys(void **state)
 			"deny = 10.0.0.1/8: 10.0.0.1/8: host bits are set beyond the prefix length");
 	parse_one_error("[default]\ndeny = 10.0.0.0/8,,192.168.0.0/16\n", 2, "an empty entry");
 	parse_one_error("[default]\nallow = everything\n", 2,
-			"allow = everything: everything: missing '/LENGTH' after the address");
+			"allow = everything: everything: neither a network nor a protocol (tcp, udp, sctp) with ports");
 	parse_one_error("[default]\nuplink = eth0/1\n", 2,
 			"character '/' is not allowed in an interface name");
 	parse_one_error("[default]\nport_isolation = on\n", 2, "expected yes or no");
