@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 
 #include "helper.h"
+#include "usernetns/egress.h"
 #include "usernetns/ensure.h"
 #include "usernetns/firewall.h"
 #include "usernetns/hostnet.h"
@@ -117,6 +118,114 @@ static int print_host_side(const struct policy *policy)
 	return 0;
 }
 
+/*
+ * The addresses the namespace's table names: its record's, when it exists
+ * and can be read (it is root's); else fixed ones, and for a pool the
+ * family alone (egress.h: not known before the first login).  In mode
+ * bridge, the gateway is the bridge's address.  0, or an exit code.
+ */
+static int table_addresses(const struct plan *plan, struct egress_addrs *ret)
+{
+	const struct plan_addr *pa[2] = { &plan->v4, &plan->v6 };
+	struct addr_prefix *peer[2] = { &ret->peer4, &ret->peer6 };
+	struct addr_prefix *gw[2] = { &ret->gw4, &ret->gw6 };
+	struct errbuf err = { "" };
+	struct state_record rec;
+	struct rtnl_link bridge;
+	struct rtnl r = RTNL_INIT;
+	int rc;
+
+	*ret = (struct egress_addrs){ 0 };
+	if (state_read(&uns_paths_default, plan->owner, &rec, NULL) == 0 &&
+	    rec.phase == STATE_READY && streq(rec.netns, plan->netns)) {
+		*ret = (struct egress_addrs){
+			.peer4 = rec.peer4, .peer6 = rec.peer6, .gw4 = rec.host4, .gw6 = rec.host6
+		};
+		return 0;
+	}
+	for (int f = 0; f < 2; f++) {
+		if (pa[f]->source == PLAN_ADDR_FIXED) {
+			*peer[f] = pa[f]->peer;
+			*gw[f] = pa[f]->host;
+		} else if (pa[f]->source == PLAN_ADDR_POOL) {
+			peer[f]->family = gw[f]->family = pa[f]->pool.family;
+		}
+	}
+	if (plan->mode != POLICY_MODE_BRIDGE)
+		return 0;
+	/* The bridge's subnet holds the pool: its address there is the gateway. */
+	rc = rtnl_open(&r, &err);
+	if (rc == 0)
+		rc = rtnl_link_get(&r, plan->bridge, &bridge, &err);
+	for (int f = 0; f < 2 && rc == 0; f++) {
+		struct addr_prefix range = pa[f]->source == PLAN_ADDR_POOL ? pa[f]->pool : *peer[f];
+
+		if (!addr_prefix_is_set(&range))
+			continue;
+		rc = hostnet_bridge_addressing(&r, &bridge, gw[f], &range, &err);
+		if (pa[f]->source != PLAN_ADDR_POOL)
+			*peer[f] = range;
+	}
+	rtnl_close(&r);
+	if (rc < 0) {
+		helper_error("warning: bridge %s: %s; its gateway is not known", plan->bridge,
+			     err.msg);
+		for (int f = 0; f < 2; f++)
+			gw[f]->len = 0;
+	}
+	return 0;
+}
+
+/*
+ * The namespace's table a login makes (egress.h), in nft(8)'s words, with
+ * its digest, which the live table's first rule carries.  In mode bridge,
+ * a deny that holds the gateway is an error, as it is at login.
+ */
+static int print_namespace_table(const struct plan *plan, const char *path)
+{
+	struct egress_addrs a;
+	struct nstable *t;
+	struct errbuf why;
+	char *text = NULL;
+	size_t len = 0;
+	uint64_t digest = 0;
+	FILE *f;
+	int r;
+
+	if (plan->verdict != PLAN_HANDLED || !policy_mode_has_link(plan->mode))
+		return 0;
+	r = table_addresses(plan, &a);
+	if (r)
+		return r;
+	if (egress_check_gateway(plan, &a.gw4, &why) < 0 ||
+	    egress_check_gateway(plan, &a.gw6, &why) < 0) {
+		fprintf(stderr, "%s:%u: %s\n", path, plan->deny_line, why.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	t = calloc(1, sizeof(*t));
+	f = t ? open_memstream(&text, &len) : NULL;
+	if (!f) {
+		free(t);
+		helper_error("out of memory");
+		return HELPER_EXIT_FAILED;
+	}
+	egress_table(plan, &a, t);
+	nstable_print(t, f);
+	fclose(f);
+	nstable_digest(t, &digest);
+	printf("  %-11s table inet %s in %s (its first rule says usernetns %016llx):\n", "filter",
+	       NSTABLE_NAME, plan->netns, (unsigned long long)digest);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		fputs("    ", stdout);
+		for (; *line == '\t'; line++)
+			fputs("    ", stdout);
+		printf("%s\n", line);
+	}
+	free(text);
+	free(t);
+	return 0;
+}
+
 static int dry_run_one(const struct policy *policy, const char *config, const char *user,
 		       bool *ret_nat)
 {
@@ -134,6 +243,9 @@ static int dry_run_one(const struct policy *policy, const char *config, const ch
 		return HELPER_EXIT_FAILED;
 	}
 	plan_print(&plan, config ? config : USERNETNS_POLICY_PATH, USERNETNS_RUNDIR, stdout);
+	r = print_namespace_table(&plan, config ? config : USERNETNS_POLICY_PATH);
+	if (r)
+		return r;
 	warn_host_overlap(&plan);
 	*ret_nat |= plan.verdict == PLAN_HANDLED && plan.mode == POLICY_MODE_NAT;
 	return 0;

@@ -27,16 +27,19 @@ static const int read_caps[] = { CAP_DAC_READ_SEARCH, CAPS_END };
 /* And to count other users' processes: optional. */
 static const int all_caps[] = { CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAPS_END };
 static const int ptrace_caps[] = { CAP_SYS_PTRACE, CAPS_END };
+/* --stats: into each namespace, to ask its nf_tables (root's). */
+static const int stats_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAPS_END };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [--json] [-u USER]\n"
+		"Usage: %s [--json] [--stats] [-u USER]\n"
 		"\n"
 		"List the network namespaces usernetns made: yours, or everybody's for\n"
 		"root and members of admin_group.\n"
 		"\n"
 		"  -j, --json       print JSON instead of a table\n"
+		"  -s, --stats      with what each namespace's filter refused (root)\n"
 		"  -u, --user USER  only USER's\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n",
@@ -141,7 +144,21 @@ static json_object *members_json(const struct inventory_entry *e)
 	return arr;
 }
 
-static void print_json(const struct inventory *inv, const struct host_side *h, bool complete)
+/* {"packets": N, "bytes": N}, or null for a namespace without a filter. */
+static json_object *refused_json(const struct inventory_entry *e)
+{
+	json_object *o;
+
+	if (!e->refused_known)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "packets", json_object_new_int64((int64_t)e->refused_packets));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)e->refused_bytes));
+	return o;
+}
+
+static void print_json(const struct inventory *inv, const struct host_side *h, bool complete,
+		       bool stats)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
 
@@ -186,6 +203,8 @@ static void print_json(const struct inventory *inv, const struct host_side *h, b
 			host_side(h, rec, side, sizeof(side));
 			json_object_object_add(o, "host_side", json_object_new_string(side));
 		}
+		if (stats)
+			json_object_object_add(o, "refused", refused_json(e));
 		json_object_object_add(o, "netns_inode",
 				       json_object_new_int64((int64_t)rec->id.ino));
 		json_object_array_add(arr, o);
@@ -206,15 +225,18 @@ struct column {
 	int width;
 };
 
-#define COLUMNS 11
+#define COLUMNS 12
 
-static void print_table(const struct inventory *inv, const struct host_side *h, bool complete)
+static void print_table(const struct inventory *inv, const struct host_side *h, bool complete,
+			bool stats)
 {
 	struct column cols[COLUMNS] = {
 		{ "NAME", 4 },	{ "USER", 4 },	  { "UID", 3 },	      { "MODE", 4 },
 		{ "STATE", 5 }, { "HOST-IF", 7 }, { "ADDRESSES", 9 }, { "SESSIONS", 8 },
-		{ "PROCS", 5 }, { "CREATED", 7 }, { "HOST-SIDE", 9 },
+		{ "PROCS", 5 }, { "CREATED", 7 }, { "HOST-SIDE", 9 }, { "REFUSED", 7 },
 	};
+	/* The last column only with --stats. */
+	size_t n_cols = stats ? COLUMNS : COLUMNS - 1;
 	char(*cells)[COLUMNS][CELL_MAX];
 
 	cells = calloc(inv->n ? inv->n : 1, sizeof(*cells));
@@ -240,17 +262,22 @@ static void print_table(const struct inventory *inv, const struct host_side *h, 
 		snprintf(cells[i][8], CELL_MAX, "%zu%s", e->processes, complete ? "" : "+");
 		created(rec, cells[i][9], CELL_MAX);
 		host_side(h, rec, cells[i][10], CELL_MAX);
-		for (size_t k = 0; k < COLUMNS; k++)
+		if (e->refused_known)
+			snprintf(cells[i][11], CELL_MAX, "%llu",
+				 (unsigned long long)e->refused_packets);
+		else
+			snprintf(cells[i][11], CELL_MAX, "-");
+		for (size_t k = 0; k < n_cols; k++)
 			if ((int)strlen(cells[i][k]) > cols[k].width)
 				cols[k].width = (int)strlen(cells[i][k]);
 	}
-	for (size_t k = 0; k < COLUMNS; k++)
-		printf("%-*s%s", k == COLUMNS - 1 ? 0 : cols[k].width, cols[k].title,
-		       k == COLUMNS - 1 ? "\n" : "  ");
+	for (size_t k = 0; k < n_cols; k++)
+		printf("%-*s%s", k == n_cols - 1 ? 0 : cols[k].width, cols[k].title,
+		       k == n_cols - 1 ? "\n" : "  ");
 	for (size_t i = 0; i < inv->n; i++)
-		for (size_t k = 0; k < COLUMNS; k++)
-			printf("%-*s%s", k == COLUMNS - 1 ? 0 : cols[k].width, cells[i][k],
-			       k == COLUMNS - 1 ? "\n" : "  ");
+		for (size_t k = 0; k < n_cols; k++)
+			printf("%-*s%s", k == n_cols - 1 ? 0 : cols[k].width, cells[i][k],
+			       k == n_cols - 1 ? "\n" : "  ");
 	/* Who is in a group's namespace: one line each, under the table. */
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct inventory_entry *e = &inv->v[i];
@@ -271,19 +298,45 @@ static void print_table(const struct inventory *inv, const struct host_side *h, 
 	free(cells);
 }
 
+/*
+ * What each namespace's filter refused: a question to its own nf_tables,
+ * from inside it, which needs CAP_SYS_ADMIN and CAP_NET_ADMIN (root's; a
+ * read of every namespace's counter is not for everybody's list).
+ */
+static int read_stats(struct inventory *inv, struct errbuf *err)
+{
+	struct errbuf why = { "" };
+	int r;
+
+	if (caps_raise(stats_caps, &why) < 0) {
+		errbuf_set(err, "--stats needs CAP_SYS_ADMIN and CAP_NET_ADMIN: run it as root");
+		return -EPERM;
+	}
+	for (size_t i = 0; i < inv->n; i++) {
+		r = inventory_read_refused(&uns_paths_default, &inv->v[i], &why);
+		if (r < 0) {
+			caps_lower();
+			errbuf_set(err, "%s: %s", inv->v[i].rec.netns, why.msg);
+			return r;
+		}
+	}
+	caps_lower();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option options[] = { { "json", no_argument, NULL, 'j' },
-						 { "user", required_argument, NULL, 'u' },
-						 { "help", no_argument, NULL, 'h' },
-						 { "version", no_argument, NULL, 'V' },
-						 { 0 } };
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },	  { "stats", no_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	  { 0 }
+	};
 	struct inventory inv = { 0 };
 	struct host_side fw = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
 	const char *user = NULL;
-	bool json = false, all, ptrace;
+	bool json = false, stats = false, all, ptrace;
 	uid_t target;
 	owner_t owners[2];
 	size_t n_owners = 0;
@@ -291,10 +344,13 @@ int main(int argc, char **argv)
 	int c, r;
 
 	helper_prog = "usernetns-list";
-	while ((c = getopt_long(argc, argv, "ju:hV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jsu:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			stats = true;
 			break;
 		case 'u':
 			user = optarg;
@@ -348,15 +404,19 @@ int main(int argc, char **argv)
 	r = inventory_collect(&uns_paths_default, all ? NULL : owners, n_owners, &inv, &err);
 	/* Asking the kernel needs CAP_NET_ADMIN: root may, others see the login's. */
 	fw.live = r == 0 && firewall_status(&fw.status, NULL) == 0;
+	caps_lower();
+	if (r == 0 && stats)
+		r = read_stats(&inv, &err);
 	caps_drop_all(NULL);
 	if (r < 0) {
 		helper_error("%s", err.msg);
+		inventory_free(&inv);
 		return HELPER_EXIT_FAILED;
 	}
 	if (json)
-		print_json(&inv, &fw, inv.hidden_processes == 0);
+		print_json(&inv, &fw, inv.hidden_processes == 0, stats);
 	else
-		print_table(&inv, &fw, inv.hidden_processes == 0);
+		print_table(&inv, &fw, inv.hidden_processes == 0, stats);
 	inventory_free(&inv);
 	return HELPER_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "usernetns/egress.h"
+#include "usernetns/nsdns.h"
 
 /* ---- routes ------------------------------------------------------------------- */
 
@@ -80,6 +81,17 @@ void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 		    may_prohibit(&plan->ranges[i], &connected, &gw))
 			put(&s, &plan->ranges[i], true);
 	*ret_n = s.n;
+}
+
+/* ---- the namespace's table ---------------------------------------------------- */
+
+void egress_table(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t)
+{
+	struct nsdns_targets dns;
+
+	egress_filter(plan, addrs, t);
+	nsdns_targets(plan, &addrs->gw4, &dns);
+	nsdns_rules(&dns, t);
 }
 
 /* ---- the filter ---------------------------------------------------------------- */
@@ -312,7 +324,7 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, struct errbuf *err)
 {
 	struct addr_prefix g = *gw;
-	char entry[POLICY_EGRESS_STRLEN], a[ADDR_PREFIX_STRLEN];
+	char entry[POLICY_EGRESS_STRLEN], a[ADDR_PREFIX_STRLEN], label[POLICY_NAME_MAX + 16];
 
 	if (plan->mode != POLICY_MODE_BRIDGE || !addr_prefix_is_set(gw))
 		return 0;
@@ -324,8 +336,9 @@ int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, 
 			continue;
 		errbuf_set(
 			err,
-			"line %u: deny %s holds %s, the gateway of bridge %s, which a namespace on the bridge always reaches (its way out); deny the networks around it",
-			plan->deny_line, policy_egress_format(d, entry, sizeof(entry)),
+			"%s: deny %s holds %s, the gateway of bridge %s, which a namespace on the bridge always reaches (its way out); deny the networks around it",
+			plan_rule_label(plan, label, sizeof(label)),
+			policy_egress_format(d, entry, sizeof(entry)),
 			addr_format(&g, a, sizeof(a)), plan->bridge);
 		return -EINVAL;
 	}

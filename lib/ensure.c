@@ -704,6 +704,7 @@ static int ensure_table(struct ensure_ctx *c)
 	bool ok = false;
 	int r;
 
+	/* The record keeps the targets, so that a policy back to inherit is seen. */
 	nsdns_targets(c->plan, &c->rec.host4, &dns);
 	r = nsdns_format(&dns, c->rec.dns, sizeof(c->rec.dns));
 	if (r < 0)
@@ -711,8 +712,7 @@ static int ensure_table(struct ensure_ctx *c)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return errbuf_errno(c->err, -ENOMEM, "cannot describe the namespace's table");
-	egress_filter(c->plan, &addrs, t);
-	nsdns_rules(&dns, t);
+	egress_table(c->plan, &addrs, t);
 	if (!c->fresh) {
 		r = nstable_check(&c->ns_nf, t, &ok, c->err);
 		if (r < 0 || ok)
@@ -804,36 +804,15 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 	return addr_block_ends(&block, ret_host, ret_peer);
 }
 
-/*
- * In bridge mode the namespace sits on the bridge's subnet: its address
- * takes the prefix length of the bridge address whose subnet holds the
- * block, and that address is its gateway.
- */
-static int bridge_addressing(struct ensure_ctx *c, const struct rtnl_link *bridge,
-			     struct addr_prefix *gw, struct addr_prefix *peer)
+/* A deny the gateway is in: the policy cannot be applied as written. */
+static int check_gateway(struct ensure_ctx *c, const struct addr_prefix *gw)
 {
-	struct addr_prefix have[ADDRS_MAX];
-	char pbuf[ADDR_PREFIX_STRLEN];
-	size_t n;
-	int r;
+	struct errbuf why;
+	int r = egress_check_gateway(c->plan, gw, &why);
 
-	if (!addr_prefix_is_set(peer))
-		return 0;
-	r = rtnl_addr_list(&c->host, bridge->ifindex, have, ADDRS_MAX, &n, c->err);
 	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		struct addr_prefix subnet = addr_prefix_network(&have[i]);
-
-		if (have[i].family == peer->family && addr_prefix_contains(&subnet, peer)) {
-			peer->len = have[i].len;
-			*gw = have[i];
-			return 0;
-		}
-	}
-	errbuf_set(c->err, "bridge '%s' has no address whose subnet holds %s", bridge->ifname,
-		   addr_prefix_format(peer, pbuf, sizeof(pbuf)));
-	return -EADDRNOTAVAIL;
+		errbuf_set(c->err, "line %u of the policy: %s", c->plan->deny_line, why.msg);
+	return r;
 }
 
 static int ensure_network(struct ensure_ctx *c)
@@ -866,13 +845,14 @@ static int ensure_network(struct ensure_ctx *c)
 
 	if (plan->mode == POLICY_MODE_BRIDGE) {
 		/* The host end is a port: the "host" address is the gateway. */
-		r = bridge_addressing(c, &bridge, &rec->host4, &rec->peer4);
+		r = hostnet_bridge_addressing(&c->host, &bridge, &rec->host4, &rec->peer4, c->err);
 		if (r == 0)
-			r = bridge_addressing(c, &bridge, &rec->host6, &rec->peer6);
+			r = hostnet_bridge_addressing(&c->host, &bridge, &rec->host6, &rec->peer6,
+						      c->err);
 		if (r == 0)
-			r = egress_check_gateway(plan, &rec->host4, c->err);
+			r = check_gateway(c, &rec->host4);
 		if (r == 0)
-			r = egress_check_gateway(plan, &rec->host6, c->err);
+			r = check_gateway(c, &rec->host6);
 		if (r < 0)
 			return r;
 	}

@@ -202,3 +202,31 @@ void hostnet_overlap_format(const char *what, const struct addr_prefix *prefix,
 		 addr_prefix_format(&o->route, q, sizeof(q)), o->ifname[0] ? " dev " : "",
 		 o->ifname, table);
 }
+
+int hostnet_bridge_addressing(struct rtnl *r, const struct rtnl_link *bridge,
+			      struct addr_prefix *ret_gw, struct addr_prefix *peer,
+			      struct errbuf *err)
+{
+	struct addr_prefix have[64];
+	char pbuf[ADDR_PREFIX_STRLEN];
+	size_t n;
+	int rc;
+
+	if (!addr_prefix_is_set(peer))
+		return 0;
+	rc = rtnl_addr_list(r, bridge->ifindex, have, ELEMENTSOF(have), &n, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct addr_prefix subnet = addr_prefix_network(&have[i]);
+
+		if (have[i].family == peer->family && addr_prefix_contains(&subnet, peer)) {
+			peer->len = have[i].len;
+			*ret_gw = have[i];
+			return 0;
+		}
+	}
+	errbuf_set(err, "bridge '%s' has no address whose subnet holds %s", bridge->ifname,
+		   addr_prefix_format(peer, pbuf, sizeof(pbuf)));
+	return -EADDRNOTAVAIL;
+}

@@ -9,6 +9,7 @@
 
 #include "usernetns/inventory.h"
 #include "usernetns/netns.h"
+#include "usernetns/nstable.h"
 #include "usernetns/rtnl.h"
 #include "usernetns/session.h"
 
@@ -215,4 +216,48 @@ void inventory_free(struct inventory *inv)
 	free(inv->v);
 	free(inv->orphans);
 	*inv = (struct inventory){ 0 };
+}
+
+struct refused_read {
+	struct inventory_entry *e;
+};
+
+/* Inside the namespace: its counter, over a socket opened there. */
+static int read_refused(void *data, struct errbuf *err)
+{
+	struct inventory_entry *e = data;
+	struct nfnl n;
+	int r;
+
+	r = nfnl_open(&n, err);
+	if (r < 0)
+		return r;
+	r = nstable_refused(&n, &e->refused_packets, &e->refused_bytes, err);
+	nfnl_close(&n);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		e->refused_known = true;
+	return r;
+}
+
+int inventory_read_refused(const struct uns_paths *p, struct inventory_entry *e, struct errbuf *err)
+{
+	enum netns_state state;
+	struct netns_id id;
+	int fd, r;
+
+	e->refused_known = false;
+	if (e->state != INVENTORY_ACTIVE || !e->rec.host_ifname[0])
+		return 0;
+	r = netns_open(p->rundir, e->rec.netns, &state, &fd, &id, err);
+	if (r < 0)
+		return r;
+	if (state != NETNS_MOUNTED)
+		return 0;
+	/* Only into the very namespace the record names. */
+	if (netns_id_equal(&id, &e->rec.id))
+		r = netns_run_in(fd, read_refused, e, err);
+	close(fd);
+	return r;
 }

@@ -33,7 +33,9 @@ void nsdns_targets(const struct plan *plan, const struct addr_prefix *host4,
 	case POLICY_DNS_HOST_END:
 		if (addr_prefix_is_set(host4)) {
 			ret->addr[0] = *host4;
-			ret->addr[0].len = 32;
+			/* Length 0: not known yet (a dry run), and so it stays. */
+			if (host4->len)
+				ret->addr[0].len = 32;
 			ret->n = 1;
 		}
 		return;

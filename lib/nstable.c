@@ -206,7 +206,10 @@ static void print_rule(const struct nstable *t, const struct nstable_rule *r, FI
 		word(&l, "counter name \"%s\" drop", NSTABLE_COUNTER);
 		break;
 	case NSTABLE_DNAT:
-		word(&l, "dnat ip to %s", addr_format(&r->to, buf, sizeof(buf)));
+		if (r->to.len)
+			word(&l, "dnat ip to %s", addr_format(&r->to, buf, sizeof(buf)));
+		else
+			word(&l, "dnat ip to <the gateway>");
 		break;
 	case NSTABLE_MASQUERADE:
 		word(&l, "masquerade");
@@ -243,8 +246,7 @@ void nstable_print(const struct nstable *t, FILE *out)
 
 /* ---- the rules' names: what the check compares --------------------------------------- */
 
-/* The digest the first rule carries: of the whole text, so any change shows. */
-static int table_digest(const struct nstable *t, uint64_t *ret)
+int nstable_digest(const struct nstable *t, uint64_t *ret)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -354,7 +356,7 @@ int nstable_check(struct nfnl *n, const struct nstable *t, bool *ret_ok, struct 
 	int r;
 
 	*ret_ok = false;
-	r = table_digest(t, &digest);
+	r = nstable_digest(t, &digest);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot describe table inet " NSTABLE_NAME);
 	want = malloc(NAMES_MAX * sizeof(*want));
@@ -478,18 +480,20 @@ static int put_rule(struct nfnl *n, struct nfnl_batch *b, const struct nstable *
 	const struct addr_prefix *nets = &t->nets[r->nets_at];
 	bool one = r->n_nets == 1 && nets[0].len == addr_family_bits(nets[0].family);
 	uint32_t set_id = 0, zero = 0, lo = LOOPBACK_IFINDEX;
+	bool known = !(r->verdict == NSTABLE_DNAT && r->to.len == 0);
 	struct nlmsghdr *nlh;
 	struct nlattr *exprs;
 	int rc;
 
 	for (size_t i = 0; i < r->n_nets; i++)
-		if (nets[i].family != r->family) {
-			errbuf_set(err,
-				   "cannot make table inet " NSTABLE_NAME
-				   ": a rule (%s) names an address not known yet",
-				   r->why);
-			return -EINVAL;
-		}
+		known &= nets[i].family == r->family;
+	if (!known) {
+		errbuf_set(err,
+			   "cannot make table inet " NSTABLE_NAME
+			   ": a rule (%s) names an address not known yet",
+			   r->why);
+		return -EINVAL;
+	}
 	if (r->nets_of != NSTABLE_NETS_NONE && !one) {
 		rc = nfnl_batch_address_set(n, b, NFPROTO_INET, NSTABLE_NAME, r->family, nets,
 					    r->n_nets, &set_id);
@@ -591,7 +595,7 @@ int nstable_apply(struct nfnl *n, const struct nstable *t, bool fresh, struct er
 				": the policy asks for more rules than it holds");
 		return -E2BIG;
 	}
-	r = table_digest(t, &digest);
+	r = nstable_digest(t, &digest);
 	if (r < 0)
 		return errbuf_errno(err, r, "cannot describe table inet " NSTABLE_NAME);
 	b = malloc(sizeof(*b));

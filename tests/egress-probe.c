@@ -12,9 +12,11 @@
  *   -t SEC  how long to wait for an answer (default 5)
  *
  * ADDR may carry a zone (fe80::1%eth0).  Prints one line and exits 0 when
- * it got through ("ok" and what the server answered), 3 when a datagram
- * left but nothing answered ("sent"), 1 when refused ("EPERM", the errno's
- * name), 2 on bad usage.  raw and packet try to open such a socket.
+ * it got through ("ok" and what the server answered), 1 when refused at
+ * once ("EPERM", the errno's name), 3 when a datagram left but nothing
+ * answered ("sent"), 4 when a connection timed out ("timed out": no
+ * refusal, no answer), 2 on bad usage.  raw and packet try to open such a
+ * socket.
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -141,8 +143,14 @@ int main(int argc, char **argv)
 
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (connect(fd, dst->ai_addr, dst->ai_addrlen) < 0)
+		if (connect(fd, dst->ai_addr, dst->ai_addrlen) < 0) {
+			/* SO_SNDTIMEO ends a connect() with EINPROGRESS. */
+			if (errno == EINPROGRESS || errno == EAGAIN || errno == ETIMEDOUT) {
+				printf("timed out\n");
+				return 4;
+			}
 			return refused(errno);
+		}
 		n = read(fd, answer, sizeof(answer) - 1);
 		if (n < 0)
 			return refused(errno);
@@ -156,7 +164,13 @@ int main(int argc, char **argv)
 		struct icmp6_hdr echo6 = { .icmp6_type = ICMP6_ECHO_REQUEST };
 		const void *msg = dst->ai_family == AF_INET ? (const void *)&echo : (const void *)&echo6;
 
-		if (sendto(fd, msg, sizeof(echo), 0, dst->ai_addr, dst->ai_addrlen) < 0)
+		/*
+		 * Connected, as ping(8) in effect is: IPv6 ping sockets report
+		 * neither a refused send nor, unconnected, the ICMP error that
+		 * answers it.
+		 */
+		if (connect(fd, dst->ai_addr, dst->ai_addrlen) < 0 ||
+		    send(fd, msg, sizeof(echo), 0) < 0)
 			return refused(errno);
 	} else if (sendto(fd, "probe\n", 6, 0, dst->ai_addr, dst->ai_addrlen) < 0) {
 		return refused(errno);

@@ -79,11 +79,18 @@ struct egress_addrs {
 void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t);
 
 /*
+ * The whole of the namespace's table for plan: the filter, and the
+ * redirect of its name queries (nsdns.h) to the gateway or the policy's
+ * resolvers.  What a login makes and a dry run prints.
+ */
+void egress_table(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t);
+
+/*
  * In mode bridge the gateway is a neighbour on the bridge's subnet, whose
  * other addresses deny and allow restrict like any other.  The gateway is
  * always reached (it is the way out), so a deny network that holds it
- * cannot mean what it says: 0, or -EINVAL with err naming the entry and
- * the line of the deny key.
+ * cannot mean what it says: 0, or -EINVAL with err naming the section
+ * and the entry (the deny key's line is plan->deny_line).
  */
 int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, struct errbuf *err);
 

@@ -61,4 +61,14 @@ int hostnet_check_plan(struct rtnl *r, const struct plan *plan, bool *ret_found,
 void hostnet_overlap_format(const char *what, const struct addr_prefix *prefix,
 			    const struct hostnet_overlap *o, char *buf, size_t size);
 
+/*
+ * Mode bridge puts a namespace on the bridge's subnet: its address peer
+ * takes the prefix length of the bridge's address whose subnet holds it,
+ * and that address is its gateway (*ret_gw).  Nothing for an unset peer;
+ * -EADDRNOTAVAIL when no address of the bridge's fits.
+ */
+int hostnet_bridge_addressing(struct rtnl *r, const struct rtnl_link *bridge,
+			      struct addr_prefix *ret_gw, struct addr_prefix *peer,
+			      struct errbuf *err);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "usernetns/paths.h"
@@ -38,6 +39,9 @@ struct inventory_entry {
 	/* A group's namespace: who is in it (the first INVENTORY_MEMBERS_MAX). */
 	struct session_member members[INVENTORY_MEMBERS_MAX];
 	size_t n_members;
+	/* What its table refused (inventory_read_refused()). */
+	bool refused_known;
+	uint64_t refused_packets, refused_bytes;
 };
 
 /* A host interface marked as ours whose user has no record naming it. */
@@ -65,6 +69,16 @@ int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_o
 		      struct inventory *ret, struct errbuf *err);
 
 void inventory_free(struct inventory *inv);
+
+/*
+ * Read what the table of e's namespace refused (nstable.h) into e, when it
+ * is the active namespace of its record: entering it needs CAP_SYS_ADMIN,
+ * asking its nf_tables CAP_NET_ADMIN.  A namespace without a table (mode
+ * isolated, or made before the filter) is not an error: refused_known
+ * stays false.
+ */
+int inventory_read_refused(const struct uns_paths *p, struct inventory_entry *e,
+			   struct errbuf *err);
 
 /* Is owner one of only[0..n_only) (every owner when only is NULL)? */
 bool inventory_owner_wanted(owner_t owner, const owner_t *only, size_t n_only);

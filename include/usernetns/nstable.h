@@ -112,6 +112,13 @@ static inline bool nstable_empty(const struct nstable *t)
  */
 void nstable_print(const struct nstable *t, FILE *out);
 
+/*
+ * The digest of t's text (nstable_print()), which the first rule's
+ * comment carries ("usernetns 0123456789abcdef: ..."): how the check
+ * sees any change, and how a dry run's text is matched with a live table.
+ */
+int nstable_digest(const struct nstable *t, uint64_t *ret);
+
 /* Is the table there and exactly as t wants it?  One dump of its rules. */
 int nstable_check(struct nfnl *n, const struct nstable *t, bool *ret_ok, struct errbuf *err);
 

@@ -258,7 +258,7 @@ static void test_gateway_in_deny(void **state)
 	assert_int_equal(egress_check_gateway(&plan, &gw, &err), -EINVAL);
 	assert_string_equal(
 		err.msg,
-		"line 12: deny 10.50.0.0/25 holds 10.50.0.1, the gateway of bridge br0, which a namespace on the bridge always reaches (its way out); deny the networks around it");
+		"[default]: deny 10.50.0.0/25 holds 10.50.0.1, the gateway of bridge br0, which a namespace on the bridge always reaches (its way out); deny the networks around it");
 	/* In mode veth and nat the gateway is the namespace's own host end. */
 	plan.mode = POLICY_MODE_NAT;
 	assert_int_equal(egress_check_gateway(&plan, &gw, &err), 0);
