@@ -248,7 +248,12 @@ static void test_filter_none_without_link(void **state)
 
 static void test_gateway_in_deny(void **state)
 {
-	struct plan plan = { .mode = POLICY_MODE_BRIDGE, .bridge = "br0", .deny_line = 12 };
+	struct plan plan = { .mode = POLICY_MODE_BRIDGE,
+			     .bridge = "br0",
+			     .rule_kind = POLICY_RULE_GROUP,
+			     .rule_name = "lab",
+			     .rule_line = 9,
+			     .deny_line = 12 };
 	struct addr_prefix gw = prefix("10.50.0.1/24");
 	struct errbuf err = { "" };
 
@@ -258,7 +263,7 @@ static void test_gateway_in_deny(void **state)
 	assert_int_equal(egress_check_gateway(&plan, &gw, &err), -EINVAL);
 	assert_string_equal(
 		err.msg,
-		"[default]: deny 10.50.0.0/25 holds 10.50.0.1, the gateway of bridge br0, which a namespace on the bridge always reaches (its way out); deny the networks around it");
+		"[group:lab]: deny 10.50.0.0/25 holds 10.50.0.1, the gateway of bridge br0, which a namespace on the bridge always reaches (its way out); deny the networks around it");
 	/* In mode veth and nat the gateway is the namespace's own host end. */
 	plan.mode = POLICY_MODE_NAT;
 	assert_int_equal(egress_check_gateway(&plan, &gw, &err), 0);
