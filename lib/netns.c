@@ -453,20 +453,140 @@ int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err)
 	return r2 < 0 ? r2 : r;
 }
 
-/* Call fn for every process's namespace; count unreadable ones. */
-static int scan_proc(void (*fn)(const struct stat *st, pid_t pid, void *data), void *data,
-		     size_t *ret_hidden)
+/*
+ * Which processes are in a namespace: every task counts.  setns() and
+ * unshare() move the calling thread only, so a thread may be elsewhere
+ * than its leader; and a leader that called pthread_exit() has no
+ * namespace to show (its /proc/PID/ns/net is gone, ENOENT) while its
+ * threads run on.  Listing /proc/PID/task of every process costs nearly
+ * three times a look at the leader alone, so the tasks are listed only
+ * for a process with more than one: /proc/PID/task counts them in its
+ * link count, 2 + the number of tasks (proc_task_getattr() in
+ * fs/proc/base.c), a leader that exited before its threads included.
+ * Any other count, or none, gets the full look.
+ */
+#define PROC_TASK_NLINK_ONE 3
+
+/* The namespaces of one process's tasks, each once. */
+struct proc_netns {
+	struct netns_id *v;
+	size_t n, cap;
+	bool unseen; /* a task whose namespace we may not read */
+};
+
+static int proc_netns_add(struct proc_netns *p, const struct stat *st)
+{
+	struct netns_id id = { st->st_dev, st->st_ino };
+
+	for (size_t i = 0; i < p->n; i++)
+		if (netns_id_equal(&p->v[i], &id))
+			return 0;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct netns_id *v = reallocarray(p->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = id;
+	return 0;
+}
+
+/* A namespace link that cannot be read: gone (exiting), or not ours to see. */
+static void proc_netns_missed(struct proc_netns *p, int error)
+{
+	if (error == EACCES || error == EPERM)
+		p->unseen = true;
+}
+
+static int read_tasks(int procfd, const char *taskdir, struct proc_netns *p)
 {
 	struct dirent *e;
+	int fd, r = 0;
+	DIR *d;
+
+	fd = openat(procfd, taskdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			p->unseen = true;
+		return 0; /* ENOENT: gone since readdir() of /proc */
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		p->unseen = true;
+		return 0;
+	}
+	while (r == 0) {
+		char path[sizeof(e->d_name) + 8];
+		struct stat st;
+
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			/* ENOENT: the process ended while listed. */
+			if (errno && errno != ENOENT)
+				p->unseen = true;
+			break;
+		}
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/ns/net", e->d_name);
+		if (fstatat(dirfd(d), path, &st, 0) < 0)
+			proc_netns_missed(p, errno);
+		else
+			r = proc_netns_add(p, &st);
+	}
+	closedir(d);
+	return r;
+}
+
+/* The namespaces of the tasks of the process /proc/name. */
+static int read_process(int procfd, const char *name, struct proc_netns *p)
+{
+	char path[NAME_MAX + 16];
+	struct stat st, task;
+	int leader_errno;
+
+	p->n = 0;
+	p->unseen = false;
+	snprintf(path, sizeof(path), "%s/ns/net", name);
+	leader_errno = fstatat(procfd, path, &st, 0) < 0 ? errno : 0;
+	/*
+	 * The count after the leader: a lone task now was the leader then,
+	 * unless it took the leader's place by execve() in between (there is
+	 * no snapshot of /proc: a process that forks or execs while it is
+	 * read can slip by).
+	 */
+	snprintf(path, sizeof(path), "%s/task", name);
+	if (fstatat(procfd, path, &task, 0) == 0 && task.st_nlink == PROC_TASK_NLINK_ONE) {
+		if (leader_errno == 0)
+			return proc_netns_add(p, &st);
+		proc_netns_missed(p, leader_errno);
+		return 0;
+	}
+	return read_tasks(procfd, path, p);
+}
+
+/*
+ * Call fn once for each namespace a process has a task in; count the
+ * processes with a task whose namespace could not be read.
+ */
+static int scan_proc(void (*fn)(const struct netns_id *id, pid_t pid, void *data), void *data,
+		     size_t *ret_hidden)
+{
+	struct proc_netns p = { 0 };
+	struct dirent *e;
 	size_t hidden = 0;
+	int r = 0;
 	DIR *d;
 
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
-	while ((e = readdir(d))) {
-		char path[sizeof(e->d_name) + 8];
-		struct stat st;
+	while (r == 0 && (e = readdir(d))) {
 		char *end;
 		long pid;
 
@@ -475,18 +595,16 @@ static int scan_proc(void (*fn)(const struct stat *st, pid_t pid, void *data), v
 		pid = strtol(e->d_name, &end, 10);
 		if (*end)
 			continue;
-		snprintf(path, sizeof(path), "%s/ns/net", e->d_name);
-		if (fstatat(dirfd(d), path, &st, 0) < 0) {
-			/* Gone since readdir(), or not ours to look at. */
-			if (errno == EACCES || errno == EPERM)
-				hidden++;
-			continue;
-		}
-		fn(&st, (pid_t)pid, data);
+		r = read_process(dirfd(d), e->d_name, &p);
+		hidden += p.unseen;
+		for (size_t i = 0; r == 0 && i < p.n; i++)
+			fn(&p.v[i], (pid_t)pid, data);
 	}
 	closedir(d);
-	*ret_hidden = hidden;
-	return 0;
+	free(p.v);
+	if (r == 0)
+		*ret_hidden = hidden;
+	return r;
 }
 
 struct count_ctx {
@@ -495,11 +613,11 @@ struct count_ctx {
 	pid_t first;
 };
 
-static void count_one(const struct stat *st, pid_t pid, void *data)
+static void count_one(const struct netns_id *id, pid_t pid, void *data)
 {
 	struct count_ctx *c = data;
 
-	if (st->st_dev == c->id->dev && st->st_ino == c->id->ino) {
+	if (netns_id_equal(id, c->id)) {
 		if (!c->first)
 			c->first = pid;
 		c->n++;
@@ -530,11 +648,11 @@ struct pids_ctx {
 	size_t max, n;
 };
 
-static void pids_one(const struct stat *st, pid_t pid, void *data)
+static void pids_one(const struct netns_id *id, pid_t pid, void *data)
 {
 	struct pids_ctx *c = data;
 
-	if (st->st_dev == c->id->dev && st->st_ino == c->id->ino && c->n < c->max)
+	if (netns_id_equal(id, c->id) && c->n < c->max)
 		c->v[c->n++] = pid;
 }
 
@@ -556,7 +674,7 @@ struct census_ctx {
 	bool oom;
 };
 
-static void census_one(const struct stat *st, pid_t pid, void *data)
+static void census_one(const struct netns_id *id, pid_t pid, void *data)
 {
 	struct census_ctx *x = data;
 	struct netns_census *c = x->c;
@@ -576,7 +694,7 @@ static void census_one(const struct stat *st, pid_t pid, void *data)
 		x->cap = cap;
 	}
 	c->v[c->n++] = (struct netns_census_entry){
-		.id = { st->st_dev, st->st_ino },
+		.id = *id,
 		.n = 1,
 	};
 }

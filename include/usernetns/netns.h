@@ -107,10 +107,13 @@ int netns_exec_prepare(const char *name, struct errbuf *err);
 int netns_run_in(int fd, netns_inside_fn fn, void *data, struct errbuf *err);
 
 /*
- * Count the processes whose network namespace is id (scanning /proc).
+ * Count the processes with a task (any thread) in the network namespace
+ * id, scanning /proc: a thread may be elsewhere than its leader, and a
+ * leader that exited before its threads shows no namespace at all.
  * *ret_first gets one of them, or 0.  *ret_hidden counts the processes
- * whose namespace could not be read: a caller without CAP_SYS_PTRACE
- * sees only its own, and must not conclude that nobody is inside.
+ * with a task whose namespace could not be read: a caller without
+ * CAP_SYS_PTRACE sees only its own, and must not conclude that nobody is
+ * inside.  -ENOMEM, or -errno of opening /proc.
  */
 int netns_count_processes(const struct netns_id *id, size_t *ret_n, pid_t *ret_first,
 			  size_t *ret_hidden);
@@ -118,7 +121,10 @@ int netns_count_processes(const struct netns_id *id, size_t *ret_n, pid_t *ret_f
 /* Up to max pids of the processes in id, for messages. */
 int netns_list_pids(const struct netns_id *id, pid_t *ret, size_t max, size_t *ret_n);
 
-/* Processes per namespace, from one pass over /proc. */
+/*
+ * Processes per namespace, from one pass over /proc: a process counts
+ * once in each namespace one of its tasks is in.
+ */
 struct netns_census_entry {
 	struct netns_id id;
 	size_t n;
@@ -127,7 +133,7 @@ struct netns_census_entry {
 struct netns_census {
 	struct netns_census_entry *v;
 	size_t n;
-	size_t hidden; /* processes whose namespace was not readable */
+	size_t hidden; /* processes with a task whose namespace was not readable */
 };
 
 int netns_census_take(struct netns_census *ret);

@@ -333,4 +333,52 @@ as carol "$bin/usernetns-create" alice
 "$bin/usernetns-cleanup" --all --as-teardown >/dev/null
 check "under teardown = last-logout, --as-teardown removes it" test ! -e /run/netns/user-alice
 
+# Every task counts. A process whose main thread exited (its leader a
+# zombie with no /proc/PID/ns/net) or moved to a namespace of its own
+# while a thread stays inside keeps the namespace as any process does:
+# otherwise a user could drop their namespace with processes in it, and
+# pile such namespaces up. Leaving takes a user namespace of alice's own
+# where the kernel lets users make them, root otherwise (the count does
+# not care whose the process is).
+cp "$USERNETNS_BUILDDIR/tests/lone-thread" "$bin/" || bail_out "no lone-thread"
+as alice unshare --user --net true
+leaver=$([ "$status" -eq 0 ] && echo alice || echo root)
+# The two who remove an unused namespace of alice's: she, and the timer.
+cleanup_by() {
+	if [ "$1" = alice ]; then
+		as alice "$bin/usernetns-cleanup"
+	else
+		out=$("$bin/usernetns-cleanup" --all --as-teardown)
+	fi
+}
+for mode in leader-exits leader-leaves; do
+	who=$([ "$mode" = leader-leaves ] && echo "$leaver" || echo alice)
+	for remover in alice timer; do
+		what="$mode ($who), cleanup by $remover"
+		as alice "$bin/usernetns-create"
+		setpriv --reuid="$who" --regid="$who" --init-groups -- \
+			"$bin/usernetns-join" -u alice -- "$bin/lone-thread" "$mode" >/run/lone.out 2>&1 &
+		pid=$!
+		# The case itself, or the test cannot go on.
+		wait_for grep -qx ready /run/lone.out ||
+			bail_out "lone-thread $mode did not start: $(cat /run/lone.out)"
+		if [ "$mode" = leader-exits ]; then
+			[ "$(cut -d' ' -f3 /proc/$pid/stat)" = Z ] && ! stat -L /proc/$pid/ns/net >/dev/null 2>&1
+		else
+			[ "$(inode /proc/$pid/ns/net)" != "$(inode /run/netns/user-alice)" ]
+		fi || bail_out "lone-thread $mode: its leader still shows alice's namespace"
+		cleanup_by "$remover"
+		check_contains "$what: keeps the namespace" \
+			"kept user-alice of alice: 0 sessions, 1 process" "$out"
+		check "$what: which stays" mountpoint -q /run/netns/user-alice
+		as carol "$bin/usernetns-cleanup" --force --dry-run alice
+		check_contains "$what: --force names the process" "processes inside: $pid" "$out"
+		kill "$pid"
+		wait "$pid" 2>/dev/null
+		cleanup_by "$remover"
+		check_contains "$what: removes it once the process ends" \
+			"removed user-alice of alice: unused" "$out"
+	done
+done
+
 done_testing

@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -311,6 +312,80 @@ static void test_lingering_process_keeps_namespace(void **state)
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
 	assert_false(exists("user-alice"));
 	pam_end(pamh, PAM_SUCCESS);
+}
+
+static char lone_thread_path[4096];
+
+/*
+ * tests/lone-thread MODE as uid, in the calling thread's namespace: a
+ * process that stays inside through a thread only.  Returns once it is.
+ */
+static pid_t start_lone_thread(const char *mode, uid_t uid)
+{
+	char ready[8] = "";
+	int fds[2];
+	pid_t pid;
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (dup2(fds[1], STDOUT_FILENO) < 0 || setgroups(0, NULL) < 0 ||
+		    setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(126);
+		execl(lone_thread_path, "lone-thread", mode, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* One write of "ready\n" (atomic on a pipe), or end of file if it failed. */
+	if (read(fds[0], ready, sizeof(ready) - 1) < 0 || strcmp(ready, "ready\n") != 0)
+		fail_msg("lone-thread %s did not start", mode);
+	close(fds[0]);
+	return pid;
+}
+
+/* The last logout leaves the namespace to a process with a thread inside. */
+static void lingering_thread_keeps_namespace(const char *mode, uid_t uid)
+{
+	pam_handle_t *pamh = start("alice");
+	char msg[128];
+	pid_t child;
+	int status;
+
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	child = start_lone_thread(mode, uid);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	snprintf(msg, sizeof(msg),
+		 "last session of alice closed: namespace kept, process %ld still in it",
+		 (long)child);
+	expect_log(msg);
+	assert_true(exists("user-alice"));
+	pam_end(pamh, PAM_SUCCESS);
+
+	/* Once it is gone, the next logout takes the namespace. */
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	pamh = start("alice");
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_false(exists("user-alice"));
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+/* alice's main thread exits: a zombie leader, with no namespace to show. */
+static void test_thread_of_exited_leader_keeps_namespace(void **state)
+{
+	lingering_thread_keeps_namespace("leader-exits", 1001);
+}
+
+/*
+ * The main thread moves to a namespace of its own.  Root's process: a
+ * user needs a user namespace of their own for that (test-helpers.sh has
+ * alice do it), and the count does not care whose the process is.
+ */
+static void test_thread_left_behind_keeps_namespace(void **state)
+{
+	lingering_thread_keeps_namespace("leader-leaves", 0);
 }
 
 static void test_teardown_never(void **state)
@@ -706,6 +781,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_unknown_options_are_logged, reset),
 		cmocka_unit_test_setup(test_two_sessions_share_one_namespace, reset),
 		cmocka_unit_test_setup(test_lingering_process_keeps_namespace, reset),
+		cmocka_unit_test_setup(test_thread_of_exited_leader_keeps_namespace, reset),
+		cmocka_unit_test_setup(test_thread_left_behind_keeps_namespace, reset),
 		cmocka_unit_test_setup(test_teardown_never, reset),
 		cmocka_unit_test_setup(test_failure_with_on_error_fail, reset),
 		cmocka_unit_test_setup(test_failure_with_on_error_ignore, reset),
@@ -729,6 +806,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(module_path, sizeof(module_path), "%s/pam/.libs/pam_usernetns.so",
 		 builddir);
+	snprintf(lone_thread_path, sizeof(lone_thread_path), "%s/tests/lone-thread", builddir);
 	test_use_nss_wrapper(argv);
 	test_sandbox();
 	assert_int_equal(netns_current(&host), 0);
