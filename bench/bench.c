@@ -45,10 +45,13 @@
 #define DNS "uns-dns"	/* mode veth, dns = host-end, a host name */
 #define ISO "uns-iso"	/* mode isolated */
 #define PAMNET "pam-net"	/* libpam-net's pam_usernet.so */
+/* The module before the namespaces' filter (issue 17), mode veth and mode nat. */
+#define VETH_BEFORE "uns-veth-before"
+#define NAT_BEFORE "uns-nat-before"
 #define GVETH "uns-gveth"	/* mode veth, under the policy with group sections */
 #define GROUP "uns-group"	/* share = group: one namespace for a group's members */
 
-static const char *builddir, *outdir, *pam_net;
+static const char *builddir, *outdir, *pam_net, *before_filter, *before_filter_commit;
 static bool quick;
 /*
  * The users: /etc/passwd in the sandbox holds only those a measurement
@@ -293,6 +296,18 @@ static void setup(void)
 	snprintf(text, sizeof(text), "session required pam_permit.so\nsession required %s\n",
 		 pam_net);
 	write_text(WORK "/" PAMNET, text);
+	if (before_filter) {
+		snprintf(text, sizeof(text),
+			 "session required pam_permit.so\n"
+			 "session required %s conf=" WORK "/usernetns.conf\n",
+			 before_filter);
+		write_text(WORK "/" VETH_BEFORE, text);
+		snprintf(text, sizeof(text),
+			 "session required pam_permit.so\n"
+			 "session required %s conf=" WORK "/nat.conf\n",
+			 before_filter);
+		write_text(WORK "/" NAT_BEFORE, text);
+	}
 
 	/*
 	 * Our users and groups, over the machine's, in the sandbox only; and
@@ -569,6 +584,51 @@ static void lease_fs(FILE *md)
  * veth, cold and warm, taking turns: the host's table loaded (and an
  * uplink for it: a veth with the default route).
  */
+/*
+ * What the namespace's filter (lib/egress.c, lib/nstable.c) costs a
+ * login: this module against the one built from the commit before it
+ * (bench/run builds it), the same policies, taking turns; mode veth, and
+ * mode nat with a deny list and the host's table loaded.
+ */
+static void filter(FILE *md)
+{
+	static const char *const services[] = { SERVICE, VETH_BEFORE, NAT, NAT_BEFORE };
+	enum { VETH_NOW, VETH_THEN, NAT_NOW, NAT_THEN, N };
+	unsigned int n = quick ? 3 : 40;
+	double c50[N], w50[N];
+	char cmd[1024];
+
+	if (!before_filter)
+		die("%s", "USERNETNS_BENCH_BEFORE_FILTER (the module before the filter) is not set: run bench/run");
+	reset();
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add up0 type veth peer name up1 && ip link set up0 up && ip link set up1 up &&"
+		 " ip addr add 198.51.100.2/24 dev up0 && ip route add default via 198.51.100.1 &&"
+		 " %s/helpers/usernetns-firewall --config " WORK "/nat.conf --load",
+		 builddir);
+	if (test_sh("%s", cmd) != 0)
+		die("%s", "cannot load the host's table");
+	take_turns(services, N, n, NULL, c50, w50);
+	fprintf(md, "### The namespace's filter: this module against the one before it (%s), the same policies, %u of each, interleaved\n\n",
+		before_filter_commit ? before_filter_commit : "?", n);
+	fprintf(md, "| login | veth before | veth | filter | nat before | nat | filter |\n"
+		    "|---|---:|---:|---:|---:|---:|---:|\n");
+	fprintf(md, "| cold | %.3f ms | %.3f ms | %+.3f ms | %.3f ms | %.3f ms | %+.3f ms |\n",
+		c50[VETH_THEN] / 1e3, c50[VETH_NOW] / 1e3, (c50[VETH_NOW] - c50[VETH_THEN]) / 1e3,
+		c50[NAT_THEN] / 1e3, c50[NAT_NOW] / 1e3, (c50[NAT_NOW] - c50[NAT_THEN]) / 1e3);
+	fprintf(md, "| warm | %.3f ms | %.3f ms | %+.3f ms | %.3f ms | %.3f ms | %+.3f ms |\n\n",
+		w50[VETH_THEN] / 1e3, w50[VETH_NOW] / 1e3, (w50[VETH_NOW] - w50[VETH_THEN]) / 1e3,
+		w50[NAT_THEN] / 1e3, w50[NAT_NOW] / 1e3, (w50[NAT_NOW] - w50[NAT_THEN]) / 1e3);
+	printf("filter: veth cold %.3f -> %.3f ms (%+.3f), warm %.3f -> %.3f ms (%+.3f);"
+	       " nat cold %.3f -> %.3f ms (%+.3f), warm %.3f -> %.3f ms (%+.3f)\n",
+	       c50[VETH_THEN] / 1e3, c50[VETH_NOW] / 1e3, (c50[VETH_NOW] - c50[VETH_THEN]) / 1e3,
+	       w50[VETH_THEN] / 1e3, w50[VETH_NOW] / 1e3, (w50[VETH_NOW] - w50[VETH_THEN]) / 1e3,
+	       c50[NAT_THEN] / 1e3, c50[NAT_NOW] / 1e3, (c50[NAT_NOW] - c50[NAT_THEN]) / 1e3,
+	       w50[NAT_THEN] / 1e3, w50[NAT_NOW] / 1e3, (w50[NAT_NOW] - w50[NAT_THEN]) / 1e3);
+	fflush(stdout);
+	test_sh("%s/helpers/usernetns-firewall --remove; ip link del up0", builddir);
+}
+
 static void modes(FILE *md)
 {
 	static const char *const services[] = { SERVICE, NAT, DNS };
@@ -895,7 +955,8 @@ static const struct {
 	const char *name;
 	void (*run)(FILE *md);
 } parts[] = {
-	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "groups", groups },
+	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "filter", filter },
+	{ "groups", groups },
 	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
 	{ "leases", lease_fs },
 };
@@ -924,6 +985,8 @@ int main(int argc, char **argv)
 	builddir = argv[2];
 	quick = argc > 3 && strcmp(argv[3], "quick") == 0;
 	pam_net = getenv("USERNETNS_BENCH_PAM_NET");
+	before_filter = getenv("USERNETNS_BENCH_BEFORE_FILTER");
+	before_filter_commit = getenv("USERNETNS_BENCH_BEFORE_FILTER_COMMIT");
 	test_sandbox();
 	setup();
 	md = out_file("results.md");

@@ -96,30 +96,32 @@ void egress_table(const struct plan *plan, const struct egress_addrs *addrs, str
 
 /* ---- the filter ---------------------------------------------------------------- */
 
-#define ICMPV6_LINK_FIRST 130 /* MLD query */
-#define ICMPV6_LINK_LAST 143  /* MLDv2 report; ND (133-137) between */
-#define ICMPV6_ROUTER_ADVERT 134
-#define ICMPV6_REDIRECT 137
-#define ICMP_REDIRECT 5
+/*
+ * The ICMPv6 types of the link (MLD 130-132 and 143, neighbour discovery
+ * 133-137), which the kernel alone sends: ICMP sockets send echo requests
+ * only, raw ones need CAP_NET_RAW.  Their source may be ::, before an
+ * address is ready.
+ */
+#define ICMPV6_LINK_FIRST 130
+#define ICMPV6_LINK_LAST 143
 
-static const struct addr_prefix v6_link_sources[] = {
-	{ .family = AF_INET6, .len = 128 },			    /* :: (DAD, early MLD) */
-	{ .family = AF_INET6, .len = 10, .bytes = { 0xfe, 0x80 } }, /* fe80::/10 */
-};
+static const struct addr_prefix v6_link_local = { .family = AF_INET6,
+						  .len = 10,
+						  .bytes = { 0xfe, 0x80 } };
+static const struct addr_prefix v4_loopback = { .family = AF_INET, .len = 8, .bytes = { 127 } };
 
 static void add(struct nstable *t, const struct nstable_rule *r)
 {
 	nstable_add(t, r, NULL, 0);
 }
 
-/* The networks of the entries of l of family, with or without a protocol. */
-static size_t entry_nets(const struct policy_egress_list *l, int family, bool with_proto,
-			 struct addr_prefix *ret)
+/* The networks of the entries of l of family that name no protocol. */
+static size_t entry_nets(const struct policy_egress_list *l, int family, struct addr_prefix *ret)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (!l->v[i].proto == !with_proto && l->v[i].net.family == family)
+		if (!l->v[i].proto && l->v[i].net.family == family)
 			ret[n++] = l->v[i].net;
 	return n;
 }
@@ -196,7 +198,6 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 	if (!policy_mode_has_link(plan->mode))
 		return;
 
-	/* What sessions send, by destination. */
 	add(t, &(struct nstable_rule){ .chain = NSTABLE_OUT,
 				       .iface = NSTABLE_OIF_LO,
 				       .verdict = NSTABLE_ACCEPT,
@@ -204,7 +205,6 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 	if (has[1])
 		add(t, &(struct nstable_rule){
 			       .chain = NSTABLE_OUT,
-			       .family = AF_INET6,
 			       .proto = IPPROTO_ICMPV6,
 			       .icmp_type = true,
 			       .th_min = ICMPV6_LINK_FIRST,
@@ -220,6 +220,35 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 		snprintf(r.why, sizeof(r.why), "no %s in this namespace", family_names[f]);
 		add(t, &r);
 	}
+
+	/*
+	 * The source as it leaves: the namespace's own address; and, for
+	 * IPv6, its link-local one; and for IPv4 with dns, the loopback of a
+	 * query the redirect translates, whose source the masquerade after
+	 * it turns into the namespace's (a loopback source goes nowhere else:
+	 * the kernel keeps it off the wire).  Nothing forged leaves.
+	 */
+	for (int f = 0; f < 2; f++) {
+		size_t k = 0;
+
+		if (!has[f])
+			continue;
+		nets[k++] = one_address(peer[f]);
+		if (f == 1)
+			nets[k++] = v6_link_local;
+		else if (plan->dns.kind != POLICY_DNS_INHERIT)
+			nets[k++] = v4_loopback;
+		r = (struct nstable_rule){ .chain = NSTABLE_OUT,
+					   .family = families[f],
+					   .nets_of = NSTABLE_NETS_SRC,
+					   .nets_not = true,
+					   .verdict = NSTABLE_DROP_COUNTED,
+					   .why = "a source not this namespace's: forged",
+					   .unknown = "this namespace's address" };
+		nstable_add(t, &r, nets, k);
+	}
+
+	/* Where it goes. */
 	for (int f = 0; f < 2; f++) {
 		struct addr_prefix g;
 
@@ -230,13 +259,14 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 					   .family = families[f],
 					   .nets_of = NSTABLE_NETS_DST,
 					   .verdict = NSTABLE_ACCEPT,
-					   .why = "the gateway, the way out" };
+					   .why = "the gateway, the way out",
+					   .unknown = "the gateway" };
 		nstable_add(t, &r, &g, 1);
 	}
 	for (int f = 0; f < 2; f++) {
 		if (!has[f])
 			continue;
-		n = entry_nets(&plan->deny, families[f], false, nets);
+		n = entry_nets(&plan->deny, families[f], nets);
 		add_nets(t, families[f], nets, n, NSTABLE_REFUSED, "denied networks");
 	}
 	add_proto_entries(t, &plan->deny, has, NSTABLE_REFUSED, "denied:");
@@ -254,7 +284,7 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 		for (int f = 0; f < 2; f++) {
 			if (!has[f])
 				continue;
-			n = entry_nets(&plan->allow, families[f], false, nets);
+			n = entry_nets(&plan->allow, families[f], nets);
 			add_nets(t, families[f], nets, n, NSTABLE_ACCEPT, "allowed networks");
 		}
 		add_proto_entries(t, &plan->allow, has, NSTABLE_ACCEPT, "allowed:");
@@ -262,63 +292,6 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 					       .verdict = NSTABLE_REFUSED,
 					       .why = "what the allow list leaves out" });
 	}
-
-	/* What leaves, by source: the namespace's own, nothing forged. */
-	add(t, &(struct nstable_rule){ .chain = NSTABLE_SOURCE,
-				       .iface = NSTABLE_OIF_LO,
-				       .verdict = NSTABLE_ACCEPT,
-				       .why = "the loopback stays inside" });
-	for (int f = 0; f < 2; f++) {
-		struct addr_prefix own;
-
-		if (!has[f])
-			continue;
-		own = one_address(peer[f]);
-		r = (struct nstable_rule){ .chain = NSTABLE_SOURCE,
-					   .family = families[f],
-					   .nets_of = NSTABLE_NETS_SRC,
-					   .verdict = NSTABLE_ACCEPT,
-					   .why = "this namespace's address" };
-		nstable_add(t, &r, &own, 1);
-	}
-	if (has[1]) {
-		r = (struct nstable_rule){ .chain = NSTABLE_SOURCE,
-					   .family = AF_INET6,
-					   .nets_of = NSTABLE_NETS_SRC,
-					   .proto = IPPROTO_ICMPV6,
-					   .verdict = NSTABLE_ACCEPT,
-					   .why = "the link's own ICMPv6, before and beside it" };
-		nstable_add(t, &r, v6_link_sources, ELEMENTSOF(v6_link_sources));
-	}
-	add(t, &(struct nstable_rule){ .chain = NSTABLE_SOURCE,
-				       .verdict = NSTABLE_DROP_COUNTED,
-				       .why = "a forged source" });
-
-	/* What arrives: nobody else changes the namespace's routes. */
-	add(t, &(struct nstable_rule){ .chain = NSTABLE_IN,
-				       .family = AF_INET6,
-				       .proto = IPPROTO_ICMPV6,
-				       .icmp_type = true,
-				       .th_min = ICMPV6_ROUTER_ADVERT,
-				       .th_max = ICMPV6_ROUTER_ADVERT,
-				       .verdict = NSTABLE_DROP,
-				       .why = "router advertisements: the routes are ours" });
-	add(t, &(struct nstable_rule){ .chain = NSTABLE_IN,
-				       .family = AF_INET6,
-				       .proto = IPPROTO_ICMPV6,
-				       .icmp_type = true,
-				       .th_min = ICMPV6_REDIRECT,
-				       .th_max = ICMPV6_REDIRECT,
-				       .verdict = NSTABLE_DROP,
-				       .why = "redirects: the routes are ours" });
-	add(t, &(struct nstable_rule){ .chain = NSTABLE_IN,
-				       .family = AF_INET,
-				       .proto = IPPROTO_ICMP,
-				       .icmp_type = true,
-				       .th_min = ICMP_REDIRECT,
-				       .th_max = ICMP_REDIRECT,
-				       .verdict = NSTABLE_DROP,
-				       .why = "redirects: the routes are ours" });
 }
 
 int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, struct errbuf *err)

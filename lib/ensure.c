@@ -144,16 +144,17 @@ static const struct ns_sysctl ping_for_all = { PING_GROUP_RANGE, "0 2147483647\n
 
 /*
  * IPv6 on the namespace end is ours alone: no router advertisement
- * accepted, no address made from one, no router asked for one; and no
- * IPv6 at all where the plan gives none.  The kernel takes none of these
+ * accepted, no address made from one, no router asked for one, no
+ * redirect believed; and no IPv6 at all where the plan gives none.  The kernel takes none of these
  * over rtnetlink (IFLA_INET6_CONF is read-only there), so they are
  * written to the link's settings and to "default", which a namespace end
  * made later starts from.  Disabling comes last: the rest must hold
  * before the link's IPv6 starts.
  */
-static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, struct ns_sysctl ret[8])
+static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, struct ns_sysctl ret[10])
 {
-	static const char *const off[] = { "accept_ra", "autoconf", "router_solicitations" };
+	static const char *const off[] = { "accept_ra", "autoconf", "router_solicitations",
+					   "accept_redirects" };
 	const char *dev[2] = { "default", ifname };
 	size_t n = 0;
 
@@ -185,7 +186,7 @@ static bool plan_has_ipv6(const struct plan *plan)
 /* A fresh namespace's settings, before its end is made: unprivileged ping, IPv6 as ours. */
 static int set_fresh_sysctls(const struct plan *plan, struct errbuf *err)
 {
-	struct ns_sysctl v[9];
+	struct ns_sysctl v[11];
 
 	v[0] = ping_for_all;
 	return write_ns_sysctls(v, 1 + ipv6_sysctls(NULL, plan_has_ipv6(plan), v + 1), err);
@@ -195,7 +196,7 @@ static int set_fresh_sysctls(const struct plan *plan, struct errbuf *err)
 static int fix_ipv6(void *data, struct errbuf *err)
 {
 	const struct ensure_ctx *c = data;
-	struct ns_sysctl v[8];
+	struct ns_sysctl v[10];
 
 	return write_ns_sysctls(v, ipv6_sysctls(c->plan->peer_ifname, plan_has_ipv6(c->plan), v),
 				err);
@@ -337,7 +338,7 @@ static bool ipv6_needs_fixing(const struct ensure_ctx *c, const struct rtnl_link
 	if (!pl->ipv6.known)
 		return false;
 	return pl->ipv6.accept_ra || pl->ipv6.autoconf || pl->ipv6.solicits_routers ||
-	       pl->ipv6.disabled == plan_has_ipv6(c->plan);
+	       pl->ipv6.accepts_redirects || pl->ipv6.disabled == plan_has_ipv6(c->plan);
 }
 
 /* master: ifindex of the bridge the host end joins, or 0. */
@@ -687,12 +688,14 @@ static int ensure_routes(struct ensure_ctx *c, const struct addr_prefix *peer_ad
 /*
  * The namespace's table (nstable.h): its filter (egress.c) and the
  * redirect of queries to loopback resolvers (nsdns.c).  Made with a
- * fresh namespace, checked with one dump at every other login, made
- * again whole when it differs (root changed it, the policy changed).
+ * fresh namespace.  At every other login: the same digest as recorded and
+ * the namespace's nf_tables generation unchanged since is the same table
+ * (one small request); else one dump of its rules tells; anything else,
+ * and it is made again whole (root changed it, the policy changed).
  */
 static int ensure_table(struct ensure_ctx *c)
 {
-	const struct state_record *rec = &c->rec;
+	struct state_record *rec = &c->rec;
 	struct egress_addrs addrs = {
 		.peer4 = rec->peer4,
 		.peer6 = rec->peer6,
@@ -701,28 +704,51 @@ static int ensure_table(struct ensure_ctx *c)
 	};
 	struct nsdns_targets dns;
 	struct nstable *t;
+	uint64_t digest;
 	bool ok = false;
 	int r;
 
 	/* The record keeps the targets, so that a policy back to inherit is seen. */
-	nsdns_targets(c->plan, &c->rec.host4, &dns);
-	r = nsdns_format(&dns, c->rec.dns, sizeof(c->rec.dns));
+	nsdns_targets(c->plan, &rec->host4, &dns);
+	r = nsdns_format(&dns, rec->dns, sizeof(rec->dns));
 	if (r < 0)
 		return errbuf_errno(c->err, r, "cannot record the dns targets");
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return errbuf_errno(c->err, -ENOMEM, "cannot describe the namespace's table");
 	egress_table(c->plan, &addrs, t);
+	r = nstable_digest(t, &digest);
+	if (r < 0) {
+		r = errbuf_errno(c->err, r, "cannot describe the namespace's table");
+		goto out;
+	}
+	rec->table_digest = digest;
 	if (!c->fresh) {
-		r = nstable_check(&c->ns_nf, t, &ok, c->err);
-		if (r < 0 || ok)
+		uint32_t gen;
+
+		r = nstable_generation(&c->ns_nf, &gen, c->err);
+		if (r < 0)
 			goto out;
+		if (c->have_found && netns_id_equal(&c->found.id, &c->id) &&
+		    c->found.table_digest == digest && c->found.table_gen == gen) {
+			rec->table_gen = gen;
+			goto out;
+		}
+		r = nstable_check(&c->ns_nf, t, &ok, c->err);
+		if (r < 0)
+			goto out;
+		if (ok) {
+			rec->table_gen = gen;
+			goto out;
+		}
 	}
 	r = nstable_apply(&c->ns_nf, t, c->fresh, c->err);
 	if (r == 0 && !c->fresh)
 		c->changes |= ENSURE_FIXED_FILTER;
 	if (r == 0)
 		r = fault_err("ensure.table", c->err);
+	if (r == 0)
+		r = nstable_generation(&c->ns_nf, &rec->table_gen, c->err);
 out:
 	free(t);
 	return r;

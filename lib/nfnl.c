@@ -356,6 +356,19 @@ void nfnl_expr_lookup(struct nlmsghdr *nlh, uint32_t sreg, uint32_t set_id, bool
 	expr_end(nlh, elem, data);
 }
 
+void nfnl_expr_bitwise_mask(struct nlmsghdr *nlh, uint32_t reg, const void *mask, size_t len)
+{
+	struct nlattr *data, *elem = expr_start(nlh, "bitwise", &data);
+	uint8_t zero[16] = { 0 };
+
+	put_be32(nlh, NFTA_BITWISE_SREG, reg);
+	put_be32(nlh, NFTA_BITWISE_DREG, reg);
+	put_be32(nlh, NFTA_BITWISE_LEN, (uint32_t)len);
+	put_data(nlh, NFTA_BITWISE_MASK, mask, len);
+	put_data(nlh, NFTA_BITWISE_XOR, zero, len);
+	expr_end(nlh, elem, data);
+}
+
 void nfnl_expr_reject(struct nlmsghdr *nlh, uint32_t type, uint8_t code)
 {
 	struct nlattr *data, *elem = expr_start(nlh, "reject", &data);

@@ -109,6 +109,7 @@ void nsdns_rules(const struct nsdns_targets *t, struct nstable *out)
 					.random_one_in = (uint32_t)(t->n - i),
 					.verdict = NSTABLE_DNAT,
 					.to = t->addr[i],
+					.unknown = "the host end",
 				};
 
 				snprintf(r.why, sizeof(r.why),

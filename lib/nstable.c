@@ -22,9 +22,6 @@
 /* lo is interface 1 in every namespace. */
 #define LOOPBACK_IFINDEX 1
 
-/* After the translation of a query's loopback source (NF_IP_PRI_NAT_SRC, 100). */
-#define PRIO_AFTER_SNAT 300
-
 static const struct {
 	const char *name;
 	const char *type; /* NULL: a chain jumped to, without a hook */
@@ -33,8 +30,6 @@ static const struct {
 	const char *hook_text;
 } chains[NSTABLE_CHAINS] = {
 	[NSTABLE_OUT] = { "out", "filter", NF_INET_LOCAL_OUT, 0, "output" },
-	[NSTABLE_SOURCE] = { "source", "filter", NF_INET_POST_ROUTING, PRIO_AFTER_SNAT,
-			     "postrouting" },
 	[NSTABLE_IN] = { "in", "filter", NF_INET_LOCAL_IN, 0, "input" },
 	[NSTABLE_DNS] = { "dns", "nat", NF_INET_LOCAL_OUT, -100, "output" },
 	[NSTABLE_DNS_SOURCE] = { "dns_source", "nat", NF_INET_POST_ROUTING, 100, "postrouting" },
@@ -128,7 +123,7 @@ static void print_nets(const struct nstable *t, const struct nstable_rule *r, st
 		const char *a = "";
 
 		if (!addr_prefix_is_set(&nets[i]))
-			snprintf(buf, sizeof(buf), "<%.40s>", r->why);
+			snprintf(buf, sizeof(buf), "<%.40s>", r->unknown ? r->unknown : "?");
 		else if (nets[i].len == addr_family_bits(nets[i].family))
 			addr_format(&nets[i], buf, sizeof(buf));
 		else
@@ -209,7 +204,7 @@ static void print_rule(const struct nstable *t, const struct nstable_rule *r, FI
 		if (r->to.len)
 			word(&l, "dnat ip to %s", addr_format(&r->to, buf, sizeof(buf)));
 		else
-			word(&l, "dnat ip to <the gateway>");
+			word(&l, "dnat ip to <%s>", r->unknown ? r->unknown : "?");
 		break;
 	case NSTABLE_MASQUERADE:
 		word(&l, "masquerade");
@@ -478,7 +473,7 @@ static int put_rule(struct nfnl *n, struct nfnl_batch *b, const struct nstable *
 		    const struct nstable_rule *r, const char *comment, struct errbuf *err)
 {
 	const struct addr_prefix *nets = &t->nets[r->nets_at];
-	bool one = r->n_nets == 1 && nets[0].len == addr_family_bits(nets[0].family);
+	bool exact = r->n_nets == 1 && nets[0].len == addr_family_bits(nets[0].family);
 	uint32_t set_id = 0, zero = 0, lo = LOOPBACK_IFINDEX;
 	bool known = !(r->verdict == NSTABLE_DNAT && r->to.len == 0);
 	struct nlmsghdr *nlh;
@@ -494,7 +489,7 @@ static int put_rule(struct nfnl *n, struct nfnl_batch *b, const struct nstable *
 			   r->why);
 		return -EINVAL;
 	}
-	if (r->nets_of != NSTABLE_NETS_NONE && !one) {
+	if (r->nets_of != NSTABLE_NETS_NONE && r->n_nets > 1) {
 		rc = nfnl_batch_address_set(n, b, NFPROTO_INET, NSTABLE_NAME, r->family, nets,
 					    r->n_nets, &set_id);
 		if (rc < 0)
@@ -522,7 +517,15 @@ static int put_rule(struct nfnl *n, struct nfnl_batch *b, const struct nstable *
 		uint32_t len = v4 ? 4 : 16, offset = v4 ? (src ? 12 : 16) : (src ? 8 : 24);
 
 		nfnl_expr_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, offset, len, REG);
-		if (one)
+		if (r->n_nets == 1 && !exact) {
+			/* One network: the address masked, then compared. */
+			struct addr_prefix mask = { .family = r->family };
+
+			for (unsigned int bit = 0; bit < nets[0].len; bit++)
+				mask.bytes[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+			nfnl_expr_bitwise_mask(nlh, REG, mask.bytes, len);
+		}
+		if (r->n_nets == 1)
 			nfnl_expr_cmp(nlh, REG, r->nets_not ? NFT_CMP_NEQ : NFT_CMP_EQ,
 				      nets[0].bytes, len);
 		else
@@ -683,6 +686,40 @@ int nstable_remove(struct nfnl *n, bool *ret_removed, struct errbuf *err)
 	if (r == 0 && ret_removed)
 		*ret_removed = true;
 	return r == -ENOENT ? 0 : r; /* gone meanwhile */
+}
+
+/* ---- the generation ---------------------------------------------------------------- */
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWGEN)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(attr) == NFTA_GEN_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			*(uint32_t *)data = ntohl(mnl_attr_get_u32(attr));
+	}
+	return MNL_CB_OK;
+}
+
+int nstable_generation(struct nfnl *n, uint32_t *ret, struct errbuf *err)
+{
+	char buf[NFNL_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	uint32_t gen = 0;
+	int r;
+
+	nlh = nfnl_msg(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0);
+	r = nfnl_query(n, nlh, gen_cb, &gen, err, "ask for the nf_tables generation");
+	if (r < 0)
+		return r == -ENOENT ?
+			       errbuf_errno(err, r, "cannot ask for the nf_tables generation") :
+			       r;
+	*ret = gen;
+	return 0;
 }
 
 /* ---- the counter ---------------------------------------------------------------------- */

@@ -474,6 +474,7 @@ static void read_inet6_conf(const struct nlattr *a, struct rtnl_link *l)
 	l->ipv6.accept_ra = conf[DEVCONF_ACCEPT_RA] != 0;
 	l->ipv6.autoconf = conf[DEVCONF_AUTOCONF] != 0;
 	l->ipv6.solicits_routers = conf[DEVCONF_RTR_SOLICITS] != 0;
+	l->ipv6.accepts_redirects = conf[DEVCONF_ACCEPT_REDIRECTS] != 0;
 	l->ipv6.disabled = conf[DEVCONF_DISABLE_IPV6] != 0;
 }
 

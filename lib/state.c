@@ -140,6 +140,9 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "host_side=%s\n", rec->host_side);
 	if (n < size && rec->dns[0])
 		n += (size_t)snprintf(buf + n, size - n, "dns=%s\n", rec->dns);
+	if (n < size && rec->table_digest)
+		n += (size_t)snprintf(buf + n, size - n, "table=%016" PRIx64 "/%" PRIu32 "\n",
+				      rec->table_digest, rec->table_gen);
 	if (n < size && rec->hostname[0])
 		n += (size_t)snprintf(buf + n, size - n, "hostname=%s\n", rec->hostname);
 	if (n < size && rec->netns_unlisted)
@@ -169,6 +172,30 @@ static int parse_u64(const char *v, uint64_t *ret)
 	if (errno || *end)
 		return -EINVAL;
 	*ret = x;
+	return 0;
+}
+
+/* "DIGEST/GENERATION": the digest in 16 hexadecimal digits, the generation in decimal. */
+static int parse_table(const char *v, struct state_record *rec)
+{
+	const char *slash = strchr(v, '/');
+	uint64_t digest = 0, gen;
+
+	if (!slash || slash - v != 16)
+		return -EINVAL;
+	for (const char *p = v; p < slash; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' :
+			*p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
+						 -1;
+
+		if (d < 0)
+			return -EINVAL;
+		digest = digest << 4 | (uint64_t)d;
+	}
+	if (parse_u64(slash + 1, &gen) < 0 || gen > UINT32_MAX)
+		return -EINVAL;
+	rec->table_digest = digest;
+	rec->table_gen = (uint32_t)gen;
 	return 0;
 }
 
@@ -247,6 +274,8 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 		r = parse_str(v, rec->host_side, sizeof(rec->host_side));
 	} else if (streq(key, "dns")) {
 		r = parse_str(v, rec->dns, sizeof(rec->dns));
+	} else if (streq(key, "table")) {
+		r = parse_table(v, rec);
 	} else if (streq(key, "hostname")) {
 		r = parse_str(v, rec->hostname, sizeof(rec->hostname));
 	} else if (streq(key, "netns_unlisted")) {

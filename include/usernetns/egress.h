@@ -9,15 +9,15 @@
  * capability to undo them.
  *
  * The filter, for what leaves through the namespace end (lo stays
- * inside), in this order:
+ * inside; the kernel's own neighbour discovery goes), in this order:
+ *   - a family without an address is refused;
+ *   - nothing leaves with a source that is not the namespace's own;
  *   - the gateway (host end, or the bridge's address) is reached: it is
  *     the way out, and where dns = host-end queries go;
- *   - a family without an address is refused;
  *   - denied networks and protocols/ports are refused;
  *   - every range users' addresses come from is refused (no user
  *     reaches another's namespace or host end);
- *   - with an allow list, only what it names is reached;
- * and nothing leaves with a source that is not the namespace's own.
+ *   - with an allow list, only what it names is reached.
  * Refused is at once: a TCP reset, or ICMP administratively prohibited
  * (connect() fails with ECONNREFUSED, sendmsg() with EPERM), counted.
  *

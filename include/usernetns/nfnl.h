@@ -108,6 +108,8 @@ void nfnl_expr_ct(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg);
 void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict);
 /* [ immediate reg 0 jump CHAIN ] */
 void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain);
+/* [ bitwise reg = (reg & MASK) ^ 0 ]: keep the bits of mask (len bytes) */
+void nfnl_expr_bitwise_mask(struct nlmsghdr *nlh, uint32_t reg, const void *mask, size_t len);
 /* [ lookup reg SREG set ] of a set made in this batch (invert: not in it) */
 void nfnl_expr_lookup(struct nlmsghdr *nlh, uint32_t sreg, uint32_t set_id, bool invert);
 /* [ reject type TYPE code CODE ]: NFT_REJECT_* */

@@ -9,10 +9,12 @@
  * usernetns-create --dry-run prints, and what the check's digest is of)
  * and as one nf_tables transaction over netlink with libmnl.
  *
- * Made with a fresh namespace, checked with one dump of its rules at every
- * other login (by their comments, the first of which carries a digest of
- * the whole text), made again whole, in one transaction, when anything
- * differs.  These functions act in the namespace the socket was opened in.
+ * Made with a fresh namespace, checked at every other login (the
+ * namespace's nf_tables generation against the one recorded when it was
+ * made, else one dump of its rules, compared by their comments, the first
+ * of which carries a digest of the whole text), made again whole, in one
+ * transaction, when anything differs.  These functions act in the
+ * namespace the socket was opened in.
  */
 #ifndef USERNETNS_NSTABLE_H
 #define USERNETNS_NSTABLE_H
@@ -30,8 +32,7 @@
 
 /* The chains, in the order they are made (and dumped). */
 enum nstable_chain {
-	NSTABLE_OUT,	    /* filter output 0: what sessions send, by destination */
-	NSTABLE_SOURCE,	    /* filter postrouting 300: what leaves, by source (after NAT) */
+	NSTABLE_OUT,	    /* filter output 0: what sessions send */
 	NSTABLE_IN,	    /* filter input 0: what arrives */
 	NSTABLE_DNS,	    /* nat output -100: queries to loopback resolvers */
 	NSTABLE_DNS_SOURCE, /* nat postrouting 100: their loopback source */
@@ -79,6 +80,7 @@ struct nstable_rule {
 	enum nstable_verdict verdict;
 	struct addr_prefix to; /* NSTABLE_DNAT */
 	char why[80];	       /* its comment */
+	const char *unknown;   /* what an address not known yet is: "the gateway" */
 };
 
 #define NSTABLE_RULES_MAX 128
@@ -107,8 +109,8 @@ static inline bool nstable_empty(const struct nstable *t)
 /*
  * The table as nft(8) text, as nft -f takes it (without comments).  An
  * address of family 0 in a rule is one not known yet (a dry run before
- * the first login): it is written as "<name>", name being the rule's
- * comment, and the text is then for reading only.
+ * the first login): it is written as "<the gateway>" (the rule's
+ * unknown), and the text is then for reading only.
  */
 void nstable_print(const struct nstable *t, FILE *out);
 
@@ -131,6 +133,14 @@ int nstable_apply(struct nfnl *n, const struct nstable *t, bool fresh, struct er
 
 /* Remove the table, if there (*ret_removed says; may be NULL). */
 int nstable_remove(struct nfnl *n, bool *ret_removed, struct errbuf *err);
+
+/*
+ * The namespace's nf_tables generation: a number every change to any of
+ * its tables changes (NFT_MSG_GETGEN).  The same number as when the table
+ * was made, and the same digest, is the same table: the check a login
+ * makes first, one small request instead of a dump.
+ */
+int nstable_generation(struct nfnl *n, uint32_t *ret, struct errbuf *err);
 
 /* What the table refused so far: -ENOENT when there is no table. */
 int nstable_refused(struct nfnl *n, uint64_t *ret_packets, uint64_t *ret_bytes, struct errbuf *err);

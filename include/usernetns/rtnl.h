@@ -43,7 +43,7 @@ struct rtnl_link {
 	/* IPv6's settings of the link (IFLA_INET6_CONF), when it has IPv6 at all. */
 	struct {
 		bool known;
-		bool accept_ra, autoconf, solicits_routers, disabled;
+		bool accept_ra, autoconf, solicits_routers, accepts_redirects, disabled;
 	} ipv6;
 };
 

@@ -48,6 +48,13 @@ struct state_record {
 	char host_side[96];
 	/* Where queries to loopback resolvers go (nsdns_format()), "" if nowhere. */
 	char dns[64];
+	/*
+	 * The namespace's table as made: the digest of its text and the
+	 * namespace's nf_tables generation right after (nstable.h); 0/0 for
+	 * none, or not known.
+	 */
+	uint64_t table_digest;
+	uint32_t table_gen;
 	/* Its host name, "" without one (besides the namespace name). */
 	char hostname[POLICY_HOSTNAME_MAX + 1];
 	/*
