@@ -151,7 +151,7 @@ static const struct ns_sysctl ping_for_all = { PING_GROUP_RANGE, "0 2147483647\n
  * made later starts from.  Disabling comes last: the rest must hold
  * before the link's IPv6 starts.
  */
-static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, struct ns_sysctl ret[10])
+static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, bool fresh, struct ns_sysctl ret[10])
 {
 	static const char *const off[] = { "accept_ra", "autoconf", "router_solicitations",
 					   "accept_redirects" };
@@ -159,7 +159,8 @@ static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, struct ns_sysctl r
 	size_t n = 0;
 
 	for (size_t d = 0; d < ELEMENTSOF(dev); d++) {
-		if (!dev[d])
+		/* Without IPv6 the rest is moot: it is written when IPv6 comes. */
+		if (!dev[d] || !has_ipv6)
 			continue;
 		for (size_t i = 0; i < ELEMENTSOF(off); i++) {
 			snprintf(ret[n].path, sizeof(ret[n].path), "sys/net/ipv6/conf/%s/%s",
@@ -168,7 +169,8 @@ static size_t ipv6_sysctls(const char *ifname, bool has_ipv6, struct ns_sysctl r
 		}
 	}
 	for (size_t d = 0; d < ELEMENTSOF(dev); d++) {
-		if (!dev[d])
+		/* A fresh namespace has IPv6 on: nothing to write for that. */
+		if (!dev[d] || (fresh && has_ipv6))
 			continue;
 		snprintf(ret[n].path, sizeof(ret[n].path), "sys/net/ipv6/conf/%s/disable_ipv6",
 			 dev[d]);
@@ -189,7 +191,7 @@ static int set_fresh_sysctls(const struct plan *plan, struct errbuf *err)
 	struct ns_sysctl v[11];
 
 	v[0] = ping_for_all;
-	return write_ns_sysctls(v, 1 + ipv6_sysctls(NULL, plan_has_ipv6(plan), v + 1), err);
+	return write_ns_sysctls(v, 1 + ipv6_sysctls(NULL, plan_has_ipv6(plan), true, v + 1), err);
 }
 
 /* Inside an existing namespace: its end's IPv6 as the plan wants it. */
@@ -198,8 +200,8 @@ static int fix_ipv6(void *data, struct errbuf *err)
 	const struct ensure_ctx *c = data;
 	struct ns_sysctl v[10];
 
-	return write_ns_sysctls(v, ipv6_sysctls(c->plan->peer_ifname, plan_has_ipv6(c->plan), v),
-				err);
+	return write_ns_sysctls(
+		v, ipv6_sysctls(c->plan->peer_ifname, plan_has_ipv6(c->plan), false, v), err);
 }
 
 /* Does this login make or remove the namespace's dns redirect? */
@@ -337,8 +339,11 @@ static bool ipv6_needs_fixing(const struct ensure_ctx *c, const struct rtnl_link
 	/* A kernel without IPv6 reports none: nothing to do. */
 	if (!pl->ipv6.known)
 		return false;
-	return pl->ipv6.accept_ra || pl->ipv6.autoconf || pl->ipv6.solicits_routers ||
-	       pl->ipv6.accepts_redirects || pl->ipv6.disabled == plan_has_ipv6(c->plan);
+	/* Without IPv6 the rest is moot (ipv6_sysctls()). */
+	if (!plan_has_ipv6(c->plan))
+		return !pl->ipv6.disabled;
+	return pl->ipv6.disabled || pl->ipv6.accept_ra || pl->ipv6.autoconf ||
+	       pl->ipv6.solicits_routers || pl->ipv6.accepts_redirects;
 }
 
 /* master: ifindex of the bridge the host end joins, or 0. */

@@ -36,9 +36,8 @@ static const struct {
 	[NSTABLE_REFUSE] = { "refuse", NULL, 0, 0, NULL },
 };
 
-/* How a refused packet is answered: at once, never a silent drop and a timeout. */
+/* How a refused packet is answered, counted: at once, never a silent drop and a timeout. */
 static const char *const refuse_why[] = {
-	"counted",
 	"TCP: a reset (ECONNREFUSED)",
 	"the rest: administratively prohibited (EPERM, EHOSTUNREACH)",
 };
@@ -226,9 +225,10 @@ void nstable_print(const struct nstable *t, FILE *out)
 			fprintf(out, "\t\ttype %s hook %s priority %d; policy accept;\n",
 				chains[c].type, chains[c].hook_text, chains[c].priority);
 		if (c == NSTABLE_REFUSE) {
-			fputs("\t\tcounter name \"" NSTABLE_COUNTER "\"\n"
-			      "\t\tmeta l4proto tcp reject with tcp reset\n"
-			      "\t\treject with icmpx admin-prohibited\n",
+			fputs("\t\tmeta l4proto tcp counter name \"" NSTABLE_COUNTER
+			      "\" reject with tcp reset\n"
+			      "\t\tcounter name \"" NSTABLE_COUNTER
+			      "\" reject with icmpx admin-prohibited\n",
 			      out);
 		}
 		for (size_t i = 0; i < t->n_rules; i++)
@@ -433,7 +433,7 @@ static void rule_end(struct nfnl_batch *b, struct nlmsghdr *nlh, struct nlattr *
 	nfnl_batch_next(b);
 }
 
-/* The refuse chain: count, then answer TCP with a reset and the rest with ICMP. */
+/* The refuse chain: count, and answer TCP with a reset, the rest with ICMP. */
 static void put_refuse_rules(struct nfnl *n, struct nfnl_batch *b, const struct rule_name *names)
 {
 	uint8_t tcp = IPPROTO_TCP;
@@ -442,20 +442,17 @@ static void put_refuse_rules(struct nfnl *n, struct nfnl_batch *b, const struct 
 
 	nlh = rule_start(n, b, NSTABLE_REFUSE);
 	exprs = nfnl_exprs_start(nlh);
+	nfnl_expr_meta(nlh, NFT_META_L4PROTO, REG);
+	nfnl_expr_cmp(nlh, REG, NFT_CMP_EQ, &tcp, sizeof(tcp));
 	nfnl_expr_objref(nlh, NFT_OBJECT_COUNTER, NSTABLE_COUNTER);
+	nfnl_expr_reject(nlh, NFT_REJECT_TCP_RST, 0);
 	rule_end(b, nlh, exprs, names[0].comment);
 
 	nlh = rule_start(n, b, NSTABLE_REFUSE);
 	exprs = nfnl_exprs_start(nlh);
-	nfnl_expr_meta(nlh, NFT_META_L4PROTO, REG);
-	nfnl_expr_cmp(nlh, REG, NFT_CMP_EQ, &tcp, sizeof(tcp));
-	nfnl_expr_reject(nlh, NFT_REJECT_TCP_RST, 0);
-	rule_end(b, nlh, exprs, names[1].comment);
-
-	nlh = rule_start(n, b, NSTABLE_REFUSE);
-	exprs = nfnl_exprs_start(nlh);
+	nfnl_expr_objref(nlh, NFT_OBJECT_COUNTER, NSTABLE_COUNTER);
 	nfnl_expr_reject(nlh, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
-	rule_end(b, nlh, exprs, names[2].comment);
+	rule_end(b, nlh, exprs, names[1].comment);
 }
 
 /* A value compared at once, or between two bounds (both big endian). */

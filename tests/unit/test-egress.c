@@ -174,9 +174,8 @@ static void test_filter_nat(void **state)
 		"\t\tip6 daddr fd42:210::/48 jump refuse\n"
 		"\t}\n"
 		"\tchain refuse {\n"
-		"\t\tcounter name \"refused\"\n"
-		"\t\tmeta l4proto tcp reject with tcp reset\n"
-		"\t\treject with icmpx admin-prohibited\n"
+		"\t\tmeta l4proto tcp counter name \"refused\" reject with tcp reset\n"
+		"\t\tcounter name \"refused\" reject with icmpx admin-prohibited\n"
 		"\t}\n"
 		"}\n");
 	free(text);
