@@ -140,6 +140,13 @@ void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b)
 	mnl_nlmsg_batch_next(b->b);
 }
 
+void nfnl_batch_stop(struct nfnl_batch *b)
+{
+	if (b->b)
+		mnl_nlmsg_batch_stop(b->b);
+	b->b = NULL;
+}
+
 struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type, uint8_t family,
 				uint16_t flags)
 {

@@ -635,6 +635,7 @@ int nstable_apply(struct nfnl *n, const struct nstable *t, bool fresh, struct er
 	}
 	if (r == 0)
 		r = nfnl_batch_commit(n, b, err, "make table inet " NSTABLE_NAME);
+	nfnl_batch_stop(b);
 out:
 	free(names);
 	free(b);
@@ -679,6 +680,7 @@ int nstable_remove(struct nfnl *n, bool *ret_removed, struct errbuf *err)
 		if (there[i])
 			put_table(n, b, families[i], NFT_MSG_DELTABLE, false);
 	r = nfnl_batch_commit(n, b, err, "remove table " NSTABLE_NAME);
+	nfnl_batch_stop(b);
 	free(b);
 	if (r == 0 && ret_removed)
 		*ret_removed = true;

@@ -63,6 +63,8 @@ struct nfnl_batch {
 };
 
 void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b);
+/* Done with b, committed or not: what libmnl allocated for it goes. */
+void nfnl_batch_stop(struct nfnl_batch *b);
 /* The next message, to fill and close with nfnl_batch_next(). */
 struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type, uint8_t family,
 				uint16_t flags);
