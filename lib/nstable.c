@@ -55,8 +55,10 @@ void nstable_add(struct nstable *t, const struct nstable_rule *rule, const struc
 	*r = *rule;
 	r->nets_at = t->n_nets;
 	r->n_nets = n;
-	if (n == 0)
+	if (n == 0) {
 		r->nets_of = NSTABLE_NETS_NONE;
+		return;
+	}
 	memcpy(&t->nets[t->n_nets], nets, n * sizeof(nets[0]));
 	t->n_nets += n;
 }
