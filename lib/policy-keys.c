@@ -53,6 +53,16 @@ const char *policy_mode_to_string(enum policy_mode mode)
 	return (size_t)mode < ELEMENTSOF(mode_names) ? mode_names[mode] : "?";
 }
 
+int policy_mode_from_string(const char *s, enum policy_mode *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(mode_names); i++)
+		if (mode_names[i] && streq(s, mode_names[i])) {
+			*ret = (enum policy_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 const char *policy_on_error_to_string(enum policy_on_error e)
 {
 	return (size_t)e < ELEMENTSOF(on_error_names) ? on_error_names[e] : "?";

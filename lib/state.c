@@ -233,16 +233,7 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 		r = parse_str(v, rec->netns, sizeof(rec->netns));
 		*seen |= 2;
 	} else if (streq(key, "mode")) {
-		static const enum policy_mode modes[] = {
-			POLICY_MODE_NONE,   POLICY_MODE_ISOLATED, POLICY_MODE_VETH,
-			POLICY_MODE_BRIDGE, POLICY_MODE_NAT,
-		};
-		r = -EINVAL;
-		for (size_t i = 0; i < ELEMENTSOF(modes); i++)
-			if (streq(v, policy_mode_to_string(modes[i]))) {
-				rec->mode = modes[i];
-				r = 0;
-			}
+		r = policy_mode_from_string(v, &rec->mode);
 	} else if (streq(key, "phase")) {
 		if (streq(v, "ready"))
 			rec->phase = STATE_READY;

@@ -249,6 +249,8 @@ int policy_parse(const char *name, const char *buf, size_t len, unsigned int fla
 void policy_free(struct policy *p);
 
 const char *policy_mode_to_string(enum policy_mode mode);
+/* The inverse, for records: -EINVAL for anything else. */
+int policy_mode_from_string(const char *s, enum policy_mode *ret);
 const char *policy_on_error_to_string(enum policy_on_error e);
 const char *policy_teardown_to_string(enum policy_teardown t);
 
