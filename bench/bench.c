@@ -674,19 +674,32 @@ static void modes(FILE *md)
  * (warm); against a user of mode veth under the same policy, taking turns.
  */
 static char group_text[64 * 1024];
-static unsigned int groups_made;
+static unsigned int groups_made, group_members[64], n_groups;
+
+/*
+ * Every group of the policy exists from the start (a section whose group
+ * NSS does not know refuses the logins that reach it), the next one
+ * taking a member at each shared login.
+ */
+static void write_groups(void)
+{
+	size_t len = (size_t)snprintf(group_text, sizeof(group_text),
+				      "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+
+	for (unsigned int k = 0; k < n_groups; k++)
+		len += (size_t)snprintf(group_text + len, sizeof(group_text) - len,
+					k < groups_made ? "t%05u:x:%u:b%05u\n" : "t%05u:x:%u:\n", k,
+					3000 + k, group_members[k]);
+	/* Rewritten in place: /etc/group is a bind mount of it. */
+	write_text(WORK "/group", group_text);
+}
 
 static void add_group_member(const char *service, unsigned int user)
 {
-	size_t len = strlen(group_text);
-
 	if (strcmp(service, GROUP) != 0)
 		return;
-	/* Rewritten in place: /etc/group is a bind mount of it. */
-	snprintf(group_text + len, sizeof(group_text) - len, "t%05u:x:%u:b%05u\n", groups_made,
-		 3000 + groups_made, user);
-	groups_made++;
-	write_text(WORK "/group", group_text);
+	group_members[groups_made++] = user;
+	write_groups();
 }
 
 static void groups(FILE *md)
@@ -715,7 +728,9 @@ static void groups(FILE *md)
 		 builddir);
 	write_text(WORK "/" GVETH, text);
 	write_text(WORK "/" GROUP, text);
-	snprintf(group_text, sizeof(group_text), "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+	n_groups = n;
+	groups_made = 0;
+	write_groups();
 
 	reset();
 	take_turns(services, N, n, add_group_member, c50, w50);

@@ -197,7 +197,7 @@ int helper_target_uid(const char *user, uid_t *ret)
 	return 0;
 }
 
-int helper_plan(const struct policy *policy, const char *user, struct plan *ret)
+int helper_plan(const struct policy *policy, const char *user, bool history, struct plan *ret)
 {
 	struct errbuf err = { "" };
 	uid_t uid;
@@ -209,7 +209,12 @@ int helper_plan(const struct policy *policy, const char *user, struct plan *ret)
 	r = helper_may_manage(policy, uid, user ? user : "yourself");
 	if (r)
 		return r;
-	r = plan_resolve_uid(policy, uid, ret, &err);
+	/* The record of the last placement is root's: read as root, as a login does. */
+	r = history ? caps_fs_root(true, &err) : 0;
+	if (r == 0)
+		r = plan_resolve_uid(policy, history ? &uns_paths_default : NULL, uid, ret, &err);
+	if (history)
+		caps_fs_root(false, NULL);
 	if (r < 0) {
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;

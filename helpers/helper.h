@@ -49,9 +49,11 @@ struct policy *helper_load_policy(const char *config, bool dry_run, bool check_n
 
 /*
  * The plan for user (NULL: the caller), provided the caller may act for
- * them.  Returns 0, or an exit code after printing why.
+ * them; with history, judged against the user's last placement as a
+ * login judges it (plan_resolve()).  Returns 0, or an exit code after
+ * printing why.
  */
-int helper_plan(const struct policy *policy, const char *user, struct plan *ret);
+int helper_plan(const struct policy *policy, const char *user, bool history, struct plan *ret);
 
 /* The uid named by user (a name), or the caller; exit code on failure. */
 int helper_target_uid(const char *user, uid_t *ret);

@@ -4,10 +4,13 @@
  * and nothing else (lib/cleanup.c judges): namespaces with no session and
  * no process, names left half-made, host ends of lost namespaces, records
  * of vanished ones, and the leases of users the policy no longer gives
- * addresses.
+ * addresses.  With --forget, the records of users' last placements
+ * (lib/placement.c), which nothing else removes while the directory
+ * cannot say that a user left a group.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 
 #include "helper.h"
 #include "usernetns/cleanup.h"
+#include "usernetns/placement.h"
 
 static const int cleanup_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE,
 				    CAP_SETUID,	   CAP_SETGID,	  CAPS_END };
@@ -28,6 +32,7 @@ struct options {
 	bool force;
 	bool all;
 	bool as_teardown;
+	bool forget;
 };
 
 static unsigned int cleanup_flags(const struct options *o)
@@ -39,6 +44,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [--dry-run] [--force] [--as-teardown] [--all | USER...]\n"
+		"       %s [--dry-run] --forget USER...\n"
 		"\n"
 		"Remove the network namespaces of USER (default: yourself), or with --all of\n"
 		"everybody, that no session and no process uses; records, names and host\n"
@@ -51,9 +57,12 @@ static void usage(FILE *out)
 		"  -a, --all      everybody's (root and admin_group only)\n"
 		"  -t, --as-teardown  unused namespaces only where the policy's teardown\n"
 		"                 removes them (kept under teardown = never)\n"
+		"      --forget   forget the section that last placed each USER, so that\n"
+		"                 their next login is placed by what the directory answers\n"
+		"                 now (root and admin_group only)\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n",
-		helper_prog);
+		helper_prog, helper_prog);
 }
 
 static const char *plural(size_t n, const char *many)
@@ -207,7 +216,7 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 		 * named here, and never with --force (it would take every
 		 * member's processes out of it).
 		 */
-		if (!user && !o->force && plan_resolve_uid(policy, uid, &plan, NULL) == 0 &&
+		if (!user && !o->force && plan_resolve_uid(policy, NULL, uid, &plan, NULL) == 0 &&
 		    owner_is_group(plan.owner))
 			only[m++] = plan.owner;
 	}
@@ -216,15 +225,67 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 	return 0;
 }
 
+/*
+ * --forget: the directory cannot say that these users left the group
+ * that last placed them (SSSD's ignore_group_members); the admin can.
+ */
+static int forget(const struct options *o, const struct policy *policy, int argc, char **argv)
+{
+	char label[POLICY_NAME_MAX + 16];
+	struct errbuf err = { "" };
+	int status = HELPER_EXIT_OK;
+
+	if (!helper_is_admin(policy)) {
+		helper_error("--forget is for root and members of admin_group");
+		return HELPER_EXIT_DENIED;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct placement last;
+		uid_t uid;
+		int r;
+
+		r = helper_target_uid(argv[i], &uid);
+		if (r) {
+			status = r;
+			continue;
+		}
+		r = caps_fs_root(true, &err);
+		if (r == 0) {
+			r = placement_read(&uns_paths_default, uid, &last, &err);
+			if (r == 0 && !o->dry_run)
+				r = placement_forget(&uns_paths_default, uid, &err);
+		}
+		caps_fs_root(false, NULL);
+		if (r == -ENOENT) {
+			printf("%s: no record of a placement\n", argv[i]);
+			continue;
+		}
+		if (r < 0) {
+			helper_error("%s", err.msg);
+			status = HELPER_EXIT_FAILED;
+			continue;
+		}
+		policy_section_label(last.kind, last.name, label, sizeof(label));
+		printf("%s the last placement of %s: %s (mode %s)\n",
+		       o->dry_run ? "would forget" : "forgot", argv[i], label,
+		       policy_mode_to_string(last.mode));
+		if (!o->dry_run)
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			       "uid %lu forgot the last placement of %s: %s (mode %s)",
+			       (unsigned long)helper_caller(), argv[i], label,
+			       policy_mode_to_string(last.mode));
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option options[] = { { "dry-run", no_argument, NULL, 'n' },
-						 { "force", no_argument, NULL, 'f' },
-						 { "all", no_argument, NULL, 'a' },
-						 { "as-teardown", no_argument, NULL, 't' },
-						 { "help", no_argument, NULL, 'h' },
-						 { "version", no_argument, NULL, 'V' },
-						 { 0 } };
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' }, { "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },     { "as-teardown", no_argument, NULL, 't' },
+		{ "forget", no_argument, NULL, 'F' },  { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { 0 }
+	};
 	struct cleanup_plan plan = { 0 };
 	struct options o = { 0 };
 	struct errbuf err = { "" };
@@ -248,12 +309,19 @@ int main(int argc, char **argv)
 		case 't':
 			o.as_teardown = true;
 			break;
+		case 'F':
+			o.forget = true;
+			break;
 		default:
 			return helper_standard_option(c, usage, HELPER_EXIT_USAGE);
 		}
 	}
 	if (o.all && optind < argc) {
 		helper_error("--all and USER... do not go together");
+		return HELPER_EXIT_USAGE;
+	}
+	if (o.forget && (o.all || o.force || o.as_teardown || optind == argc)) {
+		helper_error("--forget takes USER... and no other option but --dry-run");
 		return HELPER_EXIT_USAGE;
 	}
 
@@ -264,6 +332,11 @@ int main(int argc, char **argv)
 	policy = helper_load_policy(NULL, false, false, &r);
 	if (!policy)
 		return r;
+	if (o.forget) {
+		r = forget(&o, policy, argc - optind, argv + optind);
+		policy_free(policy);
+		return r;
+	}
 	r = targets(&o, policy, argc - optind, argv + optind, &only, &n_only);
 	if (r) {
 		policy_free(policy);

@@ -237,7 +237,11 @@ static int dry_run_one(const struct policy *policy, const char *config, const ch
 	r = helper_target_uid(user, &uid);
 	if (r)
 		return r;
-	r = plan_resolve_uid(policy, uid, &plan, &err);
+	/*
+	 * The record of the last placement is root's: root's dry run shows a
+	 * move, or the refusal, a login would make; others' cannot read it.
+	 */
+	r = plan_resolve_uid(policy, geteuid() == 0 ? &uns_paths_default : NULL, uid, &plan, &err);
 	if (r < 0) {
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
@@ -278,7 +282,7 @@ static int create_one(const struct policy *policy, const char *user)
 	struct plan plan;
 	int r;
 
-	r = helper_plan(policy, user, &plan);
+	r = helper_plan(policy, user, true, &plan);
 	if (r)
 		return r;
 	if (plan.verdict != PLAN_HANDLED) {

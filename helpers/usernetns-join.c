@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	policy = helper_load_policy(config, false, false, &r);
 	if (!policy)
 		return JOIN_EXIT_FAILED;
-	r = helper_plan(policy, user, &plan);
+	r = helper_plan(policy, user, false, &plan);
 	policy_free(policy);
 	if (r)
 		return failed(r);

@@ -387,7 +387,7 @@ int main(int argc, char **argv)
 		}
 		/* One's own, and the group's namespace the policy now puts one in. */
 		owners[n_owners++] = owner_user(target);
-		if (plan_resolve_uid(policy, target, &plan, NULL) == 0 &&
+		if (plan_resolve_uid(policy, NULL, target, &plan, NULL) == 0 &&
 		    owner_is_group(plan.owner))
 			owners[n_owners++] = plan.owner;
 	}

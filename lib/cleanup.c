@@ -105,7 +105,7 @@ static bool lease_stale(const struct lease_walk *w, const struct lease_entry *e,
 
 	r = owner_is_group(e->owner) ?
 		    plan_resolve_group(w->policy, owner_id(e->owner), &plan, NULL) :
-		    plan_resolve_uid(w->policy, owner_id(e->owner), &plan, NULL);
+		    plan_resolve_uid(w->policy, w->p, owner_id(e->owner), &plan, NULL);
 	if (r == -ENOENT) {
 		snprintf(why, size, "%s no longer exists",
 			 owner_describe(e->owner, who, sizeof(who)));

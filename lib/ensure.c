@@ -33,6 +33,7 @@
 #include "usernetns/lease.h"
 #include "usernetns/nsdns.h"
 #include "usernetns/nstable.h"
+#include "usernetns/placement.h"
 #include "usernetns/rtnl.h"
 #include "usernetns/shield.h"
 
@@ -1289,6 +1290,10 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned in
 		errbuf_set(err, "%s is not handled by the policy", plan->user);
 		return -EINVAL;
 	}
+	/* Before anything is made, and outside a group's lock (placement.h). */
+	r = placement_note(p, plan->uid, plan->user, &plan->placed, lock_timeout_ms, err);
+	if (r < 0)
+		return r;
 	/* A group's lock is never held where a member could stop it (shield.h). */
 	if (!owner_is_group(plan->owner))
 		return ensure_netns_here(p, plan, lock_timeout_ms, ret, err);

@@ -28,21 +28,57 @@ static bool name_in(const char *name, char *const *v)
 	return false;
 }
 
+/* What the name service says of the group of one [group:] section, for a user. */
+struct group_answer {
+	bool asked;    /* the section was reached: no earlier one placed the user */
+	bool primary;  /* the group is the user's primary group (the passwd entry) */
+	bool listed;   /* the group's entry lists the user */
+	bool members;  /* the group's entry lists anybody */
+	bool credited; /* the user's group list has it */
+};
+
+static bool answer_member(const struct group_answer *a)
+{
+	return a->primary || a->listed || a->credited;
+}
+
+/* What match_group() found. */
+struct group_match {
+	const struct policy_rule *rule; /* NULL: no [group:] section */
+	gid_t gid;
+	struct group_answer answer;  /* of rule */
+	struct group_answer watched; /* of the group it was asked to watch */
+};
+
+/* The answer a later login must hear say "no" before the user may leave. */
+static enum placement_member answer_witness(const struct group_answer *a)
+{
+	return a->primary ? PLACEMENT_MEMBER_PRIMARY :
+	       a->listed  ? PLACEMENT_MEMBER_ENTRY :
+			    PLACEMENT_MEMBER_LIST;
+}
+
 /*
  * The first [group:] section, in file order, that the user belongs to.
  *
- * Membership is asked two ways, because neither fails loudly on its own:
- * the user's group list (getgrouplist(), what initgroups() gives the
- * session) silently leaves out a source that fails, and the group's own
- * entry (getgrnam_r(), which does report errors) may come without its
- * member list (SSSD's ignore_group_members).  A user in the group's entry
- * but not in their own list is the mark of a directory that answered one
- * question and failed the other: refuse rather than pick a later section.
- * In the user's list but not in the entry's members counts: that is the
- * group the session will carry.
+ * A member is whom any of three answers names: the group is the user's
+ * primary group, the group's entry (getgrnam_r()) lists the user, or the
+ * user's group list (getgrouplist(), what initgroups() gives the session)
+ * has it.  They differ with nothing failing: SSSD gives group lists to
+ * users of its own domain only (a local user in a directory group is in
+ * the entry alone), and with ignore_group_members its entries list
+ * nobody (a member is in the list alone).  None of them tells "not a
+ * member" from "not known", so:
+ *  - a lookup that fails is an error, never a "no";
+ *  - a group the name service says does not exist ends the search
+ *    undecided: an offline SSSD says so of every group it has not
+ *    cached, and the section after it, or [default], would be a guess.
+ *    A user an earlier section placed never gets that far.
+ * watch is the group of the section that last placed the user (NULL:
+ * none): its answer, if it was asked, goes to ret->watched.
  */
-static int match_group(const struct policy *p, const char *user, gid_t gid,
-		       const struct policy_rule **ret, gid_t *ret_gid, struct errbuf *err)
+static int match_group(const struct policy *p, const char *user, gid_t gid, const char *watch,
+		       struct group_match *ret, struct errbuf *err)
 {
 	gid_t *groups = NULL;
 	size_t n_groups = 0;
@@ -50,7 +86,7 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 	bool any = false;
 	int r = 0;
 
-	*ret = NULL;
+	*ret = (struct group_match){ 0 };
 	for (size_t i = 0; i < p->n_rules; i++)
 		if (p->rules[i].kind == POLICY_RULE_GROUP) {
 			any = true;
@@ -64,15 +100,19 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 		return errbuf_errno(err, r, "cannot list the groups of user '%s'", user);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
-		bool listed, credited;
+		struct group_answer a = { .asked = true };
 		struct group gr;
 
 		if (rule->kind != POLICY_RULE_GROUP)
 			continue;
 		r = util_getgrnam(rule->name, &gr, &buf);
 		if (r == -ENOENT) {
-			r = 0;
-			continue;
+			errbuf_set(
+				err,
+				"[group:%s] (%s:%u): the name service knows no group '%s', so whether user '%s' is in it cannot be told (an offline SSSD says so of a group it has not cached; a misspelt name too)",
+				rule->name, p->path, rule->line, rule->name, user);
+			r = -EHOSTDOWN;
+			break;
 		}
 		if (r < 0) {
 			/* Not knowing a group could pick the wrong section. */
@@ -80,25 +120,63 @@ static int match_group(const struct policy *p, const char *user, gid_t gid,
 				   rule->name, strerror(-r));
 			break;
 		}
-		listed = gr.gr_gid == gid || name_in(user, gr.gr_mem);
-		credited = gid_in(gr.gr_gid, groups, n_groups);
-		if (listed && !credited) {
-			errbuf_set(
-				err,
-				"group '%s' lists user '%s', but the user's group list lacks it: a name service is failing",
-				rule->name, user);
-			r = -EHOSTDOWN;
-			break;
-		}
-		if (credited) {
-			*ret = rule;
-			*ret_gid = gr.gr_gid;
+		a.primary = gr.gr_gid == gid;
+		a.listed = name_in(user, gr.gr_mem);
+		a.members = gr.gr_mem && gr.gr_mem[0];
+		a.credited = gid_in(gr.gr_gid, groups, n_groups);
+		if (watch && streq(watch, rule->name))
+			ret->watched = a;
+		if (answer_member(&a)) {
+			ret->rule = rule;
+			ret->gid = gr.gr_gid;
+			ret->answer = a;
 			break;
 		}
 	}
 	free(buf);
 	free(groups);
 	return r;
+}
+
+/*
+ * A user last placed by another section, or in another mode, is moved
+ * (PLAN_HISTORY_MOVED, which the caller logs), but never on an answer
+ * that cannot say "no".  That the user left [group:G] is known only from
+ * the kind of answer that showed the user in it: the passwd entry, now
+ * with another primary group; the group's entry, now listing members and
+ * not the user.  An entry that lists nobody (SSSD's ignore_group_members,
+ * a cache that keeps no members) says nothing, and neither does the
+ * user's group list, which an offline directory that has not cached it
+ * leaves short without a word: such a user is refused, not moved, until
+ * the answer comes back, the policy changes that section, or root forgets
+ * the record (usernetns-cleanup --forget).
+ */
+static int check_move(struct plan *plan, const struct group_answer *watched, struct errbuf *err)
+{
+	const struct placement *last = &plan->last;
+	char from[POLICY_NAME_MAX + 16], to[POLICY_NAME_MAX + 16];
+	const char *why;
+
+	if (plan->history != PLAN_HISTORY_SAME)
+		return 0;
+	if (placement_same_section(last, &plan->placed) && last->mode == plan->placed.mode)
+		return 0;
+	plan->history = PLAN_HISTORY_MOVED;
+	/* Not asked: a section before it placed the user, or the policy dropped it. */
+	if (!watched->asked || answer_member(watched) || last->member == PLACEMENT_MEMBER_PRIMARY ||
+	    (last->member == PLACEMENT_MEMBER_ENTRY && watched->members))
+		return 0;
+	why = last->member == PLACEMENT_MEMBER_ENTRY ?
+		      "listed by the group's entry, which now lists nobody (SSSD's ignore_group_members, or a cache that keeps no members)" :
+		      "a member by their own group list alone, which now lacks the group (an offline directory that has not cached the user's groups answers so)";
+	errbuf_set(
+		err,
+		"cannot tell whether user '%s' left group '%s': %s (mode %s) placed the user last, %s; not moving the user to %s (mode %s) on that. If the user left the group: usernetns-cleanup --forget %s",
+		plan->user, last->name,
+		policy_section_label(last->kind, last->name, from, sizeof(from)),
+		policy_mode_to_string(last->mode), why, plan_rule_label(plan, to, sizeof(to)),
+		policy_mode_to_string(plan->mode), plan->user);
+	return -EHOSTDOWN;
 }
 
 const struct addr_prefix *plan_addr_range(const struct plan_addr *a)
@@ -239,11 +317,12 @@ static int fill_rule(const struct policy *p, const struct policy_rule *rule, str
 	return 0;
 }
 
-static int plan_fill(const struct policy *p, const struct passwd *pw, struct plan *plan,
-		     struct errbuf *err)
+static int plan_fill(const struct policy *p, const struct uns_paths *history,
+		     const struct passwd *pw, struct plan *plan, struct errbuf *err)
 {
-	const struct policy_rule *rule = NULL;
-	gid_t group_gid = 0;
+	struct group_match m = { 0 };
+	const struct policy_rule *rule;
+	const char *watch = NULL;
 	int r;
 
 	*plan = (struct plan){ 0 };
@@ -271,20 +350,40 @@ static int plan_fill(const struct policy *p, const struct passwd *pw, struct pla
 		return 0;
 	}
 
+	if (history) {
+		r = placement_read(history, pw->pw_uid, &plan->last, err);
+		plan->history = r == 0 ? PLAN_HISTORY_SAME : PLAN_HISTORY_NONE;
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (r == 0 && plan->last.kind == POLICY_RULE_GROUP)
+			watch = plan->last.name;
+	}
 	rule = policy_find_rule(p, POLICY_RULE_USER, pw->pw_name);
 	if (!rule) {
-		r = match_group(p, pw->pw_name, pw->pw_gid, &rule, &group_gid, err);
+		r = match_group(p, pw->pw_name, pw->pw_gid, watch, &m, err);
 		if (r < 0)
 			return r;
+		rule = m.rule;
 	}
 	if (!rule)
 		rule = &p->defaults;
 	/* A member of a shared section is placed in the group's namespace. */
 	if (policy_rule_shared(rule)) {
-		plan->owner = owner_group(group_gid);
+		plan->owner = owner_group(m.gid);
 		snprintf(plan->owner_name, sizeof(plan->owner_name), "%s", rule->name);
 	}
-	return fill_rule(p, rule, plan, err);
+	plan->placed = (struct placement){
+		.kind = rule->kind,
+		.mode = rule->mode,
+		.member = rule->kind == POLICY_RULE_GROUP ? answer_witness(&m.answer) :
+							    PLACEMENT_MEMBER_NONE,
+	};
+	snprintf(plan->placed.name, sizeof(plan->placed.name), "%s", rule->name ? rule->name : "");
+	plan->in_group_list = m.answer.credited;
+	r = fill_rule(p, rule, plan, err);
+	if (r < 0)
+		return r;
+	return check_move(plan, &m.watched, err);
 }
 
 int plan_resolve_group(const struct policy *p, gid_t gid, struct plan *ret, struct errbuf *err)
@@ -317,7 +416,8 @@ out:
 	return r;
 }
 
-int plan_resolve(const struct policy *p, const char *user, struct plan *ret, struct errbuf *err)
+int plan_resolve(const struct policy *p, const struct uns_paths *history, const char *user,
+		 struct plan *ret, struct errbuf *err)
 {
 	struct passwd pw;
 	char *buf = NULL;
@@ -330,12 +430,13 @@ int plan_resolve(const struct policy *p, const char *user, struct plan *ret, str
 		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)", user,
 			   strerror(-r));
 	else
-		r = plan_fill(p, &pw, ret, err);
+		r = plan_fill(p, history, &pw, ret, err);
 	free(buf);
 	return r;
 }
 
-int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret, struct errbuf *err)
+int plan_resolve_uid(const struct policy *p, const struct uns_paths *history, uid_t uid,
+		     struct plan *ret, struct errbuf *err)
 {
 	struct passwd pw;
 	char *buf = NULL;
@@ -348,7 +449,7 @@ int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret, struct
 		errbuf_set(err, "cannot look up uid %lu (a name service failed: %s)",
 			   (unsigned long)uid, strerror(-r));
 	else
-		r = plan_fill(p, &pw, ret, err);
+		r = plan_fill(p, history, &pw, ret, err);
 	free(buf);
 	return r;
 }
@@ -453,6 +554,36 @@ static void print_dns(const struct policy_dns *dns, FILE *out)
 	}
 }
 
+/* How the section was chosen: the membership it rests on, and a move. */
+static void print_how(const struct plan *plan, FILE *out)
+{
+	char last[POLICY_NAME_MAX + 16];
+
+	switch (plan->placed.member) {
+	case PLACEMENT_MEMBER_NONE:
+		break;
+	case PLACEMENT_MEMBER_PRIMARY:
+		fprintf(out, "  %-11s by the primary group of the user's passwd entry\n", "member");
+		break;
+	case PLACEMENT_MEMBER_ENTRY:
+		fprintf(out, "  %-11s by the group's entry%s\n", "member",
+			plan->in_group_list ? " and the user's group list" :
+					      "; the user's group list lacks it");
+		break;
+	case PLACEMENT_MEMBER_LIST:
+		fprintf(out,
+			"  %-11s by the user's group list; the group's entry does not list the user\n",
+			"member");
+		break;
+	}
+	if (plan->history == PLAN_HISTORY_MOVED)
+		fprintf(out,
+			"  %-11s from %s (mode %s), which placed the user last (a login logs it)\n",
+			"moved",
+			policy_section_label(plan->last.kind, plan->last.name, last, sizeof(last)),
+			policy_mode_to_string(plan->last.mode));
+}
+
 void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out)
 {
 	char label[POLICY_NAME_MAX + 16];
@@ -471,6 +602,7 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		else
 			fprintf(out, "%s (uid %lu): not handled: mode none, from %s\n", plan->user,
 				(unsigned long)plan->uid, label);
+		print_how(plan, out);
 		return;
 	case PLAN_HANDLED:
 		break;
@@ -483,6 +615,7 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		fprintf(out, "%s (uid %lu): handled by %s\n", plan->user, (unsigned long)plan->uid,
 			label);
 	fprintf(out, "  %-11s %s\n", "mode", policy_mode_to_string(plan->mode));
+	print_how(plan, out);
 	fprintf(out, "  %-11s %s (%s/%s)\n", "namespace", plan->netns, rundir, plan->netns);
 	if (owner_is_group(plan->owner))
 		fprintf(out, "  %-11s shared by the members of group %s (gid %lu)\n", "owner",

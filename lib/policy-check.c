@@ -794,6 +794,7 @@ static void check_duplicate_sections(const struct policy *p, const char *file, s
 void policy_check_names(const struct policy *p, const char *file, struct diag *d)
 {
 	const struct policy_global *g = &p->global;
+	char *buf = NULL;
 
 	if (g->admin_group[0] && !getgrnam(g->admin_group))
 		diag_warning(d, file, g->key_line[POLICY_KEY_ADMIN_GROUP],
@@ -802,12 +803,27 @@ void policy_check_names(const struct policy *p, const char *file, struct diag *d
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		struct passwd *pw;
+		struct group gr;
+		int e;
 
 		if (r->kind == POLICY_RULE_GROUP) {
-			if (!getgrnam(r->name))
-				diag_warning(d, file, r->line,
-					     "[group:%s]: no such group; the section never applies",
-					     r->name);
+			/*
+			 * Not a section that never applies: whether a user is in
+			 * a group NSS does not know (an offline SSSD's answer for
+			 * a group it has not cached) cannot be told, so every
+			 * login that reaches it is refused (lib/plan.c).
+			 */
+			e = util_getgrnam(r->name, &gr, &buf);
+			if (e == -ENOENT)
+				diag_error(
+					d, file, r->line,
+					"[group:%s]: no such group: every login this section is reached for is refused (a misspelt name, or a directory that is offline and has not cached the group)",
+					r->name);
+			else if (e < 0)
+				diag_error(
+					d, file, r->line,
+					"[group:%s]: cannot look up the group (a name service failed: %s)",
+					r->name, strerror(-e));
 			continue;
 		}
 		pw = getpwnam(r->name);
@@ -820,6 +836,7 @@ void policy_check_names(const struct policy *p, const char *file, struct diag *d
 				"[user:%s]: uid %lu is below min_uid %lu; the section never applies",
 				r->name, (unsigned long)pw->pw_uid, (unsigned long)g->min_uid);
 	}
+	free(buf);
 }
 
 /* A pool or fixed block some section gives out, as its users see it. */

@@ -231,7 +231,10 @@ void policy_collect_ranges(struct policy *p, const char *file, struct diag *d);
 /* What a section names as reachable (its dns) is, by its own egress lists. */
 void policy_check_reach(const struct policy *p, const char *file, struct diag *d);
 
-/* Warnings for sections naming nobody (NSS lookups: only when asked). */
+/*
+ * Sections naming nobody (NSS lookups: only when asked): a user's is a
+ * warning, a group's an error (logins that reach it are refused).
+ */
 void policy_check_names(const struct policy *p, const char *file, struct diag *d);
 
 #endif

@@ -111,6 +111,9 @@ int policy_parse(const char *name, const char *buf, size_t len, unsigned int fla
 	policy_check(p, name, diag);
 	policy_collect_ranges(p, name, diag);
 	policy_check_reach(p, name, diag);
+	/* Names only for a policy that is valid otherwise: a broken one is fixed first. */
+	if (diag->n_errors == errors_before && !diag->oom && flags & POLICY_CHECK_NAMES)
+		policy_check_names(p, name, diag);
 
 	if (diag->n_errors != errors_before || diag->oom) {
 		if (flags & POLICY_KEEP_INVALID) {
@@ -121,8 +124,6 @@ int policy_parse(const char *name, const char *buf, size_t len, unsigned int fla
 		}
 		return -EINVAL;
 	}
-	if (flags & POLICY_CHECK_NAMES)
-		policy_check_names(p, name, diag);
 	*ret = p;
 	return 0;
 }

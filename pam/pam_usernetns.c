@@ -26,6 +26,7 @@
 
 #include "usernetns/ensure.h"
 #include "usernetns/netns.h"
+#include "usernetns/placement.h"
 #include "usernetns/plan.h"
 #include "usernetns/policy.h"
 #include "usernetns/session.h"
@@ -181,6 +182,35 @@ static int load_policy(pam_handle_t *pamh, const struct options *o, struct polic
 	return 0;
 }
 
+/*
+ * A user the policy now places elsewhere than last time: never silent.  A
+ * fall to the host network is a warning, and is then forgotten (the next
+ * login of a user placed nowhere has nothing to say).
+ */
+static void log_move(pam_handle_t *pamh, const char *user, const struct plan *plan)
+{
+	char from[POLICY_NAME_MAX + 16], to[POLICY_NAME_MAX + 16];
+	struct errbuf err = { "" };
+
+	if (plan->history != PLAN_HISTORY_MOVED)
+		return;
+	policy_section_label(plan->last.kind, plan->last.name, from, sizeof(from));
+	plan_rule_label(plan, to, sizeof(to));
+	if (plan->verdict == PLAN_HANDLED) {
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s was last placed by %s (mode %s); now by %s (mode %s)", user, from,
+			   policy_mode_to_string(plan->last.mode), to,
+			   policy_mode_to_string(plan->mode));
+		return;
+	}
+	pam_syslog(
+		pamh, LOG_WARNING,
+		"%s was last placed by %s (mode %s); now %s gives mode none: the session stays on the host network",
+		user, from, policy_mode_to_string(plan->last.mode), to);
+	if (placement_forget(&uns_paths_default, plan->uid, &err) < 0)
+		pam_syslog(pamh, LOG_ERR, "%s", err.msg);
+}
+
 static const char *changes_text(unsigned int c)
 {
 	if (c & ENSURE_CREATED)
@@ -215,7 +245,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		return fail(pamh, on_error, user, "policy %s is not usable", o.conf);
 	on_error = policy->global.on_error;
 
-	r = plan_resolve(policy, user, &plan, &err);
+	r = plan_resolve(policy, &uns_paths_default, user, &plan, &err);
 	if (r == -ENOENT) {
 		pam_syslog(pamh, LOG_ERR, "%s", err.msg);
 		ret = PAM_USER_UNKNOWN;
@@ -225,12 +255,18 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		ret = fail(pamh, on_error, user, "%s", err.msg);
 		goto out;
 	}
+	log_move(pamh, user, &plan);
 	if (plan.verdict != PLAN_HANDLED) {
 		debug(pamh, &o, "%s is not handled: %s", user,
 		      plan.verdict == PLAN_BELOW_MIN_UID ? "uid below min_uid" : "mode none");
 		ret = PAM_IGNORE;
 		goto out;
 	}
+
+	if (plan.placed.member != PLACEMENT_MEMBER_NONE)
+		debug(pamh, &o, "%s is a member of %s by the %s answer%s", user, plan.placed.name,
+		      placement_member_to_string(plan.placed.member),
+		      plan.in_group_list ? "" : "; the user's group list lacks it");
 
 	/* setns() moves one thread: the others would stay on the host. */
 	threads = util_thread_count();

@@ -7,7 +7,9 @@
  * Users: dora (1201, primary group dora), ed (1202, primary group
  * labnet) and "mal\nlory" (1203, primary group labnet: a directory can
  * hold names no useradd would make); groups: dora (1201), ed (1202),
- * labnet (2201, member dora).
+ * labnet (2201, members dora and fred, a local user of /etc/passwd that
+ * the tests add).  As SSSD does, it gives group lists (initgroups) to its
+ * own users only: fred's is not its to give.
  *
  * The words in /run/nss-usernetnstest (absent: all up) take parts down:
  *   passwd      user lookups fail as SSSD's do without its daemon:
@@ -15,6 +17,14 @@
  *   group       group lookups fail the same way, initgroups too
  *   initgroups  only the user's group list fails (ETIMEDOUT): a
  *               directory that answers one question and not the other
+ * and play SSSD's answers that are no failure:
+ *   offline     SSSD offline, no group cached: every group "not found",
+ *               no group list (users still answer, from the cache)
+ *   groups-uncached  SSSD offline, no user's groups cached: group lists
+ *               "not found", so a list holds the primary group alone
+ *   members-hidden   ignore_group_members = true: group entries list
+ *               nobody (group lists still name the groups)
+ *   dora-left   dora is no longer in labnet
  */
 #include "config.h"
 
@@ -53,7 +63,7 @@ struct test_user {
 struct test_group {
 	const char *name;
 	gid_t gid;
-	const char *members[2];
+	const char *members[3];
 };
 
 static const struct test_user users[] = {
@@ -65,7 +75,7 @@ static const struct test_user users[] = {
 static const struct test_group groups[] = {
 	{ "dora", 1201, { NULL } },
 	{ "ed", 1202, { NULL } },
-	{ "labnet", 2201, { "dora", NULL } },
+	{ "labnet", 2201, { "dora", "fred", NULL } },
 };
 
 /* Is part (a word of the state file) down? */
@@ -119,14 +129,23 @@ static enum nss_status fill_user(const struct test_user *u, struct passwd *pw,
 	return NSS_STATUS_SUCCESS;
 }
 
+/* Does the directory, as it is now, have user in g? */
+static bool member_now(const struct test_group *g, size_t k)
+{
+	return !(strcmp(g->name, "labnet") == 0 && strcmp(g->members[k], "dora") == 0 &&
+		 down("dora-left"));
+}
+
 static enum nss_status fill_group(const struct test_group *g, struct group *gr,
 				  char *buf, size_t len, int *errnop)
 {
+	const char *shown[3];
 	char **mem;
 	size_t n = 0, align;
 
-	while (g->members[n])
-		n++;
+	for (size_t k = 0; g->members[k]; k++)
+		if (member_now(g, k) && !down("members-hidden"))
+			shown[n++] = g->members[k];
 	/* The member array first, aligned for pointers. */
 	align = (uintptr_t)buf % sizeof(char *) ?
 			sizeof(char *) - (uintptr_t)buf % sizeof(char *) : 0;
@@ -136,7 +155,7 @@ static enum nss_status fill_group(const struct test_group *g, struct group *gr,
 	buf += align + (n + 1) * sizeof(char *);
 	len -= align + (n + 1) * sizeof(char *);
 	for (size_t i = 0; i < n; i++)
-		if (!(mem[i] = put(g->members[i], &buf, &len)))
+		if (!(mem[i] = put(shown[i], &buf, &len)))
 			goto range;
 	mem[n] = NULL;
 	gr->gr_mem = mem;
@@ -184,6 +203,8 @@ enum nss_status _nss_usernetnstest_getgrnam_r(const char *name, struct group *gr
 {
 	if (down("group"))
 		return unavailable(errnop);
+	if (down("offline"))
+		return NSS_STATUS_NOTFOUND;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (strcmp(groups[i].name, name) == 0)
 			return fill_group(&groups[i], gr, buf, len, errnop);
@@ -195,6 +216,8 @@ enum nss_status _nss_usernetnstest_getgrgid_r(gid_t gid, struct group *gr,
 {
 	if (down("group"))
 		return unavailable(errnop);
+	if (down("offline"))
+		return NSS_STATUS_NOTFOUND;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (groups[i].gid == gid)
 			return fill_group(&groups[i], gr, buf, len, errnop);
@@ -206,16 +229,23 @@ enum nss_status _nss_usernetnstest_initgroups_dyn(const char *user, gid_t group,
 						  gid_t **groupsp, long int limit,
 						  int *errnop)
 {
+	bool ours = false;
+
 	if (down("group") || down("initgroups")) {
 		*errnop = ETIMEDOUT;
 		return NSS_STATUS_UNAVAIL;
 	}
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		ours |= strcmp(users[i].name, user) == 0;
+	/* Not a user of ours, or none of the groups cached: no answer, and no error. */
+	if (!ours || down("offline") || down("groups-uncached"))
+		return NSS_STATUS_NOTFOUND;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		const struct test_group *g = &groups[i];
 		bool member = false;
 
 		for (size_t k = 0; g->members[k]; k++)
-			member |= strcmp(g->members[k], user) == 0;
+			member |= strcmp(g->members[k], user) == 0 && member_now(g, k);
 		if (!member || g->gid == group)
 			continue;
 		if (*start == *size) {

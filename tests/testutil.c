@@ -50,7 +50,7 @@ int test_login(const struct policy *policy, const char *user,
 	struct plan plan;
 	int r;
 
-	r = plan_resolve(policy, user, &plan, err);
+	r = plan_resolve(policy, &uns_paths_default, user, &plan, err);
 	if (r == 0)
 		r = session_open(&uns_paths_default, &plan, getpid(), "test", lock_timeout_ms,
 				 &res, err);

@@ -14,6 +14,8 @@
 
 #include "usernetns/addr.h"
 #include "usernetns/owner.h"
+#include "usernetns/paths.h"
+#include "usernetns/placement.h"
 #include "usernetns/policy.h"
 #include "usernetns/util.h"
 
@@ -21,6 +23,14 @@ enum plan_verdict {
 	PLAN_HANDLED,	    /* the user gets a namespace */
 	PLAN_BELOW_MIN_UID, /* uid < min_uid: left alone */
 	PLAN_MODE_NONE,	    /* the matching section says mode none */
+};
+
+/* What resolving knew of the user's last placement (placement.h). */
+enum plan_history {
+	PLAN_HISTORY_UNREAD, /* not asked (no state dir given, or below min_uid) */
+	PLAN_HISTORY_NONE,   /* no record: never placed, or forgotten */
+	PLAN_HISTORY_SAME,   /* last placed by the same section, in the same mode */
+	PLAN_HISTORY_MOVED,  /* last placed elsewhere, or in another mode: a move */
 };
 
 enum plan_addr_source {
@@ -59,6 +69,18 @@ struct plan {
 	unsigned int rule_line;		 /* 0: the built-in default */
 
 	enum policy_mode mode;
+	/*
+	 * The section as a record of the last placement keeps it, with how
+	 * the user was known a member of a [group:] section; in_group_list
+	 * says whether the user's group list has the group too (the two
+	 * answers may differ: see plan.c).
+	 */
+	struct placement placed;
+	bool in_group_list;
+	/* The record as resolving found it (PLAN_HISTORY_SAME, _MOVED). */
+	enum plan_history history;
+	struct placement last;
+
 	char netns[NAME_MAX + 1];
 	char host_ifname[IFNAMSIZ];
 	char peer_ifname[IFNAMSIZ];
@@ -105,14 +127,26 @@ struct plan {
  * Resolve user (looked up through NSS) against the policy.  Returns 0 with
  * a plan whose verdict says whether the user is handled; -ENOENT for an
  * unknown user; -EINVAL when the user's name makes an invalid namespace
- * name; another -errno when NSS failed.  Precedence: [user:NAME], then
- * the first [group:NAME] in file order the user belongs to (primary group
- * included), then [default].
+ * name; -EHOSTDOWN when the name service cannot tell which section
+ * applies (a group of the policy it says does not exist, before the
+ * section that would place the user; or, with history, a user last
+ * placed by a [group:] section whose membership only an answer that
+ * cannot say "no" showed); another -errno when NSS failed.  Precedence:
+ * [user:NAME], then the first [group:NAME] in file order the user belongs
+ * to (primary group, the group's member list, or the user's group list),
+ * then [default].
+ *
+ * history is the state dir whose record of the last placement is read
+ * (placement.h; it must be readable: an error reading it is returned), or
+ * NULL for callers that only look for a namespace, or may not read it
+ * (an unprivileged dry run): then no move is judged.
  */
-int plan_resolve(const struct policy *p, const char *user, struct plan *ret, struct errbuf *err);
+int plan_resolve(const struct policy *p, const struct uns_paths *history, const char *user,
+		 struct plan *ret, struct errbuf *err);
 
 /* The same for a uid. */
-int plan_resolve_uid(const struct policy *p, uid_t uid, struct plan *ret, struct errbuf *err);
+int plan_resolve_uid(const struct policy *p, const struct uns_paths *history, uid_t uid,
+		     struct plan *ret, struct errbuf *err);
 
 /*
  * What the policy gives the group gid as such: its shared namespace (the

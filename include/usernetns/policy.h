@@ -38,7 +38,10 @@
 
 /* Flags for policy_load() and policy_parse(). */
 enum {
-	/* Warn about [user:] and [group:] sections naming nobody (NSS). */
+	/*
+	 * Look up the users and groups sections name (NSS): a user nobody is
+	 * is a warning, a group nobody is an error.
+	 */
 	POLICY_CHECK_NAMES = 1u << 0,
 	/*
 	 * Return an invalid policy too (still with -EINVAL), marked invalid,

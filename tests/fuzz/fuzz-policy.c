@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char buf[NAME_MAX + 1];
 
 		/* Users every system has: root, and nobody (65534). */
-		if (plan_resolve_uid(p, 0, &plan, &err) == 0 && null)
+		if (plan_resolve_uid(p, NULL, 0, &plan, &err) == 0 && null)
 			plan_print(&plan, "fuzz.conf", "/run/netns", null);
-		if (plan_resolve_uid(p, 65534, &plan, &err) == 0 && null)
+		if (plan_resolve_uid(p, NULL, 65534, &plan, &err) == 0 && null)
 			plan_print(&plan, "fuzz.conf", "/run/netns", null);
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			if (policy_template_expand(p->global.netns_name, names[i], 4294967294u,

@@ -58,7 +58,7 @@ static struct plan plan_for(const char *user)
 	struct errbuf err = { "" };
 	struct plan plan;
 
-	if (plan_resolve(policy, user, &plan, &err) != 0)
+	if (plan_resolve(policy, &paths, user, &plan, &err) != 0)
 		fail_msg("%s: %s", user, err.msg);
 	assert_int_equal(plan.verdict, PLAN_HANDLED);
 	return plan;

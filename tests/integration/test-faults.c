@@ -61,10 +61,11 @@ static char *snapshot(const char *extra)
 	return test_sh_out("%s %s", snapshot_cmd, extra);
 }
 
-/* Nothing of alice left, leases too: the start of every case. */
+/* Nothing of alice left, leases and her last placement too: the start of every case. */
 static void reset(void)
 {
-	test_clean_host(false, USERNETNS_STATEDIR "/leases " TRACE " " ID_FILE);
+	test_clean_host(false, USERNETNS_STATEDIR "/leases " USERNETNS_STATEDIR "/placements " TRACE
+			       " " ID_FILE);
 }
 
 enum outcome {
@@ -97,7 +98,7 @@ static enum outcome run_as(const char *user, bool open, const char *fault, char 
 			setenv("USERNETNS_FAULT", fault, 1);
 		struct plan plan;
 
-		if (plan_resolve(policy, user, &plan, &err) < 0)
+		if (plan_resolve(policy, &uns_paths_default, user, &plan, &err) < 0)
 			_exit(3);
 		if (open) {
 			struct session_open_result res;
@@ -416,6 +417,24 @@ static void test_stopped_login_blocks_nobody(void **state)
  * of making it (the worker under the group's lock is killed: the login
  * fails), and another member's login repairs it, as a clean run leaves it.
  */
+/*
+ * The group's state alone: a member's record of their last placement,
+ * and the member's lock it was written under, are that member's.
+ */
+#define FORGET_MEMBERS "rm -rf " USERNETNS_STATEDIR "/placements /run/usernetns/locks/[0-9]*"
+
+static char *group_snapshot(const char *extra)
+{
+	test_sh(FORGET_MEMBERS);
+	return snapshot(extra);
+}
+
+static void expect_group_snapshot(const char *want, const char *extra, const char *what)
+{
+	test_sh(FORGET_MEMBERS);
+	expect_snapshot(want, extra, what);
+}
+
 static void test_member_crash_repaired_by_another(void **state)
 {
 	static const char group_text[] = "[group:netusers]\n"
@@ -440,11 +459,11 @@ static void test_member_crash_repaired_by_another(void **state)
 		fail_msg("a traced group login failed: %s", err);
 	unsetenv("USERNETNS_FAULT");
 	n_points = read_points(points, 64);
-	up = snapshot("nosessions");
+	up = group_snapshot("nosessions");
 	assert_non_null(strstr(up, "== namespace team-netusers"));
 	if (run_as("alice", false, NULL, err, sizeof(err)) != OK)
 		fail_msg("the group logout failed: %s", err);
-	down = snapshot("");
+	down = group_snapshot("");
 	assert_null(strstr(down, "team-netusers"));
 
 	for (size_t i = 0; i < n_points; i++)
@@ -458,10 +477,10 @@ static void test_member_crash_repaired_by_another(void **state)
 			/* Carol, another member, finds what the crash left and repairs it. */
 			if (run_as("carol", true, NULL, err, sizeof(err)) != OK)
 				fail_msg("%s: carol's login failed: %s", what, err);
-			expect_snapshot(up, "nosessions", what);
+			expect_group_snapshot(up, "nosessions", what);
 			if (run_as("carol", false, NULL, err, sizeof(err)) != OK)
 				fail_msg("%s: carol's logout failed: %s", what, err);
-			expect_snapshot(down, "", what);
+			expect_group_snapshot(down, "", what);
 		}
 	printf("# %u crashes of a member while making the group's namespace, each repaired by another\n",
 	       n);

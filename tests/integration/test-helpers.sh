@@ -266,6 +266,23 @@ check "and its host end" bash -c '! ip link show vu1001 >/dev/null 2>&1'
 pkill -x sleep
 wait 2>/dev/null
 
+# The record of the last placement: alice's, root's to read, and an
+# admin's to forget, never hers (during an outage it would let her out).
+check "creating her namespace recorded what placed alice" \
+	grep -qx 'section=\[group:netusers\]' "$USERNETNS_STATEDIR/placements/1001"
+check_eq "root's alone" "700 600" "$(stat -c %a "$USERNETNS_STATEDIR/placements" "$USERNETNS_STATEDIR/placements/1001" | tr '\n' ' ' | sed 's/ $//')"
+as alice "$bin/usernetns-cleanup" --forget alice
+check_eq "alice may not forget her placement" 3 "$status"
+check_contains "and is told why" "usernetns-cleanup: --forget is for root and members of admin_group" "$err"
+as carol "$bin/usernetns-cleanup" --forget --dry-run alice
+check_contains "an admin's dry run says what it would forget" "would forget the last placement of alice: [group:netusers] (mode veth)" "$out"
+check "and forgets nothing" test -e "$USERNETNS_STATEDIR/placements/1001"
+as carol "$bin/usernetns-cleanup" --forget alice
+check_contains "an admin forgets it" "forgot the last placement of alice: [group:netusers] (mode veth)" "$out"
+check "the record is gone" test ! -e "$USERNETNS_STATEDIR/placements/1001"
+as carol "$bin/usernetns-cleanup" --forget --all
+check_eq "--forget takes users, not --all" 2 "$status"
+
 # Leftovers of every kind, and things usernetns did not make.
 as carol "$bin/usernetns-create" alice eve
 ip netns add foreign

@@ -4,8 +4,11 @@
  * host.  Users and groups come from a name service of the tests' own
  * (tests/nss-usernetnstest.c) through glibc's real NSS: the sandbox's
  * /etc/nsswitch.conf names it after files, and LD_LIBRARY_PATH finds it.
- * It is up, down (what SSSD's client says without its daemon), or half
- * down (the group answers, the user's group list does not).  Logins go
+ * It is up, down (what SSSD's client says without its daemon), half
+ * down (the group answers, the user's group list does not), or answers
+ * as SSSD does offline and with ignore_group_members: "not found" where
+ * it has nothing cached, groups without members.  fred is a local user
+ * (the sandbox's /etc/passwd) in the directory's group labnet.  Logins go
  * through the module in a real PAM stack; cleanup runs as root.
  */
 #include "config.h"
@@ -36,13 +39,20 @@ static const char policy_text[] =
 	"min_uid = 1000\n"
 	"[default]\n"
 	"mode = none\n"
-	"[group:labnet]\n"
+	"[group:labnet]\n" /* line 5 */
 	"mode = veth\n"
 	"pool4 = 10.210.0.0/16\n";
 
+/* What a login logs when SSSD offline has not cached labnet. */
+#define LABNET_UNKNOWN(user)                                                            \
+	"[group:labnet] (" POLICY                                                       \
+	":5): the name service knows no group 'labnet', so whether user '" user "' is " \
+	"in it cannot be told (an offline SSSD says so of a group it has not cached; a "  \
+	"misspelt name too)"
+
 static struct netns_id host;
 
-/* What is down: "" (all up), "passwd", "group", "initgroups". */
+/* What is down, or how it answers: words of tests/nss-usernetnstest.c ("": all up). */
 static void directory(const char *down)
 {
 	test_write_file(STATE, down);
@@ -50,7 +60,8 @@ static void directory(const char *down)
 
 static int reset(void **state)
 {
-	test_clean_host(false, USERNETNS_STATEDIR "/leases");
+	test_clean_host(false, USERNETNS_STATEDIR "/leases " USERNETNS_STATEDIR "/placements");
+	test_write_file(POLICY, policy_text);
 	directory("");
 	log_clear();
 	return 0;
@@ -77,6 +88,42 @@ static void logout(pam_handle_t *pamh)
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
 	pam_end(pamh, PAM_SUCCESS);
 	assert_true(on_host());
+}
+
+/* A login placed in the user's namespace, and its logout. */
+static void expect_placed(const char *user)
+{
+	pam_handle_t *pamh = NULL;
+	int r = login(user, &pamh);
+
+	if (r != PAM_SUCCESS)
+		fail_msg("login of %s: %s\n%s", user, pam_strerror(pamh, r), logbuf);
+	assert_false(on_host());
+	logout(pamh);
+}
+
+/* A login the policy leaves on the host (mode none: the module ignores it). */
+static void expect_not_handled(const char *user)
+{
+	pam_handle_t *pamh = NULL;
+	int r = login(user, &pamh);
+
+	if (r != PAM_SUCCESS)
+		fail_msg("login of %s: %s\n%s", user, pam_strerror(pamh, r), logbuf);
+	assert_true(on_host());
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_int_equal(test_sh("test ! -e /run/netns/user-%s", user), 0);
+}
+
+/* The record of user's last placement, or "" without one. */
+static char *last_placement(uid_t uid)
+{
+	char *out = test_sh_out("cat " USERNETNS_STATEDIR "/placements/%lu 2>/dev/null",
+				(unsigned long)uid);
+
+	assert_non_null(out);
+	return out;
 }
 
 /* A refused login: the stack fails, and the process is where it was. */
@@ -115,7 +162,7 @@ static void test_up(void **state)
 	pam_end(pamh, PAM_USER_UNKNOWN);
 
 	assert_int_equal(test_parse(policy_text, &policy, &d), 0);
-	assert_int_equal(plan_resolve(policy, "nosuchuser", &plan, &err), -ENOENT);
+	assert_int_equal(plan_resolve(policy, NULL, "nosuchuser", &plan, &err), -ENOENT);
 	assert_string_equal(err.msg, "unknown user 'nosuchuser'");
 	policy_free(policy);
 }
@@ -140,19 +187,158 @@ static void test_group_down(void **state)
 
 /*
  * The group answers and lists dora, the user's group list (initgroups)
- * times out, which getgrouplist() does not report.
+ * times out, which getgrouplist() does not report: the group's entry is
+ * an answer, and she is placed by it.
  */
 static void test_initgroups_down(void **state)
 {
-	pam_handle_t *pamh = NULL;
-
 	directory("initgroups");
-	expect_refused("dora",
-		       "group 'labnet' lists user 'dora', but the user's group list lacks it: a name service is failing");
+	expect_placed("dora");
 	/* A primary group needs no list: ed is placed. */
-	assert_int_equal(login("ed", &pamh), PAM_SUCCESS);
-	assert_false(on_host());
-	logout(pamh);
+	expect_placed("ed");
+}
+
+/*
+ * SSSD offline, no group cached: every group "not found", without an
+ * error.  Whether anybody is in labnet cannot be told: refused, never
+ * [default] on the host; a local user in it too.
+ */
+static void test_offline_no_group_cached(void **state)
+{
+	directory("offline");
+	expect_refused("dora", LABNET_UNKNOWN("dora"));
+	expect_refused("ed", LABNET_UNKNOWN("ed"));
+	expect_refused("fred", LABNET_UNKNOWN("fred"));
+}
+
+/*
+ * A local user in a directory group: SSSD gives group lists to its own
+ * users only, the group's entry lists him.  Placed, by the entry; and
+ * refused when that entry is not to be had.
+ */
+static void test_local_user_in_directory_group(void **state)
+{
+	char *rec;
+
+	expect_placed("fred");
+	rec = last_placement(1204);
+	if (!strstr(rec, "section=[group:labnet]\nmode=veth\nmember=entry\n"))
+		fail_msg("fred's record: %s", rec);
+	free(rec);
+	directory("offline");
+	expect_refused("fred", LABNET_UNKNOWN("fred"));
+}
+
+/*
+ * ignore_group_members: entries list nobody, a member is known by their
+ * own group list.  Offline with those lists not cached, the list holds
+ * the primary group alone: a user once placed by labnet is refused, not
+ * moved to [default]; back online, placed again.
+ */
+static void test_members_hidden(void **state)
+{
+	char *rec;
+
+	directory("members-hidden");
+	expect_placed("dora");
+	rec = last_placement(1201);
+	if (!strstr(rec, "member=list\n"))
+		fail_msg("dora's record: %s", rec);
+	free(rec);
+	directory("members-hidden groups-uncached");
+	expect_refused("dora",
+		       "cannot tell whether user 'dora' left group 'labnet': [group:labnet] (mode veth) placed the user last, a member by their own group list alone, which now lacks the group");
+	/* A primary group is in the passwd entry: ed is placed. */
+	expect_placed("ed");
+	directory("members-hidden");
+	expect_placed("dora");
+}
+
+/*
+ * dora leaves labnet, and the directory says so: labnet's entry lists
+ * its members, without her.  She is placed by the rules that now apply
+ * (mode none), and the fall from a namespace to the host is logged, once.
+ */
+static void test_left_the_group(void **state)
+{
+	expect_placed("dora");
+	directory("dora-left");
+	log_clear();
+	expect_not_handled("dora");
+	expect_log("<4>pam_usernetns(uns-nss:session): dora was last placed by [group:labnet] (mode veth); now [default] gives mode none: the session stays on the host network");
+	log_clear();
+	expect_not_handled("dora");
+	assert_null(strstr(logbuf, "last placed"));
+	assert_int_equal(test_sh("test ! -e " USERNETNS_STATEDIR "/placements/1201"), 0);
+}
+
+/* A move the policy makes is the policy's to make, and is logged too, once. */
+static void test_policy_moves_logged(void **state)
+{
+	expect_placed("dora");
+	test_write_file(POLICY, "[group:labnet]\nmode = isolated\n");
+	log_clear();
+	expect_placed("dora");
+	expect_log("<5>pam_usernetns(uns-nss:session): dora was last placed by [group:labnet] (mode veth); now by [group:labnet] (mode isolated)");
+	log_clear();
+	expect_placed("dora");
+	assert_null(strstr(logbuf, "last placed"));
+}
+
+/*
+ * With members hidden the directory cannot say that she left: refused,
+ * until root, who knows, forgets her placement.
+ */
+static void test_left_unseen(void **state)
+{
+	const char *builddir = getenv("USERNETNS_BUILDDIR");
+	char *out;
+
+	directory("members-hidden");
+	expect_placed("dora");
+	directory("members-hidden dora-left");
+	expect_refused("dora", "If the user left the group: usernetns-cleanup --forget dora");
+	out = test_sh_out("%s/helpers/usernetns-cleanup --forget dora 2>&1; echo status=$?",
+			  builddir);
+	assert_non_null(out);
+	if (!strstr(out, "forgot the last placement of dora: [group:labnet] (mode veth)\nstatus=0"))
+		fail_msg("%s", out);
+	free(out);
+	expect_not_handled("dora");
+	out = test_sh_out("%s/helpers/usernetns-cleanup --forget dora 2>&1", builddir);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "dora: no record of a placement"));
+	free(out);
+}
+
+/*
+ * The dry run: a group NSS does not know is an error (a misspelt name is
+ * fixed at once); which answer makes a member.
+ */
+static void test_dry_run(void **state)
+{
+	const char *builddir = getenv("USERNETNS_BUILDDIR");
+	char *out;
+
+	directory("offline");
+	out = test_sh_out("%s/helpers/usernetns-create --dry-run dora 2>&1; echo status=$?",
+			  builddir);
+	assert_non_null(out);
+	if (!strstr(out, USERNETNS_POLICY_PATH ":5: [group:labnet]: no such group: every login this section is reached for is refused") ||
+	    !strstr(out, "status=1"))
+		fail_msg("%s", out);
+	free(out);
+
+	directory("");
+	out = test_sh_out("%s/helpers/usernetns-create --dry-run dora fred 2>&1; echo status=$?",
+			  builddir);
+	assert_non_null(out);
+	if (!strstr(out, "dora (uid 1201): handled by [group:labnet]") ||
+	    !strstr(out, "  member      by the group's entry and the user's group list\n") ||
+	    !strstr(out, "  member      by the group's entry; the user's group list lacks it\n") ||
+	    !strstr(out, "status=0"))
+		fail_msg("%s", out);
+	free(out);
 }
 
 /*
@@ -181,7 +367,8 @@ static void test_name_with_a_line_break(void **state)
 static void test_cleanup_keeps_leases_during_outage(void **state)
 {
 	const char *builddir = getenv("USERNETNS_BUILDDIR");
-	static const char *const outages[] = { "passwd", "group", "initgroups" };
+	static const char *const outages[] = { "passwd", "group", "initgroups", "offline",
+					       "members-hidden groups-uncached" };
 	pam_handle_t *pamh = NULL;
 	char *out;
 
@@ -213,15 +400,20 @@ static void setup_world(const char *builddir)
 	char text[8192], dir[4096];
 
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
-	test_write_file(CONFDIR "/nsswitch.conf",
+	/* /etc writable here only: an overlay whose upper layer is in the sandbox's /run. */
+	if (test_sh("mkdir -p /run/ov/etc.up /run/ov/etc.work && mount -t overlay overlay"
+		    " -o lowerdir=/etc,upperdir=/run/ov/etc.up,workdir=/run/ov/etc.work /etc &&"
+		    " mkdir -p /etc/sssd && rm -f /etc/sssd/sssd.conf && rm -rf /etc/sssd/conf.d &&"
+		    " echo 'fred:x:1204:1204::/tmp:/bin/sh' >>/etc/passwd &&"
+		    " echo 'fred:x:1204:' >>/etc/group") != 0) {
+		printf("Bail out! cannot overlay /etc\n");
+		exit(1);
+	}
+	test_write_file("/etc/nsswitch.conf",
 		   "passwd: files usernetnstest\n"
 		   "group: files usernetnstest\n"
 		   "shadow: files\n"
 		   "hosts: files\n");
-	if (mount(CONFDIR "/nsswitch.conf", "/etc/nsswitch.conf", NULL, MS_BIND, NULL) < 0) {
-		printf("Bail out! cannot bind a test nsswitch.conf: %s\n", strerror(errno));
-		exit(1);
-	}
 	test_write_file(POLICY, policy_text);
 	snprintf(text, sizeof(text),
 		 "session required pam_permit.so\n"
@@ -242,6 +434,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_passwd_down, reset),
 		cmocka_unit_test_setup(test_group_down, reset),
 		cmocka_unit_test_setup(test_initgroups_down, reset),
+		cmocka_unit_test_setup(test_offline_no_group_cached, reset),
+		cmocka_unit_test_setup(test_local_user_in_directory_group, reset),
+		cmocka_unit_test_setup(test_members_hidden, reset),
+		cmocka_unit_test_setup(test_left_the_group, reset),
+		cmocka_unit_test_setup(test_policy_moves_logged, reset),
+		cmocka_unit_test_setup(test_left_unseen, reset),
+		cmocka_unit_test_setup(test_dry_run, reset),
 		cmocka_unit_test_setup(test_name_with_a_line_break, reset),
 		cmocka_unit_test_setup(test_cleanup_keeps_leases_during_outage, reset),
 	};

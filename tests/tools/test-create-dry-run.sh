@@ -82,14 +82,30 @@ check_contains "and is named" "usernetns-create: unknown user 'mallory'" "$err"
 check_contains "the other users are still shown" "alice (uid 1001): handled" "$out"
 
 cat >"$tmp/warn.conf" <<'POLICY'
-[group:nosuchgroup]
+[user:mallory]
 mode = isolated
 POLICY
 chmod 0644 "$tmp/warn.conf"
 run --dry-run --config "$tmp/warn.conf" alice
 check_eq "warnings alone do not fail" 0 "$status"
-check_contains "a section for an unknown group is a warning" \
-	"$tmp/warn.conf:1: warning: [group:nosuchgroup]: no such group" "$err"
+check_contains "a section for an unknown user is a warning" \
+	"$tmp/warn.conf:1: warning: [user:mallory]: no such user; the section never applies" "$err"
+check_contains "and the plans are shown" "alice (uid 1001): not handled" "$out"
+
+# A login that reaches a group NSS does not know is refused (an offline
+# directory says so of groups it has not cached): fixed at once.
+cat >"$tmp/nogroup.conf" <<'POLICY'
+[group:netusers]
+mode = isolated
+[group:nosuchgroup]
+mode = isolated
+POLICY
+chmod 0644 "$tmp/nogroup.conf"
+run --dry-run --config "$tmp/nogroup.conf" alice
+check_eq "a section for an unknown group exits 1" 1 "$status"
+check_contains "and is an error" \
+	"$tmp/nogroup.conf:3: [group:nosuchgroup]: no such group: every login this section is reached for is refused" "$err"
+check_contains "counted" "usernetns-create: $tmp/nogroup.conf: 1 error; nothing was done" "$err"
 
 ln -s "$tmp/netusers.conf" "$tmp/link.conf"
 run --dry-run --config "$tmp/link.conf" alice

@@ -39,9 +39,7 @@ static const char policy_text[] =
 	"mode = veth\n"
 	"address4 = 10.201.0.2/30\n"
 	"[user:sys]\n"				/* 20 */
-	"mode = veth\n"
-	"[group:nosuchgroup]\n"			/* 22 */
-	"mode = isolated\n";
+	"mode = veth\n";
 
 static int setup(void **state)
 {
@@ -67,7 +65,7 @@ static struct plan resolve(void **state, const char *user)
 {
 	struct errbuf err = { "" };
 	struct plan plan;
-	int r = plan_resolve(*state, user, &plan, &err);
+	int r = plan_resolve(*state, NULL, user, &plan, &err);
 
 	if (r != 0)
 		fail_msg("%s: %s", user, err.msg);
@@ -169,9 +167,9 @@ static void test_unknown_user(void **state)
 	struct errbuf err = { "" };
 	struct plan p;
 
-	assert_int_equal(plan_resolve(*state, "mallory", &p, &err), -ENOENT);
+	assert_int_equal(plan_resolve(*state, NULL, "mallory", &p, &err), -ENOENT);
 	assert_string_equal(err.msg, "unknown user 'mallory'");
-	assert_int_equal(plan_resolve_uid(*state, 31337, &p, &err), -ENOENT);
+	assert_int_equal(plan_resolve_uid(*state, NULL, 31337, &p, &err), -ENOENT);
 	assert_string_equal(err.msg, "unknown uid 31337");
 }
 
@@ -180,7 +178,7 @@ static void test_resolve_by_uid(void **state)
 	struct errbuf err = { "" };
 	struct plan p;
 
-	assert_int_equal(plan_resolve_uid(*state, 1003, &p, &err), 0);
+	assert_int_equal(plan_resolve_uid(*state, NULL, 1003, &p, &err), 0);
 	assert_string_equal(p.user, "carol");
 	assert_string_equal(p.rule_name, "staff");
 }
@@ -193,7 +191,7 @@ static void test_largest_uid_fits(void **state)
 	struct plan p;
 
 	assert_int_equal(test_parse("[default]\nmode = veth\npool4 = 10.200.0.0/16\n", &pol, &d), 0);
-	assert_int_equal(plan_resolve(pol, "bigid", &p, &err), 0);
+	assert_int_equal(plan_resolve(pol, NULL, "bigid", &p, &err), 0);
 	assert_int_equal(p.verdict, PLAN_HANDLED);
 	assert_string_equal(p.host_ifname, "vu4294967294");
 	assert_string_equal(p.netns, "user-bigid");
@@ -210,13 +208,13 @@ static void test_bad_namespace_name_from_user_name(void **state)
 
 	/* "odd name" has a space: as a namespace name it would need quoting. */
 	assert_int_equal(test_parse("[default]\nmode = isolated\n", &pol, &d), 0);
-	assert_int_equal(plan_resolve(pol, "odd name", &p, &err), -EINVAL);
+	assert_int_equal(plan_resolve(pol, NULL, "odd name", &p, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "user name 'odd name' gives an invalid namespace name"));
 	/* With the uid in the template the same user is fine. */
 	policy_free(pol);
 	assert_int_equal(test_parse("[global]\nnetns_name = uid-%U\n[default]\nmode = isolated\n",
 				    &pol, &d), 0);
-	assert_int_equal(plan_resolve(pol, "odd name", &p, &err), 0);
+	assert_int_equal(plan_resolve(pol, NULL, "odd name", &p, &err), 0);
 	assert_string_equal(p.netns, "uid-1006");
 	policy_free(pol);
 	diag_clear(&d);
@@ -241,7 +239,7 @@ static void test_netns_name_a_host_name_could_be(void **state)
 				    "pool4 = 10.200.0.0/16\n",
 				    &pol, &d),
 			 0);
-	assert_int_equal(plan_resolve(pol, "bob.netns", &p, &err), 0);
+	assert_int_equal(plan_resolve(pol, NULL, "bob.netns", &p, &err), 0);
 	assert_string_equal(p.netns, "user-bob.netns");
 	assert_string_equal(p.hostname, "bob.netns.netns");
 	assert_true(p.netns_unlisted);
@@ -252,7 +250,7 @@ static void test_netns_name_a_host_name_could_be(void **state)
 	assert_non_null(strstr(out, "unlisted    user-bob.netns is not published to the host: another user's host name could be the same\n"));
 	free(out);
 
-	assert_int_equal(plan_resolve(pol, "alice", &p, &err), 0);
+	assert_int_equal(plan_resolve(pol, NULL, "alice", &p, &err), 0);
 	assert_string_equal(p.hostname, "alice.netns");
 	assert_false(p.netns_unlisted);
 	policy_free(pol);
@@ -261,7 +259,7 @@ static void test_netns_name_a_host_name_could_be(void **state)
 	assert_int_equal(test_parse("[global]\nhostname = user-%u\n[default]\nmode = isolated\n",
 				    &pol, &d),
 			 0);
-	assert_int_equal(plan_resolve(pol, "bob.netns", &p, &err), 0);
+	assert_int_equal(plan_resolve(pol, NULL, "bob.netns", &p, &err), 0);
 	assert_string_equal(p.hostname, "user-bob.netns");
 	assert_false(p.netns_unlisted);
 	policy_free(pol);
@@ -282,19 +280,268 @@ static void test_netns_name_rules(void **state)
 
 static void test_check_names_warns(void **state)
 {
+	static const char unknown[] = "[user:mallory]\nmode = isolated\n"
+				      "[group:nosuchgroup]\nmode = isolated\n";
 	struct diag d = DIAG_INIT;
 	struct policy *pol = NULL;
+	char *text;
 
 	assert_int_equal(policy_parse("t", policy_text, strlen(policy_text),
 				      POLICY_CHECK_NAMES, &pol, &d), 0);
 	assert_int_equal(d.n_errors, 0);
-	assert_int_equal(d.n_warnings, 2);
+	assert_int_equal(d.n_warnings, 1);
 	assert_true(test_diag_has(&d, DIAG_WARNING, 20,
 				  "[user:sys]: uid 999 is below min_uid 1000; the section never applies"));
-	assert_true(test_diag_has(&d, DIAG_WARNING, 22,
-				  "[group:nosuchgroup]: no such group; the section never applies"));
 	policy_free(pol);
 	diag_clear(&d);
+
+	/*
+	 * A user nobody is never matches; a group NSS does not know refuses
+	 * every login that reaches it: an error, fixed at once.
+	 */
+	assert_int_equal(asprintf(&text, "%s%s", policy_text, unknown) > 0, true);
+	pol = NULL;
+	assert_int_equal(policy_parse("t", text, strlen(text), POLICY_CHECK_NAMES, &pol, &d),
+			 -EINVAL);
+	assert_null(pol);
+	assert_int_equal(d.n_errors, 1);
+	assert_true(test_diag_has(&d, DIAG_WARNING, 22,
+				  "[user:mallory]: no such user; the section never applies"));
+	assert_true(test_diag_has(&d, DIAG_ERROR, 24,
+				  "[group:nosuchgroup]: no such group: every login this section is reached for is refused (a misspelt name, or a directory that is offline and has not cached the group)"));
+	/* Without the lookups (a login's load) the policy is valid. */
+	diag_clear(&d);
+	assert_int_equal(policy_parse("t", text, strlen(text), 0, &pol, &d), 0);
+	policy_free(pol);
+	diag_clear(&d);
+	free(text);
+}
+
+/*
+ * A group NSS says does not exist: whether the user is in it cannot be
+ * told (an offline SSSD says so of groups it has not cached), so no
+ * section after it, nor [default], may be picked; a section before it
+ * that places the user is not affected.
+ */
+static void test_unknown_group_undecided(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *pol = NULL;
+	struct errbuf err = { "" };
+	struct plan p;
+
+	assert_int_equal(test_parse("[default]\nmode = none\n"
+				    "[group:staff]\nmode = isolated\n"
+				    "[group:nosuchgroup]\nmode = isolated\n"
+				    "[group:netusers]\nmode = isolated\n",
+				    &pol, &d),
+			 0);
+	/* carol is in staff, before it. */
+	assert_int_equal(plan_resolve(pol, NULL, "carol", &p, &err), 0);
+	assert_string_equal(p.rule_name, "staff");
+	/* alice is in netusers, after it; bob is in neither. */
+	assert_int_equal(plan_resolve(pol, NULL, "alice", &p, &err), -EHOSTDOWN);
+	assert_string_equal(err.msg,
+			    "[group:nosuchgroup] (test.conf:5): the name service knows no group 'nosuchgroup', so whether user 'alice' is in it cannot be told (an offline SSSD says so of a group it has not cached; a misspelt name too)");
+	assert_int_equal(plan_resolve(pol, NULL, "bob", &p, &err), -EHOSTDOWN);
+	/* A [user:] section asks no group. */
+	policy_free(pol);
+	assert_int_equal(test_parse("[group:nosuchgroup]\nmode = isolated\n"
+				    "[user:bob]\nmode = isolated\n",
+				    &pol, &d),
+			 0);
+	assert_int_equal(plan_resolve(pol, NULL, "bob", &p, &err), 0);
+	assert_int_equal(p.rule_kind, POLICY_RULE_USER);
+	policy_free(pol);
+	diag_clear(&d);
+}
+
+/* A state dir of the test's own, for records of last placements. */
+static char history_dir[32];
+static struct uns_paths history;
+
+static int history_setup(void **state)
+{
+	static char run[sizeof(history_dir) + 8];
+
+	snprintf(history_dir, sizeof(history_dir), "/tmp/uns-plan.XXXXXX");
+	if (!mkdtemp(history_dir))
+		return -1;
+	snprintf(run, sizeof(run), "%s/run", history_dir);
+	history = (struct uns_paths){ .rundir = run, .statedir = history_dir, .runstatedir = run };
+	return 0;
+}
+
+static int history_teardown(void **state)
+{
+	test_sh("rm -rf '%s'", history_dir);
+	return 0;
+}
+
+/* Record that uid was last placed by section (kind, name), mode, member. */
+static void placed(uid_t uid, const char *user, enum policy_rule_kind kind, const char *name,
+		   enum policy_mode mode, enum placement_member member)
+{
+	struct placement pl = { .kind = kind, .mode = mode, .member = member };
+	struct errbuf err = { "" };
+
+	snprintf(pl.name, sizeof(pl.name), "%s", name);
+	if (placement_note(&history, uid, user, &pl, 1000, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+/*
+ * A user is moved out of the [group:] section that placed them last only
+ * on the kind of answer that showed them in it saying "no": never on an
+ * answer that cannot (an entry that lists nobody, the user's own list).
+ */
+static void test_move_needs_an_answer_that_can_say_no(void **state)
+{
+	struct errbuf err = { "" };
+	char path[64];
+	struct plan p;
+
+	/* Never placed: nothing to judge. */
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_NONE);
+	assert_int_equal(p.verdict, PLAN_MODE_NONE);
+
+	/* netusers' entry lists members, bob not among them: he left. */
+	placed(1002, "bob", POLICY_RULE_GROUP, "netusers", POLICY_MODE_VETH, PLACEMENT_MEMBER_ENTRY);
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_MOVED);
+	assert_int_equal(p.verdict, PLAN_MODE_NONE);
+	assert_string_equal(p.last.name, "netusers");
+	assert_int_equal(p.last.mode, POLICY_MODE_VETH);
+
+	/* His passwd entry no longer names netusers as his primary group. */
+	placed(1002, "bob", POLICY_RULE_GROUP, "netusers", POLICY_MODE_VETH, PLACEMENT_MEMBER_PRIMARY);
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_MOVED);
+
+	/* A member by his own group list alone: its silence says nothing. */
+	placed(1002, "bob", POLICY_RULE_GROUP, "netusers", POLICY_MODE_VETH, PLACEMENT_MEMBER_LIST);
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), -EHOSTDOWN);
+	assert_string_equal(err.msg,
+			    "cannot tell whether user 'bob' left group 'netusers': [group:netusers] (mode veth) placed the user last, a member by their own group list alone, which now lacks the group (an offline directory that has not cached the user's groups answers so); not moving the user to [default] (mode none) on that. If the user left the group: usernetns-cleanup --forget bob");
+	/* Without the record (a dry run of somebody else) there is nothing to judge. */
+	assert_int_equal(plan_resolve(*state, NULL, "bob", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_UNREAD);
+
+	/* The policy dropped the section: the admin's change, not an answer. */
+	placed(1002, "bob", POLICY_RULE_GROUP, "gone", POLICY_MODE_VETH, PLACEMENT_MEMBER_LIST);
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_MOVED);
+
+	/* carol is now placed by staff, a section before netusers: a "yes" decides. */
+	placed(1003, "carol", POLICY_RULE_GROUP, "netusers", POLICY_MODE_VETH, PLACEMENT_MEMBER_LIST);
+	assert_int_equal(plan_resolve(*state, &history, "carol", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_MOVED);
+	assert_string_equal(p.rule_name, "staff");
+
+	/* The same section and mode: no move, whatever the membership. */
+	placed(1004, "dave", POLICY_RULE_GROUP, "netusers", POLICY_MODE_VETH, PLACEMENT_MEMBER_LIST);
+	assert_int_equal(plan_resolve(*state, &history, "dave", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_SAME);
+	assert_int_equal(p.placed.member, PLACEMENT_MEMBER_PRIMARY);
+	/* A mode the policy changed is a move too. */
+	placed(1004, "dave", POLICY_RULE_GROUP, "netusers", POLICY_MODE_NAT, PLACEMENT_MEMBER_PRIMARY);
+	assert_int_equal(plan_resolve(*state, &history, "dave", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_MOVED);
+
+	/* A record that cannot be read decides nothing: refused. */
+	snprintf(path, sizeof(path), "%s/placements/1002", history_dir);
+	test_write_file(path, "uid=1002 user=bob\nsection=[group:netusers\n");
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), -EBADMSG);
+	assert_non_null(strstr(err.msg, "/placements/1002 is corrupt or of another version"));
+	assert_int_equal(placement_forget(&history, 1002, &err), 0);
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), 0);
+	assert_int_equal(p.history, PLAN_HISTORY_NONE);
+}
+
+/* An entry that lists nobody cannot say that a user it once listed left. */
+static void test_move_from_a_group_that_lists_nobody(void **state)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *pol = NULL;
+	struct errbuf err = { "" };
+	struct plan p;
+
+	/* tests/nss/group: many lists nobody (its users have it as primary group). */
+	assert_int_equal(test_parse("[group:many]\nmode = veth\npool4 = 10.200.0.0/16\n", &pol, &d),
+			 0);
+	placed(1002, "bob", POLICY_RULE_GROUP, "many", POLICY_MODE_VETH, PLACEMENT_MEMBER_ENTRY);
+	assert_int_equal(plan_resolve(pol, &history, "bob", &p, &err), -EHOSTDOWN);
+	assert_non_null(strstr(err.msg, "listed by the group's entry, which now lists nobody"));
+	/* user01's primary group is many: placed, by that answer. */
+	assert_int_equal(plan_resolve(pol, &history, "user01", &p, &err), 0);
+	assert_int_equal(p.verdict, PLAN_HANDLED);
+	assert_int_equal(p.placed.member, PLACEMENT_MEMBER_PRIMARY);
+	assert_true(p.in_group_list);
+	policy_free(pol);
+	diag_clear(&d);
+}
+
+static void test_placement_records(void **state)
+{
+	struct placement pl = { .kind = POLICY_RULE_GROUP, .name = "domain users",
+				.mode = POLICY_MODE_NAT, .member = PLACEMENT_MEMBER_LIST },
+			 back;
+	char buf[1024];
+	uid_t uid;
+
+	assert_true(placement_format(1001, "alice", &pl, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "uid=1001 user=alice\nsection=[group:domain users]\nmode=nat\nmember=list\n");
+	assert_int_equal(placement_parse(buf, &uid, &back), 0);
+	assert_int_equal(uid, 1001);
+	assert_int_equal(back.kind, POLICY_RULE_GROUP);
+	assert_string_equal(back.name, "domain users");
+	assert_int_equal(back.mode, POLICY_MODE_NAT);
+	assert_int_equal(back.member, PLACEMENT_MEMBER_LIST);
+	assert_int_equal(placement_parse("uid=1001 user=a\nsection=[default]\nmode=veth\n", &uid,
+					 &back),
+			 0);
+	assert_int_equal(back.kind, POLICY_RULE_DEFAULT);
+	/* A membership belongs to a group's section, and only there. */
+	assert_int_equal(placement_parse("uid=1001 user=a\nsection=[default]\nmode=veth\nmember=list\n",
+					 &uid, &back),
+			 -EBADMSG);
+	assert_int_equal(placement_parse("uid=1001 user=a\nsection=[group:g]\nmode=veth\n", &uid,
+					 &back),
+			 -EBADMSG);
+	assert_int_equal(placement_parse("gid=1001 group=a\nsection=[default]\nmode=veth\n", &uid,
+					 &back),
+			 -EBADMSG);
+	assert_int_equal(placement_parse("uid=1001 user=a\nsection=[user:]\nmode=veth\n", &uid,
+					 &back),
+			 -EBADMSG);
+	assert_int_equal(placement_parse("uid=1001 user=a\nsection=[default]\nmode=fast\n", &uid,
+					 &back),
+			 -EBADMSG);
+}
+
+/* What the dry run says of a membership and of a move. */
+static void test_plan_print_membership_and_move(void **state)
+{
+	struct errbuf err = { "" };
+	char *out = NULL;
+	size_t len = 0;
+	struct plan p;
+	FILE *f;
+
+	placed(1002, "bob", POLICY_RULE_GROUP, "netusers", POLICY_MODE_VETH, PLACEMENT_MEMBER_ENTRY);
+	assert_int_equal(plan_resolve(*state, &history, "bob", &p, &err), 0);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	plan_print(&p, "/etc/security/usernetns.conf", "/run/netns", f);
+	p = resolve(state, "erin");
+	plan_print(&p, "/etc/security/usernetns.conf", "/run/netns", f);
+	fclose(f);
+	assert_non_null(strstr(out, "bob (uid 1002): not handled: mode none, from [default] at /etc/security/usernetns.conf:4\n"
+				    "  moved       from [group:netusers] (mode veth), which placed the user last (a login logs it)\n"));
+	assert_non_null(strstr(out, "  member      by the group's entry and the user's group list\n"));
+	free(out);
+	assert_int_equal(placement_forget(&history, 1002, &err), 0);
 }
 
 static void test_plan_print(void **state)
@@ -329,7 +576,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_netns_name_a_host_name_could_be),
 		cmocka_unit_test(test_netns_name_rules),
 		cmocka_unit_test(test_check_names_warns),
+		cmocka_unit_test(test_unknown_group_undecided),
 		cmocka_unit_test(test_plan_print),
+		cmocka_unit_test(test_placement_records),
+		cmocka_unit_test_setup_teardown(test_move_needs_an_answer_that_can_say_no,
+						history_setup, history_teardown),
+		cmocka_unit_test_setup_teardown(test_move_from_a_group_that_lists_nobody,
+						history_setup, history_teardown),
+		cmocka_unit_test_setup_teardown(test_plan_print_membership_and_move,
+						history_setup, history_teardown),
 	};
 
 	(void)argc;
