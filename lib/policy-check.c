@@ -794,6 +794,7 @@ static void check_duplicate_sections(const struct policy *p, const char *file, s
 void policy_check_names(const struct policy *p, const char *file, struct diag *d)
 {
 	const struct policy_global *g = &p->global;
+	bool groups = false;
 	char *buf = NULL;
 
 	if (g->admin_group[0] && !getgrnam(g->admin_group))
@@ -813,6 +814,7 @@ void policy_check_names(const struct policy *p, const char *file, struct diag *d
 			 * a group it has not cached) cannot be told, so every
 			 * login that reaches it is refused (lib/plan.c).
 			 */
+			groups = true;
 			e = util_getgrnam(r->name, &gr, &buf);
 			if (e == -ENOENT)
 				diag_error(
@@ -837,6 +839,9 @@ void policy_check_names(const struct policy *p, const char *file, struct diag *d
 				r->name, (unsigned long)pw->pw_uid, (unsigned long)g->min_uid);
 	}
 	free(buf);
+	/* What SSSD's settings keep NSS from saying of group members. */
+	if (groups)
+		policy_check_sssd(SSSD_CONF_DIR, d);
 }
 
 /* A pool or fixed block some section gives out, as its users see it. */

@@ -233,7 +233,8 @@ void policy_check_reach(const struct policy *p, const char *file, struct diag *d
 
 /*
  * Sections naming nobody (NSS lookups: only when asked): a user's is a
- * warning, a group's an error (logins that reach it are refused).
+ * warning, a group's an error (logins that reach it are refused); and
+ * SSSD's settings that hide members (policy_check_sssd()).
  */
 void policy_check_names(const struct policy *p, const char *file, struct diag *d);
 

@@ -40,7 +40,8 @@
 enum {
 	/*
 	 * Look up the users and groups sections name (NSS): a user nobody is
-	 * is a warning, a group nobody is an error.
+	 * is a warning, a group nobody is an error; and warn of SSSD's
+	 * settings that hide members (policy_check_sssd()).
 	 */
 	POLICY_CHECK_NAMES = 1u << 0,
 	/*
@@ -331,6 +332,15 @@ const char *policy_rule_host_ifname(const struct policy *p, const struct policy_
  * is.  ret has room for p->n_rules + 1; returns how many were filled in.
  */
 size_t policy_host_end_starts(const struct policy *p, char (*ret)[IFNAMSIZ]);
+
+/*
+ * Where SSSD keeps its settings; policy_check_sssd() warns of those under
+ * dir (sssd.conf and the .conf files of conf.d, where readable) that keep
+ * NSS from saying a user left a group.  For dry runs (POLICY_CHECK_NAMES)
+ * only.
+ */
+#define SSSD_CONF_DIR "/etc/sssd"
+void policy_check_sssd(const char *dir, struct diag *d);
 
 /* The rule for a user name, a group name, or NULL. */
 const struct policy_rule *policy_find_rule(const struct policy *p, enum policy_rule_kind kind,

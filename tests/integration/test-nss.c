@@ -313,7 +313,8 @@ static void test_left_unseen(void **state)
 
 /*
  * The dry run: a group NSS does not know is an error (a misspelt name is
- * fixed at once); which answer makes a member.
+ * fixed at once); which answer makes a member; SSSD's settings that hide
+ * members, as warnings.
  */
 static void test_dry_run(void **state)
 {
@@ -330,15 +331,18 @@ static void test_dry_run(void **state)
 	free(out);
 
 	directory("");
+	test_write_file("/etc/sssd/sssd.conf", "[domain/lab]\nignore_group_members = True\n");
 	out = test_sh_out("%s/helpers/usernetns-create --dry-run dora fred 2>&1; echo status=$?",
 			  builddir);
 	assert_non_null(out);
-	if (!strstr(out, "dora (uid 1201): handled by [group:labnet]") ||
+	if (!strstr(out, "/etc/sssd/sssd.conf:2: warning: ignore_group_members = true in [domain/lab]") ||
+	    !strstr(out, "dora (uid 1201): handled by [group:labnet]") ||
 	    !strstr(out, "  member      by the group's entry and the user's group list\n") ||
 	    !strstr(out, "  member      by the group's entry; the user's group list lacks it\n") ||
 	    !strstr(out, "status=0"))
 		fail_msg("%s", out);
 	free(out);
+	unlink("/etc/sssd/sssd.conf");
 }
 
 /*

@@ -1084,6 +1084,45 @@ static void test_default_policy_is_valid_and_safe(void **state)
 	free(text);
 }
 
+/*
+ * The dry run warns of SSSD's ignore_group_members, in sssd.conf or a
+ * snippet, naming the file and line: its groups list no members, so
+ * NSS cannot say a member left.
+ */
+static void test_sssd_settings(void **state)
+{
+	char dir[] = "/tmp/uns-sssd.XXXXXX", path[64], want[64];
+	struct diag d = DIAG_INIT;
+
+	assert_non_null(mkdtemp(dir));
+	policy_check_sssd(dir, &d);
+	assert_int_equal(d.n_errors + d.n_warnings, 0);
+
+	snprintf(path, sizeof(path), "%s/sssd.conf", dir);
+	test_write_file(path, "[sssd]\ndomains = lab\n\n[domain/lab]\n"
+			      "# ignore_group_members = true\n"
+			      "ignore_group_members = false\n"
+			      "  ignore_group_members\t=  True \n");
+	snprintf(path, sizeof(path), "%s/conf.d", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/conf.d/10-big.conf", dir);
+	test_write_file(path, "[domain/ad]\nignore_group_members = true\n");
+	snprintf(path, sizeof(path), "%s/conf.d/20-off.conf.disabled", dir);
+	test_write_file(path, "[domain/ad]\nignore_group_members = true\n");
+	policy_check_sssd(dir, &d);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(d.n_warnings, 2);
+	snprintf(want, sizeof(want), "%s/sssd.conf:7: warning: ", dir);
+	assert_true(test_diag_has(&d, DIAG_WARNING, 7, want));
+	assert_true(test_diag_has(&d, DIAG_WARNING, 7,
+				  "ignore_group_members = true in [domain/lab]: its groups' entries list no members"));
+	assert_true(test_diag_has(&d, DIAG_WARNING, 7, "usernetns-cleanup --forget USER"));
+	snprintf(want, sizeof(want), "%s/conf.d/10-big.conf:2: warning: ", dir);
+	assert_true(test_diag_has(&d, DIAG_WARNING, 2, want));
+	diag_clear(&d);
+	test_sh("rm -rf '%s'", dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1116,6 +1155,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_rejects_unsafe_files, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_load_checks_owner, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_default_policy_is_valid_and_safe),
+		cmocka_unit_test(test_sssd_settings),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
