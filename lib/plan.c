@@ -148,8 +148,8 @@ static int match_group(const struct policy *p, const char *user, gid_t gid, cons
  * a cache that keeps no members) says nothing, and neither does the
  * user's group list, which an offline directory that has not cached it
  * leaves short without a word: such a user is refused, not moved, until
- * the answer comes back, the policy changes that section, or root forgets
- * the record (usernetns-cleanup --forget).
+ * the answer comes back, the policy drops that section (or places the
+ * user before it), or root forgets the record (usernetns-cleanup --forget).
  */
 static int check_move(struct plan *plan, const struct group_answer *watched, struct errbuf *err)
 {
