@@ -230,14 +230,12 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = { { "dry-run", no_argument, NULL, 'n' },
-						 { "force", no_argument, NULL, 'f' },
-						 { "all", no_argument, NULL, 'a' },
-						 { "as-teardown", no_argument, NULL, 't' },
-						 { "uid", required_argument, NULL, 'U' },
-						 { "help", no_argument, NULL, 'h' },
-						 { "version", no_argument, NULL, 'V' },
-						 { 0 } };
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' },	 { "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },	 { "as-teardown", no_argument, NULL, 't' },
+		{ "uid", required_argument, NULL, 'U' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	 { 0 }
+	};
 	struct cleanup_plan plan = { 0 };
 	struct options o = { 0 };
 	struct errbuf err = { "" };
