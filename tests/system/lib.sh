@@ -128,6 +128,73 @@ sys_unpack() {
 			"$SYS_MACHINE" >"$SYS_ROOT/etc/hosts" || bail_out "cannot name the system"
 }
 
+# sys_add_packages PACKAGE_DIR: our .debs (scripts/package's, without the
+# debug symbols) in the image's /debs, for sys_install.
+sys_add_packages() {
+	mkdir -p "$SYS_ROOT/debs" && cp "$1"/*.deb "$SYS_ROOT/debs/" && rm -f "$SYS_ROOT"/debs/*dbgsym* ||
+		bail_out "cannot copy the packages in"
+}
+
+# sys_install: apt installs them on the running system (the image has
+# every dependency: the container has no way to the archive).
+sys_install() { sys_run sh -c 'apt-get install -y -q /debs/*.deb' </dev/null; }
+
+# The machine's network, which sys_add_wan brings up at every boot as
+# ifupdown would, before network-online.target: an uplink up0 (the
+# machine's address SYS_UPLINK) to a namespace "wan" playing the
+# internet, with documentation addresses and the default route through
+# it.  The wan's server (tests/whoami-server, port 7) answers on both
+# SYS_WAN addresses with the address it sees.
+SYS_UPLINK=198.51.100.2
+SYS_WAN="198.51.100.1 203.0.113.1"
+
+# sys_add_wan BUILD_DIR: its units, enabled, in the image (BUILD_DIR has
+# tests/whoami-server).
+sys_add_wan() {
+	cp "$1/tests/whoami-server" "$SYS_ROOT/usr/local/bin/" || bail_out "no $1/tests/whoami-server"
+	cat >"$SYS_ROOT/usr/local/sbin/wan-up" <<EOF
+#!/bin/sh
+set -e
+ip netns add wan
+ip link add up0 type veth peer name wan0 netns wan
+ip -n wan link set lo up
+ip -n wan addr add ${SYS_WAN%% *}/24 dev wan0
+ip -n wan addr add ${SYS_WAN##* }/24 dev wan0
+ip -n wan link set wan0 up
+ip addr add $SYS_UPLINK/24 dev up0
+ip link set up0 up
+ip route add default via ${SYS_WAN%% *}
+EOF
+	chmod 0755 "$SYS_ROOT/usr/local/sbin/wan-up"
+	cat >"$SYS_ROOT/etc/systemd/system/wan.service" <<'EOF'
+[Unit]
+Description=The test's uplink and its "internet"
+Before=network-online.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/wan-up
+[Install]
+WantedBy=network-online.target
+EOF
+	cat >"$SYS_ROOT/etc/systemd/system/wan-server.service" <<'EOF'
+[Unit]
+Description=A server on the test's "internet" that says whom it sees
+Requires=wan.service
+After=wan.service
+[Service]
+NetworkNamespacePath=/run/netns/wan
+ExecStart=/usr/local/bin/whoami-server 7
+[Install]
+WantedBy=multi-user.target
+EOF
+	chroot "$SYS_ROOT" systemctl enable --quiet wan.service wan-server.service ||
+		bail_out "cannot enable the wan's units"
+}
+
+# sys_wait_wan: the wan's server listens (after a boot).
+sys_wait_wan() { sys_wait_for sh -c 'ip netns exec wan ss -Htln | grep -q ":7 "'; }
+
 # sys_boot: start the container and wait until systemd says it is up
 # (running, or degraded: the failed units are shown).  Sets SYS_PID1, the
 # container's init as this sandbox sees it.
@@ -261,17 +328,21 @@ sys_ssh_key() {
 }
 
 # sys_login HOW USER CMD: log USER in and run the shell command CMD there;
-# prints what it prints (stdout and stderr), returns the client's status.
+# prints what it prints (stdout and stderr), returns its status (255 if
+# the login failed).  CMD reads nothing from its standard input.
 #   ssh         ssh USER@127.0.0.1 with USER's key (sys_ssh_key), from
 #               inside the container, through its sshd
 #   su          su - USER -c CMD, by root in a service of the container
 #   sudo        sudo -iu USER, the same way; its login shell reads CMD
-#               from its standard input (sudo -i passes a command with
-#               its $ and line ends mangled)
+#               from its standard input (sudo -i would pass a command
+#               with its $ and line ends mangled)
 #   machinectl  machinectl shell USER@.host, through the container's
-#               systemd-machined (a pty: line ends are given back as \n)
+#               systemd-machined (the login stack of container-shell@);
+#               it gives back no status (systemd 252) and writes to a
+#               pty: CMD's status is printed after its output and taken
+#               from there, and \r taken out
 sys_login() {
-	local how=$1 user=$2 cmd=$3
+	local how=$1 user=$2 cmd=$3 out mark='@@ status of the command: '
 	case $how in
 	ssh)
 		sys_run ssh -n -i "/root/.ssh/keys/$user" -o BatchMode=yes -o StrictHostKeyChecking=no \
@@ -283,9 +354,17 @@ sys_login() {
 			sys_run systemd-run --quiet --wait --pipe --collect --service-type=exec -- sudo -iu "$user" 2>&1
 		;;
 	machinectl)
-		sys_run machinectl shell --quiet "$user@.host" /bin/sh -c "$cmd" </dev/null 2>&1 |
-			tr -d '\r'
-		return "${PIPESTATUS[0]}"
+		out=$(sys_run machinectl shell --quiet "$user@.host" /bin/sh -c \
+			'/bin/sh -c "$1"; echo "$2$?"' sh "$cmd" "$mark" </dev/null 2>&1 | tr -d '\r')
+		case $out in
+		*"$mark"*) ;;
+		*)
+			printf '%s\n' "$out"
+			return 255
+			;;
+		esac
+		printf '%s' "${out%"$mark"*}"
+		return "${out##*"$mark"}"
 		;;
 	*) bail_out "sys_login: no login method $how" ;;
 	esac
