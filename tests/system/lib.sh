@@ -45,7 +45,9 @@ sys_image() {
 	# One build at a time; a second run waits and takes the first's.
 	exec 9>"$SYS_CACHE/.system-image.lock" && flock 9 || bail_out "cannot lock $SYS_CACHE"
 	if [ ! -s "$SYS_IMAGE" ] || [ -n "$(find "$SYS_IMAGE" -mtime +7)" ]; then
-		echo "# making the image $SYS_IMAGE (mmdebstrap, a few minutes)"
+		# (and images of other package lists, a week old, go)
+		find "$SYS_CACHE" -maxdepth 1 -name 'bookworm-system-*.tar' -mtime +7 -delete
+		echo "# making the image $SYS_IMAGE (mmdebstrap, about a minute)"
 		sys_mmdebstrap /etc/apt/sources.list.d/debian.sources || sys_mmdebstrap ||
 			bail_out "mmdebstrap failed"
 		mv "$SYS_IMAGE.new" "$SYS_IMAGE" || bail_out "cannot store $SYS_IMAGE"
