@@ -110,6 +110,7 @@ check_contains "masquerading out of the uplink of the default route (up0)" 'oifn
 	"$(sys_run nft list table inet usernetns)"
 check_eq "forwarding = enable: IPv4 forwarding is on" 1 "$(sys_run cat /proc/sys/net/ipv4/ip_forward)"
 sys_wait_wan || bail_out "the wan's server did not start"
+check "sshd runs" sys_wait_unit ssh.service active
 
 # ---- logins ------------------------------------------------------------------------
 
