@@ -5,14 +5,20 @@
 # Source it after tap.sh, then:
 #
 #   sys_image                  the cached image (mmdebstrap): SYS_IMAGE
-#   sys_enter "$0" "$@"        re-runs the test in a sandbox of its own
+#   sys_enter SCRIPT           re-runs the test in a sandbox of its own
 #   sys_unpack                 the image on a tmpfs: SYS_ROOT
+#   sys_add_packages DIR       our .debs in it, for sys_install
+#   sys_add_wan BUILD_DIR      the machine's uplink and "internet"
 #   sys_boot / sys_poweroff    start, stop the container (bounded waits)
+#   sys_install                apt installs our packages, on the running system
 #   sys_run CMD...             CMD as root in the container
+#   sys_unit CMD...            the same, in a transient service of its systemd
+#   sys_ssh_key USER           a key for USER's ssh logins
 #   sys_login HOW USER CMD     a login of USER (ssh, su, sudo, machinectl)
 #                              running the shell command CMD: its output
 #   sys_wait_for CMD...        poll CMD in the container, with a bound
 #   sys_wait_unit UNIT STATE   poll until UNIT is STATE (is-active's words)
+#   sys_wait_wan               poll until the wan's server listens
 #
 # Nothing reaches the machine's network (--private-network), /run (a tmpfs
 # of the sandbox's own) or its processes: the sandbox is a PID namespace
@@ -251,12 +257,12 @@ sys_booted() {
 # nspawn to end; a container that does not stop in time is killed.
 sys_poweroff() {
 	[ -n "${SYS_NSPAWN:-}" ] || return 0
-	if kill -0 "$SYS_NSPAWN" 2>/dev/null; then
-		kill -RTMIN+4 "$SYS_PID1" 2>/dev/null # systemd: poweroff
-		if ! SYS_WAIT=$SYS_BOOT_WAIT sys_poll sys_nspawn_gone; then
-			diag "the container did not stop in time: killed"
-			kill -KILL "$SYS_PID1" 2>/dev/null
-		fi
+	# (SIGRTMIN+4 is systemd's poweroff; without an init, nothing to wait for)
+	[ -n "$SYS_PID1" ] && kill -RTMIN+4 "$SYS_PID1" 2>/dev/null &&
+		SYS_WAIT=$SYS_BOOT_WAIT sys_poll sys_nspawn_gone
+	if ! sys_nspawn_gone; then
+		diag "the container did not stop: killed"
+		kill -KILL $SYS_PID1 "$SYS_NSPAWN" 2>/dev/null
 	fi
 	wait "$SYS_NSPAWN" 2>/dev/null
 	SYS_NSPAWN=
