@@ -217,6 +217,59 @@ on_host su root "su - root"
 on_host sudo root "sudo -i"
 on_host machinectl root "machinectl shell root@.host"
 
+# ---- the last logout -------------------------------------------------------------
+
+# Every login of alice's above has ended; her user manager, which joined
+# her namespace, outlives them until logind stops it (a few seconds), and
+# its drop-in's ExecStopPost removes the namespace then.
+gone() { ! sys_run test -e /run/netns/user-alice; }
+check "her last logout: the namespace goes once logind stops her user manager" sys_poll gone
+check "her user manager has stopped" sys_unit_is "user@$alice_uid.service" inactive
+check "and so has her namespace's host end (vu$alice_uid)" \
+	sys_wait_for sh -c "! ip link show vu$alice_uid"
+
+# Lingering, the manager stays after the last session, and so does the
+# namespace; when it stops, the namespace goes.
+sys_run loginctl enable-linger alice || bail_out "cannot make alice linger"
+run sys_login ssh alice "$probe"
+check_status "lingering: alice logs in"
+no_session() { [ -z "$(sys_run loginctl list-sessions --no-legend | awk '$3 == "alice"')" ]; }
+sys_poll no_session || bail_out "alice's session never ended"
+check "lingering: after her last logout her manager runs" sys_unit_is "user@$alice_uid.service" active
+check "and her namespace stays" sys_run test -e /run/netns/user-alice
+sys_run loginctl disable-linger alice
+check "once she no longer lingers, the manager stops and the namespace goes" sys_poll gone
+
+# ---- usernetns-join against the last logout ------------------------------------------
+
+# 30 times: a join of alice's and the removal her last logout runs, at
+# once.  The join either lands in her live, named namespace (which the
+# removal then keeps) or fails with an error; never in one without name
+# or links.
+orphans=0 joined=0 refused=0
+for i in $(seq 30); do
+	sys_run usernetns-create alice >/dev/null 2>&1 || bail_out "cannot make alice's namespace"
+	sys_run sh -c "setpriv --reuid=alice --regid=alice --init-groups -- usernetns-join -- \
+			sh -c 'readlink /proc/self/ns/net; sleep 1' >/run/join.out 2>&1 &
+		usernetns-cleanup --as-teardown --uid $alice_uid >/dev/null 2>&1; wait"
+	first=$(sys_run head -n 1 /run/join.out)
+	case $first in
+	net:*)
+		if [ "$first" = "$(alice_net)" ]; then
+			joined=$((joined + 1))
+		else
+			orphans=$((orphans + 1))
+			diag "trial $i: joined $first, user-alice is $(alice_net)"
+		fi
+		;;
+	*"being removed"* | *"has no namespace"*) refused=$((refused + 1)) ;;
+	*) orphans=$((orphans + 1)); diag "trial $i: $(sys_run cat /run/join.out)" ;;
+	esac
+done
+diag "30 joins against the last logout: $joined in a live namespace, $refused refused"
+check_eq "no join ever lands in a namespace without name or links" 0 "$orphans"
+sys_run usernetns-cleanup --as-teardown --uid "$alice_uid" >/dev/null 2>&1
+
 check_eq "no unit failed" "" "$(sys_run systemctl --failed --no-legend --plain)"
 diag "took $(($(date +%s) - SYS_STARTED)) s"
 done_testing
