@@ -33,6 +33,8 @@ struct options {
 	bool all;
 	bool as_teardown;
 	bool forget;
+	bool by_uid; /* --uid: uid, with the group's namespace */
+	uid_t uid;
 };
 
 static unsigned int cleanup_flags(const struct options *o)
@@ -43,7 +45,7 @@ static unsigned int cleanup_flags(const struct options *o)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: %s [--dry-run] [--force] [--as-teardown] [--all | USER...]\n"
+		"Usage: %s [--dry-run] [--force] [--as-teardown] [--all | --uid UID | USER...]\n"
 		"       %s [--dry-run] --forget USER...\n"
 		"\n"
 		"Remove the network namespaces of USER (default: yourself), or with --all of\n"
@@ -57,6 +59,8 @@ static void usage(FILE *out)
 		"  -a, --all      everybody's (root and admin_group only)\n"
 		"  -t, --as-teardown  unused namespaces only where the policy's teardown\n"
 		"                 removes them (kept under teardown = never)\n"
+		"  -U, --uid UID  the user of that uid, and the group's namespace the\n"
+		"                 policy puts them in (what a user manager's stop runs)\n"
 		"      --forget   forget the section that last placed each USER, so that\n"
 		"                 their next login is placed by what the directory answers\n"
 		"                 now (root and admin_group only)\n"
@@ -200,23 +204,32 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *user = argc > 0 ? argv[i] : NULL;
+		char name[32];
 		struct plan plan;
 		uid_t uid;
 
-		r = helper_target_uid(user, &uid);
-		if (r == 0)
-			r = helper_may_manage(policy, uid, user ? user : "yourself");
+		if (o->by_uid) {
+			uid = o->uid;
+			snprintf(name, sizeof(name), "uid %lu", (unsigned long)uid);
+			r = helper_may_manage(policy, uid, name);
+		} else {
+			r = helper_target_uid(user, &uid);
+			if (r == 0)
+				r = helper_may_manage(policy, uid, user ? user : "yourself");
+		}
 		if (r) {
 			free(only);
 			return r;
 		}
 		only[m++] = owner_user(uid);
 		/*
-		 * One's own group's namespace too, when unused: not another's
+		 * One's own group's namespace too, when unused, and that of
+		 * the user of --uid (a user manager's last stop): not another's
 		 * named here, and never with --force (it would take every
 		 * member's processes out of it).
 		 */
-		if (!user && !o->force && plan_resolve_uid(policy, NULL, uid, &plan, NULL) == 0 &&
+		if ((!user || o->by_uid) && !o->force &&
+		    plan_resolve_uid(policy, NULL, uid, &plan, NULL) == 0 &&
 		    owner_is_group(plan.owner))
 			only[m++] = plan.owner;
 	}
@@ -280,12 +293,15 @@ static int forget(const struct options *o, const struct policy *policy, int argc
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "dry-run", no_argument, NULL, 'n' }, { "force", no_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },     { "as-teardown", no_argument, NULL, 't' },
-		{ "forget", no_argument, NULL, 'F' },  { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, { 0 }
-	};
+	static const struct option options[] = { { "dry-run", no_argument, NULL, 'n' },
+						 { "force", no_argument, NULL, 'f' },
+						 { "all", no_argument, NULL, 'a' },
+						 { "as-teardown", no_argument, NULL, 't' },
+						 { "uid", required_argument, NULL, 'U' },
+						 { "forget", no_argument, NULL, 'F' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 { 0 } };
 	struct cleanup_plan plan = { 0 };
 	struct options o = { 0 };
 	struct errbuf err = { "" };
@@ -295,7 +311,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	helper_prog = "usernetns-cleanup";
-	while ((c = getopt_long(argc, argv, "nfathV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nfatU:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.dry_run = true;
@@ -312,15 +328,30 @@ int main(int argc, char **argv)
 		case 'F':
 			o.forget = true;
 			break;
+		case 'U': {
+			unsigned long v;
+
+			if (util_parse_ulong(optarg, &v) < 0 || v >= UINT32_MAX) {
+				helper_error("--uid %s: not a uid", optarg);
+				return HELPER_EXIT_USAGE;
+			}
+			o.by_uid = true;
+			o.uid = (uid_t)v;
+			break;
+		}
 		default:
 			return helper_standard_option(c, usage, HELPER_EXIT_USAGE);
 		}
 	}
-	if (o.all && optind < argc) {
-		helper_error("--all and USER... do not go together");
+	if ((o.all || o.by_uid) && optind < argc) {
+		helper_error("%s and USER... do not go together", o.all ? "--all" : "--uid");
 		return HELPER_EXIT_USAGE;
 	}
-	if (o.forget && (o.all || o.force || o.as_teardown || optind == argc)) {
+	if (o.all && o.by_uid) {
+		helper_error("--all and --uid do not go together");
+		return HELPER_EXIT_USAGE;
+	}
+	if (o.forget && (o.all || o.by_uid || o.force || o.as_teardown || optind == argc)) {
 		helper_error("--forget takes USER... and no other option but --dry-run");
 		return HELPER_EXIT_USAGE;
 	}

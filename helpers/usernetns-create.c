@@ -137,7 +137,7 @@ static int table_addresses(const struct plan *plan, struct egress_addrs *ret)
 
 	*ret = (struct egress_addrs){ 0 };
 	if (state_read(&uns_paths_default, plan->owner, &rec, NULL) == 0 &&
-	    rec.phase == STATE_READY && streq(rec.netns, plan->netns)) {
+	    state_phase_made(rec.phase) && streq(rec.netns, plan->netns)) {
 		*ret = (struct egress_addrs){
 			.peer4 = rec.peer4, .peer6 = rec.peer6, .gw4 = rec.host4, .gw6 = rec.host6
 		};

@@ -35,7 +35,6 @@ enum {
 
 /* Enter the namespace and mount its /sys; read root's record of it. */
 static const int join_caps[] = { CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAPS_END };
-static const int read_caps[] = { CAP_DAC_READ_SEARCH, CAPS_END };
 
 static void usage(FILE *out)
 {
@@ -58,24 +57,6 @@ static int failed(int helper_code)
 	return helper_code ? JOIN_EXIT_FAILED : 0;
 }
 
-/* The namespace of plan, verified (lib/ensure.c), to enter. */
-static int open_verified(const struct plan *plan, int *ret_fd, struct netns_id *ret_id)
-{
-	struct errbuf err = { "" };
-	int r;
-
-	r = caps_raise(read_caps, &err);
-	if (r == 0)
-		r = ensure_open_recorded(&uns_paths_default, plan, ret_fd, ret_id, &err);
-	caps_lower();
-	if (r < 0)
-		helper_error("cannot enter '%s': %s", plan->netns, err.msg);
-	if (r == -EPERM)
-		syslog(LOG_AUTHPRIV | LOG_WARNING, "uid %lu: refused to enter %s: %s",
-		       (unsigned long)helper_caller(), plan->netns, err.msg);
-	return r;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option options[] = { { "user", required_argument, NULL, 'u' },
@@ -87,9 +68,8 @@ int main(int argc, char **argv)
 	char shell[PATH_MAX] = "/bin/sh", env[NAME_MAX + 16];
 	struct errbuf err = { "" };
 	struct policy *policy;
-	struct netns_id id;
 	struct plan plan;
-	int c, fd, r;
+	int c, r;
 
 	helper_prog = "usernetns-join";
 	/* '+': options end at the command, as for env(1). */
@@ -130,17 +110,18 @@ int main(int argc, char **argv)
 		free(buf);
 	}
 
-	if (open_verified(&plan, &fd, &id) < 0)
-		return JOIN_EXIT_FAILED;
-
+	/* Into the very namespace usernetns made, and not one being removed (ensure.h). */
 	r = caps_raise(join_caps, &err);
 	if (r == 0)
-		r = netns_enter(fd, &id, &err);
+		r = ensure_join(&uns_paths_default, &plan, &err);
 	if (r == 0)
 		r = netns_exec_prepare(plan.netns, &err);
-	close(fd);
+	caps_lower();
 	if (r < 0) {
 		helper_error("cannot enter '%s': %s", plan.netns, err.msg);
+		if (r == -EPERM)
+			syslog(LOG_AUTHPRIV | LOG_WARNING, "uid %lu: refused to enter %s: %s",
+			       (unsigned long)helper_caller(), plan.netns, err.msg);
 		return JOIN_EXIT_FAILED;
 	}
 

@@ -1008,7 +1008,8 @@ static int ensure_namespace(struct ensure_ctx *c)
 
 	switch (state) {
 	case NETNS_MOUNTED:
-		if (c->have_old && c->old.phase == STATE_READY &&
+		/* Removing: a removal that died (or kept it) after marking it. */
+		if (c->have_old && state_phase_made(c->old.phase) &&
 		    netns_id_equal(&c->old.id, &c->id))
 			break;
 		if (c->have_old && c->old.phase == STATE_CREATING) {
@@ -1423,6 +1424,11 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int
 		errbuf_set(err, "%s has no namespace: log in, or run usernetns-create", plan->user);
 	if (r < 0)
 		return r;
+	if (rec.phase == STATE_REMOVING) {
+		errbuf_set(err, "'%s' is being removed (its last session ended); log in again",
+			   rec.netns);
+		return -ESTALE;
+	}
 	if (rec.phase != STATE_READY || !streq(rec.netns, plan->netns)) {
 		errbuf_set(
 			err,
@@ -1448,6 +1454,58 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int
 	*ret_fd = fd;
 	*ret_id = id;
 	return 0;
+}
+
+int ensure_join(const struct uns_paths *p, const struct plan *plan, struct errbuf *err)
+{
+	struct netns_id id, back_id;
+	struct state_record rec;
+	struct errbuf ignored;
+	int fd, back, r;
+
+	back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (back < 0)
+		return errbuf_errno(err, -errno, "cannot open /proc/thread-self/ns/net");
+	r = netns_id_of_fd(back, &back_id);
+	if (r < 0) {
+		close(back);
+		return errbuf_errno(err, r, "cannot identify the current network namespace");
+	}
+	r = ensure_open_recorded(p, plan, &fd, &id, err);
+	if (r < 0) {
+		close(back);
+		return r;
+	}
+	r = fault_err("join.opened", err);
+	if (r == 0)
+		r = netns_enter(fd, &id, err);
+	close(fd);
+	if (r == 0)
+		r = fault_err("join.entered", err);
+	/*
+	 * Inside now, where a removal that has not marked the record yet will
+	 * see us.  One that has may already have looked, and found nobody.
+	 */
+	if (r == 0) {
+		r = state_read(p, plan->owner, &rec, err);
+		if (r == -ENOENT ||
+		    (r == 0 && (rec.phase != STATE_READY || !netns_id_equal(&rec.id, &id)))) {
+			errbuf_set(err,
+				   "'%s' is being removed (its last session ended); log in again",
+				   plan->netns);
+			r = -ESTALE;
+		}
+	}
+	if (r < 0) {
+		struct netns_id now;
+
+		/* Back where we came from, whatever happened. */
+		if (netns_current(&now) == 0 && !netns_id_equal(&now, &back_id) &&
+		    netns_enter(back, &back_id, &ignored) < 0)
+			r = -ENOTRECOVERABLE;
+	}
+	close(back);
+	return r;
 }
 
 /* ---- removal ------------------------------------------------------------------ */
@@ -1478,29 +1536,56 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 	if (r < 0)
 		return r;
 	if (state == NETNS_MOUNTED)
-		ours = (rec.phase == STATE_READY && netns_id_equal(&rec.id, &id)) ||
+		ours = (state_phase_made(rec.phase) && netns_id_equal(&rec.id, &id)) ||
 		       rec.phase == STATE_CREATING;
+	/*
+	 * Marked before anybody inside is looked for: usernetns-join, which
+	 * takes no lock, enters first and reads the record after
+	 * (ensure_join()), so it is either seen inside, or sees this and
+	 * backs out.
+	 */
+	if (ours && rec.phase == STATE_READY) {
+		rec.phase = STATE_REMOVING;
+		r = state_write(p, &rec, err);
+		if (r < 0)
+			return r;
+		r = fault_err("remove.marked", err);
+		if (r < 0) {
+			struct errbuf ignored;
+
+			rec.phase = STATE_READY;
+			(void)state_write(p, &rec, &ignored);
+			return r;
+		}
+	}
 	if (ours && !(flags & ENSURE_REMOVE_FORCE)) {
 		size_t n = 0, hidden = 0;
 		pid_t pid = 0;
 
 		r = netns_count_processes(&id, &n, &pid, &hidden);
 		if (r < 0)
-			return errbuf_errno(err, r, "cannot scan /proc");
-		if (n > 0) {
+			errbuf_errno(err, r, "cannot scan /proc");
+		else if (n > 0) {
 			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)", n,
 				   n == 1 ? "" : "es", rec.netns, (long)pid);
 			if (ret_pid)
 				*ret_pid = pid;
-			return -EBUSY;
-		}
-		if (hidden > 0) {
+			r = -EBUSY;
+		} else if (hidden > 0) {
 			/* Removing it could cut processes we cannot see off. */
 			errbuf_set(
 				err,
 				"cannot tell whether processes remain in namespace '%s': %zu processes are not visible (needs CAP_SYS_PTRACE)",
 				rec.netns, hidden);
-			return -EACCES;
+			r = -EACCES;
+		}
+		if (r < 0) {
+			/* Kept: as it was. */
+			struct errbuf ignored;
+
+			rec.phase = STATE_READY;
+			(void)state_write(p, &rec, &ignored);
+			return r;
 		}
 	}
 

@@ -96,7 +96,7 @@ static int classify(const struct uns_paths *p, struct inventory_entry *e,
 		e->state = INVENTORY_FOREIGN;
 		break;
 	case NETNS_MOUNTED:
-		if (e->rec.phase == STATE_READY && netns_id_equal(&e->rec.id, &e->found))
+		if (state_phase_made(e->rec.phase) && netns_id_equal(&e->rec.id, &e->found))
 			e->state = INVENTORY_ACTIVE;
 		else if (e->rec.phase == STATE_CREATING)
 			e->state = INVENTORY_UNFINISHED;

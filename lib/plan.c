@@ -416,6 +416,19 @@ out:
 	return r;
 }
 
+/* A user by name: -ENOENT for none, another -errno when NSS failed. */
+static int lookup_user(const char *user, struct passwd *ret, char **ret_buf, struct errbuf *err)
+{
+	int r = util_getpwnam(user, ret, ret_buf);
+
+	if (r == -ENOENT)
+		errbuf_set(err, "unknown user '%s'", user);
+	else if (r < 0)
+		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)", user,
+			   strerror(-r));
+	return r;
+}
+
 int plan_resolve(const struct policy *p, const struct uns_paths *history, const char *user,
 		 struct plan *ret, struct errbuf *err)
 {
@@ -423,14 +436,39 @@ int plan_resolve(const struct policy *p, const struct uns_paths *history, const 
 	char *buf = NULL;
 	int r;
 
-	r = util_getpwnam(user, &pw, &buf);
-	if (r == -ENOENT)
-		errbuf_set(err, "unknown user '%s'", user);
-	else if (r < 0)
-		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)", user,
-			   strerror(-r));
-	else
+	r = lookup_user(user, &pw, &buf, err);
+	if (r == 0)
 		r = plan_fill(p, history, &pw, ret, err);
+	free(buf);
+	return r;
+}
+
+int plan_fallback_exempt(const struct policy_fallback *f, const char *user, struct errbuf *why)
+{
+	struct passwd pw;
+	char *buf = NULL;
+	char from[48];
+	int r;
+
+	r = lookup_user(user, &pw, &buf, why);
+	if (r < 0)
+		goto out;
+	if (f->min_uid_line)
+		snprintf(from, sizeof(from), "line %u of the policy", f->min_uid_line);
+	else
+		snprintf(from, sizeof(from), "the built-in default");
+	if (pw.pw_uid == 0) {
+		errbuf_set(why, "uid 0: root is never refused for want of a policy");
+		r = 1;
+	} else if (pw.pw_uid < f->min_uid) {
+		errbuf_set(why, "uid %lu is below min_uid %lu (%s)", (unsigned long)pw.pw_uid,
+			   (unsigned long)f->min_uid, from);
+		r = 1;
+	} else {
+		errbuf_set(why, "uid %lu is not below min_uid %lu (%s)", (unsigned long)pw.pw_uid,
+			   (unsigned long)f->min_uid, from);
+	}
+out:
 	free(buf);
 	return r;
 }

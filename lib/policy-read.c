@@ -306,6 +306,7 @@ static int policy_handler(void *user, const char *section, const char *name, con
 	struct parse_ctx *c = user;
 	const struct key_def *k;
 	unsigned int *key_line, where;
+	uint32_t *bad_keys;
 	struct errbuf why;
 	void *base;
 
@@ -339,9 +340,11 @@ static int policy_handler(void *user, const char *section, const char *name, con
 	if (c->state == SECTION_GLOBAL) {
 		base = &c->p->global;
 		key_line = c->p->global.key_line;
+		bad_keys = &c->p->global.bad_keys;
 	} else {
 		base = c->rule;
 		key_line = c->rule->key_line;
+		bad_keys = &c->rule->bad_keys;
 	}
 	if (key_line[k->key] && !policy_key_repeats(k)) {
 		diag_error(c->diag, c->file, c->lineno,
@@ -354,14 +357,12 @@ static int policy_handler(void *user, const char *section, const char *name, con
 
 	if (*value == '\0') {
 		diag_error(c->diag, c->file, c->lineno, "'%s' has no value", name);
-		if (c->state == SECTION_RULE)
-			c->rule->bad_keys |= 1u << k->key;
+		*bad_keys |= 1u << k->key;
 		return 1;
 	}
 	if (policy_key_parse(k, value, where, base, &why) < 0) {
 		diag_error(c->diag, c->file, c->lineno, "%s = %s: %s", name, value, why.msg);
-		if (c->state == SECTION_RULE)
-			c->rule->bad_keys |= 1u << k->key;
+		*bad_keys |= 1u << k->key;
 	}
 	return 1;
 }

@@ -4,6 +4,8 @@
  * (regular, root's, not writable by others, in a directory that is not
  * either) before policy_parse() reads it (policy-read.c) and checks it
  * whole (policy-check.c); the parts are listed in policy-internal.h.
+ * The defaults live here, and so does what of a policy that cannot be
+ * used still holds (policy_fallback()).
  */
 #include "config.h"
 
@@ -42,6 +44,31 @@ void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind)
 		.mtu = 1500,
 		.port_isolation = true,
 	};
+}
+
+/* Did the file itself set key, to a value that was taken? */
+static bool global_key_valid(const struct policy_global *g, enum policy_key key)
+{
+	return g->key_line[key] && !(g->bad_keys & (1u << key));
+}
+
+void policy_fallback(const struct policy *invalid, struct policy_fallback *ret)
+{
+	struct policy_global builtin;
+
+	global_init(&builtin);
+	*ret = (struct policy_fallback){
+		.on_error = builtin.on_error,
+		.min_uid = builtin.min_uid,
+	};
+	if (!invalid)
+		return;
+	if (global_key_valid(&invalid->global, POLICY_KEY_ON_ERROR))
+		ret->on_error = invalid->global.on_error;
+	if (global_key_valid(&invalid->global, POLICY_KEY_MIN_UID)) {
+		ret->min_uid = invalid->global.min_uid;
+		ret->min_uid_line = invalid->global.key_line[POLICY_KEY_MIN_UID];
+	}
 }
 
 const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,

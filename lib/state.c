@@ -108,6 +108,19 @@ static size_t put_addr(char *buf, size_t size, const char *key, const struct add
 	return (size_t)snprintf(buf, size, "%s=%s\n", key, addr_prefix_format(a, tmp, sizeof(tmp)));
 }
 
+static const char *state_phase_name(enum state_phase phase)
+{
+	switch (phase) {
+	case STATE_CREATING:
+		return "creating";
+	case STATE_READY:
+		return "ready";
+	case STATE_REMOVING:
+		return "removing";
+	}
+	return "?";
+}
+
 int state_format(const struct state_record *rec, char *buf, size_t size)
 {
 	char key[OWNER_STRLEN];
@@ -127,9 +140,9 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 			     "created=%" PRIu64 "\n",
 			     RECORD_VERSION, owner_key(rec->owner, key, sizeof(key)),
 			     owner_is_group(rec->owner) ? "group" : "user", rec->name, rec->netns,
-			     policy_mode_to_string(rec->mode),
-			     rec->phase == STATE_READY ? "ready" : "creating", rec->id.dev,
-			     rec->id.ino, rec->host_id.dev, rec->host_id.ino, rec->created);
+			     policy_mode_to_string(rec->mode), state_phase_name(rec->phase),
+			     rec->id.dev, rec->id.ino, rec->host_id.dev, rec->host_id.ino,
+			     rec->created);
 	if (n < size && rec->host_ifname[0])
 		n += (size_t)snprintf(buf + n, size - n,
 				      "host_ifname=%s\nhost_ifindex=%d\n"
@@ -237,6 +250,8 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 	} else if (streq(key, "phase")) {
 		if (streq(v, "ready"))
 			rec->phase = STATE_READY;
+		else if (streq(v, "removing"))
+			rec->phase = STATE_REMOVING;
 		else if (streq(v, "creating"))
 			rec->phase = STATE_CREATING;
 		else

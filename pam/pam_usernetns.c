@@ -160,9 +160,28 @@ static void log_diag(pam_handle_t *pamh, const struct diag *d)
 		pam_syslog(pamh, LOG_ERR, "%zu more policy messages not shown", d->n_dropped);
 }
 
-/* Load the policy; on failure *ret_on_error says what to do about it. */
+/* What makes the policy unusable, in one line: its first error. */
+static void first_error(const struct diag *d, char *buf, size_t size)
+{
+	for (size_t i = 0; i < d->n_entries; i++) {
+		if (d->entries[i].level != DIAG_ERROR)
+			continue;
+		if (d->n_errors > 1)
+			snprintf(buf, size, "%s; %zu more errors", d->entries[i].text,
+				 d->n_errors - 1);
+		else
+			snprintf(buf, size, "%s", d->entries[i].text);
+		return;
+	}
+	snprintf(buf, size, "out of memory");
+}
+
+/*
+ * Load the policy.  When it cannot be used, *ret_fallback says what of it
+ * still holds, and problem why it cannot.
+ */
 static int load_policy(pam_handle_t *pamh, const struct options *o, struct policy **ret,
-		       enum policy_on_error *ret_on_error)
+		       struct policy_fallback *ret_fallback, char *problem, size_t size)
 {
 	struct diag d = DIAG_INIT;
 	struct policy *p = NULL;
@@ -170,16 +189,45 @@ static int load_policy(pam_handle_t *pamh, const struct options *o, struct polic
 
 	r = policy_load(o->conf, 0, POLICY_KEEP_INVALID, &p, &d);
 	log_diag(pamh, &d);
-	diag_clear(&d);
 	if (r < 0) {
-		/* An invalid policy's own on_error, if that line was valid. */
-		*ret_on_error = p && p->global.key_line[POLICY_KEY_ON_ERROR] ? p->global.on_error :
-									       POLICY_ON_ERROR_FAIL;
+		policy_fallback(p, ret_fallback);
+		first_error(&d, problem, size);
 		policy_free(p);
-		return r;
+	} else {
+		*ret = p;
 	}
-	*ret = p;
-	return 0;
+	diag_clear(&d);
+	return r;
+}
+
+/*
+ * Without a usable policy: root and the accounts below min_uid go on, on
+ * the host network, and the log says so at LOG_CRIT (a typo must not
+ * take a rescue boot to fix, nor go unnoticed because root still gets
+ * in); every other login gets what on_error says.
+ */
+static int policy_unusable(pam_handle_t *pamh, const struct options *o,
+			   const struct policy_fallback *f, const char *problem, const char *user)
+{
+	struct errbuf why = { "" };
+	int r;
+
+	r = plan_fallback_exempt(f, user, &why);
+	if (r > 0) {
+		pam_syslog(
+			pamh, LOG_CRIT,
+			"policy %s is not usable (%s): the session of %s goes on, on the host network (%s); every other session %s until the policy is fixed",
+			o->conf, problem, user, why.msg,
+			f->on_error == POLICY_ON_ERROR_IGNORE ?
+				"stays on the host network too (on_error = ignore)" :
+				"is refused");
+		return PAM_IGNORE;
+	}
+	if (r < 0)
+		pam_syslog(pamh, LOG_ERR, "%s", why.msg);
+	else
+		debug(pamh, o, "%s is not exempt: %s", user, why.msg);
+	return fail(pamh, f->on_error, user, "policy %s is not usable", o->conf);
 }
 
 /*
@@ -225,9 +273,11 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	struct session_data *data = NULL;
 	struct session_open_result res;
 	enum policy_on_error on_error = POLICY_ON_ERROR_FAIL;
+	struct policy_fallback fallback;
 	struct policy *policy = NULL;
 	struct errbuf err = { "" };
 	const void *service = NULL;
+	char problem[1024];
 	const char *user = NULL;
 	struct options o;
 	struct plan plan;
@@ -241,8 +291,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	pam_get_item(pamh, PAM_SERVICE, &service);
 
-	if (load_policy(pamh, &o, &policy, &on_error) < 0)
-		return fail(pamh, on_error, user, "policy %s is not usable", o.conf);
+	if (load_policy(pamh, &o, &policy, &fallback, problem, sizeof(problem)) < 0)
+		return policy_unusable(pamh, &o, &fallback, problem, user);
 	on_error = policy->global.on_error;
 
 	r = plan_resolve(policy, &uns_paths_default, user, &plan, &err);
@@ -370,13 +420,14 @@ out:
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	enum policy_teardown teardown = POLICY_TEARDOWN_NEVER;
-	enum policy_on_error ignored_on_error;
+	struct policy_fallback ignored_fallback;
 	struct session_close_result res;
 	struct session_data *data = NULL;
 	struct policy *policy = NULL;
 	struct errbuf err = { "" };
 	struct netns_id now;
 	const char *user = "?";
+	char problem[1024];
 	struct options o;
 	int r;
 
@@ -396,11 +447,12 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		return PAM_SUCCESS;
 	}
 
-	if (load_policy(pamh, &o, &policy, &ignored_on_error) == 0)
+	if (load_policy(pamh, &o, &policy, &ignored_fallback, problem, sizeof(problem)) == 0)
 		teardown = policy->global.teardown;
 	else
-		pam_syslog(pamh, LOG_ERR, "policy %s is not usable: not removing any namespace",
-			   o.conf);
+		pam_syslog(pamh, LOG_ERR,
+			   "policy %s is not usable (%s): not removing any namespace", o.conf,
+			   problem);
 	policy_free(policy);
 
 	/* The work is done from the host's namespace, as at open. */

@@ -24,12 +24,21 @@ const struct pam_conv test_conversation = { conv, NULL };
 char logbuf[1 << 16];
 static size_t loglen;
 
+/* Where each line starts in logbuf, and its whole priority. */
+static struct {
+	size_t start;
+	int pri;
+} lines[4096];
+static size_t n_lines;
+
 static void capture(int pri, const char *fmt, va_list ap)
 {
 	int n;
 
-	if (loglen >= sizeof(logbuf) - 256)
+	if (loglen >= sizeof(logbuf) - 256 || n_lines == sizeof(lines) / sizeof(lines[0]))
 		return;
+	lines[n_lines].start = loglen;
+	lines[n_lines++].pri = pri;
 	n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d>", pri & 7);
 	loglen += (size_t)n;
 	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen - 1, fmt, ap);
@@ -76,7 +85,22 @@ void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
 void log_clear(void)
 {
 	loglen = 0;
+	n_lines = 0;
 	logbuf[0] = '\0';
+}
+
+int log_priority(const char *needle)
+{
+	const char *s = strstr(logbuf, needle);
+	size_t at;
+
+	if (!s)
+		return -1;
+	at = (size_t)(s - logbuf);
+	for (size_t i = n_lines; i-- > 0;)
+		if (lines[i].start <= at)
+			return lines[i].pri;
+	return -1;
 }
 
 void expect_log(const char *needle)

@@ -23,4 +23,10 @@ void log_clear(void);
 /* Fail the test, showing the log, unless it contains needle. */
 void expect_log(const char *needle);
 
+/*
+ * The whole priority (facility | level) of the first line logged that
+ * contains needle, or -1: the lines show the level alone.
+ */
+int log_priority(const char *needle);
+
 #endif

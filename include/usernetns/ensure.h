@@ -89,6 +89,20 @@ int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err
 int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int *ret_fd,
 			 struct netns_id *ret_id, struct errbuf *err);
 
+/*
+ * Move the calling thread into the namespace of plan, the one usernetns
+ * made (ensure_open_recorded()), without the owner's lock: for
+ * usernetns-join, which its caller may stop at will.  A removal racing it
+ * (the last logout, a cleanup) marks the record before it looks for
+ * processes inside, and this reads the record after entering: so either
+ * the removal sees the thread inside and keeps the namespace, or the
+ * thread goes back where it was and -ESTALE says the namespace is being
+ * removed.  Never a thread in a namespace that lost its name and links.
+ * Needs CAP_SYS_ADMIN and the right to read the record.
+ * -ENOTRECOVERABLE when the thread could not go back.
+ */
+int ensure_join(const struct uns_paths *p, const struct plan *plan, struct errbuf *err);
+
 /* The same, for a caller already holding the lock of the user. */
 int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 			unsigned int lock_timeout_ms, struct ensure_result *ret,

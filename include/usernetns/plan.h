@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A plan: what the policy says a login of one user gets.  Resolving it
- * is the only place that looks at the user's groups.
+ * A plan: what the policy says a login of one user gets, and who is left
+ * alone while the policy cannot be used.  Resolving it is the only place
+ * that looks at the user's groups.
  */
 #ifndef USERNETNS_PLAN_H
 #define USERNETNS_PLAN_H
@@ -147,6 +148,17 @@ int plan_resolve(const struct policy *p, const struct uns_paths *history, const 
 /* The same for a uid. */
 int plan_resolve_uid(const struct policy *p, const struct uns_paths *history, uid_t uid,
 		     struct plan *ret, struct errbuf *err);
+
+/*
+ * Is user left alone while the policy cannot be used (f, from
+ * policy_fallback())?  Root always: a session of root's in a namespace is
+ * confined in nothing (root may setns() back), so refusing it would only
+ * lock the admin out; and every uid below f's min_uid, which the policy
+ * never handles either.  1 (exempt) or 0 (not: the login gets f's
+ * on_error), why saying which; -ENOENT for an unknown user, another
+ * -errno when NSS failed, why saying so.
+ */
+int plan_fallback_exempt(const struct policy_fallback *f, const char *user, struct errbuf *why);
 
 /*
  * What the policy gives the group gid as such: its shared namespace (the

@@ -46,8 +46,8 @@ enum {
 	POLICY_CHECK_NAMES = 1u << 0,
 	/*
 	 * Return an invalid policy too (still with -EINVAL), marked invalid,
-	 * so that a caller can honour its on_error.  Nothing else of it may
-	 * be used.
+	 * so that a caller can honour what policy_fallback() takes from it.
+	 * Nothing else of it may be used.
 	 */
 	POLICY_KEEP_INVALID = 1u << 1,
 };
@@ -172,6 +172,7 @@ bool policy_egress_covers(const struct policy_egress *e, const struct addr_prefi
 struct policy_global {
 	unsigned int line;			/* of [global]; 0 if absent */
 	unsigned int key_line[POLICY_KEY__MAX]; /* 0: not in the file */
+	uint32_t bad_keys;			/* bit per key whose value was rejected */
 	char netns_name[POLICY_TEMPLATE_MAX];
 	char host_ifname[POLICY_TEMPLATE_MAX];
 	char peer_ifname[POLICY_TEMPLATE_MAX];
@@ -251,6 +252,26 @@ int policy_parse(const char *name, const char *buf, size_t len, unsigned int fla
 		 struct policy **ret, struct diag *diag);
 
 void policy_free(struct policy *p);
+
+/*
+ * What still holds while the policy cannot be used.  From the file only
+ * what it says itself, validly, in its [global] section (the first, if it
+ * has two), and only when policy_load() read it: invalid is what
+ * POLICY_KEEP_INVALID kept, or NULL when the file was missing, unsafe
+ * (writable by others, not root's, a symbolic link) or unreadable, whose
+ * content is not trusted at all.  Everything else is the built-in
+ * default: on_error = fail, min_uid = 1000.  A root-owned file that an
+ * admin mistyped is the admin's; a min_uid from it exempts no more than
+ * its on_error = ignore would (everybody), and one an attacker could
+ * write is never read.
+ */
+struct policy_fallback {
+	enum policy_on_error on_error;
+	uid_t min_uid;
+	unsigned int min_uid_line; /* of the file's min_uid; 0: built in */
+};
+
+void policy_fallback(const struct policy *invalid, struct policy_fallback *ret);
 
 const char *policy_mode_to_string(enum policy_mode mode);
 /* The inverse, for records: -EINVAL for anything else. */

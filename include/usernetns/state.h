@@ -28,7 +28,19 @@
 enum state_phase {
 	STATE_CREATING, /* written before the namespace is made */
 	STATE_READY,	/* everything below was verified */
+	/*
+	 * Written before a removal looks for processes inside: whoever
+	 * enters the namespace without the lock (usernetns-join) reads the
+	 * record after entering, and backs out on seeing this.
+	 */
+	STATE_REMOVING,
 };
+
+/* Does the record name a namespace that was made (its inode is the one)? */
+static inline bool state_phase_made(enum state_phase phase)
+{
+	return phase != STATE_CREATING;
+}
 
 struct state_record {
 	owner_t owner;

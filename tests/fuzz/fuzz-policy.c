@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: any bytes as a policy file, then what a login does
  * with a valid one (resolving users, expanding templates, printing the
- * plan).  Built with --enable-fuzzing (clang, ASan, UBSan).
+ * plan), or takes from an invalid one (policy_fallback()).  Built with --enable-fuzzing (clang, ASan, UBSan).
  */
 #include "config.h"
 
@@ -26,7 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!null)
 		null = fopen("/dev/null", "we");
 	if (policy_parse("fuzz.conf", (const char *)data, size, POLICY_KEEP_INVALID, &p,
-			 &d) == 0) {
+			 &d) < 0) {
+		struct errbuf why = { "" };
+		struct policy_fallback f;
+
+		/* What a login still takes from a policy it cannot use. */
+		policy_fallback(p, &f);
+		plan_fallback_exempt(&f, "root", &why);
+	} else {
 		struct errbuf err = { "" };
 		struct plan plan;
 		char buf[NAME_MAX + 1];

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "usernetns/ensure.h"
 #include "usernetns/session.h"
 
 #define TRACE "/run/fault-trace"
@@ -413,6 +414,121 @@ static void test_stopped_login_blocks_nobody(void **state)
 }
 
 /*
+ * In a child: join alice's namespace as usernetns-join does (no lock),
+ * with fault set.  Exit 0: joined, and the namespace is still alice's,
+ * named; 1: refused as being removed, and back in the namespace it came
+ * from; 2: anything else.
+ */
+static pid_t spawn_join(const char *fault)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct errbuf err = { "" };
+		struct netns_id before, after;
+		struct plan plan;
+		int r;
+
+		if (fault)
+			setenv("USERNETNS_FAULT", fault, 1);
+		if (netns_current(&before) < 0 || plan_resolve(policy, NULL, "alice", &plan, &err) < 0)
+			_exit(2);
+		r = ensure_join(&uns_paths_default, &plan, &err);
+		if (netns_current(&after) < 0)
+			_exit(2);
+		if (r == -ESTALE && netns_id_equal(&before, &after))
+			_exit(1);
+		if (r == 0 && test_sh("mountpoint -q /run/netns/user-alice") == 0)
+			_exit(0);
+		printf("# join: %d %s\n", r, err.msg);
+		fflush(NULL);
+		_exit(2);
+	}
+	return pid;
+}
+
+/* In a child: remove alice's namespace as the last logout does, with fault set. */
+static pid_t spawn_remove(const char *fault)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct errbuf err = { "" };
+		int r;
+
+		if (fault)
+			setenv("USERNETNS_FAULT", fault, 1);
+		r = ensure_remove(&uns_paths_default, owner_user(1001), 0, STATE_LOCK_TIMEOUT_MS,
+				  NULL, &err);
+		_exit(r == 0 ? 0 : r == -EBUSY ? 1 : 2);
+	}
+	return pid;
+}
+
+static void stopped(pid_t pid, const char *what)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+	if (!WIFSTOPPED(status))
+		fail_msg("%s did not stop there", what);
+}
+
+/*
+ * usernetns-join takes no lock (its caller may stop it), so a removal
+ * (the last logout, a cleanup) may run while a join is on its way in.
+ * Never may the join end up in a namespace without name and links: it is
+ * either inside before the removal looks (which keeps the namespace), or
+ * it comes back out with an error.
+ */
+static void test_join_races_removal(void **state)
+{
+	char why[256];
+	pid_t join, removal;
+
+	/* Stopped with the namespace open, not yet inside: removed meanwhile. */
+	reset();
+	assert_int_equal(run_as("alice", true, NULL, why, sizeof(why)), OK);
+	join = spawn_join("join.opened=stop");
+	stopped(join, "the join, after opening");
+	removal = spawn_remove(NULL);
+	assert_int_equal(wait_bounded(removal), 0);
+	assert_int_not_equal(test_sh("mountpoint -q /run/netns/user-alice"), 0);
+	kill(join, SIGCONT);
+	if (wait_bounded(join) != 1)
+		fail_msg("a join that entered a namespace removed meanwhile did not back out");
+
+	/* Stopped inside: the removal sees it and keeps the namespace. */
+	reset();
+	assert_int_equal(run_as("alice", true, NULL, why, sizeof(why)), OK);
+	join = spawn_join("join.entered=stop");
+	stopped(join, "the join, inside");
+	removal = spawn_remove(NULL);
+	assert_int_equal(wait_bounded(removal), 1);
+	kill(join, SIGCONT);
+	if (wait_bounded(join) != 0)
+		fail_msg("a join inside a namespace the removal kept did not go on");
+
+	/* A removal stopped after marking the record: a join meanwhile backs out. */
+	reset();
+	assert_int_equal(run_as("alice", true, NULL, why, sizeof(why)), OK);
+	removal = spawn_remove("remove.marked=stop");
+	stopped(removal, "the removal, after marking");
+	join = spawn_join(NULL);
+	if (wait_bounded(join) != 1)
+		fail_msg("a join while the namespace was being removed did not back out");
+	kill(removal, SIGCONT);
+	assert_int_equal(wait_bounded(removal), 0);
+	assert_int_not_equal(test_sh("mountpoint -q /run/netns/user-alice"), 0);
+}
+
+/*
  * A group's namespace (share = group): a member's login dies at any step
  * of making it (the worker under the group's lock is killed: the login
  * fails), and another member's login repairs it, as a clean run leaves it.
@@ -501,6 +617,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_failure_during_logout),
 		cmocka_unit_test(test_stopped_login_blocks_nobody),
 		cmocka_unit_test(test_member_crash_repaired_by_another),
+		cmocka_unit_test(test_join_races_removal),
 	};
 	struct diag d = DIAG_INIT;
 	const char *srcdir = getenv("USERNETNS_FIXTURES");

@@ -350,6 +350,34 @@ as carol "$bin/usernetns-create" alice
 "$bin/usernetns-cleanup" --all --as-teardown >/dev/null
 check "under teardown = last-logout, --as-teardown removes it" test ! -e /run/netns/user-alice
 
+# A user manager's stop (user@.service, through its drop-in): the user of
+# that uid and the group's namespace the policy puts them in, as the last
+# logout would have.
+dropin=$USERNETNS_BUILDDIR/conf/systemd/user@.service.d/usernetns.conf
+check_contains "the drop-in runs it as root, never failing the manager's stop" \
+	"ExecStopPost=-+" "$(cat "$dropin")"
+check_contains "for the manager's uid, as the last logout would" \
+	"usernetns-cleanup --as-teardown --uid %i" "$(cat "$dropin")"
+as carol "$bin/usernetns-create" alice
+setpriv --reuid=alice --regid=alice --init-groups -- "$bin/usernetns-join" -- sleep 600 \
+	>/dev/null 2>&1 &
+joined=$!
+wait_for bash -c 'pgrep -u alice -x sleep >/dev/null' || bail_out "alice's sleep did not start"
+out=$("$bin/usernetns-cleanup" --as-teardown --uid 1001)
+check_contains "--uid keeps a namespace with a process inside" "kept user-alice of alice" "$out"
+kill "$joined"
+pkill -u alice -x sleep
+wait_for bash -c '! pgrep -u alice -x sleep >/dev/null'
+out=$("$bin/usernetns-cleanup" --as-teardown --uid 1001)
+check_contains "and removes it, unused" "removed user-alice of alice: unused" "$out"
+as carol "$bin/usernetns-create" alice
+as bob "$bin/usernetns-cleanup" --as-teardown --uid 1001
+check "another user may not name alice's uid" [ "$status" -ne 0 ]
+check "which keeps it" mountpoint -q /run/netns/user-alice
+"$bin/usernetns-cleanup" --uid 1001 alice >/dev/null 2>&1
+check_eq "--uid and a user name do not go together" 2 "$?"
+"$bin/usernetns-cleanup" --uid 1001 >/dev/null
+
 # Every task counts. A process whose main thread exited (its leader a
 # zombie with no /proc/PID/ns/net) or moved to a namespace of its own
 # while a thread stays inside keeps the namespace as any process does:

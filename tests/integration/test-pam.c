@@ -80,6 +80,26 @@ static pam_handle_t *start(const char *user)
 
 static struct netns_id host;
 
+/* The module's own answer to opening user's session, without the stack. */
+static int module_open(const char *user)
+{
+	int (*open_session)(pam_handle_t *, int, int, const char **);
+	const char *args[] = { "conf=" POLICY };
+	pam_handle_t *pamh;
+	void *module;
+	int r;
+
+	module = dlopen(module_path, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(module);
+	*(void **)&open_session = dlsym(module, "pam_sm_open_session");
+	assert_non_null(open_session);
+	pamh = start(user);
+	r = open_session(pamh, 0, 1, args);
+	pam_end(pamh, PAM_SUCCESS);
+	dlclose(module);
+	return r;
+}
+
 static bool on_host(void)
 {
 	struct netns_id now;
@@ -185,20 +205,10 @@ static void test_isolated_user(void **state)
 
 static void test_not_handled_is_ignored(void **state)
 {
-	int (*open_session)(pam_handle_t *, int, int, const char **);
-	const char *args[] = { "conf=" POLICY };
 	pam_handle_t *pamh;
-	void *module;
 
 	/* The module's own answer, called directly: PAM_IGNORE. */
-	module = dlopen(module_path, RTLD_NOW | RTLD_LOCAL);
-	assert_non_null(module);
-	*(void **)&open_session = dlsym(module, "pam_sm_open_session");
-	assert_non_null(open_session);
-	pamh = start("bob");
-	assert_int_equal(open_session(pamh, 0, 1, args), PAM_IGNORE);
-	pam_end(pamh, PAM_SUCCESS);
-	dlclose(module);
+	assert_int_equal(module_open("bob"), PAM_IGNORE);
 
 	write_service("debug");
 	/* bob: mode none from [default]; the stack goes on without us. */
@@ -523,6 +533,141 @@ static void test_bad_policy_fails_closed_for_everyone(void **state)
 	assert_false(exists("user-alice"));
 }
 
+/*
+ * Under a policy that cannot be used, root (uid 0) and sys (999, below
+ * min_uid) are left alone, PAM_IGNORE, with a LOG_CRIT line naming the
+ * file and the problem; alice (1001, whom the policy would place) and
+ * bob (1002, mode none) are refused.  label says which policy.
+ */
+static void expect_system_accounts_spared(const char *label, const char *problem)
+{
+	static const char *const spared[] = { "root", "sys" };
+	static const char *const refused[] = { "alice", "bob" };
+	char needle[512], prefixed[600];
+	pam_handle_t *pamh;
+
+	snprintf(needle, sizeof(needle), "policy " POLICY " is not usable (%s", problem);
+	/* As journalctl -g pam_usernetns finds it: pam_syslog()'s prefix. */
+	snprintf(prefixed, sizeof(prefixed), "<2>pam_usernetns(uns-test:session): %s", needle);
+	for (size_t i = 0; i < ELEMENTSOF(spared); i++) {
+		log_clear();
+		if (module_open(spared[i]) != PAM_IGNORE)
+			fail_msg("%s: %s was not left alone", label, spared[i]);
+		expect_log(needle);
+		expect_log("goes on, on the host network");
+		/* Through the stack: the session opens and stays on the host. */
+		log_clear();
+		pamh = start(spared[i]);
+		assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+		assert_true(on_host());
+		expect_log(prefixed);
+		/* The calling program's identifier, facility authpriv. */
+		assert_int_equal(log_priority(prefixed + 3), LOG_AUTHPRIV | LOG_CRIT);
+		assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+		log_clear();
+		if (module_open(refused[i]) != PAM_SYSTEM_ERR)
+			fail_msg("%s: %s was not refused", label, refused[i]);
+		expect_log("is not usable; refusing the session");
+		assert_null(strstr(logbuf, "<2>"));
+		pamh = start(refused[i]);
+		assert_int_equal(pam_open_session(pamh, 0), PAM_SYSTEM_ERR);
+		assert_true(on_host());
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	assert_int_equal(test_sh("ls /run/netns 2>/dev/null | wc -l | grep -qx 0"), 0);
+}
+
+/*
+ * One typo or one chmod locked everybody out in the field: not even root
+ * could log in (ssh with a key, su -, sudo -i, its cron jobs) without a
+ * rescue boot.  A second [global], whose min_uid is not read:
+ */
+static void test_duplicate_global_spares_system_accounts(void **state)
+{
+	char text[sizeof(good_policy) + 64];
+
+	snprintf(text, sizeof(text), "%s[global]\nmin_uid = 2000\n", good_policy);
+	test_write_file(POLICY, text);
+	expect_system_accounts_spared("duplicate [global]",
+				      POLICY ":10: duplicate section [global] (first at line 1)): ");
+}
+
+static void test_writable_policy_spares_system_accounts(void **state)
+{
+	assert_int_equal(chmod(POLICY, 0666), 0);
+	expect_system_accounts_spared("mode 0666",
+				      POLICY ": is writable by group or others (mode 0666); run chmod go-w on it): ");
+}
+
+static void test_missing_policy_spares_system_accounts(void **state)
+{
+	assert_int_equal(unlink(POLICY), 0);
+	expect_system_accounts_spared("missing", POLICY ": cannot open: No such file or directory): ");
+}
+
+static void test_writable_directory_spares_system_accounts(void **state)
+{
+	assert_int_equal(chmod(CONFDIR, 0777), 0);
+	expect_system_accounts_spared("directory writable by others",
+				      POLICY ": directory " CONFDIR " is writable by group or others (mode 0777)): ");
+	assert_int_equal(chmod(CONFDIR, 0755), 0);
+}
+
+/* Open user's session directly: the module's answer, with the log checked. */
+static void expect_open(const char *user, int code, const char *needle)
+{
+	log_clear();
+	if (module_open(user) != code) {
+		expect_log("(no log)");
+		fail_msg("%s: not %d", user, code);
+	}
+	if (needle)
+		expect_log(needle);
+	assert_true(on_host());
+}
+
+/*
+ * Who is spared is decided by min_uid as the broken file's own valid line
+ * says, if it is safe to read; else by the built-in 1000.  Root always.
+ */
+static void test_broken_policy_keeps_its_min_uid(void **state)
+{
+	/* Lower: sys (999) is one of the users the admin meant to handle. */
+	test_write_file(POLICY, "[global]\nmin_uid = 500\n[group:netusers]\nmode = vteh\n");
+	expect_open("sys", PAM_SYSTEM_ERR, "is not usable; refusing the session");
+	expect_open("root", PAM_IGNORE, "(uid 0: root is never refused for want of a policy)");
+	/* Even with min_uid = 0: root in a namespace would be confined in nothing. */
+	test_write_file(POLICY, "[global]\nmin_uid = 0\n[group:netusers]\nmode = vteh\n");
+	expect_open("root", PAM_IGNORE, "<2>");
+	expect_open("sys", PAM_SYSTEM_ERR, NULL);
+
+	/* Higher: alice (1001) is below it, as with a valid policy. */
+	test_write_file(POLICY, "[global]\nmin_uid = 2000\n[group:netusers]\nmode = vteh\n");
+	expect_open("alice", PAM_IGNORE,
+		    "(uid 1001 is below min_uid 2000 (line 2 of the policy)); every other session is refused until the policy is fixed");
+	expect_open("user01", PAM_SYSTEM_ERR, "is not usable; refusing the session");
+
+	/* A min_uid that is itself wrong: the built-in 1000. */
+	test_write_file(POLICY, "[global]\nmin_uid = 2O00\n");
+	expect_open("alice", PAM_SYSTEM_ERR, POLICY ":2: min_uid = 2O00: not a decimal number");
+	expect_open("sys", PAM_IGNORE, "(uid 999 is below min_uid 1000 (the built-in default))");
+
+	/* A file others may write is not read: its min_uid counts for nothing. */
+	test_write_file(POLICY, "[global]\nmin_uid = 4294967294\n");
+	assert_int_equal(chmod(POLICY, 0646), 0);
+	expect_open("alice", PAM_SYSTEM_ERR, "is not usable; refusing the session");
+	expect_open("bigid", PAM_SYSTEM_ERR, NULL);
+	expect_open("sys", PAM_IGNORE, "(the built-in default)");
+
+	/* The broken file's on_error = ignore still holds for the others. */
+	test_write_file(POLICY, "[global]\non_error = ignore\n[group:netusers]\nmode = vteh\n");
+	expect_open("alice", PAM_IGNORE, "cannot place the session of alice in its network namespace: policy " POLICY " is not usable; it stays on the host network (on_error = ignore)");
+	expect_open("root", PAM_IGNORE, "every other session stays on the host network too (on_error = ignore)");
+}
+
 /* Log alice in under policy file path: must be refused, with a reason. */
 static void expect_refused(const char *label, bool with_line)
 {
@@ -790,6 +935,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_nat_with_stale_table_is_loud, reset),
 		cmocka_unit_test_setup(test_bad_policy_fails_closed_for_everyone, reset),
 		cmocka_unit_test_setup(test_every_bad_policy_fails_closed, reset),
+		cmocka_unit_test_setup(test_duplicate_global_spares_system_accounts, reset),
+		cmocka_unit_test_setup(test_writable_policy_spares_system_accounts, reset),
+		cmocka_unit_test_setup(test_missing_policy_spares_system_accounts, reset),
+		cmocka_unit_test_setup(test_writable_directory_spares_system_accounts, reset),
+		cmocka_unit_test_setup(test_broken_policy_keeps_its_min_uid, reset),
 		cmocka_unit_test_setup(test_multithreaded_caller_is_refused, reset),
 		cmocka_unit_test_setup(test_forked_child_tears_nothing_down, reset),
 		cmocka_unit_test_setup(test_login_service_outside_init_namespace, reset),

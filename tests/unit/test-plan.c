@@ -173,6 +173,30 @@ static void test_unknown_user(void **state)
 	assert_string_equal(err.msg, "unknown uid 31337");
 }
 
+/* Who is left alone while the policy cannot be used. */
+static void test_fallback_exempt(void **state)
+{
+	struct policy_fallback f = { .on_error = POLICY_ON_ERROR_FAIL, .min_uid = 1000 };
+	struct errbuf why = { "" };
+
+	assert_int_equal(plan_fallback_exempt(&f, "sys", &why), 1);
+	assert_string_equal(why.msg, "uid 999 is below min_uid 1000 (the built-in default)");
+	assert_int_equal(plan_fallback_exempt(&f, "alice", &why), 0);
+	assert_string_equal(why.msg, "uid 1001 is not below min_uid 1000 (the built-in default)");
+	assert_int_equal(plan_fallback_exempt(&f, "mallory", &why), -ENOENT);
+	assert_string_equal(why.msg, "unknown user 'mallory'");
+
+	f = (struct policy_fallback){ .min_uid = 2000, .min_uid_line = 7 };
+	assert_int_equal(plan_fallback_exempt(&f, "alice", &why), 1);
+	assert_string_equal(why.msg, "uid 1001 is below min_uid 2000 (line 7 of the policy)");
+
+	/* Root, whatever min_uid says. */
+	f = (struct policy_fallback){ .min_uid = 0, .min_uid_line = 2 };
+	assert_int_equal(plan_fallback_exempt(&f, "root", &why), 1);
+	assert_string_equal(why.msg, "uid 0: root is never refused for want of a policy");
+	assert_int_equal(plan_fallback_exempt(&f, "daemon", &why), 0);
+}
+
 static void test_resolve_by_uid(void **state)
 {
 	struct errbuf err = { "" };
@@ -570,6 +594,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_default_and_mode_none),
 		cmocka_unit_test(test_below_min_uid),
 		cmocka_unit_test(test_unknown_user),
+		cmocka_unit_test(test_fallback_exempt),
 		cmocka_unit_test(test_resolve_by_uid),
 		cmocka_unit_test(test_largest_uid_fits),
 		cmocka_unit_test(test_bad_namespace_name_from_user_name),

@@ -1123,6 +1123,54 @@ static void test_sssd_settings(void **state)
 	test_sh("rm -rf '%s'", dir);
 }
 
+/* What policy_fallback() takes from text, kept invalid as the module keeps it. */
+static struct policy_fallback fallback_of(const char *text)
+{
+	struct policy_fallback f;
+	struct diag d = DIAG_INIT;
+	struct policy *p = NULL;
+
+	assert_int_equal(policy_parse("test.conf", text, strlen(text), POLICY_KEEP_INVALID, &p, &d),
+			 -EINVAL);
+	assert_non_null(p);
+	assert_true(p->invalid);
+	policy_fallback(p, &f);
+	policy_free(p);
+	diag_clear(&d);
+	return f;
+}
+
+static void test_fallback_of_unusable_policy(void **state)
+{
+	struct policy_fallback f;
+
+	/* Nothing read (missing, unsafe): the built-in defaults. */
+	policy_fallback(NULL, &f);
+	assert_int_equal(f.min_uid, 1000);
+	assert_int_equal(f.min_uid_line, 0);
+	assert_int_equal(f.on_error, POLICY_ON_ERROR_FAIL);
+
+	/* The broken file's own valid lines in [global]. */
+	f = fallback_of("[global]\non_error = ignore\nmin_uid = 500\n[default]\nmode = vteh\n");
+	assert_int_equal(f.min_uid, 500);
+	assert_int_equal(f.min_uid_line, 3);
+	assert_int_equal(f.on_error, POLICY_ON_ERROR_IGNORE);
+
+	/* Rejected values are not the file's word. */
+	f = fallback_of("[global]\nmin_uid = 5x\non_error = ignroe\n");
+	assert_int_equal(f.min_uid, 1000);
+	assert_int_equal(f.min_uid_line, 0);
+	assert_int_equal(f.on_error, POLICY_ON_ERROR_FAIL);
+	f = fallback_of("[global]\nmin_uid =\n");
+	assert_int_equal(f.min_uid_line, 0);
+
+	/* A second [global] is not read; a repeated key keeps the first. */
+	f = fallback_of("[global]\nmin_uid = 1500\nmin_uid = 0\n[global]\non_error = ignore\n");
+	assert_int_equal(f.min_uid, 1500);
+	assert_int_equal(f.min_uid_line, 2);
+	assert_int_equal(f.on_error, POLICY_ON_ERROR_FAIL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1156,6 +1204,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_checks_owner, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_default_policy_is_valid_and_safe),
 		cmocka_unit_test(test_sssd_settings),
+		cmocka_unit_test(test_fallback_of_unusable_policy),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
