@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -126,6 +127,50 @@ static int load(const struct policy *policy)
 	return HELPER_EXIT_OK;
 }
 
+/* The most loads one --load makes of a policy that changes under it. */
+#define LOAD_ROUNDS 5
+
+/* The same file, unchanged?  Its inode, size and times. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * Load the policy at path, and again while it changed during the load:
+ * usernetns-firewall.path starts a load at the first sign of an edit, and
+ * an editor that moves the old file away before it writes the new one
+ * (vim, emacs) may not be done by then.  Each load is whole or nothing.
+ */
+static int load_settled(const char *config)
+{
+	const char *path = config ? config : USERNETNS_POLICY_PATH;
+	struct stat before, after;
+
+	for (int round = 1;; round++) {
+		bool was = stat(path, &before) == 0;
+		struct policy *policy;
+		int r;
+
+		policy = helper_load_policy(config, false, false, &r);
+		if (policy) {
+			r = load(policy);
+			policy_free(policy);
+		}
+		if (was && stat(path, &after) == 0 && same_file(&before, &after))
+			return r;
+		if (!was && stat(path, &after) < 0)
+			return r;
+		if (round == LOAD_ROUNDS) {
+			helper_error("%s kept changing during %d loads; run %s --load again", path,
+				     LOAD_ROUNDS, helper_prog);
+			return HELPER_EXIT_FAILED;
+		}
+	}
+}
+
 /*
  * Loaded, and as the policy makes it now?  What a login asks (the
  * policy's digest), and what only a render tells: where uplink = auto
@@ -230,12 +275,12 @@ int main(int argc, char **argv)
 		return HELPER_EXIT_OK;
 	}
 
+	if (action == LOAD)
+		return load_settled(config);
 	policy = helper_load_policy(config, action == PRINT, false, &r);
 	if (!policy)
 		return r;
-	if (action == LOAD)
-		r = load(policy);
-	else if (action == STATUS)
+	if (action == STATUS)
 		r = status(policy);
 	else
 		r = print(policy);

@@ -259,9 +259,67 @@ check_eq "back where it was, in place again" 0 "$?"
 cp /run/policy.loaded "$USERNETNS_POLICY_PATH"
 "$firewall" --load >/dev/null 2>&1
 
+# ---- the units: the table follows the policy, a failed load keeps it ------------------------
+
+units=$USERNETNS_BUILDDIR/conf/systemd
+# exec_of UNIT KEY: the arguments of usernetns-firewall in UNIT's KEY= lines, one a line.
+exec_of() { sed -n "s/^$2=[^ ]*usernetns-firewall //p" "$units/$1"; }
+check_eq "the service loads the table when it starts" "--load" \
+	"$(exec_of usernetns-firewall.service ExecStart)"
+check_eq "and has no ExecStop= (systemd runs it first at every restart)" "" \
+	"$(grep '^ExecStop' "$units/usernetns-firewall.service")"
+check "it stays active after its load, so that a reload reaches it" \
+	grep -qx 'RemainAfterExit=yes' "$units/usernetns-firewall.service"
+check "enabling it enables the path unit too" \
+	grep -qx 'Also=usernetns-firewall.path' "$units/usernetns-firewall.service"
+check "the path unit watches the policy file" \
+	grep -qx "PathChanged=$USERNETNS_POLICY_PATH" "$units/usernetns-firewall.path"
+check "and starts the reload service when it changes" \
+	grep -qx 'Unit=usernetns-firewall-reload.service' "$units/usernetns-firewall.path"
+check "which reloads the service (or starts it, were it not active)" \
+	grep -qx 'ExecStart=/bin/systemctl reload-or-restart usernetns-firewall.service' \
+	"$USERNETNS_SRCDIR/conf/systemd/usernetns-firewall-reload.service"
+
+# What systemctl restart runs (ExecStop=, then ExecStart=) and what
+# systemctl reload runs, with a policy that cannot be loaded.
+cp "$USERNETNS_POLICY_PATH" /run/policy.good
+printf '[group:broken]\nmode = sideways\n' >>"$USERNETNS_POLICY_PATH"
+status=0
+for action in $(exec_of usernetns-firewall.service ExecStop) \
+	$(exec_of usernetns-firewall.service ExecStart); do
+	"$firewall" "$action" >/dev/null 2>&1 || status=$?
+done
+check "systemctl restart with a policy that cannot be loaded fails" [ "$status" -ne 0 ]
+check "and the table loaded before stays" nft list table inet usernetns
+from alice 198.51.100.1
+check_eq "and NAT with it" "198.51.100.2" "$out"
+"$firewall" "$(exec_of usernetns-firewall.service ExecReload)" >/dev/null 2>&1
+check "systemctl reload fails the same way" [ $? -ne 0 ]
+check "and keeps the table" nft list table inet usernetns
+cp /run/policy.good "$USERNETNS_POLICY_PATH"
+
+# The path unit starts a load at the first sign of an edit, which may not
+# be done (an editor that moves the old file away, then writes the new
+# one): a policy that changes during a load is loaded again.  An nft that
+# edits the policy before it loads stands in for the editor.
+cp "$USERNETNS_NFT" /run/real-nft
+printf '%s\n' '#!/bin/sh' 'if [ ! -e /run/edited ]; then' '	: >/run/edited' \
+	"	printf '[group:later]\\nmode = veth\\npool4 = 10.240.0.0/16\\n' >>'$USERNETNS_POLICY_PATH'" \
+	'fi' 'exec /run/real-nft "$@"' >/run/edit-nft
+chmod 0755 /run/edit-nft
+mount --bind /run/edit-nft "$USERNETNS_NFT" || bail_out "cannot put an editing nft in place"
+out=$("$firewall" --load 2>&1)
+check_eq "a policy edited during the load: --load succeeds" 0 "$?"
+umount "$USERNETNS_NFT"
+check "(the policy was edited during it)" [ -e /run/edited ]
+out=$("$firewall" --status 2>&1)
+check_eq "and the table is the edited policy's" 0 "$?"
+check_contains "with its range" "10.240.0.0/16" "$(nft list set inet usernetns ranges4)"
+cp /run/policy.good "$USERNETNS_POLICY_PATH"
+"$firewall" --load >/dev/null 2>&1
+
 # ---- bad input: clear errors, nothing half-applied ----------------------------------------
 
-cp "$USERNETNS_POLICY_PATH" /run/policy.good
 sed -i 's/^uplink = auto/uplink = nosuch0/' "$USERNETNS_POLICY_PATH"
 out=$("$firewall" --load 2>&1)
 check "an uplink that does not exist is refused" [ $? -ne 0 ]
