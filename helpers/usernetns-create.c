@@ -91,15 +91,11 @@ static void warn_host_overlap(const struct plan *plan)
  */
 static int print_host_side(const struct policy *policy)
 {
-	struct rtnl r = RTNL_INIT;
 	struct errbuf err = { "" };
 	char *table = NULL;
 	int rc;
 
-	rc = rtnl_open(&r, &err);
-	if (rc == 0)
-		rc = firewall_render(policy, &r, &table, NULL, &err);
-	rtnl_close(&r);
+	rc = firewall_render(policy, &table, NULL, &err);
 	if (rc < 0) {
 		helper_error("warning: the host's side cannot be made: %s", err.msg);
 		return 0;

@@ -47,19 +47,6 @@ static void usage(FILE *out)
 		helper_prog, FIREWALL_FAMILY, FIREWALL_TABLE, USERNETNS_POLICY_PATH);
 }
 
-static int render(const struct policy *policy, char **ret, struct firewall_made *ret_made,
-		  struct errbuf *err)
-{
-	struct rtnl rtnl = RTNL_INIT;
-	int r;
-
-	r = rtnl_open(&rtnl, err);
-	if (r == 0)
-		r = firewall_render(policy, &rtnl, ret, ret_made, err);
-	rtnl_close(&rtnl);
-	return r;
-}
-
 /*
  * The table on standard output, and whether nft would load it: what it
  * refuses is an error here, not at boot.  Without nft, or where it
@@ -71,7 +58,7 @@ static int print(const struct policy *policy)
 	char *table = NULL;
 	int r;
 
-	r = render(policy, &table, NULL, &err);
+	r = firewall_render(policy, &table, NULL, &err);
 	if (r < 0) {
 		helper_error("cannot make the table: %s", err.msg);
 		return HELPER_EXIT_FAILED;
@@ -102,7 +89,7 @@ static int load(const struct policy *policy)
 		helper_error("not loading: %s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	r = render(policy, &table, NULL, &err);
+	r = firewall_render(policy, &table, NULL, &err);
 	if (r < 0) {
 		helper_error("cannot make the table: %s", err.msg);
 		return HELPER_EXIT_FAILED;
@@ -173,8 +160,8 @@ static int load_settled(const char *config)
 
 /*
  * Loaded, and as the policy makes it now?  What a login asks (the
- * policy's digest), and what only a render tells: where uplink = auto
- * leads now, and whether every uplink is there.
+ * policy's digest), and what only the host tells: whether every uplink
+ * the policy names is there.
  */
 static int status(const struct policy *policy)
 {
@@ -183,8 +170,7 @@ static int status(const struct policy *policy)
 	struct firewall_status s;
 	struct errbuf err = { "" }, why = { "" };
 	char problem[128], *table = NULL;
-	const char *stale = NULL;
-	bool made_ok;
+	bool made_ok, stale;
 
 	if (firewall_status(&s, &err) < 0) {
 		helper_error("%s", err.msg);
@@ -192,24 +178,19 @@ static int status(const struct policy *policy)
 	}
 	if (firewall_policy_digest(policy, &need.policy_digest, NULL) < 0)
 		need.policy_digest = 0;
-	made_ok = render(policy, &table, &made, &why) == 0;
+	made_ok = firewall_render(policy, &table, &made, &why) == 0;
 	free(table);
 	/* Asked for no address and no uplink, a loaded table's one problem is staleness. */
-	if (s.table && *firewall_status_problem(&s, &need, problem, sizeof(problem)))
-		stale = "not what the policy makes now";
-	else if (s.table && made_ok && s.made.table != made.digest.table)
-		stale = "uplink = auto leads to another interface now";
+	stale = s.table && *firewall_status_problem(&s, &need, problem, sizeof(problem));
 
 	if (!s.table)
 		printf("table %s %s: not loaded\n", FIREWALL_FAMILY, FIREWALL_TABLE);
 	else if (stale)
-		printf("table %s %s: loaded, stale: %s; run usernetns-firewall --load\n",
-		       FIREWALL_FAMILY, FIREWALL_TABLE, stale);
-	else if (made_ok)
+		printf("table %s %s: loaded, stale: not what the policy makes now; run usernetns-firewall --load\n",
+		       FIREWALL_FAMILY, FIREWALL_TABLE);
+	else
 		printf("table %s %s: loaded, as %s makes it\n", FIREWALL_FAMILY, FIREWALL_TABLE,
 		       policy->path);
-	else
-		printf("table %s %s: loaded\n", FIREWALL_FAMILY, FIREWALL_TABLE);
 	printf("net.ipv4.ip_forward: %d\n", s.forwarding4);
 	printf("net.ipv6.conf.all.forwarding: %d\n", s.forwarding6);
 	printf("uplinks: %s\n", !made_ok ? why.msg : made.uplinks[0] ? made.uplinks : "-");
