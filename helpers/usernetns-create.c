@@ -173,12 +173,46 @@ static int table_addresses(const struct plan *plan, struct egress_addrs *ret)
 }
 
 /*
+ * With dns = host, the host's resolvers a login would send the queries to
+ * now (*ret), as they come from its resolv.conf, and what it leaves out.
+ */
+static void print_host_resolvers(const struct plan *plan, struct nsdns_targets *ret)
+{
+	struct nsdns_host host;
+	struct errbuf err = { "" };
+	char a[ADDR_PREFIX_STRLEN];
+
+	*ret = (struct nsdns_targets){ 0 };
+	if (plan->dns.kind != POLICY_DNS_HOST || !policy_mode_has_link(plan->mode))
+		return;
+	if (nsdns_host_resolvers(plan, NSDNS_RESOLV_CONF, NSDNS_RESOLVED_CONF, &host, &err) < 0) {
+		helper_error("warning: dns = host: %s; names would not resolve in %s", err.msg,
+			     plan->netns);
+		return;
+	}
+	if (host.t.n) {
+		printf("  %-11s ", "resolvers");
+		for (size_t i = 0; i < host.t.n; i++)
+			printf("%s%s", i ? ", " : "", addr_format(&host.t.addr[i], a, sizeof(a)));
+		printf(" (now, from %s)\n", host.from);
+	}
+	if (host.left_out[0])
+		printf("  %-11s %s\n", "left out", host.left_out);
+	if (!host.t.n)
+		helper_error(
+			"warning: dns = host: %s names no resolver a namespace can reach; names would not resolve in %s",
+			host.from, plan->netns);
+	*ret = host.t;
+}
+
+/*
  * The namespace's table a login makes (egress.h), in nft(8)'s words, with
  * its digest, which the live table's first rule carries.  In mode bridge,
  * a deny that holds the gateway is an error, as it is at login.
  */
 static int print_namespace_table(const struct plan *plan, const char *path)
 {
+	struct nsdns_targets host;
 	struct egress_addrs a;
 	struct nstable *t;
 	struct errbuf why;
@@ -193,6 +227,8 @@ static int print_namespace_table(const struct plan *plan, const char *path)
 	r = table_addresses(plan, &a);
 	if (r)
 		return r;
+	print_host_resolvers(plan, &host);
+	nsdns_targets(plan, &a.gw4, &host, &a.dns);
 	if (egress_check_gateway(plan, &a.gw4, &why) < 0 ||
 	    egress_check_gateway(plan, &a.gw6, &why) < 0) {
 		fprintf(stderr, "%s:%u: %s\n", path, plan->deny_line, why.msg);
@@ -300,6 +336,13 @@ static int create_one(const struct policy *policy, const char *user)
 		helper_error(
 			"warning: mode nat for %s: the host's side is not in place (%s): run usernetns-firewall --load",
 			plan.user, res.record.host_side);
+	if (res.dns_problem[0]) {
+		helper_error("warning: dns = host for %s: %s; names do not resolve in %s",
+			     plan.user, res.dns_problem, plan.netns);
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "uid %lu: dns = host for %s: %s; names do not resolve in %s",
+		       (unsigned long)helper_caller(), plan.user, res.dns_problem, plan.netns);
+	}
 	if (res.names_held[0]) {
 		helper_error("warning: namespace %s of %s: %s; not published for it", plan.netns,
 			     plan.user, res.names_held);
