@@ -43,6 +43,18 @@ static void usage(FILE *out)
 		helper_prog, USERNETNS_POLICY_PATH);
 }
 
+/* Does the dry run run inside plan's namespace, whose network is not the host's? */
+static bool inside_namespace(const struct plan *plan)
+{
+	struct netns_id now, id;
+	enum netns_state state;
+	struct errbuf err = { "" };
+
+	return netns_current(&now) == 0 &&
+	       netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
+	       state == NETNS_MOUNTED && netns_id_equal(&now, &id);
+}
+
 /*
  * What a login would refuse: addresses over one of the host's networks.
  * Only from the host's namespace; inside the user's, its own routes would
@@ -52,17 +64,13 @@ static void warn_host_overlap(const struct plan *plan)
 {
 	const struct plan_addr *a = NULL;
 	struct hostnet_overlap o;
-	struct netns_id now, id;
-	enum netns_state state;
 	struct rtnl r = RTNL_INIT;
 	struct errbuf err = { "" };
 	char text[256];
 	bool found = false;
 	int rc;
 
-	if (netns_current(&now) == 0 &&
-	    netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
-	    state == NETNS_MOUNTED && netns_id_equal(&now, &id)) {
+	if (inside_namespace(plan)) {
 		helper_error(
 			"note: run inside %s, so its addresses were not checked against the host's networks",
 			plan->netns);
@@ -82,6 +90,48 @@ static void warn_host_overlap(const struct plan *plan)
 				       sizeof(text));
 		helper_error("warning: %s: a login given addresses there is refused", text);
 	}
+}
+
+/*
+ * dns = host-end sends the queries to the host end, where a resolver of
+ * the host's must answer: is anything listening on UDP port 53 there (at
+ * gw4, when it is known; before the first login, at any host end of the
+ * pool, as a resolver that binds each one as it comes does), or on every
+ * address?  Only from the host's namespace.
+ */
+static void warn_no_resolver(const struct plan *plan, const struct addr_prefix *gw4)
+{
+	struct addr_prefix end = *gw4;
+	const struct addr_prefix *within = NULL;
+	struct errbuf err = { "" };
+	char a[ADDR_PREFIX_STRLEN], where[96];
+	bool found = false;
+
+	if (plan->dns.kind != POLICY_DNS_HOST_END || !policy_mode_has_link(plan->mode) ||
+	    inside_namespace(plan))
+		return;
+	if (end.len) {
+		end.len = 32;
+		within = &end;
+		snprintf(where, sizeof(where), "at %s", addr_format(&end, a, sizeof(a)));
+	} else if (plan->v4.source == PLAN_ADDR_POOL) {
+		within = &plan->v4.pool;
+		snprintf(
+			where, sizeof(where),
+			"at any host end of %s (one bound to each as it comes is seen once one exists)",
+			addr_prefix_format(within, a, sizeof(a)));
+	} else {
+		snprintf(where, sizeof(where), "at the host end");
+	}
+	if (hostnet_udp_listening(within, 53, &found, &err) < 0) {
+		helper_error("warning: dns = host-end: cannot tell whether a resolver answers: %s",
+			     err.msg);
+		return;
+	}
+	if (!found)
+		helper_error(
+			"warning: dns = host-end: nothing on this host listens on udp port 53 %s, nor on every address: the queries of %s would go unanswered; run a resolver on the host ends (dnsmasq with %s/dnsmasq-usernetns.conf), or set dns = host",
+			where, plan->netns, USERNETNS_EXAMPLESDIR);
 }
 
 /*
@@ -228,6 +278,7 @@ static int print_namespace_table(const struct plan *plan, const char *path)
 	if (r)
 		return r;
 	print_host_resolvers(plan, &host);
+	warn_no_resolver(plan, &a.gw4);
 	nsdns_targets(plan, &a.gw4, &host, &a.dns);
 	if (egress_check_gateway(plan, &a.gw4, &why) < 0 ||
 	    egress_check_gateway(plan, &a.gw6, &why) < 0) {

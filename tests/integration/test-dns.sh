@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/../tools/tap.sh"
 
 : "${USERNETNS_BUILDDIR:?}" "${USERNETNS_SRCDIR:?}" "${USERNETNS_POLICY_PATH:?}"
-: "${USERNETNS_CAPS_JOIN:?}" "${USERNETNS_RESOLVED:?}"
+: "${USERNETNS_CAPS_JOIN:?}" "${USERNETNS_RESOLVED:?}" "${USERNETNS_EXAMPLESDIR:?}"
 
 if [ -z "${USERNETNS_IN_SANDBOX:-}" ]; then
 	USERNETNS_IN_SANDBOX=1 exec "$USERNETNS_BUILDDIR/tests/sandbox-run" "$0" "$@"
@@ -38,6 +38,7 @@ add_user dave 1104 plain
 add_user erin 1105 resolved
 add_user frank 1106 lab
 add_user gina 1108 guests
+add_user hank 1109 students
 
 policy() {
 	write_policy <<EOF
@@ -303,6 +304,25 @@ check_contains "dns = host-end: back again" "203.0.113.10" "$out"
 
 kill "$answer_pid"
 wait_for bash -c "! ss -Hlnu | grep -q '$alice_end:53 '" || bail_out "the test resolver did not stop"
+# Nothing answers on the host ends now: the dry run says so, and what to do.
+out=$("$create" --dry-run alice 2>&1)
+check_contains "dns = host-end with no resolver on the host end: the dry run warns" \
+	"usernetns-create: warning: dns = host-end: nothing on this host listens on udp port 53 at $alice_end, nor on every address: the queries of user-alice would go unanswered; run a resolver on the host ends (dnsmasq with $USERNETNS_EXAMPLESDIR/dnsmasq-usernetns.conf), or set dns = host" \
+	"$out"
+out=$("$create" --dry-run hank 2>&1)
+check_contains "before a first login, for every host end of the pool" \
+	"nothing on this host listens on udp port 53 at any host end of 10.210.0.0/16 (one bound to each as it comes is seen once one exists), nor on every address" \
+	"$out"
+out=$("$create" --dry-run frank 2>&1)
+check_lacks "a resolver on the bridge's address answers mode bridge's" "dns = host-end" "$out"
+# A network namespace of its own, where a resolver listens on every address.
+ip netns add wild && ip -n wild link set lo up || bail_out "cannot make a namespace"
+ip netns exec wild "$answer" 0.0.0.0 test.example 203.0.113.9 &
+wild_pid=$!
+wait_for bash -c "ip netns exec wild ss -Hlnu | grep -q '0.0.0.0:53 '" || bail_out "no resolver in wild"
+out=$(ip netns exec wild "$create" --dry-run alice 2>&1)
+check_lacks "a resolver on every address answers every host end" "dns = host-end" "$out"
+kill "$wild_pid"
 dnsmasq --keep-in-foreground --conf-file="$USERNETNS_SRCDIR/conf/examples/dnsmasq-usernetns.conf" \
 	--no-resolv --server=198.51.100.53 --pid-file=/run/dnsmasq.pid --user=root \
 	--log-facility=/run/dnsmasq.log &
@@ -318,6 +338,8 @@ check_contains "and a namespace made after it started (bind-dynamic)" "203.0.113
 listening=$(ss -Hlnu | awk '$4 ~ /:53$/ { print $4 }')
 check_lacks "it does not listen on the uplink" "198.51.100.2:53" "$listening"
 check_lacks "nor on the host's loopback" "127.0.0.1:53" "$listening"
+out=$("$create" --dry-run alice hank 2>&1)
+check_lacks "with it, the dry run has nothing to say of the host ends" "dns = host-end" "$out"
 kill "$(cat /run/dnsmasq.pid)"
 
 # ---- the shipped systemd-resolved example ---------------------------------------------------
