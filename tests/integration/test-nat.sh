@@ -393,8 +393,10 @@ check_eq "--remove of a table that is not there is fine" 0 "$?"
 # A namespace shared by a group has host ends of its own (vg%G): the table
 # finds every sort of host end, by each fixed start in use.
 write_policy <<'EOF'
+[global]
+forwarding = enable
 [group:staff]
-mode  = veth
+mode  = nat
 pool4 = 10.220.0.0/16
 [group:lab]
 mode  = veth
@@ -405,9 +407,11 @@ EOF
 out=$("$firewall" --print 2>&1)
 check_contains "host ends of users and of shared sections, in one set" \
 	'iifname { "vu*", "vg*" } fib saddr . iif oif missing drop' "$out"
+check_contains "which uplink = auto leaves out" 'oifname != { "vu*", "vg*" } masquerade' "$out"
 out=$("$firewall" --load 2>&1)
 check_eq "which nft loads" 0 "$?"
 check_contains "and the kernel keeps" 'iifname { "vg*", "vu*" }' "$(nft list table inet usernetns 2>&1)"
+check_contains "both" 'oifname != { "vg*", "vu*" } masquerade' "$(nft list table inet usernetns 2>&1)"
 "$firewall" --remove >/dev/null 2>&1
 
 # Four nat sections, each out of an uplink of the longest name there is:
