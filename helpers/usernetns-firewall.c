@@ -126,10 +126,11 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 /*
- * Load the policy at path, and again while it changed during the load:
- * usernetns-firewall.path starts a load at the first sign of an edit, and
- * an editor that moves the old file away before it writes the new one
- * (vim, emacs) may not be done by then.  Each load is whole or nothing.
+ * Load the policy (config, or the installed one), and again while it
+ * changed during the load: usernetns-firewall.path starts a load at the
+ * first sign of an edit, and an editor that moves the old file away
+ * before it writes the new one (vim, emacs) may not be done by then.
+ * Each load is whole or nothing.
  */
 static int load_settled(const char *config)
 {
@@ -188,9 +189,11 @@ static int status(const struct policy *policy)
 	else if (stale)
 		printf("table %s %s: loaded, stale: not what the policy makes now; run usernetns-firewall --load\n",
 		       FIREWALL_FAMILY, FIREWALL_TABLE);
-	else
+	else if (made_ok)
 		printf("table %s %s: loaded, as %s makes it\n", FIREWALL_FAMILY, FIREWALL_TABLE,
 		       policy->path);
+	else
+		printf("table %s %s: loaded\n", FIREWALL_FAMILY, FIREWALL_TABLE);
 	printf("net.ipv4.ip_forward: %d\n", s.forwarding4);
 	printf("net.ipv6.conf.all.forwarding: %d\n", s.forwarding6);
 	printf("uplinks: %s\n", !made_ok ? why.msg : made.uplinks[0] ? made.uplinks : "-");

@@ -94,7 +94,7 @@ static void leave_out(struct nsdns_host *h, const char *name, const char *why)
 static int take_nameservers(const struct plan *plan, const char *path, struct nsdns_host *h,
 			    bool *ret_stub, struct errbuf *err)
 {
-	nameserver_t names[POLICY_DNS_MAX];
+	nameserver_t names[RESOLV_NAMESERVERS];
 	size_t n = 0;
 	int r;
 

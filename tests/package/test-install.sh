@@ -229,7 +229,7 @@ $(readlink /proc/self/ns/net)" "$out"
 check "nsswitch.conf no longer names usernetns" bash -c '! grep -q usernetns "$0"/etc/nsswitch.conf' "$root"
 check "the policy stays (a conffile) until purge" cmp -s /run/pkgtest/policy.admin "$root/etc/security/usernetns.conf"
 check "and the leases" test -d "$root/var/lib/usernetns/leases"
-check "and the host's table" in_root nft list table inet usernetns
+check "and the host's table" bash -c 'chroot "$0" nft list table inet usernetns >/dev/null' "$root"
 
 # ---- purge ---------------------------------------------------------------------
 
