@@ -43,6 +43,18 @@ static void usage(FILE *out)
 		helper_prog, USERNETNS_POLICY_PATH);
 }
 
+/* Does the dry run run inside plan's namespace, whose network is not the host's? */
+static bool inside_namespace(const struct plan *plan)
+{
+	struct netns_id now, id;
+	enum netns_state state;
+	struct errbuf err = { "" };
+
+	return netns_current(&now) == 0 &&
+	       netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
+	       state == NETNS_MOUNTED && netns_id_equal(&now, &id);
+}
+
 /*
  * What a login would refuse: addresses over one of the host's networks.
  * Only from the host's namespace; inside the user's, its own routes would
@@ -52,17 +64,13 @@ static void warn_host_overlap(const struct plan *plan)
 {
 	const struct plan_addr *a = NULL;
 	struct hostnet_overlap o;
-	struct netns_id now, id;
-	enum netns_state state;
 	struct rtnl r = RTNL_INIT;
 	struct errbuf err = { "" };
 	char text[256];
 	bool found = false;
 	int rc;
 
-	if (netns_current(&now) == 0 &&
-	    netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
-	    state == NETNS_MOUNTED && netns_id_equal(&now, &id)) {
+	if (inside_namespace(plan)) {
 		helper_error(
 			"note: run inside %s, so its addresses were not checked against the host's networks",
 			plan->netns);
@@ -85,21 +93,59 @@ static void warn_host_overlap(const struct plan *plan)
 }
 
 /*
+ * dns = host-end sends the queries to the host end, where a resolver of
+ * the host's must answer: is anything listening on UDP port 53 there (at
+ * gw4, when it is known; before the first login, at any host end of the
+ * pool, as a resolver that binds each one as it comes does), or on every
+ * address?  Only from the host's namespace.
+ */
+static void warn_no_resolver(const struct plan *plan, const struct addr_prefix *gw4)
+{
+	struct addr_prefix end = *gw4;
+	const struct addr_prefix *within = NULL;
+	struct errbuf err = { "" };
+	char a[ADDR_PREFIX_STRLEN], where[96];
+	bool found = false;
+
+	if (plan->dns.kind != POLICY_DNS_HOST_END || !policy_mode_has_link(plan->mode) ||
+	    inside_namespace(plan))
+		return;
+	if (end.len) {
+		end.len = 32;
+		within = &end;
+		snprintf(where, sizeof(where), "at %s", addr_format(&end, a, sizeof(a)));
+	} else if (plan->v4.source == PLAN_ADDR_POOL) {
+		within = &plan->v4.pool;
+		snprintf(
+			where, sizeof(where),
+			"at any host end of %s (one bound to each as it comes is seen once one exists)",
+			addr_prefix_format(within, a, sizeof(a)));
+	} else {
+		snprintf(where, sizeof(where), "at the host end");
+	}
+	if (hostnet_udp_listening(within, 53, &found, &err) < 0) {
+		helper_error("warning: dns = host-end: cannot tell whether a resolver answers: %s",
+			     err.msg);
+		return;
+	}
+	if (!found)
+		helper_error(
+			"warning: dns = host-end: nothing on this host listens on udp port 53 %s, nor on every address: the queries of %s would go unanswered; run a resolver on the host ends (dnsmasq with %s/dnsmasq-usernetns.conf), or set dns = host",
+			where, plan->netns, USERNETNS_EXAMPLESDIR);
+}
+
+/*
  * After the plans of mode nat: the host's side they need, as
  * usernetns-firewall would load it, and whether nft would (see
  * usernetns-firewall --print).  An exit code.
  */
 static int print_host_side(const struct policy *policy)
 {
-	struct rtnl r = RTNL_INIT;
 	struct errbuf err = { "" };
 	char *table = NULL;
 	int rc;
 
-	rc = rtnl_open(&r, &err);
-	if (rc == 0)
-		rc = firewall_render(policy, &r, &table, NULL, &err);
-	rtnl_close(&r);
+	rc = firewall_render(policy, &table, NULL, &err);
 	if (rc < 0) {
 		helper_error("warning: the host's side cannot be made: %s", err.msg);
 		return 0;
@@ -177,12 +223,46 @@ static int table_addresses(const struct plan *plan, struct egress_addrs *ret)
 }
 
 /*
+ * With dns = host, the host's resolvers a login would send the queries to
+ * now (*ret), as they come from its resolv.conf, and what it leaves out.
+ */
+static void print_host_resolvers(const struct plan *plan, struct nsdns_targets *ret)
+{
+	struct nsdns_host host;
+	struct errbuf err = { "" };
+	char a[ADDR_PREFIX_STRLEN];
+
+	*ret = (struct nsdns_targets){ 0 };
+	if (plan->dns.kind != POLICY_DNS_HOST || !policy_mode_has_link(plan->mode))
+		return;
+	if (nsdns_host_resolvers(plan, NSDNS_RESOLV_CONF, NSDNS_RESOLVED_CONF, &host, &err) < 0) {
+		helper_error("warning: dns = host: %s; names would not resolve in %s", err.msg,
+			     plan->netns);
+		return;
+	}
+	if (host.t.n) {
+		printf("  %-11s ", "resolvers");
+		for (size_t i = 0; i < host.t.n; i++)
+			printf("%s%s", i ? ", " : "", addr_format(&host.t.addr[i], a, sizeof(a)));
+		printf(" (now, from %s)\n", host.from);
+	}
+	if (host.left_out[0])
+		printf("  %-11s %s\n", "left out", host.left_out);
+	if (!host.t.n)
+		helper_error(
+			"warning: dns = host: %s names no resolver a namespace can reach; names would not resolve in %s",
+			host.from, plan->netns);
+	*ret = host.t;
+}
+
+/*
  * The namespace's table a login makes (egress.h), in nft(8)'s words, with
  * its digest, which the live table's first rule carries.  In mode bridge,
  * a deny that holds the gateway is an error, as it is at login.
  */
 static int print_namespace_table(const struct plan *plan, const char *path)
 {
+	struct nsdns_targets host;
 	struct egress_addrs a;
 	struct nstable *t;
 	struct errbuf why;
@@ -197,6 +277,9 @@ static int print_namespace_table(const struct plan *plan, const char *path)
 	r = table_addresses(plan, &a);
 	if (r)
 		return r;
+	print_host_resolvers(plan, &host);
+	warn_no_resolver(plan, &a.gw4);
+	nsdns_targets(plan, &a.gw4, &host, &a.dns);
 	if (egress_check_gateway(plan, &a.gw4, &why) < 0 ||
 	    egress_check_gateway(plan, &a.gw6, &why) < 0) {
 		fprintf(stderr, "%s:%u: %s\n", path, plan->deny_line, why.msg);
@@ -308,6 +391,13 @@ static int create_one(const struct policy *policy, const char *user)
 		helper_error(
 			"warning: mode nat for %s: the host's side is not in place (%s): run usernetns-firewall --load",
 			plan.user, res.record.host_side);
+	if (res.dns_problem[0]) {
+		helper_error("warning: dns = host for %s: %s; names do not resolve in %s",
+			     plan.user, res.dns_problem, plan.netns);
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "uid %lu: dns = host for %s: %s; names do not resolve in %s",
+		       (unsigned long)helper_caller(), plan.user, res.dns_problem, plan.netns);
+	}
 	if (res.names_held[0]) {
 		helper_error("warning: namespace %s of %s: %s; not published for it", plan.netns,
 			     plan.user, res.names_held);

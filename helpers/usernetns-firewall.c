@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -46,19 +47,6 @@ static void usage(FILE *out)
 		helper_prog, FIREWALL_FAMILY, FIREWALL_TABLE, USERNETNS_POLICY_PATH);
 }
 
-static int render(const struct policy *policy, char **ret, struct firewall_made *ret_made,
-		  struct errbuf *err)
-{
-	struct rtnl rtnl = RTNL_INIT;
-	int r;
-
-	r = rtnl_open(&rtnl, err);
-	if (r == 0)
-		r = firewall_render(policy, &rtnl, ret, ret_made, err);
-	rtnl_close(&rtnl);
-	return r;
-}
-
 /*
  * The table on standard output, and whether nft would load it: what it
  * refuses is an error here, not at boot.  Without nft, or where it
@@ -70,7 +58,7 @@ static int print(const struct policy *policy)
 	char *table = NULL;
 	int r;
 
-	r = render(policy, &table, NULL, &err);
+	r = firewall_render(policy, &table, NULL, &err);
 	if (r < 0) {
 		helper_error("cannot make the table: %s", err.msg);
 		return HELPER_EXIT_FAILED;
@@ -101,7 +89,7 @@ static int load(const struct policy *policy)
 		helper_error("not loading: %s", err.msg);
 		return HELPER_EXIT_FAILED;
 	}
-	r = render(policy, &table, NULL, &err);
+	r = firewall_render(policy, &table, NULL, &err);
 	if (r < 0) {
 		helper_error("cannot make the table: %s", err.msg);
 		return HELPER_EXIT_FAILED;
@@ -126,10 +114,55 @@ static int load(const struct policy *policy)
 	return HELPER_EXIT_OK;
 }
 
+/* The most loads one --load makes of a policy that changes under it. */
+#define LOAD_ROUNDS 5
+
+/* The same file, unchanged?  Its inode, size and times. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * Load the policy (config, or the installed one), and again while it
+ * changed during the load: usernetns-firewall.path starts a load at the
+ * first sign of an edit, and an editor that moves the old file away
+ * before it writes the new one (vim, emacs) may not be done by then.
+ * Each load is whole or nothing.
+ */
+static int load_settled(const char *config)
+{
+	const char *path = config ? config : USERNETNS_POLICY_PATH;
+	struct stat before, after;
+
+	for (int round = 1;; round++) {
+		bool was = stat(path, &before) == 0;
+		struct policy *policy;
+		int r;
+
+		policy = helper_load_policy(config, false, false, &r);
+		if (policy) {
+			r = load(policy);
+			policy_free(policy);
+		}
+		if (was && stat(path, &after) == 0 && same_file(&before, &after))
+			return r;
+		if (!was && stat(path, &after) < 0)
+			return r;
+		if (round == LOAD_ROUNDS) {
+			helper_error("%s kept changing during %d loads; run %s --load again", path,
+				     LOAD_ROUNDS, helper_prog);
+			return HELPER_EXIT_FAILED;
+		}
+	}
+}
+
 /*
  * Loaded, and as the policy makes it now?  What a login asks (the
- * policy's digest), and what only a render tells: where uplink = auto
- * leads now, and whether every uplink is there.
+ * policy's digest), and what only the host tells: whether every uplink
+ * the policy names is there.
  */
 static int status(const struct policy *policy)
 {
@@ -138,8 +171,7 @@ static int status(const struct policy *policy)
 	struct firewall_status s;
 	struct errbuf err = { "" }, why = { "" };
 	char problem[128], *table = NULL;
-	const char *stale = NULL;
-	bool made_ok;
+	bool made_ok, stale;
 
 	if (firewall_status(&s, &err) < 0) {
 		helper_error("%s", err.msg);
@@ -147,19 +179,16 @@ static int status(const struct policy *policy)
 	}
 	if (firewall_policy_digest(policy, &need.policy_digest, NULL) < 0)
 		need.policy_digest = 0;
-	made_ok = render(policy, &table, &made, &why) == 0;
+	made_ok = firewall_render(policy, &table, &made, &why) == 0;
 	free(table);
 	/* Asked for no address and no uplink, a loaded table's one problem is staleness. */
-	if (s.table && *firewall_status_problem(&s, &need, problem, sizeof(problem)))
-		stale = "not what the policy makes now";
-	else if (s.table && made_ok && s.made.table != made.digest.table)
-		stale = "uplink = auto leads to another interface now";
+	stale = s.table && *firewall_status_problem(&s, &need, problem, sizeof(problem));
 
 	if (!s.table)
 		printf("table %s %s: not loaded\n", FIREWALL_FAMILY, FIREWALL_TABLE);
 	else if (stale)
-		printf("table %s %s: loaded, stale: %s; run usernetns-firewall --load\n",
-		       FIREWALL_FAMILY, FIREWALL_TABLE, stale);
+		printf("table %s %s: loaded, stale: not what the policy makes now; run usernetns-firewall --load\n",
+		       FIREWALL_FAMILY, FIREWALL_TABLE);
 	else if (made_ok)
 		printf("table %s %s: loaded, as %s makes it\n", FIREWALL_FAMILY, FIREWALL_TABLE,
 		       policy->path);
@@ -230,12 +259,12 @@ int main(int argc, char **argv)
 		return HELPER_EXIT_OK;
 	}
 
+	if (action == LOAD)
+		return load_settled(config);
 	policy = helper_load_policy(config, action == PRINT, false, &r);
 	if (!policy)
 		return r;
-	if (action == LOAD)
-		r = load(policy);
-	else if (action == STATUS)
+	if (action == STATUS)
 		r = status(policy);
 	else
 		r = print(policy);

@@ -28,6 +28,15 @@ static void put(struct route_set *s, const struct addr_prefix *dst, bool prohibi
 		s->v[s->n++] = (struct egress_route){ .dst = *dst, .prohibit = prohibit };
 }
 
+/* Add dst as reached, whatever was said of it before. */
+static void put_reached(struct route_set *s, const struct addr_prefix *dst)
+{
+	put(s, dst, false);
+	for (size_t i = 0; i < s->n; i++)
+		if (addr_prefix_equal(&s->v[i].dst, dst))
+			s->v[i].prohibit = false;
+}
+
 /*
  * May dst be prohibited?  Not the connected block itself (the kernel's
  * route there must stay), nor a network that holds the gateway and is
@@ -47,9 +56,15 @@ static bool entry_of_family(const struct policy_egress *e, int family)
 	return !addr_prefix_is_set(&e->net) || e->net.family == family;
 }
 
+/* Does the filter let queries to the targets of dns = host through, whatever the lists say? */
+static bool host_resolvers_exempt(const struct plan *plan, const struct nsdns_targets *dns)
+{
+	return plan->dns.kind == POLICY_DNS_HOST && dns && dns->n > 0;
+}
+
 void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
-		   const struct addr_prefix *gateway, struct egress_route ret[EGRESS_ROUTES_MAX],
-		   size_t *ret_n)
+		   const struct addr_prefix *gateway, const struct nsdns_targets *dns,
+		   struct egress_route ret[EGRESS_ROUTES_MAX], size_t *ret_n)
 {
 	struct route_set s = { .v = ret };
 	struct addr_prefix connected = addr_prefix_network(peer), any = { .family = peer->family };
@@ -80,6 +95,14 @@ void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 		if (plan->ranges[i].family == peer->family &&
 		    may_prohibit(&plan->ranges[i], &connected, &gw))
 			put(&s, &plan->ranges[i], true);
+	/* The host's resolvers: none is in a range (nsdns_host_resolvers()). */
+	for (size_t i = 0; host_resolvers_exempt(plan, dns) && i < dns->n; i++) {
+		const struct addr_prefix *a = &dns->addr[i];
+
+		if (a->family != peer->family || addr_prefix_contains(&connected, a))
+			continue;
+		put_reached(&s, a);
+	}
 	*ret_n = s.n;
 }
 
@@ -87,11 +110,8 @@ void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 
 void egress_table(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t)
 {
-	struct nsdns_targets dns;
-
 	egress_filter(plan, addrs, t);
-	nsdns_targets(plan, &addrs->gw4, &dns);
-	nsdns_rules(&dns, t);
+	nsdns_rules(&addrs->dns, t);
 }
 
 /* ---- the filter ---------------------------------------------------------------- */
@@ -262,6 +282,17 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 					   .why = "the gateway, the way out",
 					   .unknown = "the gateway" };
 		nstable_add(t, &r, &g, 1);
+	}
+	for (size_t p = 0; has[0] && host_resolvers_exempt(plan, &addrs->dns) && p < 2; p++) {
+		r = (struct nstable_rule){ .chain = NSTABLE_OUT,
+					   .family = AF_INET,
+					   .nets_of = NSTABLE_NETS_DST,
+					   .proto = p ? IPPROTO_TCP : IPPROTO_UDP,
+					   .th_min = 53,
+					   .th_max = 53,
+					   .verdict = NSTABLE_ACCEPT,
+					   .why = "dns = host: the host's resolvers, port 53" };
+		nstable_add(t, &r, addrs->dns.addr, addrs->dns.n);
 	}
 	for (int f = 0; f < 2; f++) {
 		if (!has[f])

@@ -65,6 +65,8 @@ struct ensure_ctx {
 	bool wrote_creating; /* this call wrote a "creating" record */
 	unsigned int changes;
 	char names_held[sizeof(((struct ensure_result *)0)->names_held)];
+	struct nsdns_targets dns; /* where the namespace's queries go */
+	char dns_problem[sizeof(((struct ensure_result *)0)->dns_problem)];
 
 	bool have_old;
 	struct state_record old;
@@ -623,7 +625,7 @@ static int ensure_routes(struct ensure_ctx *c, const struct addr_prefix *peer_ad
 	int r;
 
 	gw.len = addr_family_bits(gw.family);
-	egress_routes(c->plan, peer_addr, &gw, want, &n_want);
+	egress_routes(c->plan, peer_addr, &gw, &c->dns, want, &n_want);
 	for (size_t i = 0; i < n_want; i++) {
 		bool found = false;
 
@@ -707,16 +709,15 @@ static int ensure_table(struct ensure_ctx *c)
 		.peer6 = rec->peer6,
 		.gw4 = rec->host4,
 		.gw6 = rec->host6,
+		.dns = c->dns,
 	};
-	struct nsdns_targets dns;
 	struct nstable *t;
 	uint64_t digest;
 	bool ok = false;
 	int r;
 
 	/* The record keeps the targets, so that a policy back to inherit is seen. */
-	nsdns_targets(c->plan, &rec->host4, &dns);
-	r = nsdns_format(&dns, rec->dns, sizeof(rec->dns));
+	r = nsdns_format(&c->dns, rec->dns, sizeof(rec->dns));
 	if (r < 0)
 		return errbuf_errno(c->err, r, "cannot record the dns targets");
 	t = calloc(1, sizeof(*t));
@@ -847,6 +848,29 @@ static int check_gateway(struct ensure_ctx *c, const struct addr_prefix *gw)
 	return r;
 }
 
+/*
+ * Where the namespace's queries go (its routes and table follow): with
+ * dns = host, to the host's resolvers as its resolv.conf names them now,
+ * so that a change (DHCP) reaches each namespace at its next login.  None
+ * is no reason to refuse a login: it goes on, and the caller logs why.
+ */
+static void find_dns_targets(struct ensure_ctx *c)
+{
+	struct nsdns_host host = { 0 };
+	struct errbuf why = { "" };
+
+	if (c->plan->dns.kind == POLICY_DNS_HOST && policy_mode_has_link(c->plan->mode)) {
+		if (nsdns_host_resolvers(c->plan, NSDNS_RESOLV_CONF, NSDNS_RESOLVED_CONF, &host,
+					 &why) < 0)
+			snprintf(c->dns_problem, sizeof(c->dns_problem), "%s", why.msg);
+		else if (host.t.n == 0)
+			snprintf(c->dns_problem, sizeof(c->dns_problem),
+				 "%s names no resolver a namespace can reach: %s", host.from,
+				 host.left_out[0] ? host.left_out : "no nameserver line");
+	}
+	nsdns_targets(c->plan, &c->rec.host4, &host.t, &c->dns);
+}
+
 static int ensure_network(struct ensure_ctx *c)
 {
 	const struct plan *plan = c->plan;
@@ -917,6 +941,7 @@ static int ensure_network(struct ensure_ctx *c)
 	if (r < 0)
 		return r;
 
+	find_dns_targets(c);
 	/* Fresh links have no routes yet; others are checked in one dump. */
 	if (!(c->changes & ENSURE_CREATED_LINK)) {
 		have = calloc(1, sizeof(*have));
@@ -1246,6 +1271,7 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 	ret->changes = c.changes;
 	ret->record = c.rec;
 	snprintf(ret->names_held, sizeof(ret->names_held), "%s", c.names_held);
+	snprintf(ret->dns_problem, sizeof(ret->dns_problem), "%s", c.dns_problem);
 	return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,55 +18,14 @@
 #include "usernetns/nfnl.h"
 
 /*
- * The comment of our table: what it was made from, as two digests of a
- * fixed length (nft keeps at most 128 characters of a comment).
+ * The comment of our table: what it was made from, as a digest of a fixed
+ * length (nft keeps at most 128 characters of a comment).
  */
-#define MADE_BY "made by usernetns-firewall: policy %016" PRIx64 ", table %016" PRIx64
-#define MADE_BY_SCAN "made by usernetns-firewall: policy %16" SCNx64 ", table %16" SCNx64
+#define MADE_BY "made by usernetns-firewall: policy %016" PRIx64
+#define MADE_BY_SCAN "made by usernetns-firewall: policy %16" SCNx64
 
-/* ---- uplinks ------------------------------------------------------------------ */
-
-struct default_oif {
-	int family;
-	int oif;
-};
-
-static int find_default(const struct rtnl_route *rt, void *data)
-{
-	struct default_oif *d = data;
-
-	if (rt->dst.family == d->family && rt->dst.len == 0 && rt->table == RT_TABLE_MAIN &&
-	    rt->type == RTN_UNICAST && rt->oif > 0) {
-		d->oif = rt->oif;
-		return 1;
-	}
-	return 0;
-}
-
-int firewall_uplink(struct rtnl *r, const char *uplink, int family, char ret[IFNAMSIZ],
-		    struct errbuf *err)
-{
-	struct default_oif d = { .family = family };
-	int rc;
-
-	if (uplink[0]) {
-		if (if_nametoindex(uplink) == 0)
-			return errbuf_errno(err, -ENODEV, "uplink '%s' does not exist", uplink);
-		snprintf(ret, IFNAMSIZ, "%s", uplink);
-		return 0;
-	}
-	rc = rtnl_route_foreach(r, find_default, &d, err);
-	if (rc < 0)
-		return rc;
-	if (!d.oif || !if_indextoname((unsigned int)d.oif, ret)) {
-		errbuf_set(
-			err,
-			"uplink = auto: the host has no IPv%c default route to take its interface from; set uplink = IFNAME",
-			family == AF_INET ? '4' : '6');
-		return -ENODEV;
-	}
-	return 0;
-}
+/* What made.uplinks says of uplink = auto. */
+#define AUTO_UPLINKS "auto (every interface but host ends)"
 
 /* ---- rendering ------------------------------------------------------------------ */
 
@@ -107,7 +65,10 @@ __attribute__((format(printf, 2, 3))) static void put(struct text *t, const char
 	}
 }
 
-/* One masquerade rule: sources of a family going out of one uplink. */
+/*
+ * One masquerade rule: sources of a family going out of one uplink, or
+ * for "" (auto) out of every interface but host ends.
+ */
 struct masquerade {
 	int family;
 	char uplink[IFNAMSIZ];
@@ -141,31 +102,22 @@ static int add_masquerade(struct masquerade *m, size_t *n, const struct addr_pre
 }
 
 /*
- * What a table is made from: the policy, and the host, which resolves its
- * uplinks through r; or, with as_written, the policy alone, uplinks as it
- * writes them ("" for auto), which asks nothing of the host.
+ * The table is the policy's alone: uplink = auto is no interface looked up
+ * at the load (a default route that comes later, or moves, would leave it
+ * behind), but every interface that is not a host end.  With to_load, an
+ * uplink the policy names must be there.
  */
-struct source {
-	const struct policy *p;
-	struct rtnl *r;
-	bool as_written;
-};
-
-static int source_uplink(const struct source *src, const char *uplink, int family,
-			 char ret[IFNAMSIZ], struct errbuf *err)
+static int check_uplink(const char *uplink, bool to_load, struct errbuf *err)
 {
-	if (!src->as_written)
-		return firewall_uplink(src->r, uplink, family, ret, err);
-	snprintf(ret, IFNAMSIZ, "%s", uplink);
+	if (to_load && uplink[0] && if_nametoindex(uplink) == 0)
+		return errbuf_errno(err, -ENODEV, "uplink '%s' does not exist", uplink);
 	return 0;
 }
 
 /* The translated ranges of every mode nat section, by family and uplink. */
-static int collect_masquerades(const struct source *src, struct masquerade *m, size_t *n,
-			       struct errbuf *err)
+static int collect_masquerades(const struct policy *p, bool to_load, struct masquerade *m,
+			       size_t *n, struct errbuf *err)
 {
-	const struct policy *p = src->p;
-
 	*n = 0;
 	for (size_t i = 0; i <= p->n_rules; i++) {
 		const struct policy_rule *rule = i == 0 ? &p->defaults : &p->rules[i - 1];
@@ -173,22 +125,17 @@ static int collect_masquerades(const struct source *src, struct masquerade *m, s
 			addr_prefix_is_set(&rule->pool4) ? &rule->pool4 : &rule->address4;
 		const struct addr_prefix *v6 =
 			addr_prefix_is_set(&rule->pool6) ? &rule->pool6 : &rule->address6;
-		char uplink[IFNAMSIZ], label[POLICY_NAME_MAX + 16];
+		char label[POLICY_NAME_MAX + 16];
 		int rc = 0;
 
 		if (rule->mode != POLICY_MODE_NAT)
 			continue;
 		policy_section_label(rule->kind, rule->name, label, sizeof(label));
-		if (addr_prefix_is_set(v4)) {
-			rc = source_uplink(src, rule->uplink, AF_INET, uplink, err);
-			if (rc == 0)
-				rc = add_masquerade(m, n, v4, uplink);
-		}
-		if (rc == 0 && addr_prefix_is_set(v6) && policy_nat6_translates(rule->nat6, v6)) {
-			rc = source_uplink(src, rule->uplink, AF_INET6, uplink, err);
-			if (rc == 0)
-				rc = add_masquerade(m, n, v6, uplink);
-		}
+		rc = check_uplink(rule->uplink, to_load, err);
+		if (rc == 0 && addr_prefix_is_set(v4))
+			rc = add_masquerade(m, n, v4, rule->uplink);
+		if (rc == 0 && addr_prefix_is_set(v6) && policy_nat6_translates(rule->nat6, v6))
+			rc = add_masquerade(m, n, v6, rule->uplink);
 		if (rc == -E2BIG)
 			errbuf_set(err, "too many translated ranges");
 		else if (rc < 0) {
@@ -250,10 +197,9 @@ static int host_end_match(const struct policy *p, struct text *ret, struct errbu
  * The table after its comment line, to its end: sets and chains.  With
  * uplinks, the uplinks it names, "eth0,wan1" (cut at size).
  */
-static int render_body(const struct source *src, struct text *t, char *uplinks, size_t size,
-		       struct errbuf *err)
+static int render_body(const struct policy *p, bool to_load, struct text *t, char *uplinks,
+		       size_t size, struct errbuf *err)
 {
-	const struct policy *p = src->p;
 	struct addr_prefix ranges[2][POLICY_RANGES_MAX];
 	size_t n_ranges[2] = { 0, 0 }, n_m = 0;
 	struct text ends_text = { 0 };
@@ -266,7 +212,7 @@ static int render_body(const struct source *src, struct text *t, char *uplinks, 
 		return errbuf_errno(err, -ENOMEM, "cannot render the table");
 	rc = host_end_match(p, &ends_text, err);
 	if (rc == 0)
-		rc = collect_masquerades(src, m, &n_m, err);
+		rc = collect_masquerades(p, to_load, m, &n_m, err);
 	if (rc < 0) {
 		free(ends_text.s);
 		free(m);
@@ -288,7 +234,8 @@ static int render_body(const struct source *src, struct text *t, char *uplinks, 
 			for (size_t k = 0; k < i; k++)
 				seen |= streq(m[k].uplink, m[i].uplink);
 			if (!seen)
-				put(&u, "%s%s", u.len ? "," : "", m[i].uplink);
+				put(&u, "%s%s", u.len ? "," : "",
+				    m[i].uplink[0] ? m[i].uplink : AUTO_UPLINKS);
 		}
 		snprintf(uplinks, size, "%s", u.s && !u.oom ? u.s : "");
 		free(u.s);
@@ -331,7 +278,7 @@ static int render_body(const struct source *src, struct text *t, char *uplinks, 
 	if (n_m) {
 		put(t,
 		    "\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
-		put(t, "\t\t# Mode nat: out through the host, as the host.\n");
+		put(t, "\t\t# Mode nat: out through the host, as the host, never to a user.\n");
 		for (size_t i = 0; i < n_m; i++) {
 			int k = m[i].family == AF_INET ? 0 : 1;
 
@@ -340,7 +287,10 @@ static int render_body(const struct source *src, struct text *t, char *uplinks, 
 			put(t, " }");
 			if (n_ranges[k])
 				put(t, " %s daddr != @ranges%c", k ? "ip6" : "ip", k ? '6' : '4');
-			put(t, " oifname \"%s\" masquerade\n", m[i].uplink);
+			if (m[i].uplink[0])
+				put(t, " oifname \"%s\" masquerade\n", m[i].uplink);
+			else
+				put(t, " oifname != %s masquerade\n", ends);
 		}
 		put(t, "\t}\n");
 	}
@@ -352,23 +302,16 @@ static int render_body(const struct source *src, struct text *t, char *uplinks, 
 	return 0;
 }
 
-static int body_digest(const struct source *src, uint64_t *ret, struct errbuf *err)
+int firewall_policy_digest(const struct policy *p, uint64_t *ret, struct errbuf *err)
 {
 	struct text t = { 0 };
 	int rc;
 
-	rc = render_body(src, &t, NULL, 0, err);
+	rc = render_body(p, false, &t, NULL, 0, err);
 	if (rc == 0)
 		*ret = util_fnv1a64(t.s, strlen(t.s));
 	free(t.s);
 	return rc;
-}
-
-int firewall_policy_digest(const struct policy *p, uint64_t *ret, struct errbuf *err)
-{
-	const struct source src = { .p = p, .as_written = true };
-
-	return body_digest(&src, ret, err);
 }
 
 void firewall_missing_uplink(const struct policy *p, char ret[IFNAMSIZ])
@@ -383,24 +326,21 @@ void firewall_missing_uplink(const struct policy *p, char ret[IFNAMSIZ])
 	}
 }
 
-int firewall_render(const struct policy *p, struct rtnl *r, char **ret,
-		    struct firewall_made *ret_made, struct errbuf *err)
+int firewall_render(const struct policy *p, char **ret, struct firewall_made *ret_made,
+		    struct errbuf *err)
 {
-	const struct source src = { .p = p, .r = r };
 	struct firewall_made made = { 0 };
 	struct text body = { 0 }, t = { 0 };
 	int rc;
 
-	rc = firewall_policy_digest(p, &made.digest.policy, err);
-	if (rc == 0)
-		rc = render_body(&src, &body, made.uplinks, sizeof(made.uplinks), err);
+	rc = render_body(p, true, &body, made.uplinks, sizeof(made.uplinks), err);
 	if (rc < 0) {
 		free(body.s);
 		return rc;
 	}
-	made.digest.table = util_fnv1a64(body.s, strlen(body.s));
+	made.digest = util_fnv1a64(body.s, strlen(body.s));
 	put(&t, "table %s %s {\n\tcomment \"" MADE_BY "\"\n%s", FIREWALL_FAMILY, FIREWALL_TABLE,
-	    made.digest.policy, made.digest.table, body.s);
+	    made.digest, body.s);
 	free(body.s);
 	if (t.oom) {
 		free(t.s);
@@ -574,8 +514,8 @@ int firewall_status(struct firewall_status *ret, struct errbuf *err)
 	if (sysctl_read(IP6_FORWARD, &s.forwarding6) < 0)
 		s.forwarding6 = false;
 	/* A comment of another form (an older usernetns's) says nothing. */
-	if (sscanf(q.comment, MADE_BY_SCAN, &s.made.policy, &s.made.table) != 2)
-		s.made = (struct firewall_digest){ 0 };
+	if (sscanf(q.comment, MADE_BY_SCAN, &s.digest) != 1)
+		s.digest = 0;
 	*ret = s;
 	return 0;
 }
@@ -592,7 +532,7 @@ const char *firewall_status_problem(const struct firewall_status *s,
 		snprintf(buf, size, "net.ipv4.ip_forward is off");
 	else if (need->v6 && !s->forwarding6)
 		snprintf(buf, size, "net.ipv6.conf.all.forwarding is off");
-	else if (!s->made.policy || s->made.policy != need->policy_digest)
+	else if (!s->digest || s->digest != need->policy_digest)
 		snprintf(buf, size, "table %s %s is stale: not what the policy makes now",
 			 FIREWALL_FAMILY, FIREWALL_TABLE);
 	else if (need->uplink && need->uplink[0] && if_nametoindex(need->uplink) == 0)

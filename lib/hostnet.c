@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "usernetns/hostnet.h"
 #include "usernetns/state.h"
@@ -229,4 +231,95 @@ int hostnet_bridge_addressing(struct rtnl *r, const struct rtnl_link *bridge,
 	errbuf_set(err, "bridge '%s' has no address whose subnet holds %s", bridge->ifname,
 		   addr_prefix_format(peer, pbuf, sizeof(pbuf)));
 	return -EADDRNOTAVAIL;
+}
+
+/* ---- who listens ------------------------------------------------------------------ */
+
+/* More than /proc/net/udp of any host is (about 130 bytes a socket). */
+#define PROC_UDP_MAX (64u << 20)
+
+/* An address as /proc/net/udp{,6} writes it: 32-bit words in host order, in hex. */
+static bool parse_proc_addr(const char *hex, struct addr_prefix *ret)
+{
+	size_t words = strlen(hex) / 8;
+
+	if ((words != 1 && words != 4) || strlen(hex) % 8)
+		return false;
+	*ret = (struct addr_prefix){ .family = words == 1 ? AF_INET : AF_INET6,
+				     .len = (uint8_t)(words * 32) };
+	for (size_t i = 0; i < words; i++) {
+		char word[9];
+		uint32_t v;
+
+		memcpy(word, hex + 8 * i, 8);
+		word[8] = '\0';
+		v = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(ret->bytes + 4 * i, &v, sizeof(v));
+	}
+	return true;
+}
+
+/* Does a socket bound to a take what is sent to within (or to every address)? */
+static bool takes(const struct addr_prefix *a, const struct addr_prefix *within)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16] = { 0 };
+	struct addr_prefix v4 = { .family = AF_INET, .len = 32 };
+
+	if (!memcmp(a->bytes, zero, a->family == AF_INET ? 4 : 16))
+		return true;
+	if (a->family == AF_INET6) {
+		if (memcmp(a->bytes, mapped, sizeof(mapped)) != 0)
+			return false;
+		memcpy(v4.bytes, a->bytes + 12, 4);
+		a = &v4;
+	}
+	return within && addr_prefix_contains(within, a);
+}
+
+/* Scan one of /proc/self/net/udp{,6}: a socket taking port at within? */
+static int scan_udp(const char *path, const struct addr_prefix *within, uint16_t port,
+		    bool *ret_found, struct errbuf *err)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errbuf_errno(err, -errno, "cannot open %s", path);
+	r = util_read_fd(fd, PROC_UDP_MAX, &buf, &len);
+	close(fd);
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot read %s", path);
+	/* The first line names the columns. */
+	line = strtok_r(buf, "\n", &save);
+	while (!*ret_found && (line = strtok_r(NULL, "\n", &save))) {
+		char local[33];
+		unsigned int lport, state;
+		struct addr_prefix a;
+
+		/* "sl: local:port remote:port state ..."; unconnected sockets are state 7. */
+		if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", local, &lport,
+			   &state) != 3)
+			continue;
+		if (lport == port && state == 7 && parse_proc_addr(local, &a) && takes(&a, within))
+			*ret_found = true;
+	}
+	free(buf);
+	return 0;
+}
+
+int hostnet_udp_listening(const struct addr_prefix *within, uint16_t port, bool *ret_found,
+			  struct errbuf *err)
+{
+	bool found = false;
+	int r;
+
+	r = scan_udp("/proc/self/net/udp", within, port, &found, err);
+	if (r == 0 && !found)
+		r = scan_udp("/proc/self/net/udp6", within, port, &found, err);
+	if (r == 0)
+		*ret_found = found;
+	return r;
 }

@@ -582,6 +582,11 @@ static void print_dns(const struct policy_dns *dns, FILE *out)
 		fprintf(out, "  %-11s loopback resolvers answered from the host end's address\n",
 			"dns");
 		return;
+	case POLICY_DNS_HOST:
+		fprintf(out,
+			"  %-11s loopback resolvers answered from the host's own, as its resolv.conf names them at each login\n",
+			"dns");
+		return;
 	case POLICY_DNS_ADDRS:
 		fprintf(out, "  %-11s loopback resolvers answered from", "dns");
 		for (size_t i = 0; i < dns->n; i++)

@@ -88,6 +88,11 @@ bool policy_nat6_translates(enum policy_nat6 nat6, const struct addr_prefix *poo
 	return addr_prefix_contains(&ula, pool6);
 }
 
+bool policy_dns_address_ok(const struct addr_prefix *a)
+{
+	return a->family == AF_INET && a->bytes[0] != 127 && a->bytes[0] != 0 && a->bytes[0] < 224;
+}
+
 bool policy_mode_has_link(enum policy_mode mode)
 {
 	return mode == POLICY_MODE_VETH || mode == POLICY_MODE_BRIDGE || mode == POLICY_MODE_NAT;
@@ -430,22 +435,29 @@ static int parse_egress_list(const char *value, struct policy_egress_list *list,
 }
 
 /*
- * "inherit", "host-end", or up to POLICY_DNS_MAX IPv4 addresses.  IPv4
- * only: the loopback resolvers whose queries go there are IPv4, and a
- * translation keeps the family.
+ * "inherit", "host-end", "host", or up to POLICY_DNS_MAX IPv4 addresses.
+ * IPv4 only: the loopback resolvers whose queries go there are IPv4, and
+ * a translation keeps the family.
  */
 static int parse_dns(const char *value, struct policy_dns *dns, struct errbuf *err)
 {
+	static const struct {
+		const char *name;
+		enum policy_dns_kind kind;
+	} words[] = {
+		{ "inherit", POLICY_DNS_INHERIT },
+		{ "host-end", POLICY_DNS_HOST_END },
+		{ "host", POLICY_DNS_HOST },
+	};
 	struct policy_dns d = { .kind = POLICY_DNS_ADDRS };
 	char buf[256], *cursor = buf, *item;
 	int r;
 
-	if (streq(value, "inherit") || streq(value, "host-end")) {
-		*dns = (struct policy_dns){
-			.kind = streq(value, "inherit") ? POLICY_DNS_INHERIT : POLICY_DNS_HOST_END,
-		};
-		return 0;
-	}
+	for (size_t i = 0; i < ELEMENTSOF(words); i++)
+		if (streq(value, words[i].name)) {
+			*dns = (struct policy_dns){ .kind = words[i].kind };
+			return 0;
+		}
 	if (strlen(value) >= sizeof(buf)) {
 		errbuf_set(err, "too long");
 		return -EINVAL;
@@ -461,13 +473,13 @@ static int parse_dns(const char *value, struct policy_dns *dns, struct errbuf *e
 		if (inet_pton(AF_INET, item, a->bytes) != 1) {
 			errbuf_set(
 				err,
-				"%s: expected inherit, host-end or IPv4 addresses (the loopback resolvers whose queries go there are IPv4)",
+				"%s: expected inherit, host-end, host or IPv4 addresses (the loopback resolvers whose queries go there are IPv4)",
 				item);
 			return -EINVAL;
 		}
 		a->family = AF_INET;
 		a->len = 32;
-		if (a->bytes[0] == 127 || a->bytes[0] == 0 || a->bytes[0] >= 224) {
+		if (!policy_dns_address_ok(a)) {
 			errbuf_set(err, "%s: not an address a resolver can have elsewhere", item);
 			return -EINVAL;
 		}

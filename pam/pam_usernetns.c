@@ -392,6 +392,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	if (res.ensure.names_held[0])
 		pam_syslog(pamh, LOG_WARNING, "namespace %s of %s: %s; not published for it",
 			   plan.netns, user, res.ensure.names_held);
+	if (res.ensure.dns_problem[0])
+		pam_syslog(pamh, LOG_WARNING,
+			   "dns = host for %s: %s; names do not resolve in the namespace", user,
+			   res.ensure.dns_problem);
 	debug(pamh, &o, "%s: namespace inode %llu, session %s, changes 0x%x", user,
 	      (unsigned long long)res.ensure.id.ino, data->id, res.ensure.changes);
 	data = NULL; /* owned by PAM now */

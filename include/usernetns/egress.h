@@ -14,6 +14,9 @@
  *   - nothing leaves with a source that is not the namespace's own;
  *   - the gateway (host end, or the bridge's address) is reached: it is
  *     the way out, and where dns = host-end queries go;
+ *   - with dns = host, the host's resolvers are reached on port 53, UDP
+ *     and TCP, whatever deny and allow say: they are the host's choice
+ *     (its resolv.conf, from DHCP), not the policy's, and names must work;
  *   - denied networks and protocols/ports are refused;
  *   - every range users' addresses come from is refused (no user
  *     reaches another's namespace or host end);
@@ -30,7 +33,10 @@
  *   - a prohibit route to every range users' addresses come from (pools
  *     and fixed blocks), so that no user reaches another's namespace or
  *     host end; the namespace's own block stays reachable through its
- *     connected route, which is more specific.
+ *     connected route, which is more specific;
+ *   - with dns = host, a route via the host end to each of the host's
+ *     resolvers (a translated query is routed again, and a prohibit
+ *     route would refuse it).
  * A prohibited destination fails at once (EACCES, "Permission denied"),
  * not after a timeout.
  */
@@ -41,6 +47,7 @@
 #include <stddef.h>
 
 #include "usernetns/addr.h"
+#include "usernetns/nsdns.h"
 #include "usernetns/nstable.h"
 #include "usernetns/plan.h"
 
@@ -50,19 +57,20 @@ struct egress_route {
 };
 
 /* The most routes of one family egress_routes() gives. */
-#define EGRESS_ROUTES_MAX (2 * POLICY_EGRESS_MAX + POLICY_RANGES_MAX + 1)
+#define EGRESS_ROUTES_MAX (2 * POLICY_EGRESS_MAX + POLICY_RANGES_MAX + POLICY_DNS_MAX + 1)
 
 /*
  * The routes of peer's family for a namespace whose end has the address
  * peer (with the prefix length of its connected route) and reaches out
- * through gateway.  Each destination once; a prohibition wins over an
- * allowance.  Never a prohibition that would cut the namespace off its
- * gateway (a range holding the gateway and more specific than the
- * connected route: a bridge's own address in its pool).
+ * through gateway, its queries going to dns (nsdns_targets()).  Each
+ * destination once; a prohibition wins over an allowance, but for the
+ * host's resolvers of dns = host.  Never a prohibition that would cut the
+ * namespace off its gateway (a range holding the gateway and more
+ * specific than the connected route: a bridge's own address in its pool).
  */
 void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
-		   const struct addr_prefix *gateway, struct egress_route ret[EGRESS_ROUTES_MAX],
-		   size_t *ret_n);
+		   const struct addr_prefix *gateway, const struct nsdns_targets *dns,
+		   struct egress_route ret[EGRESS_ROUTES_MAX], size_t *ret_n);
 
 /*
  * The addresses of a namespace that its filter names.  A family without
@@ -73,6 +81,7 @@ void egress_routes(const struct plan *plan, const struct addr_prefix *peer,
 struct egress_addrs {
 	struct addr_prefix peer4, peer6; /* the namespace end's */
 	struct addr_prefix gw4, gw6;	 /* the gateway */
+	struct nsdns_targets dns;	 /* where its queries go (nsdns_targets()) */
 };
 
 /* Add the filter of plan, for a namespace with addrs, to t. */
@@ -80,8 +89,8 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 
 /*
  * The whole of the namespace's table for plan: the filter, and the
- * redirect of its name queries (nsdns.h) to the gateway or the policy's
- * resolvers.  What a login makes and a dry run prints.
+ * redirect of its name queries (nsdns.h) to addrs->dns.  What a login
+ * makes and a dry run prints.
  */
 void egress_table(const struct plan *plan, const struct egress_addrs *addrs, struct nstable *t);
 

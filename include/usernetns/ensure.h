@@ -50,6 +50,12 @@ struct ensure_result {
 	 * log, "" if none (hosts_publish()).
 	 */
 	char names_held[HOSTS_NAME_MAX + 128];
+	/*
+	 * With dns = host, why the namespace's queries go nowhere (the host's
+	 * resolv.conf names no resolver it can reach): a sentence for the
+	 * log, "" if they go somewhere.
+	 */
+	char dns_problem[320];
 };
 
 /*

@@ -5,7 +5,9 @@
  * that no login touches the host's ruleset and its size does not grow with
  * users.  It drops what a namespace sends from an address that is not its
  * own, and what one user sends to another (their namespaces, their host
- * ends), and masquerades mode nat's ranges out of their uplinks.
+ * ends), and masquerades mode nat's ranges out of their uplinks (with
+ * uplink = auto, out of every interface but host ends), never toward
+ * another user's range.
  *
  * The table is rendered here, as nft(8) text, and loaded by
  * usernetns-firewall with "nft -f" (nothing the PAM module loads links
@@ -22,51 +24,35 @@
 
 #include "usernetns/plan.h"
 #include "usernetns/policy.h"
-#include "usernetns/rtnl.h"
 #include "usernetns/util.h"
 
 #define FIREWALL_FAMILY "inet"
 #define FIREWALL_TABLE "usernetns"
 
 /*
- * The interface an uplink setting names: itself, or for "" (auto) the
- * interface of family's default route as r sees it.  -ENODEV with a
- * message when there is none.
- */
-int firewall_uplink(struct rtnl *r, const char *uplink, int family, char ret[IFNAMSIZ],
-		    struct errbuf *err);
-
-/*
- * What a table is made from, as its comment records it: digests of its
- * sets and chains (64-bit FNV-1a of their text, against staleness, not
- * against anybody), a fixed length whatever the policy's path or uplinks.
- */
-struct firewall_digest {
-	uint64_t policy; /* as the policy alone makes them, uplinks as written */
-	uint64_t table;	 /* as loaded, uplinks resolved */
-};
-
-/*
- * The policy's digest, from the policy alone: what a login compares with
- * the loaded table's without asking the host anything (where uplink = auto
- * leads is the host's, and finding it costs a dump of its routes).
+ * The table's digest: 64-bit FNV-1a of the text of its sets and chains
+ * (against staleness, not against anybody), which its comment records in
+ * a fixed length whatever the policy's path or uplinks.  The table is the
+ * policy's alone (uplink = auto is every interface but host ends, never
+ * one looked up), so a login compares this with the loaded table's
+ * without asking the host anything.
  */
 int firewall_policy_digest(const struct policy *p, uint64_t *ret, struct errbuf *err);
 
 /* What a rendered table is made from. */
 struct firewall_made {
-	struct firewall_digest digest;
-	char uplinks[128]; /* resolved, "eth0,wan1" (cut at its size) */
+	uint64_t digest;   /* firewall_policy_digest() */
+	char uplinks[128]; /* "eth0,wan1", auto as such (cut at its size) */
 };
 
 /*
- * The table for policy, as nft(8) reads it, uplinks resolved through r:
- * in *ret (to free()), and when ret_made is not NULL what it is made
- * from.  Errors name what cannot be rendered (an uplink that does not
- * exist, host ends without a fixed start to their name).
+ * The table for policy, as nft(8) reads it: in *ret (to free()), and
+ * when ret_made is not NULL what it is made from.  Errors name what
+ * cannot be rendered (an uplink the policy names that does not exist,
+ * host ends without a fixed start to their name).
  */
-int firewall_render(const struct policy *p, struct rtnl *r, char **ret,
-		    struct firewall_made *ret_made, struct errbuf *err);
+int firewall_render(const struct policy *p, char **ret, struct firewall_made *ret_made,
+		    struct errbuf *err);
 
 /*
  * What loads it: the table, replacing ours (created first, so that the
@@ -84,10 +70,10 @@ int firewall_forwarding(const struct policy *p, bool enable, struct errbuf *err)
 
 /* Is the host side of mode nat in place?  Needs CAP_NET_ADMIN. */
 struct firewall_status {
-	bool table;		     /* our table is loaded */
-	bool forwarding4;	     /* net.ipv4.ip_forward */
-	bool forwarding6;	     /* net.ipv6.conf.all.forwarding */
-	struct firewall_digest made; /* as its comment says; 0 without one of ours */
+	bool table;	  /* our table is loaded */
+	bool forwarding4; /* net.ipv4.ip_forward */
+	bool forwarding6; /* net.ipv6.conf.all.forwarding */
+	uint64_t digest;  /* as its comment says; 0 without one of ours */
 };
 
 int firewall_status(struct firewall_status *ret, struct errbuf *err);

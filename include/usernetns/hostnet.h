@@ -3,6 +3,7 @@
  * The host's own networks, as its routes show them: an address block
  * given to namespaces must not overlap one, or the namespaces would take
  * that network's traffic (a pool over the campus LAN steals the LAN).
+ * And what listens on them, for what a dry run checks.
  */
 #ifndef USERNETNS_HOSTNET_H
 #define USERNETNS_HOSTNET_H
@@ -70,5 +71,17 @@ void hostnet_overlap_format(const char *what, const struct addr_prefix *prefix,
 int hostnet_bridge_addressing(struct rtnl *r, const struct rtnl_link *bridge,
 			      struct addr_prefix *ret_gw, struct addr_prefix *peer,
 			      struct errbuf *err);
+
+/*
+ * Does a UDP socket of the caller's network namespace (as /proc/self/net
+ * shows it) take datagrams to port at an IPv4 address within (NULL:
+ * none), or at every address?  What a dry run asks of dns = host-end: is
+ * there a resolver to answer the host ends?  A socket bound to :: counts
+ * as every address: /proc does not say whether it takes IPv4 too
+ * (IPV6_V6ONLY), as most resolvers' do.  Sockets on the loopback answer
+ * no host end.
+ */
+int hostnet_udp_listening(const struct addr_prefix *within, uint16_t port, bool *ret_found,
+			  struct errbuf *err);
 
 #endif

@@ -86,6 +86,7 @@ enum policy_dns_kind {
 	POLICY_DNS_INHERIT,  /* nowhere else: resolv.conf as it is */
 	POLICY_DNS_HOST_END, /* the host end's IPv4 address */
 	POLICY_DNS_ADDRS,    /* the resolvers given */
+	POLICY_DNS_HOST,     /* the host's own resolvers (its resolv.conf), at each login */
 };
 
 struct policy_dns {
@@ -287,6 +288,12 @@ bool policy_mode_has_link(enum policy_mode mode);
  * for unique local pools (fc00::/7) only: a global pool is routed.
  */
 bool policy_nat6_translates(enum policy_nat6 nat6, const struct addr_prefix *pool6);
+
+/*
+ * Can a resolver have this IPv4 address beyond a namespace?  Not a
+ * loopback one (the namespace's own), 0.0.0.0/8, multicast or above.
+ */
+bool policy_dns_address_ok(const struct addr_prefix *a);
 
 /*
  * Expand a validated name template: %u is the user name, %U the uid, %%

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Names, in the sandbox.  Inside: resolv.conf (a copy of the sandbox's
 # own) names the loopback resolver 127.0.0.53, as on a host with
-# systemd-resolved; sessions of users whose policy says dns = host-end or
-# dns = ADDR resolve through resolvers of the tests' own (tests/dns-answer,
-# which log how each query came), then through the two shipped examples
+# systemd-resolved; sessions of users whose policy says dns = host-end,
+# dns = ADDR or dns = host resolve through resolvers of the tests' own
+# (tests/dns-answer, which log how each query came), then through the two shipped examples
 # (dnsmasq on the host ends; systemd-resolved, unpacked by scripts/deps,
 # on an address of the host's).  On the host: nsswitch.conf says
 # "hosts: files usernetns", and the built module answers for namespaces.
@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/../tools/tap.sh"
 
 : "${USERNETNS_BUILDDIR:?}" "${USERNETNS_SRCDIR:?}" "${USERNETNS_POLICY_PATH:?}"
-: "${USERNETNS_CAPS_JOIN:?}" "${USERNETNS_RESOLVED:?}"
+: "${USERNETNS_CAPS_JOIN:?}" "${USERNETNS_RESOLVED:?}" "${USERNETNS_EXAMPLESDIR:?}"
 
 if [ -z "${USERNETNS_IN_SANDBOX:-}" ]; then
 	USERNETNS_IN_SANDBOX=1 exec "$USERNETNS_BUILDDIR/tests/sandbox-run" "$0" "$@"
@@ -37,6 +37,8 @@ add_user carol 1103 staff
 add_user dave 1104 plain
 add_user erin 1105 resolved
 add_user frank 1106 lab
+add_user gina 1108 guests
+add_user hank 1109 students
 
 policy() {
 	write_policy <<EOF
@@ -67,6 +69,11 @@ mode   = bridge
 bridge = br0
 pool4  = 10.50.0.128/25
 dns    = host-end
+[group:guests]
+mode  = nat
+pool4 = 10.250.0.0/16
+deny  = 198.51.100.0/24
+dns   = host
 EOF
 }
 policy host-end
@@ -116,7 +123,7 @@ ip link add br0 type bridge && ip addr add 10.50.0.1/24 dev br0 && ip link set b
 	ip -n neighbour addr add 10.50.0.5/24 dev att0 && ip -n neighbour link set att0 up ||
 	bail_out "cannot make the lab's bridge"
 
-for u in alice bob carol dave erin frank; do
+for u in alice bob carol dave erin frank gina; do
 	"$create" "$u" >/dev/null 2>/run/create.err || bail_out "cannot create $u's: $(cat /run/create.err)"
 done
 host_end() { ip -o -4 addr show dev "vu$1" | awk '{ split($4, a, "/"); print a[1] }'; }
@@ -223,6 +230,62 @@ check "and the second: spread at random, per query" [ -s /run/wan54.log ]
 check_lacks "they leave as the host (masquerade), never as 127.0.0.1" "127.0.0.1" \
 	"$(cat /run/wan53.log /run/wan54.log)"
 
+# ---- dns = host: the host's own resolvers, on a stock host -------------------------------
+
+# No resolver runs on the host: its resolv.conf names the network's (from
+# DHCP), here the wan's, in a network the guests' deny list keeps out.
+ip netns exec wan "$USERNETNS_BUILDDIR/tests/whoami-server" 7 >/dev/null 2>&1 &
+wait_for bash -c "ip netns exec wan ss -Hltn | grep -q ':7 '" || bail_out "no server on the wan"
+resolv "nameserver 198.51.100.53" "options timeout:2 attempts:2"
+out=$("$create" gina 2>&1)
+check_lacks "dns = host: a login with a resolver to use says nothing of it" "dns = host" "$out"
+session gina getent hosts test.example
+check_contains "a session resolves through the host's resolver, which the deny list covers" \
+	"203.0.113.53" "$out"
+session gina bash -c 'exec 3<>/dev/tcp/198.51.100.53/7 && cat <&3'
+check "and reaches nothing of it but port 53" [ "$status" -ne 0 ]
+check_contains "refused at once" "Connection refused" "$out"
+session gina bash -c 'exec 3<>/dev/tcp/198.51.100.1/7 && cat <&3'
+check_contains "nor anything else the deny list covers" "Permission denied" "$out"
+
+# systemd-resolved on the host: its stub stands for its upstream servers.
+# resolv.conf changes (DHCP, resolved starting): the next login takes it.
+mkdir -p /run/systemd/resolve && echo 'nameserver 198.51.100.54' >/run/systemd/resolve/resolv.conf
+resolv "nameserver 127.0.0.53" "options timeout:2 attempts:2"
+session gina getent hosts test.example
+check_contains "resolv.conf changed: the session keeps the resolvers of its login" \
+	"203.0.113.53" "$out"
+"$create" gina >/dev/null 2>&1
+session gina getent hosts test.example
+check_contains "the next login takes systemd-resolved's upstream servers for its stub" \
+	"203.0.113.54" "$out"
+: >/run/wan54.log
+resolv "nameserver 127.0.0.53" "options use-vc timeout:2 attempts:2"
+session gina getent hosts test.example
+check_contains "over TCP too" "tcp 198.51.100.2 test.example" "$(cat /run/wan54.log)"
+
+# Nothing a namespace can reach: a resolver on the host's own loopback.
+resolv "nameserver 127.0.0.1" "nameserver 2001:db8::53"
+out=$("$create" gina 2>&1)
+check_eq "a login with no resolver to use goes on" 0 "$?"
+check_contains "saying why names do not resolve" \
+	"usernetns-create: warning: dns = host for gina: /etc/resolv.conf names no resolver a namespace can reach: 127.0.0.1 (the host's loopback, not the namespace's), 2001:db8::53 (IPv6: the redirect is IPv4); names do not resolve in user-gina" \
+	"$out"
+out=$("$create" --dry-run gina 2>&1)
+check_contains "so does the dry run" \
+	"usernetns-create: warning: dns = host: /etc/resolv.conf names no resolver a namespace can reach; names would not resolve in user-gina" \
+	"$out"
+resolv "nameserver 198.51.100.53" "nameserver 2001:db8::53"
+out=$("$create" --dry-run gina 2>&1)
+check_contains "the dry run names the host's resolvers" \
+	"resolvers   198.51.100.53 (now, from /etc/resolv.conf)" "$out"
+check_contains "what it leaves out" "left out    2001:db8::53 (IPv6: the redirect is IPv4)" "$out"
+check_contains "and what the filter lets through to them" \
+	"ip daddr 198.51.100.53 meta l4proto udp th dport 53 accept" "$out"
+rm -rf /run/systemd/resolve
+resolv "nameserver 127.0.0.53" "options timeout:2 attempts:2"
+"$create" gina >/dev/null 2>&1
+
 # ---- the policy changes -------------------------------------------------------------
 
 policy inherit
@@ -241,6 +304,25 @@ check_contains "dns = host-end: back again" "203.0.113.10" "$out"
 
 kill "$answer_pid"
 wait_for bash -c "! ss -Hlnu | grep -q '$alice_end:53 '" || bail_out "the test resolver did not stop"
+# Nothing answers on the host ends now: the dry run says so, and what to do.
+out=$("$create" --dry-run alice 2>&1)
+check_contains "dns = host-end with no resolver on the host end: the dry run warns" \
+	"usernetns-create: warning: dns = host-end: nothing on this host listens on udp port 53 at $alice_end, nor on every address: the queries of user-alice would go unanswered; run a resolver on the host ends (dnsmasq with $USERNETNS_EXAMPLESDIR/dnsmasq-usernetns.conf), or set dns = host" \
+	"$out"
+out=$("$create" --dry-run hank 2>&1)
+check_contains "before a first login, for every host end of the pool" \
+	"nothing on this host listens on udp port 53 at any host end of 10.210.0.0/16 (one bound to each as it comes is seen once one exists), nor on every address" \
+	"$out"
+out=$("$create" --dry-run frank 2>&1)
+check_lacks "a resolver on the bridge's address answers mode bridge's" "dns = host-end" "$out"
+# A network namespace of its own, where a resolver listens on every address.
+ip netns add wild && ip -n wild link set lo up || bail_out "cannot make a namespace"
+ip netns exec wild "$answer" 0.0.0.0 test.example 203.0.113.9 &
+wild_pid=$!
+wait_for bash -c "ip netns exec wild ss -Hlnu | grep -q '0.0.0.0:53 '" || bail_out "no resolver in wild"
+out=$(ip netns exec wild "$create" --dry-run alice 2>&1)
+check_lacks "a resolver on every address answers every host end" "dns = host-end" "$out"
+kill "$wild_pid"
 dnsmasq --keep-in-foreground --conf-file="$USERNETNS_SRCDIR/conf/examples/dnsmasq-usernetns.conf" \
 	--no-resolv --server=198.51.100.53 --pid-file=/run/dnsmasq.pid --user=root \
 	--log-facility=/run/dnsmasq.log &
@@ -256,6 +338,8 @@ check_contains "and a namespace made after it started (bind-dynamic)" "203.0.113
 listening=$(ss -Hlnu | awk '$4 ~ /:53$/ { print $4 }')
 check_lacks "it does not listen on the uplink" "198.51.100.2:53" "$listening"
 check_lacks "nor on the host's loopback" "127.0.0.1:53" "$listening"
+out=$("$create" --dry-run alice hank 2>&1)
+check_lacks "with it, the dry run has nothing to say of the host ends" "dns = host-end" "$out"
 kill "$(cat /run/dnsmasq.pid)"
 
 # ---- the shipped systemd-resolved example ---------------------------------------------------

@@ -90,10 +90,10 @@ from() {
 
 out=$("$firewall" --print 2>&1)
 check_contains "--print shows our table" "table inet usernetns {" "$out"
-check_contains "with masquerade for the students' pool out of the uplink" \
-	'ip saddr { 10.210.0.0/16, 10.230.0.0/16 } ip daddr != @ranges4 oifname "up0" masquerade' "$out"
+check_contains "with masquerade for the students' pool out of every interface but host ends" \
+	'ip saddr { 10.210.0.0/16, 10.230.0.0/16 } ip daddr != @ranges4 oifname != "vu*" masquerade' "$out"
 check_contains "and NAT66 for their unique local pool" \
-	'ip6 saddr { fd42:210::/48 } ip6 daddr != @ranges6 oifname "up0" masquerade' "$out"
+	'ip6 saddr { fd42:210::/48 } ip6 daddr != @ranges6 oifname != "vu*" masquerade' "$out"
 check_contains "and no user reaching another through the host" \
 	"ip saddr @ranges4 ip daddr @ranges4 drop" "$out"
 check_eq "forwarding is off before" "0" "$(cat /proc/sys/net/ipv4/ip_forward)"
@@ -103,7 +103,7 @@ check_eq "forwarding = enable turned IPv4 forwarding on" "1" "$(cat /proc/sys/ne
 check_eq "and IPv6's" "1" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 out=$("$firewall" --status 2>&1)
 check_eq "--status says it is in place" 0 "$?"
-check_contains "naming the uplink" "uplinks: up0" "$out"
+check_contains "naming the uplinks" "uplinks: auto (every interface but host ends)" "$out"
 check_contains "and made from the policy as it is" \
 	"table inet usernetns: loaded, as $USERNETNS_POLICY_PATH makes it" "$out"
 check_contains "its comment: what it is made from, in a fixed length" \
@@ -242,31 +242,134 @@ check_eq "loaded again, it is in place" 0 "$?"
 "$create" bob >/dev/null 2>/run/create.err
 check_lacks "and a nat login is quiet" "not in place" "$(cat /run/create.err)"
 check_eq "recording it" "ok" "$(record_of 1102)"
-# Where uplink = auto leads is the host's: the table names the interface
-# it led to at the load, which --status compares with where it leads now.
-ip link add up1 type veth peer name up1p && ip addr add 203.0.113.2/24 dev up1 &&
-	ip link set up1 up && ip route replace default via 203.0.113.1 dev up1 onlink ||
-	bail_out "cannot move the default route"
-out=$("$firewall" --status 2>&1)
-check "a default route moved since the load: --status fails" [ $? -ne 0 ]
-check_contains "saying where auto leads" \
-	"table inet usernetns: loaded, stale: uplink = auto leads to another interface now" "$out"
-check_contains "and naming it" "uplinks: up1" "$out"
-ip route replace default via 198.51.100.1 dev up0 && ip link del up1 ||
-	bail_out "cannot put the default route back"
-out=$("$firewall" --status 2>&1)
-check_eq "back where it was, in place again" 0 "$?"
 cp /run/policy.loaded "$USERNETNS_POLICY_PATH"
+"$firewall" --load >/dev/null 2>&1
+
+# ---- uplink = auto: wherever the default route is, or comes to be -------------------------
+
+# The table names no interface for auto: what leaves the users' ranges for
+# anything but a user's goes out as the host through every interface but
+# host ends.  A default route that comes after the load (DHCP), or moves,
+# changes nothing.  Beyond the wan's router, an address only the default
+# route reaches, for each family.
+ip -n wan addr add 192.0.2.10/32 dev lo && ip -n wan -6 addr add 2001:db8:1::10/128 dev lo ||
+	bail_out "cannot put addresses beyond the wan's router"
+ip route del default && ip -6 route del default || bail_out "cannot remove the default routes"
+out=$("$firewall" --load 2>&1)
+check_eq "without a default route, --load loads the table" 0 "$?"
+check_eq "saying nothing" "" "$out"
+out=$("$firewall" --status 2>&1)
+check_eq "which --status finds in place" 0 "$?"
+check_contains "out of every interface but host ends" \
+	"uplinks: auto (every interface but host ends)" "$out"
+ip route add default via 198.51.100.1 && ip -6 route add default via 2001:db8::1 ||
+	bail_out "cannot add the default routes"
+from alice 192.0.2.10
+check_eq "a default route that comes later: students reach beyond it, as the host" \
+	"198.51.100.2" "$out"
+from alice 2001:db8:1::10
+check_eq "over IPv6 too (pool6 with uplink = auto)" "2001:db8::2" "$out"
+# A second way out; the default route moves there.
+ip netns add wan2 && ip link add up1 type veth peer name wan20 netns wan2 &&
+	ip -n wan2 addr add 203.0.113.1/24 dev wan20 && ip -n wan2 addr add 192.0.2.10/32 dev lo &&
+	ip -n wan2 link set lo up && ip -n wan2 link set wan20 up &&
+	ip addr add 203.0.113.2/24 dev up1 && ip link set up1 up ||
+	bail_out "cannot make the second uplink"
+ip netns exec wan2 "$whoami" 7 >/dev/null 2>&1 &
+wait_for bash -c 'ip netns exec wan2 ss -Htln | grep -q ":7 "' || bail_out "the server on wan2 did not start"
+from alice 203.0.113.1
+check_eq "a network beside the default route's is reached as the host too" "203.0.113.2" "$out"
+ip route replace default via 203.0.113.1 dev up1 || bail_out "cannot move the default route"
+from alice 192.0.2.10
+check_eq "the default route moved: out of its new interface, as the host there" "203.0.113.2" "$out"
+out=$("$firewall" --status 2>&1)
+check_eq "and the table is still as the policy makes it" 0 "$?"
+ip route replace default via 198.51.100.1 dev up0 || bail_out "cannot put the default route back"
+from alice 192.0.2.10
+check_eq "and back" "198.51.100.2" "$out"
+
+# Never to a user: what one sends to another keeps its source (were the
+# filters and the host's drop gone, as root could make them, the other
+# would see who it is, never the host).
+ip netns exec user-carol "$whoami" 7 >/dev/null 2>&1 &
+wait_for bash -c 'ip netns exec user-carol ss -Htln | grep -q ":7 "' || bail_out "no server in carol's"
+nft flush chain inet usernetns forward
+for u in alice carol; do
+	ip netns exec "user-$u" nft delete table inet usernetns
+	ip -n "user-$u" route flush type prohibit
+done
+from alice "$(addr_of carol)"
+check_eq "the masquerade never hides one user from another" "$(addr_of alice)" "$out"
+"$create" alice carol >/dev/null 2>&1
+"$firewall" --load >/dev/null 2>&1
+isolated alice "$(addr_of carol)" "(the next login and load put the walls back)"
+
+# ---- the units: the table follows the policy, a failed load keeps it ------------------------
+
+units=$USERNETNS_BUILDDIR/conf/systemd
+# exec_of UNIT KEY: the arguments of usernetns-firewall in UNIT's KEY= lines, one a line.
+exec_of() { sed -n "s/^$2=[^ ]*usernetns-firewall //p" "$units/$1"; }
+check_eq "the service loads the table when it starts" "--load" \
+	"$(exec_of usernetns-firewall.service ExecStart)"
+check_eq "and has no ExecStop= (systemd runs it first at every restart)" "" \
+	"$(grep '^ExecStop' "$units/usernetns-firewall.service")"
+check "it stays active after its load, so that a reload reaches it" \
+	grep -qx 'RemainAfterExit=yes' "$units/usernetns-firewall.service"
+check "enabling it enables the path unit too" \
+	grep -qx 'Also=usernetns-firewall.path' "$units/usernetns-firewall.service"
+check "the path unit watches the policy file" \
+	grep -qx "PathChanged=$USERNETNS_POLICY_PATH" "$units/usernetns-firewall.path"
+check "and starts the reload service when it changes" \
+	grep -qx 'Unit=usernetns-firewall-reload.service' "$units/usernetns-firewall.path"
+check "which reloads the service (or starts it, were it not active)" \
+	grep -qx 'ExecStart=/bin/systemctl reload-or-restart usernetns-firewall.service' \
+	"$USERNETNS_SRCDIR/conf/systemd/usernetns-firewall-reload.service"
+
+# What systemctl restart runs (ExecStop=, then ExecStart=) and what
+# systemctl reload runs, with a policy that cannot be loaded.
+cp "$USERNETNS_POLICY_PATH" /run/policy.good
+printf '[group:broken]\nmode = sideways\n' >>"$USERNETNS_POLICY_PATH"
+status=0
+for action in $(exec_of usernetns-firewall.service ExecStop) \
+	$(exec_of usernetns-firewall.service ExecStart); do
+	"$firewall" "$action" >/dev/null 2>&1 || status=$?
+done
+check "systemctl restart with a policy that cannot be loaded fails" [ "$status" -ne 0 ]
+check "and the table loaded before stays" nft list table inet usernetns
+from alice 198.51.100.1
+check_eq "and NAT with it" "198.51.100.2" "$out"
+"$firewall" "$(exec_of usernetns-firewall.service ExecReload)" >/dev/null 2>&1
+check "systemctl reload fails the same way" [ $? -ne 0 ]
+check "and keeps the table" nft list table inet usernetns
+cp /run/policy.good "$USERNETNS_POLICY_PATH"
+
+# The path unit starts a load at the first sign of an edit, which may not
+# be done (an editor that moves the old file away, then writes the new
+# one): a policy that changes during a load is loaded again.  An nft that
+# edits the policy before it loads stands in for the editor.
+cp "$USERNETNS_NFT" /run/real-nft
+printf '%s\n' '#!/bin/sh' 'if [ ! -e /run/edited ]; then' '	: >/run/edited' \
+	"	printf '[group:later]\\nmode = veth\\npool4 = 10.240.0.0/16\\n' >>'$USERNETNS_POLICY_PATH'" \
+	'fi' 'exec /run/real-nft "$@"' >/run/edit-nft
+chmod 0755 /run/edit-nft
+mount --bind /run/edit-nft "$USERNETNS_NFT" || bail_out "cannot put an editing nft in place"
+out=$("$firewall" --load 2>&1)
+check_eq "a policy edited during the load: --load succeeds" 0 "$?"
+umount "$USERNETNS_NFT"
+check "(the policy was edited during it)" [ -e /run/edited ]
+out=$("$firewall" --status 2>&1)
+check_eq "and the table is the edited policy's" 0 "$?"
+check_contains "with its range" "10.240.0.0/16" "$(nft list set inet usernetns ranges4)"
+cp /run/policy.good "$USERNETNS_POLICY_PATH"
 "$firewall" --load >/dev/null 2>&1
 
 # ---- bad input: clear errors, nothing half-applied ----------------------------------------
 
-cp "$USERNETNS_POLICY_PATH" /run/policy.good
 sed -i 's/^uplink = auto/uplink = nosuch0/' "$USERNETNS_POLICY_PATH"
 out=$("$firewall" --load 2>&1)
 check "an uplink that does not exist is refused" [ $? -ne 0 ]
 check_contains "naming it and its section" "[group:students]: uplink 'nosuch0' does not exist" "$out"
-check "and the table loaded before stays" bash -c 'nft list table inet usernetns | grep -q "oifname \"up0\""'
+check "and the table loaded before stays" bash -c 'nft list table inet usernetns | grep -q "oifname != \"vu\*\""'
 cp /run/policy.good "$USERNETNS_POLICY_PATH"
 sed -i 's/^forwarding = enable/forwarding = check/' "$USERNETNS_POLICY_PATH"
 echo 0 >/proc/sys/net/ipv4/ip_forward
@@ -290,8 +393,10 @@ check_eq "--remove of a table that is not there is fine" 0 "$?"
 # A namespace shared by a group has host ends of its own (vg%G): the table
 # finds every sort of host end, by each fixed start in use.
 write_policy <<'EOF'
+[global]
+forwarding = enable
 [group:staff]
-mode  = veth
+mode  = nat
 pool4 = 10.220.0.0/16
 [group:lab]
 mode  = veth
@@ -302,9 +407,11 @@ EOF
 out=$("$firewall" --print 2>&1)
 check_contains "host ends of users and of shared sections, in one set" \
 	'iifname { "vu*", "vg*" } fib saddr . iif oif missing drop' "$out"
+check_contains "which uplink = auto leaves out" 'oifname != { "vu*", "vg*" } masquerade' "$out"
 out=$("$firewall" --load 2>&1)
 check_eq "which nft loads" 0 "$?"
 check_contains "and the kernel keeps" 'iifname { "vg*", "vu*" }' "$(nft list table inet usernetns 2>&1)"
+check_contains "both" 'oifname != { "vg*", "vu*" } masquerade' "$(nft list table inet usernetns 2>&1)"
 "$firewall" --remove >/dev/null 2>&1
 
 # Four nat sections, each out of an uplink of the longest name there is:

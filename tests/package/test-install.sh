@@ -118,14 +118,18 @@ check_eq "and /run/usernetns 0755 root" "755 0" "$(stat -c '%a %u' "$root/run/us
 check "nsswitch.conf: usernetns right after files on the hosts line" \
 	grep -qE '^hosts:[[:space:]]+files usernetns( |$)' "$root/etc/nsswitch.conf"
 run systemd-analyze verify --man=no /lib/systemd/system/usernetns-firewall.service \
+	/lib/systemd/system/usernetns-firewall.path /lib/systemd/system/usernetns-firewall-reload.service \
 	/lib/systemd/system/usernetns-cleanup.service /lib/systemd/system/usernetns-cleanup.timer
 check_status "systemd-analyze verify accepts the units"
 cp "$PKGDIR/usernetns-$VERSION/debian/tests/installed" "$root/usr/local/bin/autopkgtest-installed"
 run autopkgtest-installed
 check_status "the autopkgtest of the installed packages (debian/tests/installed) passes"
-check "the firewall unit and the cleanup timer are enabled" bash -c \
+check "the firewall unit, its path unit and the cleanup timer are enabled" bash -c \
 	'test -L "$0"/etc/systemd/system/multi-user.target.wants/usernetns-firewall.service &&
+	 test -L "$0"/etc/systemd/system/multi-user.target.wants/usernetns-firewall.path &&
 	 test -L "$0"/etc/systemd/system/timers.target.wants/usernetns-cleanup.timer' "$root"
+check "the reload service is not: its path unit starts it" \
+	test ! -e "$root/etc/systemd/system/multi-user.target.wants/usernetns-firewall-reload.service"
 
 # ---- the admin's policy, the stack, a login ------------------------------------
 
@@ -212,6 +216,8 @@ cp "$root/usr/lib/pam.d/systemd-user" /run/pkgtest/systemd-user
 echo 'session optional pam_usernetns.so' >>"$root/usr/lib/pam.d/systemd-user"
 refused "systemd's stack in /usr/lib/pam.d names it" /usr/lib/pam.d/systemd-user
 cp /run/pkgtest/systemd-user "$root/usr/lib/pam.d/systemd-user"
+run usernetns-firewall --load
+check_status "usernetns-firewall --load"
 run apt-get remove -y -q libpam-usernetns usernetns libnss-usernetns
 check_status "apt remove of the three"
 check "no PAM stack names the module" test -z "$(names_module)"
@@ -223,6 +229,7 @@ $(readlink /proc/self/ns/net)" "$out"
 check "nsswitch.conf no longer names usernetns" bash -c '! grep -q usernetns "$0"/etc/nsswitch.conf' "$root"
 check "the policy stays (a conffile) until purge" cmp -s /run/pkgtest/policy.admin "$root/etc/security/usernetns.conf"
 check "and the leases" test -d "$root/var/lib/usernetns/leases"
+check "and the host's table" bash -c 'chroot "$0" nft list table inet usernetns >/dev/null' "$root"
 
 # ---- purge ---------------------------------------------------------------------
 
@@ -232,6 +239,7 @@ check_status "apt purge"
 check "purge removes the policy" test ! -e "$root/etc/security/usernetns.conf"
 check "and /var/lib/usernetns" test ! -e "$root/var/lib/usernetns"
 check "and nothing else there" test -d "$root/var/lib/neighbour"
+check "and the host's table" bash -c '! chroot "$0" nft list table inet usernetns 2>/dev/null' "$root"
 check_eq "dpkg knows none of the three" "" \
 	"$(in_root dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' 2>/dev/null | grep -E 'usernetns' | grep -v '^un')"
 run su - alice -c true

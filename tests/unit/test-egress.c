@@ -41,15 +41,16 @@ static void add_proto(struct policy_egress_list *l, uint8_t proto, uint16_t min,
 	};
 }
 
-/* The routes as text, "dst prohibit|via" each, in order. */
-static const char *routes(const struct plan *plan, const char *peer, const char *gw)
+/* The routes as text, "dst prohibit|via" each, in order, queries going to dns. */
+static const char *routes_dns(const struct plan *plan, const char *peer, const char *gw,
+			      const struct nsdns_targets *dns)
 {
 	static char text[4096];
 	struct egress_route v[EGRESS_ROUTES_MAX];
 	struct addr_prefix p = prefix(peer), g = prefix(gw);
 	size_t n, len = 0;
 
-	egress_routes(plan, &p, &g, v, &n);
+	egress_routes(plan, &p, &g, dns, v, &n);
 	text[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		char buf[ADDR_PREFIX_STRLEN];
@@ -59,6 +60,20 @@ static const char *routes(const struct plan *plan, const char *peer, const char 
 					v[i].prohibit ? "prohibit" : "via");
 	}
 	return text;
+}
+
+static const char *routes(const struct plan *plan, const char *peer, const char *gw)
+{
+	return routes_dns(plan, peer, gw, NULL);
+}
+
+/* Targets of the dns redirect, from "a,b". */
+static struct nsdns_targets targets(const char *s)
+{
+	struct nsdns_targets t;
+
+	assert_int_equal(nsdns_parse(s, &t), 0);
+	return t;
 }
 
 static void test_default_only(void **state)
@@ -101,6 +116,38 @@ static void test_allow_list(void **state)
 	/* One that allows everything is no restriction. */
 	add(&plan.allow, "::/0");
 	assert_string_equal(routes(&plan, "fd42:200::2/64", "fd42:200::1/64"), "::/0 via");
+}
+
+/*
+ * dns = host: the host's resolvers are reached whatever the lists say (a
+ * translated query is routed again); other resolvers are the policy's,
+ * which the policy check keeps out of its lists.
+ */
+static void test_host_resolvers_routed(void **state)
+{
+	struct plan plan = { .dns.kind = POLICY_DNS_HOST };
+	struct nsdns_targets dns = targets("192.168.1.1,10.200.0.9,198.51.100.53");
+
+	add(&plan.deny, "192.168.0.0/16");
+	add(&plan.deny, "198.51.100.53/32");
+	plan.ranges[plan.n_ranges++] = prefix("10.210.0.0/16");
+	/* One in the namespace's own block is on its link already. */
+	assert_string_equal(routes_dns(&plan, "10.200.0.10/29", "10.200.0.9/29", &dns),
+			    "0.0.0.0/0 via, 192.168.0.0/16 prohibit, 198.51.100.53/32 via, "
+			    "10.210.0.0/16 prohibit, 192.168.1.1/32 via");
+	/* With an allow list, they are reached too. */
+	add(&plan.allow, "203.0.113.0/24");
+	assert_string_equal(routes_dns(&plan, "10.200.0.10/29", "10.200.0.9/29", &dns),
+			    "203.0.113.0/24 via, 0.0.0.0/0 prohibit, 192.168.0.0/16 prohibit, "
+			    "198.51.100.53/32 via, 10.210.0.0/16 prohibit, 192.168.1.1/32 via");
+	/* IPv6 has none. */
+	assert_string_equal(routes_dns(&plan, "fd42:200::2/64", "fd42:200::1/64", &dns),
+			    "::/0 prohibit");
+	/* The resolvers of dns = ADDR get nothing of the kind. */
+	plan.dns.kind = POLICY_DNS_ADDRS;
+	assert_string_equal(routes_dns(&plan, "10.200.0.10/29", "10.200.0.9/29", &dns),
+			    "203.0.113.0/24 via, 0.0.0.0/0 prohibit, 192.168.0.0/16 prohibit, "
+			    "198.51.100.53/32 prohibit, 10.210.0.0/16 prohibit");
 }
 
 static void test_bridge_keeps_its_gateway(void **state)
@@ -208,6 +255,46 @@ static void test_filter_allow_and_no_ipv6(void **state)
 	free(text);
 }
 
+/*
+ * dns = host: UDP and TCP to port 53 of the host's resolvers go through,
+ * after the gateway and before what deny and allow say; nothing else to
+ * them does.
+ */
+static void test_filter_host_resolvers(void **state)
+{
+	struct plan plan = { .mode = POLICY_MODE_NAT, .dns.kind = POLICY_DNS_HOST };
+	struct egress_addrs a = {
+		.peer4 = prefix("10.210.0.6/30"),
+		.gw4 = prefix("10.210.0.5/30"),
+		.dns = targets("192.168.1.1,192.168.1.2"),
+	};
+	char *text;
+
+	add(&plan.deny, "192.168.0.0/16");
+	add_proto(&plan.deny, IPPROTO_UDP, 0, 0, NULL);
+	add_proto(&plan.allow, IPPROTO_TCP, 443, 443, NULL);
+	text = filter_text(&plan, &a);
+	assert_non_null(strstr(text,
+			       "\t\tip daddr 10.210.0.5 accept\n"
+			       "\t\tip daddr { 192.168.1.1, 192.168.1.2 } meta l4proto udp th dport 53 accept\n"
+			       "\t\tip daddr { 192.168.1.1, 192.168.1.2 } meta l4proto tcp th dport 53 accept\n"
+			       "\t\tip daddr 192.168.0.0/16 jump refuse\n"
+			       "\t\tmeta l4proto udp jump refuse\n"));
+	free(text);
+
+	/* dns = ADDR: the policy check keeps its resolvers out of the lists; no exemption. */
+	plan.dns.kind = POLICY_DNS_ADDRS;
+	text = filter_text(&plan, &a);
+	assert_null(strstr(text, "th dport 53 accept"));
+	free(text);
+	/* Nor with no resolver of the host's. */
+	plan.dns.kind = POLICY_DNS_HOST;
+	a.dns.n = 0;
+	text = filter_text(&plan, &a);
+	assert_null(strstr(text, "th dport 53 accept"));
+	free(text);
+}
+
 static void test_filter_unknown_addresses(void **state)
 {
 	struct plan plan = { .mode = POLICY_MODE_VETH };
@@ -280,9 +367,11 @@ int main(void)
 		cmocka_unit_test(test_default_only),
 		cmocka_unit_test(test_deny_and_ranges),
 		cmocka_unit_test(test_allow_list),
+		cmocka_unit_test(test_host_resolvers_routed),
 		cmocka_unit_test(test_bridge_keeps_its_gateway),
 		cmocka_unit_test(test_filter_nat),
 		cmocka_unit_test(test_filter_allow_and_no_ipv6),
+		cmocka_unit_test(test_filter_host_resolvers),
 		cmocka_unit_test(test_filter_unknown_addresses),
 		cmocka_unit_test(test_filter_none_without_link),
 		cmocka_unit_test(test_gateway_in_deny),

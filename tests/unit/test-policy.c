@@ -720,7 +720,7 @@ static void test_share_host_ends_in_table(void **state)
 	char *table = NULL;
 
 	p = parse_ok("[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
-	assert_int_equal(firewall_render(p, NULL, &table, NULL, &err), 0);
+	assert_int_equal(firewall_render(p, &table, NULL, &err), 0);
 	assert_non_null(strstr(table, "\t\tiifname \"vu*\" fib saddr . iif oif missing drop\n"));
 	free(table);
 	policy_free(p);
@@ -732,7 +732,7 @@ static void test_share_host_ends_in_table(void **state)
 		     "mode = veth\npool4 = 10.221.0.0/16\n"
 		     "[group:lab2]\nshare = group\nnetns_name = lab-%g\nhost_ifname = vl%G\n"
 		     "mode = veth\npool4 = 10.222.0.0/16\n");
-	assert_int_equal(firewall_render(p, NULL, &table, NULL, &err), 0);
+	assert_int_equal(firewall_render(p, &table, NULL, &err), 0);
 	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } fib saddr . iif oif missing drop\n"));
 	assert_non_null(strstr(table, "\t\tiifname { \"vu*\", \"vg*\", \"vl*\" } ip daddr @ranges4 fib daddr . iif type != local drop\n"));
 	assert_null(strstr(table, "iifname \"vu*\""));
@@ -741,8 +741,47 @@ static void test_share_host_ends_in_table(void **state)
 
 	/* Without a fixed start, no host end can be found. */
 	p = parse_ok("[global]\nhost_ifname = %Uh\n[group:staff]\nmode = veth\npool4 = 10.200.0.0/16\n");
-	assert_int_equal(firewall_render(p, NULL, &table, NULL, &err), -EINVAL);
+	assert_int_equal(firewall_render(p, &table, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "host_ifname = %Uh: the host's table finds host ends by the fixed start"));
+	policy_free(p);
+}
+
+/*
+ * uplink = auto is no interface looked up at the load: what leaves a
+ * translated range for anything but a user's range goes out as the host
+ * through every interface but host ends, wherever the default route is
+ * (or comes to be); the same table on every host.
+ */
+static void test_auto_uplink_in_table(void **state)
+{
+	struct errbuf err = { "" };
+	struct firewall_made made;
+	struct policy *p;
+	char *table = NULL;
+
+	p = parse_ok("[group:a]\nmode = nat\npool4 = 10.200.0.0/16\npool6 = fd42:200::/48\n"
+		     "[group:b]\nmode = nat\npool4 = 10.201.0.0/16\nuplink = lo\n");
+	assert_int_equal(firewall_render(p, &table, &made, &err), 0);
+	assert_non_null(strstr(
+		table,
+		"\t\tip saddr { 10.200.0.0/16 } ip daddr != @ranges4 oifname != \"vu*\" masquerade\n"));
+	assert_non_null(strstr(
+		table,
+		"\t\tip6 saddr { fd42:200::/48 } ip6 daddr != @ranges6 oifname != \"vu*\" masquerade\n"));
+	assert_non_null(strstr(
+		table, "\t\tip saddr { 10.201.0.0/16 } ip daddr != @ranges4 oifname \"lo\" masquerade\n"));
+	assert_string_equal(made.uplinks, "auto (every interface but host ends),lo");
+	free(table);
+	policy_free(p);
+
+	/* Host ends of shared sections too. */
+	p = parse_ok("[group:a]\nmode = nat\npool4 = 10.200.0.0/16\n"
+		     "[group:t]\nshare = group\nnetns_name = team-%g\nmode = nat\n"
+		     "pool4 = 10.220.0.0/16\n");
+	assert_int_equal(firewall_render(p, &table, NULL, &err), 0);
+	assert_non_null(strstr(table, "\t\tip saddr { 10.200.0.0/16, 10.220.0.0/16 } ip daddr != "
+				      "@ranges4 oifname != { \"vu*\", \"vg*\" } masquerade\n"));
+	free(table);
 	policy_free(p);
 }
 
@@ -770,49 +809,48 @@ static void test_table_comment_and_digests(void **state)
 	path[sizeof(path) - 1] = '\0';
 	assert_int_equal(policy_parse(path, text, strlen(text), 0, &p, &d), 0);
 	diag_clear(&d);
-	assert_int_equal(firewall_render(p, NULL, &table, &made, &err), 0);
+	assert_int_equal(firewall_render(p, &table, &made, &err), 0);
 	comment = strstr(table, "\tcomment \"");
 	assert_non_null(comment);
 	comment += strlen("\tcomment \"");
-	snprintf(want, sizeof(want),
-		 "made by usernetns-firewall: policy %016" PRIx64 ", table %016" PRIx64 "\"\n",
-		 made.digest.policy, made.digest.table);
+	snprintf(want, sizeof(want), "made by usernetns-firewall: policy %016" PRIx64 "\"\n",
+		 made.digest);
 	assert_int_equal(strncmp(comment, want, strlen(want)), 0);
 	assert_true(strlen(want) < 128);
 	assert_null(strstr(table, "xxxx"));
 	assert_string_equal(made.uplinks, "lo");
-	/* Explicit uplinks only: as written is as resolved. */
-	assert_true(made.digest.policy == made.digest.table);
 	free(table);
 
 	/* The policy's digest is of what it makes, wherever it is read from. */
 	assert_int_equal(firewall_policy_digest(p, &digest, &err), 0);
-	assert_true(digest == made.digest.policy);
+	assert_true(digest == made.digest);
 	q = parse_ok(text);
 	assert_int_equal(firewall_policy_digest(q, &digest, &err), 0);
-	assert_true(digest == made.digest.policy);
+	assert_true(digest == made.digest);
 	policy_free(q);
-	/* Uplinks as written: none need be there, auto is not resolved. */
+	/* Uplinks as written: none need be there for the digest. */
 	q = parse_ok("[group:a]\nmode = nat\npool4 = 10.200.0.0/16\nuplink = nosuch0\n"
 		     "[group:b]\nmode = nat\npool4 = 10.201.0.0/16\n");
 	assert_int_equal(firewall_policy_digest(q, &digest, &err), 0);
-	assert_true(digest != made.digest.policy);
+	assert_true(digest != made.digest);
+	assert_int_equal(firewall_render(q, &table, NULL, &err), -ENODEV);
+	assert_non_null(strstr(err.msg, "[group:a]: uplink 'nosuch0' does not exist"));
 	policy_free(q);
 
 	/* What a login makes of it. */
-	s.made = made.digest;
-	need.policy_digest = made.digest.policy;
+	s.digest = made.digest;
+	need.policy_digest = made.digest;
 	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)), "");
 	need.policy_digest = digest;
 	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
 			    "table inet usernetns is stale: not what the policy makes now");
 	/* A comment of an older usernetns: no digest, so stale. */
-	s.made = (struct firewall_digest){ 0 };
+	s.digest = 0;
 	need.policy_digest = 0;
 	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
 			    "table inet usernetns is stale: not what the policy makes now");
-	s.made = made.digest;
-	need.policy_digest = made.digest.policy;
+	s.digest = made.digest;
+	need.policy_digest = made.digest;
 	need.uplink = "nosuch0";
 	assert_string_equal(firewall_status_problem(&s, &need, buf, sizeof(buf)),
 			    "uplink 'nosuch0' is not there");
@@ -1196,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_share_names_never_clash),
 		cmocka_unit_test(test_names_have_one_owner),
 		cmocka_unit_test(test_share_host_ends_in_table),
+		cmocka_unit_test(test_auto_uplink_in_table),
 		cmocka_unit_test(test_table_comment_and_digests),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_overlaps),
