@@ -224,7 +224,7 @@ on_host machinectl root "machinectl shell root@.host"
 # its drop-in's ExecStopPost removes the namespace then.
 gone() { ! sys_run test -e /run/netns/user-alice; }
 check "her last logout: the namespace goes once logind stops her user manager" sys_poll gone
-check "her user manager has stopped" sys_unit_is "user@$alice_uid.service" inactive
+check "her user manager has stopped" sys_wait_unit "user@$alice_uid.service" inactive
 check "and so has her namespace's host end (vu$alice_uid)" \
 	sys_wait_for sh -c "! ip link show vu$alice_uid"
 
