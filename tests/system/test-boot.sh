@@ -7,12 +7,18 @@
 # host's table; then real logins: alice (netusers, mode nat) by ssh with a
 # key lands in user-alice and reaches a "wan" through NAT, and so do her
 # su -, sudo -iu and machinectl shell logins and her user manager; bob
-# (no member) and root stay on the host.  The container has a network of
-# its own (--private-network): its "wan" is a namespace inside it, with
+# (no member) and root stay on the host.  Then the field's promises: the
+# last logout removes her namespace when logind stops her user manager
+# (not while she lingers); joins racing that removal are never left in a
+# namespace without name or links; an edited policy reaches the host's
+# table by itself; dns = host resolves through the host's resolver; and a
+# broken policy leaves root alone.  The container has a network of its
+# own (--private-network): its "wan" is a namespace inside it, with
 # documentation addresses.
 #
 # test-boot.sh PACKAGE_DIR BUILD_DIR: the .debs as scripts/package leaves
-# them; BUILD_DIR has tests/whoami-server (the wan's server).
+# them; BUILD_DIR has tests/whoami-server and tests/dns-answer (the wan's
+# servers).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tools/tap.sh"
@@ -24,7 +30,9 @@ if [ -z "${SYS_IN_SANDBOX:-}" ]; then
 		bail_out "usage: test-boot.sh PACKAGE_DIR BUILD_DIR"
 	ls "$PKGDIR"/usernetns_*.deb "$PKGDIR"/libpam-usernetns_*.deb "$PKGDIR"/libnss-usernetns_*.deb \
 		>/dev/null || bail_out "no packages in $PKGDIR (scripts/package makes them)"
-	[ -x "$BUILDDIR/tests/whoami-server" ] || bail_out "no $BUILDDIR/tests/whoami-server"
+	for t in whoami-server dns-answer; do
+		[ -x "$BUILDDIR/tests/$t" ] || bail_out "no $BUILDDIR/tests/$t"
+	done
 	sys_image
 	export SYS_STARTED PKGDIR BUILDDIR
 	sys_enter "$here/test-boot.sh"
@@ -269,6 +277,48 @@ done
 diag "30 joins against the last logout: $joined in a live namespace, $refused refused"
 check_eq "no join ever lands in a namespace without name or links" 0 "$orphans"
 sys_run usernetns-cleanup --as-teardown --uid "$alice_uid" >/dev/null 2>&1
+
+# ---- editing the policy is all it takes ------------------------------------------------
+
+cp "$SYS_ROOT/etc/security/usernetns.conf" "$SYS_DIR/policy.good"
+printf '\n[group:staff]\nmode  = nat\npool4 = 10.211.0.0/16\n' >>"$SYS_ROOT/etc/security/usernetns.conf"
+follows() { sys_run nft list table inet usernetns | grep -q 10.211.0.0/16 && sys_run usernetns-firewall --status; }
+check "an edited policy reaches the host's table by itself (the path unit), and --status is fine" \
+	sys_poll follows
+
+# ---- names on a stock host: dns = host -----------------------------------------------
+
+# The host's resolver is on the "internet" (as DHCP gives one); the
+# policy denies its network for everything but DNS to it.
+cp "$BUILDDIR/tests/dns-answer" "$SYS_ROOT/usr/local/bin/" || bail_out "no dns-answer"
+sys_run ip -n wan addr add 198.51.100.53/24 dev wan0 &&
+	sys_run systemd-run --quiet --unit=answer -p NetworkNamespacePath=/run/netns/wan \
+		/usr/local/bin/dns-answer 198.51.100.53 test.example 203.0.113.80 ||
+	bail_out "cannot start the resolver"
+echo "nameserver 198.51.100.53" >"$SYS_ROOT/etc/resolv.conf"
+sed -i 's|^deny   = 203.0.113.0/24$|deny   = 203.0.113.0/24, 198.51.100.0/24\ndns    = host|' \
+	"$SYS_ROOT/etc/security/usernetns.conf"
+sys_wait_for sh -c 'ip netns exec wan ss -Hluln | grep -q "198.51.100.53:53 "' ||
+	bail_out "the resolver did not start"
+run sys_login ssh alice 'getent hosts test.example'
+check_contains "dns = host: alice resolves names through the host's resolver" "203.0.113.80" "$out"
+reach "${SYS_WAN%% *}"
+check_contains "while the rest of that network is denied" "Permission denied" "$out"
+cp "$SYS_DIR/policy.good" "$SYS_ROOT/etc/security/usernetns.conf"
+
+# ---- a typo in the policy never locks root out -----------------------------------------
+
+printf '[global]\nmin_uid = 1000\n' >>"$SYS_ROOT/etc/security/usernetns.conf"
+on_host ssh root "a second [global] in the policy: ssh root with a key"
+on_host su root "and su - root"
+on_host sudo root "and sudo -i"
+on_host machinectl root "and machinectl shell root@.host"
+run sys_login ssh alice "$probe"
+check "alice's login is refused, never opened on the host" [ "$status" -ne 0 ]
+check_contains "and the module says so at LOG_CRIT" "pam_usernetns" \
+	"$(sys_run journalctl --no-pager -q -p crit -g 'pam_usernetns')"
+cp "$SYS_DIR/policy.good" "$SYS_ROOT/etc/security/usernetns.conf"
+placed ssh "the policy mended: ssh with a key"
 
 check_eq "no unit failed" "" "$(sys_run systemctl --failed --no-legend --plain)"
 diag "took $(($(date +%s) - SYS_STARTED)) s"
