@@ -4,6 +4,7 @@
 # our packages installed fresh in it, driven from outside with nsenter.
 # Source it after tap.sh, then:
 #
+#   sys_start SCRIPT PKG BUILD a test's first line: arguments, image, sandbox
 #   sys_image                  the cached image (mmdebstrap): SYS_IMAGE
 #   sys_enter SCRIPT           re-runs the test in a sandbox of its own
 #   sys_unpack                 the image on a tmpfs: SYS_ROOT
@@ -19,6 +20,12 @@
 #   sys_wait_for CMD...        poll CMD in the container, with a bound
 #   sys_wait_unit UNIT STATE   poll until UNIT is STATE (is-active's words)
 #   sys_wait_wan               poll until the wan's server listens
+#   run CMD... / check_status  CMD's output and status; a TAP line of them
+#   sys_journal                the journal's last lines, as TAP comments
+#   SYS_PROBE                  a login's CMD that says where the login is
+#   sys_netns_of NAME          /run/netns/NAME as /proc/PID/ns/net shows it
+#   sys_slapd                  slapd serving SYS_LDAP_BASE, from scratch
+#   sys_ldap_add               the LDIF on standard input added to it
 #
 # Nothing reaches the machine's network (--private-network), /run (a tmpfs
 # of the sandbox's own) or its processes: the sandbox is a PID namespace
@@ -64,6 +71,29 @@ sys_image() {
 sys_mmdebstrap() {
 	mmdebstrap --quiet --format=tar --variant=minbase --include="$SYS_INCLUDES" \
 		--customize-hook="$SYS_CUSTOMIZE" bookworm "$SYS_IMAGE.new" "$@"
+}
+
+# sys_start SCRIPT PACKAGE_DIR BUILD_DIR: what a system test does first.
+# Outside the sandbox: the arguments checked (the .debs as scripts/package
+# leaves them; BUILD_DIR has tests/whoami-server, the wan's server, and
+# the other programs of tests/ that SYS_PROGRAMS names), the image made or
+# found, then SCRIPT again in the sandbox (sys_enter: it exits with its
+# status).  In the sandbox it returns at once, with PKGDIR, BUILDDIR and
+# SYS_STARTED (when the test started) set.
+sys_start() {
+	local script=$1 program
+	[ -n "${SYS_IN_SANDBOX:-}" ] && return 0
+	SYS_STARTED=$(date +%s)
+	PKGDIR=$(cd "${2:?package dir}" && pwd) && BUILDDIR=$(cd "${3:?build dir}" && pwd) ||
+		bail_out "usage: ${script##*/} PACKAGE_DIR BUILD_DIR"
+	ls "$PKGDIR"/usernetns_*.deb "$PKGDIR"/libpam-usernetns_*.deb "$PKGDIR"/libnss-usernetns_*.deb \
+		>/dev/null || bail_out "no packages in $PKGDIR (scripts/package makes them)"
+	for program in whoami-server ${SYS_PROGRAMS:-}; do
+		[ -x "$BUILDDIR/tests/$program" ] || bail_out "no $BUILDDIR/tests/$program"
+	done
+	sys_image
+	export SYS_STARTED PKGDIR BUILDDIR
+	sys_enter "$script"
 }
 
 # sys_enter SCRIPT ARGS...: run SCRIPT again in new mount and PID
@@ -376,4 +406,66 @@ sys_login() {
 		;;
 	*) bail_out "sys_login: no login method $how" ;;
 	esac
+}
+
+# run COMMAND...: its output (stdout and stderr) in out, its status in status.
+run() {
+	out=$("$@" 2>&1)
+	status=$?
+}
+# check_status DESCRIPTION: the last run succeeded (else what it said).
+check_status() {
+	if [ "$status" -eq 0 ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "exit status $status" "$out"
+	fi
+}
+# The last lines of the container's journal, after a failed login.
+sys_journal() { sys_run journalctl --no-pager --quiet -n 25 -o short-monotonic | sys_show; }
+
+# What a login shows of its network (sys_login's CMD): its namespace, the
+# name iproute2 knows it by ("-" for none), eth0's IPv4 address ("-"
+# without one).
+SYS_PROBE='readlink /proc/self/ns/net; n=$(ip netns identify); echo "${n:--}"
+	a=$(ip -o -4 addr show dev eth0 2>/dev/null | awk "{ print \$4 }"); echo "${a:--}"'
+
+# sys_netns_of NAME: the named namespace as /proc/PID/ns/net shows one.
+sys_netns_of() { sys_run sh -c 'echo "net:[$(stat -L -c %i "/run/netns/$1")]"' sh "$1" 2>&1; }
+
+# A directory for the tests that need one: slapd for SYS_LDAP_DOMAIN,
+# with the base SYS_LDAP_BASE and its admin SYS_LDAP_ADMIN (password
+# SYS_LDAP_PASSWORD), the schemas Debian loads (core, cosine, nis,
+# inetorgperson), on ldap://127.0.0.1 and ldapi:///.
+SYS_LDAP_DOMAIN=example.org
+SYS_LDAP_BASE=dc=example,dc=org
+SYS_LDAP_ADMIN=cn=admin,$SYS_LDAP_BASE
+SYS_LDAP_PASSWORD=system-test
+
+# sys_slapd: slapd made from scratch as an admin answers its questions
+# (debconf, then dpkg-reconfigure: a new database, the image's moved to
+# /var/backups), enabled and started; waits until it answers.
+sys_slapd() {
+	sys_run sh -ec '
+		printf "slapd %s\n" "slapd/no_configuration boolean false" \
+			"slapd/domain string $2" \
+			"shared/organization string usernetns system test" \
+			"slapd/password1 password $1" "slapd/password2 password $1" \
+			"slapd/purge_database boolean true" "slapd/move_old_database boolean true" |
+			debconf-set-selections
+		DEBIAN_FRONTEND=noninteractive dpkg-reconfigure -f noninteractive slapd
+		# (a unit of an init script: --now would not start it)
+		systemctl enable --quiet slapd.service
+		systemctl start slapd.service
+	' sh "$SYS_LDAP_PASSWORD" "$SYS_LDAP_DOMAIN" </dev/null >"$SYS_DIR/slapd.out" 2>&1 || {
+		sys_show <"$SYS_DIR/slapd.out"
+		return 1
+	}
+	sys_wait_for ldapsearch -x -H ldap://127.0.0.1 -b "$SYS_LDAP_BASE" -s base
+}
+
+# sys_ldap_add: the LDIF on standard input added, as the admin.
+sys_ldap_add() {
+	sys_run ldapadd -x -H ldap://127.0.0.1 -D "$SYS_LDAP_ADMIN" -w "$SYS_LDAP_PASSWORD" >/dev/null
 }

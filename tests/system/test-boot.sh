@@ -24,38 +24,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tools/tap.sh"
 . "$here/lib.sh"
 
-if [ -z "${SYS_IN_SANDBOX:-}" ]; then
-	SYS_STARTED=$(date +%s)
-	PKGDIR=$(cd "${1:?package dir}" && pwd) && BUILDDIR=$(cd "${2:?build dir}" && pwd) ||
-		bail_out "usage: test-boot.sh PACKAGE_DIR BUILD_DIR"
-	ls "$PKGDIR"/usernetns_*.deb "$PKGDIR"/libpam-usernetns_*.deb "$PKGDIR"/libnss-usernetns_*.deb \
-		>/dev/null || bail_out "no packages in $PKGDIR (scripts/package makes them)"
-	for t in whoami-server dns-answer; do
-		[ -x "$BUILDDIR/tests/$t" ] || bail_out "no $BUILDDIR/tests/$t"
-	done
-	sys_image
-	export SYS_STARTED PKGDIR BUILDDIR
-	sys_enter "$here/test-boot.sh"
-fi
+# (the wan's servers, beside whoami-server: sys_start checks they are built)
+SYS_PROGRAMS=dns-answer
+sys_start "$here/test-boot.sh" "$@"
 
 # ---- in the sandbox ------------------------------------------------------------
-
-# run COMMAND...: its output (stdout and stderr) in out, its status in status.
-run() {
-	out=$("$@" 2>&1)
-	status=$?
-}
-# check_status DESCRIPTION: the last run succeeded (else what it said).
-check_status() {
-	if [ "$status" -eq 0 ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diag "exit status $status" "$out"
-	fi
-}
-# The last lines of the container's journal, after a failed login.
-journal() { sys_run journalctl --no-pager --quiet -n 25 -o short-monotonic | sys_show; }
 
 sys_unpack
 sys_add_packages "$PKGDIR"
@@ -123,21 +96,16 @@ check "sshd runs" sys_wait_unit ssh.service active
 # ---- logins ------------------------------------------------------------------------
 
 host_net=$(sys_run readlink /proc/1/ns/net)
-# What a login shows of its network: its namespace, the name iproute2
-# knows it by ("-" for none), eth0's IPv4 address ("-" without one).
-probe='readlink /proc/self/ns/net; n=$(ip netns identify); echo "${n:--}"
-	a=$(ip -o -4 addr show dev eth0 2>/dev/null | awk "{ print \$4 }"); echo "${a:--}"'
-# alice's namespace as /proc/PID/ns/net shows one.
-alice_net() { sys_run sh -c 'echo "net:[$(stat -L -c %i /run/netns/user-alice)]"' 2>&1; }
+alice_net() { sys_netns_of user-alice; }
 
 # placed HOW WHAT: alice's login by HOW (WHAT says how) lands in user-alice.
 placed() {
 	local how=$1 what=$2 ns
-	run sys_login "$how" alice "$probe"
+	run sys_login "$how" alice "$SYS_PROBE"
 	if [ "$status" -ne 0 ]; then
 		not_ok "$what: alice logs in"
 		diag "exit status $status" "$out"
-		journal
+		sys_journal
 		return
 	fi
 	ok "$what: alice logs in"
@@ -148,7 +116,7 @@ user-alice" ]; then
 	else
 		not_ok "and her shell is in user-alice (ip netns identify, /proc/self/ns/net)"
 		diag "user-alice: $ns" "the login:" "$out"
-		journal
+		sys_journal
 	fi
 	check "not on the host's network (PID 1's)" test "$(echo "$out" | sed -n 1p)" != "$host_net"
 	check_contains "with eth0 addressed from the pool" "10.210." "$(echo "$out" | sed -n 3p)"
@@ -200,11 +168,11 @@ wait "$held"
 # on_host HOW USER WHAT: USER's login by HOW stays on the host's network.
 on_host() {
 	local how=$1 user=$2 what=$3
-	run sys_login "$how" "$user" "$probe"
+	run sys_login "$how" "$user" "$SYS_PROBE"
 	if [ "$status" -ne 0 ]; then
 		not_ok "$what: $user logs in"
 		diag "exit status $status" "$out"
-		journal
+		sys_journal
 		return
 	fi
 	ok "$what: $user logs in"
@@ -239,7 +207,7 @@ check "and so has her namespace's host end (vu$alice_uid)" \
 # Lingering, the manager stays after the last session, and so does the
 # namespace; when it stops, the namespace goes.
 sys_run loginctl enable-linger alice || bail_out "cannot make alice linger"
-run sys_login ssh alice "$probe"
+run sys_login ssh alice "$SYS_PROBE"
 check_status "lingering: alice logs in"
 no_session() { [ -z "$(sys_run loginctl list-sessions --no-legend | awk '$3 == "alice"')" ]; }
 sys_poll no_session || bail_out "alice's session never ended"
@@ -313,7 +281,7 @@ on_host ssh root "a second [global] in the policy: ssh root with a key"
 on_host su root "and su - root"
 on_host sudo root "and sudo -i"
 on_host machinectl root "and machinectl shell root@.host"
-run sys_login ssh alice "$probe"
+run sys_login ssh alice "$SYS_PROBE"
 check "alice's login is refused, never opened on the host" [ "$status" -ne 0 ]
 check_contains "and the module says so at LOG_CRIT" "pam_usernetns" \
 	"$(sys_run journalctl --no-pager -q -p crit -g 'pam_usernetns')"
