@@ -10,8 +10,9 @@
 # a key, su -) and never open it on the host's network:
 #   a. slapd down, SSSD offline, its cache holding only the users' passwd
 #      entries (not netusers, not their groups);
-#   b. the same with ignore_group_members = true and netusers' entry
-#      (without members) cached;
+#   b. with ignore_group_members = true: alice placed while healthy (by
+#      her own group list), then offline with netusers' entry (without
+#      members) cached and her groups not;
 #   c. carol, whose membership only the directory knows, cold cache;
 #   d. the SSSD daemon stopped;
 #   e. slapd hung (SIGSTOP): refused within sshd's LoginGraceTime;
@@ -52,11 +53,10 @@ mode   = nat
 pool4  = 10.210.0.0/16
 uplink = auto
 EOF
-# (restart: the package started the unit with the policy it installed)
-run sys_run sh -c 'pam-auth-update --enable usernetns &&
-	systemctl enable usernetns-firewall && systemctl restart usernetns-firewall'
-check_status "pam-auth-update --enable usernetns; the firewall unit enabled and restarted"
-check "the host's table is in place" sys_wait_for usernetns-firewall --status
+run sys_run sh -c 'pam-auth-update --enable usernetns && systemctl enable --now usernetns-firewall'
+check_status "pam-auth-update --enable usernetns; systemctl enable --now usernetns-firewall"
+# (polled: the unit follows the policy in its own time)
+check "the host's table is in place, as the policy makes it" sys_wait_for usernetns-firewall --status
 sys_wait_wan || bail_out "the wan's server did not start"
 sys_wait_unit ssh.service active || bail_out "sshd did not start"
 
@@ -295,7 +295,13 @@ sys_run loginctl disable-linger alice
 end_sessions
 
 echo "# b. ignore_group_members = true: netusers' entry cached without members, her groups not"
+# As at a site that sets it: healthy, she is a member by her own group
+# list alone, and placed so; then the outage.
 sssd_conf 'ignore_group_members = true'
+sssd_fresh true
+check_eq "healthy, netusers' entry lists nobody" "netusers:*:10100:" "$(sys_run getent group netusers)"
+placed ssh alice "b. healthy, ssh with a key"
+end_sessions
 sssd_fresh 'getent passwd alice bob; getent group netusers'
 directory_down
 check_eq "as in the field: netusers without members, her groups lack it" \
