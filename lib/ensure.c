@@ -359,6 +359,7 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 	/* Translated queries leave with a loopback source, for a moment (nsdns.h). */
 	bool localnet = plan->dns.kind != POLICY_DNS_INHERIT;
 	char alias[64], who[OWNER_STRLEN];
+	uint8_t mac[2][RTNL_MAC_LEN];
 	int r;
 
 	state_host_alias(plan->owner, alias, sizeof(alias));
@@ -399,6 +400,15 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 			c->changes |= ENSURE_REPLACED_STALE_LINK;
 		}
 
+		/*
+		 * Hardware addresses of our choosing, so that both ends are
+		 * known without asking the namespace (neighbour entries, below).
+		 */
+		r = rtnl_random_mac(mac[0]);
+		if (r == 0)
+			r = rtnl_random_mac(mac[1]);
+		if (r < 0)
+			return errbuf_errno(c->err, r, "cannot draw hardware addresses");
 		r = rtnl_veth_create(&c->host,
 				     &(struct rtnl_veth){
 					     .ifname = plan->host_ifname,
@@ -406,6 +416,8 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 					     .peer_netns_fd = c->nsfd,
 					     .mtu = plan->mtu,
 					     .master = master,
+					     .mac = mac[0],
+					     .peer_mac = mac[1],
 				     },
 				     c->err);
 		if (r < 0)
@@ -415,10 +427,12 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 		if (r < 0)
 			return r;
 		/*
-		 * The peer is as we made it: down, with our MTU, and the host
-		 * end's IFLA_LINK is its ifindex.  No need to ask.
+		 * The peer is as we made it: down, with our MTU and hardware
+		 * address, and the host end's IFLA_LINK is its ifindex.  No
+		 * need to ask.
 		 */
-		pl = (struct rtnl_link){ .ifindex = hl.link, .mtu = hl.mtu };
+		pl = (struct rtnl_link){ .ifindex = hl.link, .mtu = hl.mtu, .has_mac = true };
+		memcpy(pl.mac, mac[1], sizeof(pl.mac));
 		snprintf(pl.ifname, sizeof(pl.ifname), "%s", plan->peer_ifname);
 		snprintf(pl.kind, sizeof(pl.kind), "veth");
 	}
@@ -837,6 +851,46 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 	return addr_block_ends(&block, ret_host, ret_peer);
 }
 
+/*
+ * Permanent neighbour entries on both sides of the link, as soon as both
+ * ends and their addresses are known: the namespace's gateway at the host
+ * side's hardware address (host end, or the bridge), and the namespace's
+ * addresses at its end's, on the host side.  The neighbour tables limit
+ * their dynamic entries (gc_thresh3, 1024 by default) for every namespace
+ * together, and each active user took two: the host stopped passing
+ * traffic at about 511 active users.  Permanent entries do not count, and
+ * save an ARP or ND round trip on the first packet each way.
+ */
+static int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *host_side,
+			     const struct rtnl_link *pl)
+{
+	const struct state_record *rec = &c->rec;
+	const struct addr_prefix *gw[2] = { &rec->host4, &rec->host6 };
+	const struct addr_prefix *own[2] = { &rec->peer4, &rec->peer6 };
+	int r = 0;
+
+	if (!host_side->has_mac || !pl->has_mac)
+		return 0; /* not Ethernet: nothing to say */
+	for (int f = 0; f < 2 && r == 0; f++) {
+		struct addr_prefix a;
+
+		if (!addr_prefix_is_set(gw[f]) || !addr_prefix_is_set(own[f]))
+			continue;
+		a = *gw[f];
+		a.len = addr_family_bits(a.family);
+		r = rtnl_neigh_set(&c->ns, pl->ifindex, pl->ifname, &a, host_side->mac, c->err);
+		if (r < 0)
+			break;
+		a = *own[f];
+		a.len = addr_family_bits(a.family);
+		r = rtnl_neigh_set(&c->host, host_side->ifindex, host_side->ifname, &a, pl->mac,
+				   c->err);
+	}
+	if (r == 0)
+		r = fault_err("ensure.neighbours", c->err);
+	return r;
+}
+
 /* A deny the gateway is in: the policy cannot be applied as written. */
 static int check_gateway(struct ensure_ctx *c, const struct addr_prefix *gw)
 {
@@ -938,6 +992,8 @@ static int ensure_network(struct ensure_ctx *c)
 		r = ensure_addresses(c, &c->ns, &pl, peer, n_peer);
 	if (r == 0)
 		r = fault_err("ensure.addresses", c->err);
+	if (r == 0 && (c->changes & (ENSURE_CREATED_LINK | ENSURE_FIXED_ADDRESSES)))
+		r = ensure_neighbours(c, plan->mode == POLICY_MODE_BRIDGE ? &bridge : &hl, &pl);
 	if (r < 0)
 		return r;
 

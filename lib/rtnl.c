@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -515,6 +516,12 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(l->ifname, sizeof(l->ifname), "%s", mnl_attr_get_str(attr));
 		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(attr) == RTNL_MAC_LEN) {
+			memcpy(l->mac, mnl_attr_get_payload(attr), RTNL_MAC_LEN);
+			l->has_mac = true;
+		}
+		break;
 	case IFLA_MTU:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			l->mtu = mnl_attr_get_u32(attr);
@@ -644,6 +651,8 @@ int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v, struct errbuf *e
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->ifname);
 	if (v->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	if (v->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, RTNL_MAC_LEN, v->mac);
 	if (v->master > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)v->master);
 
@@ -662,11 +671,38 @@ int rtnl_veth_create(struct rtnl *r, const struct rtnl_veth *v, struct errbuf *e
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_netns_fd);
 	if (v->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	if (v->peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, RTNL_MAC_LEN, v->peer_mac);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, infodata);
 	mnl_attr_nest_end(nlh, linkinfo);
 
 	return rtnl_request(r, nlh, NULL, NULL, err, "create veth '%s'", v->ifname);
+}
+
+int rtnl_random_mac(uint8_t ret[RTNL_MAC_LEN])
+{
+	if (getrandom(ret, RTNL_MAC_LEN, 0) != RTNL_MAC_LEN)
+		return -EIO;
+	/* Unicast (bit 0 clear), locally administered (bit 1 set). */
+	ret[0] = (uint8_t)((ret[0] & 0xfe) | 0x02);
+	return 0;
+}
+
+int rtnl_neigh_set(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *addr,
+		   const uint8_t mac[RTNL_MAC_LEN], struct errbuf *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	char a[ADDR_PREFIX_STRLEN];
+
+	nd->ndm_family = (uint8_t)addr->family;
+	nd->ndm_ifindex = ifindex;
+	nd->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, addr->family == AF_INET ? 4 : 16, addr->bytes);
+	mnl_attr_put(nlh, NDA_LLADDR, RTNL_MAC_LEN, mac);
+	return rtnl_request(r, nlh, NULL, NULL, err, "add the neighbour %s on '%s'",
+			    addr_format(addr, a, sizeof(a)), ifname);
 }
 
 int rtnl_link_delete(struct rtnl *r, int ifindex, const char *ifname, struct errbuf *err)

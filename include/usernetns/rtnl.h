@@ -40,12 +40,29 @@ struct rtnl_link {
 	char alias[64];	     /* IFLA_IFALIAS, "" if none */
 	bool isolated;	     /* a bridge port with IFLA_BRPORT_ISOLATED */
 	bool route_localnet; /* IPv4 takes 127.0.0.0/8 on the wire */
+	uint8_t mac[6];	     /* IFLA_ADDRESS, when has_mac */
+	bool has_mac;
 	/* IPv6's settings of the link (IFLA_INET6_CONF), when it has IPv6 at all. */
 	struct {
 		bool known;
 		bool accept_ra, autoconf, solicits_routers, accepts_redirects, disabled;
 	} ipv6;
 };
+
+#define RTNL_MAC_LEN 6
+
+/* A random Ethernet address, unicast and locally administered. */
+int rtnl_random_mac(uint8_t ret[RTNL_MAC_LEN]);
+
+/*
+ * A permanent neighbour entry: addr (IPv4 or IPv6) is at mac on link
+ * ifindex (ifname for messages), replacing any entry there.  Permanent
+ * entries are never resolved, never expire, and do not count against the
+ * neighbour tables' gc_thresh limits, which count every namespace's
+ * entries together.
+ */
+int rtnl_neigh_set(struct rtnl *r, int ifindex, const char *ifname, const struct addr_prefix *addr,
+		   const uint8_t mac[RTNL_MAC_LEN], struct errbuf *err);
 
 /* Open a socket acting in the calling thread's current namespace. */
 int rtnl_open(struct rtnl *r, struct errbuf *err);
@@ -70,6 +87,8 @@ struct rtnl_veth {
 	unsigned int mtu;  /* both ends; 0: kernel default */
 	int master;	   /* ifindex of a bridge for this end, or 0 */
 	bool up;	   /* create this end up (the peer stays down) */
+	/* The ends' hardware addresses (RTNL_MAC_LEN bytes), or NULL: the kernel's. */
+	const uint8_t *mac, *peer_mac;
 };
 
 /*
