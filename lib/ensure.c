@@ -852,16 +852,21 @@ static int resolve_addr(struct ensure_ctx *c, const struct plan_addr *a, int bri
 }
 
 /*
- * Permanent neighbour entries on both sides of the link, as soon as both
+ * Permanent neighbour entries on both ends of the pair, as soon as both
  * ends and their addresses are known: the namespace's gateway at the host
- * side's hardware address (host end, or the bridge), and the namespace's
- * addresses at its end's, on the host side.  The neighbour tables limit
- * their dynamic entries (gc_thresh3, 1024 by default) for every namespace
- * together, and each active user took two: the host stopped passing
- * traffic at about 511 active users.  Permanent entries do not count, and
- * save an ARP or ND round trip on the first packet each way.
+ * end's hardware address, and the namespace's addresses at its end's, on
+ * the host end.  The neighbour tables limit their dynamic entries
+ * (gc_thresh3, 1024 by default) for every namespace together, and each
+ * active user took two: the host stopped passing traffic at about 511
+ * active users.  Permanent entries do not count, and save an ARP or ND
+ * round trip on the first packet each way.
+ *
+ * Not in mode bridge: a bridge takes the hardware address of a port
+ * unless one was set, so the gateway's changes as ports come and go (the
+ * pinned one then black-holes the session), and an entry on the bridge
+ * would outlive the namespace on a LAN that others share.
  */
-static int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *host_side,
+static int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *hl,
 			     const struct rtnl_link *pl)
 {
 	const struct state_record *rec = &c->rec;
@@ -869,8 +874,8 @@ static int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *host_
 	const struct addr_prefix *own[2] = { &rec->peer4, &rec->peer6 };
 	int r = 0;
 
-	if (!host_side->has_mac || !pl->has_mac)
-		return 0; /* not Ethernet: nothing to say */
+	if (c->plan->mode == POLICY_MODE_BRIDGE || !hl->has_mac || !pl->has_mac)
+		return 0;
 	for (int f = 0; f < 2 && r == 0; f++) {
 		struct addr_prefix a;
 
@@ -878,13 +883,12 @@ static int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *host_
 			continue;
 		a = *gw[f];
 		a.len = addr_family_bits(a.family);
-		r = rtnl_neigh_set(&c->ns, pl->ifindex, pl->ifname, &a, host_side->mac, c->err);
+		r = rtnl_neigh_set(&c->ns, pl->ifindex, pl->ifname, &a, hl->mac, c->err);
 		if (r < 0)
 			break;
 		a = *own[f];
 		a.len = addr_family_bits(a.family);
-		r = rtnl_neigh_set(&c->host, host_side->ifindex, host_side->ifname, &a, pl->mac,
-				   c->err);
+		r = rtnl_neigh_set(&c->host, hl->ifindex, hl->ifname, &a, pl->mac, c->err);
 	}
 	if (r == 0)
 		r = fault_err("ensure.neighbours", c->err);
@@ -993,7 +997,7 @@ static int ensure_network(struct ensure_ctx *c)
 	if (r == 0)
 		r = fault_err("ensure.addresses", c->err);
 	if (r == 0 && (c->changes & (ENSURE_CREATED_LINK | ENSURE_FIXED_ADDRESSES)))
-		r = ensure_neighbours(c, plan->mode == POLICY_MODE_BRIDGE ? &bridge : &hl, &pl);
+		r = ensure_neighbours(c, &hl, &pl);
 	if (r < 0)
 		return r;
 

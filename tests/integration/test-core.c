@@ -304,6 +304,18 @@ static void test_bridge(void **state)
 	free(out);
 	assert_int_equal(test_sh("ip netns exec user-dave ping -c 1 -W 2 10.50.0.1 >/dev/null"), 0);
 	assert_int_equal(ensure("dave").changes, 0);
+	/*
+	 * A port with a lower hardware address changes the bridge's own: the
+	 * session still reaches its gateway (nothing pinned the old one).
+	 */
+	assert_int_equal(test_sh("ip link add lowport address 02:00:00:00:00:01 type veth peer lowpeer &&"
+				 " ip link set lowport master br0 up"),
+			 0);
+	out = test_sh_out("ip -br link show br0");
+	assert_non_null(strstr(out, "02:00:00:00:00:01"));
+	free(out);
+	assert_int_equal(test_sh("ip netns exec user-dave ping -c 1 -W 2 10.50.0.1 >/dev/null"), 0);
+	assert_int_equal(test_sh("ip link del lowport"), 0);
 }
 
 /*
