@@ -139,6 +139,14 @@ int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_o
 	}
 	inv.hidden_processes = census.hidden;
 	r = rtnl_open(&rtnl, err);
+	/*
+	 * With logins arriving fast among thousands of links, every listing
+	 * may be marked interrupted.  Its last one serves: what a cleanup
+	 * does with a link it judges again under the owner's lock (the
+	 * record names its host end before the link exists, and a doomed
+	 * host end must still carry our mark and name).
+	 */
+	rtnl.accept_interrupted = true;
 	if (r == 0)
 		r = rtnl_link_foreach(&rtnl, collect_link, &links, err);
 	rtnl_close(&rtnl);

@@ -304,9 +304,18 @@ static int dump_whole(struct rtnl *r, const struct nlmsghdr *req, unsigned int *
 			len += (size_t)n;
 		}
 	}
-	if (interrupted) {
+	r->dump_interrupted = interrupted;
+	if (interrupted && !r->accept_interrupted) {
 		free(all);
 		return -EINTR;
+	}
+	if (interrupted) {
+		/* Taken as it is: libmnl would refuse the marked messages (EINTR). */
+		int left = (int)len;
+
+		for (struct nlmsghdr *h = (struct nlmsghdr *)all; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			h->nlmsg_flags &= (uint16_t)~NLM_F_DUMP_INTR;
 	}
 	*ret = all;
 	*ret_len = len;

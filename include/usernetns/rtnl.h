@@ -24,6 +24,15 @@ struct rtnl {
 	unsigned int seq;
 	char *buf; /* for requests and replies */
 	size_t buf_size;
+	/*
+	 * A dump the kernel keeps marking interrupted (links come and go
+	 * faster than it lists them: logins arriving during a cleanup of
+	 * thousands) is an error, unless the caller takes its last listing
+	 * as it is, because it checks again whatever it acts on.
+	 * dump_interrupted says that last listing may be inconsistent.
+	 */
+	bool accept_interrupted;
+	bool dump_interrupted;
 };
 
 #define RTNL_INIT ((struct rtnl){ 0 })

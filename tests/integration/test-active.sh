@@ -6,7 +6,9 @@
 # and every datagram arrives.  Each pair's ends know each other's
 # hardware address from the start (permanent neighbour entries), so no
 # user's first packet waits for, or is dropped for, a table full of
-# others' entries.  A test of what gets through, not of how fast.
+# others' entries.  Then a cleanup of them all while links come and go
+# faster than the kernel lists them.  A test of what gets through, not of
+# how fast.
 set -u
 . "$(dirname "$0")/../tools/tap.sh"
 
@@ -51,6 +53,32 @@ check "the host's end of each pair knows its namespace's address for good" \
 	bash -c 'ip -4 neigh show nud permanent | grep -c "dev vu" | grep -qx '"$N"
 check "and each namespace its gateway" \
 	bash -c '[ "$(ip -n user-act1 -4 neigh show nud permanent dev eth0 | wc -l)" -eq 1 ]'
+
+# A cleanup of them all while links come and go as fast as logins make
+# them: the kernel marks every listing of the host's links interrupted,
+# and the cleanup goes on with its last one (what it removes it checks
+# again, under each owner's lock) instead of failing.
+churn() {
+	while :; do
+		ip link add churn0 type veth peer name churn1 && ip link del churn0
+	done
+}
+churn >/dev/null 2>&1 &
+churner=$!
+ok=0
+for i in 1 2 3; do
+	"$USERNETNS_BUILDDIR/helpers/usernetns-cleanup" --all --dry-run >/run/cleanup.out.$i 2>&1 &&
+		ok=$((ok + 1))
+done
+check_eq "a cleanup's survey amid the churn never fails (3 of 3)" 3 "$ok"
+tail -n 3 /run/cleanup.out.* | sed "s/^/# /"
+"$USERNETNS_BUILDDIR/helpers/usernetns-cleanup" --all >/run/cleanup.out 2>&1
+status=$?
+grep -v "^removed" /run/cleanup.out | tail -n 5 | sed "s/^/# /"
+check_eq "and the cleanup itself removes them all" "0 $(ls /run/netns | grep -c '^user-act')" \
+	"$status $(ls /run/netns | grep -c '^user-act')"
+kill "$churner"
+wait "$churner" 2>/dev/null
 
 pkill -f whoami-server
 done_testing
