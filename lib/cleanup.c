@@ -160,7 +160,7 @@ int cleanup_collect(const struct uns_paths *p, const struct policy *policy, cons
 	size_t cap = 0;
 	int r;
 
-	r = inventory_collect(p, only, n_only, &inv, err);
+	r = inventory_collect(p, only, n_only, INVENTORY_ORPHANS, &inv, err);
 	if (r < 0)
 		return r;
 	plan.hidden_processes = inv.hidden_processes;

@@ -206,6 +206,15 @@ int netns_open(const char *rundir, const char *name, enum netns_state *ret_state
 	return 0;
 }
 
+bool netns_mounted_as(int rundir_dfd, const char *name, const struct netns_id *id)
+{
+	struct stat st;
+
+	/* The mount is crossed with or without following symlinks. */
+	return fstatat(rundir_dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == id->dev &&
+	       st.st_ino == id->ino;
+}
+
 /* Return the thread to orig; failing that, it must not go on. */
 static int restore_netns(int orig, struct errbuf *err)
 {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "usernetns/owner.h"
 #include "usernetns/policy.h"
@@ -43,6 +45,52 @@ static int parse_owner(const char *s, bool group, owner_t *ret, const char **ret
 int owner_parse_file_name(const char *s, owner_t *ret)
 {
 	return parse_owner(s + (*s == 'g'), *s == 'g', ret, NULL);
+}
+
+int owner_compare(const void *a, const void *b)
+{
+	owner_t x = *(const owner_t *)a, y = *(const owner_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int owner_list_dir(int dfd, owner_t **ret, size_t *ret_n)
+{
+	owner_t *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		int r = -errno;
+
+		close(dfd);
+		return r;
+	}
+	while ((e = readdir(d))) {
+		owner_t owner, *nv;
+
+		if (owner_parse_file_name(e->d_name, &owner) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = reallocarray(v, cap, sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = owner;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), owner_compare);
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }
 
 const char *owner_key(owner_t o, char *buf, size_t size)

@@ -334,8 +334,19 @@ int state_parse(const char *text, struct state_record *ret)
 	return 0;
 }
 
+int state_open_records(const struct uns_paths *p, int *ret_dfd, struct errbuf *err)
+{
+	return open_subdir(p, "users", 0700, false, ret_dfd, err);
+}
+
 int state_read(const struct uns_paths *p, owner_t owner, struct state_record *ret,
 	       struct errbuf *err)
+{
+	return state_read_at(p, -1, owner, ret, err);
+}
+
+int state_read_at(const struct uns_paths *p, int records_dfd, owner_t owner,
+		  struct state_record *ret, struct errbuf *err)
 {
 	char buf[RECORD_MAX], name[OWNER_STRLEN], who[OWNER_STRLEN], path[PATH_MAX];
 	int r;
@@ -343,7 +354,8 @@ int state_read(const struct uns_paths *p, owner_t owner, struct state_record *re
 	owner_file_name(owner, name, sizeof(name));
 	/* By its path (a directory of root's): one open, not three calls. */
 	snprintf(path, sizeof(path), "%s/users/%s", p->runstatedir, name);
-	r = util_read_small(AT_FDCWD, path, buf, sizeof(buf));
+	r = util_read_small(records_dfd >= 0 ? records_dfd : AT_FDCWD,
+			    records_dfd >= 0 ? name : path, buf, sizeof(buf));
 	if (r == -ENOENT)
 		return r;
 	if (r < 0)
@@ -408,59 +420,19 @@ int state_remove(const struct uns_paths *p, owner_t owner, struct errbuf *err)
 	return r;
 }
 
-static int owner_compare(const void *a, const void *b)
-{
-	owner_t x = *(const owner_t *)a, y = *(const owner_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int state_list(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err)
 {
-	owner_t *v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	DIR *d;
 	int dfd, r;
 
+	*ret = NULL;
+	*ret_n = 0;
 	r = open_subdir(p, "users", 0700, false, &dfd, err);
-	if (r == -ENOENT) {
-		*ret = NULL;
-		*ret_n = 0;
+	if (r == -ENOENT)
 		return 0;
-	}
 	if (r < 0)
 		return r;
-	d = fdopendir(dfd);
-	if (!d) {
-		r = -errno;
-		close(dfd);
+	r = owner_list_dir(dfd, ret, ret_n);
+	if (r < 0)
 		return errbuf_errno(err, r, "cannot list %s/users", p->runstatedir);
-	}
-	while ((e = readdir(d))) {
-		owner_t owner;
-
-		if (owner_parse_file_name(e->d_name, &owner) < 0)
-			continue;
-		if (n == cap) {
-			owner_t *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = reallocarray(v, cap, sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				errbuf_set(err, "out of memory");
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n++] = owner;
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), owner_compare);
-	*ret = v;
-	*ret_n = n;
 	return 0;
 }

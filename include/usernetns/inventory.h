@@ -33,7 +33,7 @@ struct inventory_entry {
 	struct netns_id found; /* what is mounted under the name, if any */
 	size_t sessions;       /* live ones */
 	size_t processes;      /* in the namespace, that we could see */
-	bool host_link;	       /* the recorded host end exists and is ours */
+	bool host_link;	       /* the recorded host end exists (its name and index) */
 	int host_ifindex;      /* its ifindex, when it does */
 	bool host_link_known;  /* false: not run from the host's namespace */
 	/* A group's namespace: who is in it (the first INVENTORY_MEMBERS_MAX). */
@@ -59,14 +59,23 @@ struct inventory {
 	size_t hidden_processes; /* processes whose namespace we could not see */
 };
 
+enum {
+	/*
+	 * Also the orphan host links (when only is NULL): a dump of the
+	 * host's links, which costs the kernel time quadratic in the number
+	 * of pairs; a cleanup needs it, a listing does not.
+	 */
+	INVENTORY_ORPHANS = 1u << 0,
+};
+
 /*
  * Collect the records of the owners in only[0..n_only) (all records when
- * only is NULL), sorted by owner, with their state, sessions and processes,
- * and, for all records, the orphan host links.  The calling thread must be
- * in the host's network namespace.
+ * only is NULL), sorted by owner, with their state, sessions, processes
+ * and whether their host end exists, and the orphans if flags asks.  The
+ * calling thread must be in the host's network namespace.
  */
 int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_only,
-		      struct inventory *ret, struct errbuf *err);
+		      unsigned int flags, struct inventory *ret, struct errbuf *err);
 
 void inventory_free(struct inventory *inv);
 

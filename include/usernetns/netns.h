@@ -54,6 +54,14 @@ int netns_rundir_prepare(const char *rundir, unsigned int lock_timeout_ms, int *
 int netns_open(const char *rundir, const char *name, enum netns_state *ret_state, int *ret_fd,
 	       struct netns_id *ret_id, struct errbuf *err);
 
+/*
+ * Is the namespace id still mounted as name in the run dir (rundir_dfd,
+ * O_PATH will do)?  One fstatat(), no open: for surveys of thousands.  nsfs inode numbers are unique among
+ * live namespaces, so a match is the very namespace id names; anything
+ * else (false) is for netns_open() to judge.
+ */
+bool netns_mounted_as(int rundir_dfd, const char *name, const struct netns_id *id);
+
 /* Called inside the new namespace, before the thread returns to its own. */
 typedef int (*netns_inside_fn)(void *data, struct errbuf *err);
 

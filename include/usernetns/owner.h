@@ -48,6 +48,16 @@ const char *owner_file_name(owner_t o, char *buf, size_t size);
 /* The inverse; -EINVAL for anything else (ids above (uid_t)-2 too). */
 int owner_parse_file_name(const char *s, owner_t *ret);
 
+/* Sorting and searching owners (qsort(), bsearch()): users, then groups. */
+int owner_compare(const void *a, const void *b);
+
+/*
+ * The owners a directory has files or directories for (by their file
+ * names; anything else is skipped), sorted.  Takes dfd, closing it.
+ * *ret is to free(); -errno on failure.
+ */
+int owner_list_dir(int dfd, owner_t **ret, size_t *ret_n);
+
 /* "uid=1001" or "gid=2000": records, leases, the mark on host ends. */
 const char *owner_key(owner_t o, char *buf, size_t size);
 

@@ -86,6 +86,12 @@ int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
 int session_count(const struct uns_paths *p, owner_t owner, bool prune, size_t *ret_live,
 		  struct errbuf *err);
 
+/*
+ * The owners that have a directory of sessions (live or not), sorted: a
+ * survey of thousands asks session_count() only of these.
+ */
+int session_owners(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err);
+
 struct session_member {
 	uid_t uid; /* (uid_t)-1: a session recorded before groups */
 	size_t sessions;

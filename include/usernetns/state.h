@@ -87,6 +87,14 @@ int state_lock(const struct uns_paths *p, owner_t owner, unsigned int timeout_ms
 /* -ENOENT when there is none, -EBADMSG when it cannot be parsed. */
 int state_read(const struct uns_paths *p, owner_t owner, struct state_record *ret,
 	       struct errbuf *err);
+
+/*
+ * The same for surveys of many: records_dfd from state_open_records()
+ * (-ENOENT: no record at all yet), one lookup of a name each.
+ */
+int state_open_records(const struct uns_paths *p, int *ret_dfd, struct errbuf *err);
+int state_read_at(const struct uns_paths *p, int records_dfd, owner_t owner,
+		  struct state_record *ret, struct errbuf *err);
 int state_write(const struct uns_paths *p, const struct state_record *rec, struct errbuf *err);
 int state_remove(const struct uns_paths *p, owner_t owner, struct errbuf *err);
 

@@ -54,6 +54,14 @@ check "the host's end of each pair knows its namespace's address for good" \
 check "and each namespace its gateway" \
 	bash -c '[ "$(ip -n user-act1 -4 neigh show nud permanent dev eth0 | wc -l)" -eq 1 ]'
 
+# A listing of them all: the records are read by several threads, the
+# host ends' names in one read of /proc/net/dev.
+list_json=$("$USERNETNS_BUILDDIR/helpers/usernetns-list" --json)
+check_eq "usernetns-list --json lists all $N, active, each host end present" \
+	"$N $N $N" "$(jq -r '.namespaces | "\(length) \(map(select(.state == "active")) | length) \(map(select(.host_interface_present)) | length)"' <<<"$list_json")"
+check_eq "in the records' order, each once" "$N" \
+	"$(jq -r '.namespaces[].name' <<<"$list_json" | sort -u | wc -l)"
+
 # A cleanup of them all while links come and go as fast as logins make
 # them: the kernel marks every listing of the host's links interrupted,
 # and the cleanup goes on with its last one (what it removes it checks

@@ -233,6 +233,16 @@ check_eq "with addresses and counts" "veth 1001 0" \
 	"$(jq -r '.namespaces[0] | "\(.mode) \(.uid) \(.sessions)"' <<<"$out")"
 check_eq "and complete process counts (cap_sys_ptrace)" "true" \
 	"$(jq -r '.process_counts_complete' <<<"$out")"
+check_eq "one namespace per line" 2 "$(grep -c '^{ "name": ' <<<"$out")"
+# A host end deleted by hand (or a veth renamed over its name) is told.
+ip link set vu1002 name vu1002x
+as carol "$bin/usernetns-list"
+check_contains "a host end gone is marked in the table" "vu1002(gone)" "$out"
+check_lacks "the other is not" "vu1001(gone)" "$out"
+as carol "$bin/usernetns-list" --json
+check_eq "and in the JSON" "true false" \
+	"$(jq -r '[.namespaces[].host_interface_present] | map(tostring) | join(" ")' <<<"$out")"
+ip link set vu1002x name vu1002
 
 # ---- cleanup -------------------------------------------------------------------
 
