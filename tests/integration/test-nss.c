@@ -181,20 +181,21 @@ static char *questions(void)
 
 /*
  * A login asks the name service each question once: the user's entry,
- * the user's group list, the entry of each section's group it reaches,
- * in file order.  crowd's entry (300 members) does not fit a buffer of
- * 1 KiB, glibc's first: asked again for room, it would be read again
- * (nss_files reads /etc/group again).  A second session, in the
+ * the entry of each section's group it reaches, in file order, and the
+ * user's group list when the first section whose group is not the user's
+ * primary group needs it.  crowd's entry (300 members) does not fit a
+ * buffer of 1 KiB, glibc's first: asked again for room, it would be read
+ * again (nss_files reads /etc/group again).  A second session, in the
  * namespace the first made, asks the same; the logouts ask nothing.
  */
 static void test_each_question_once(void **state)
 {
 	static const char each_once[] = "getpwnam_r dora\n"
-					"initgroups_dyn dora\n"
 					"getgrnam_r ed\n"
+					"initgroups_dyn dora\n"
 					"getgrnam_r crowd\n";
 	pam_handle_t *first = NULL, *second = NULL;
-	char *asked[3];
+	char *asked[4];
 
 	test_write_file(POLICY, "[global]\nmin_uid = 1000\n[default]\nmode = none\n"
 				"[group:ed]\nmode = isolated\n"
@@ -209,10 +210,15 @@ static void test_each_question_once(void **state)
 	pam_end(second, PAM_SUCCESS);
 	logout(first);
 	asked[2] = questions();
+	/* ed's primary group is labnet: no group list is needed. */
+	test_write_file(POLICY, policy_text);
+	expect_placed("ed");
+	asked[3] = questions();
 	/* Judged on the host: a failure leaves no session open for the next test. */
 	assert_string_equal(asked[0], each_once);
 	assert_string_equal(asked[1], each_once);
 	assert_string_equal(asked[2], "");
+	assert_string_equal(asked[3], "getpwnam_r ed\ngetgrnam_r labnet\n");
 	for (size_t i = 0; i < ELEMENTSOF(asked); i++)
 		free(asked[i]);
 }
