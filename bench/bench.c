@@ -272,6 +272,14 @@ static void setup(void)
 	char text[4096];
 
 	test_sh("mkdir -p " WORK);
+	/*
+	 * /etc writable in the sandbox alone, libpam-net wanting
+	 * /etc/netns/USER: an overlay whose upper layer is in the sandbox's
+	 * /run, under every mount that follows.
+	 */
+	if (test_sh("mkdir -p " WORK "/etc.up " WORK "/etc.work && mount -t overlay overlay"
+		    " -o lowerdir=/etc,upperdir=" WORK "/etc.up,workdir=" WORK "/etc.work /etc"))
+		die("%s", "cannot overlay /etc");
 	write_text(WORK "/usernetns.conf",
 		   "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n");
 	/* The helpers read the built-in path. */
