@@ -26,8 +26,10 @@
  * again, a directory answers again), so it should fit at once: a passwd
  * entry is a short line; a group entry names every member, and 64 KiB
  * holds some 4,000 of them (300 members of eight letters take 5 KiB: four
- * questions from 1 KiB doubling, as glibc's own getgrnam() grows).  The
- * buffer then grows fourfold, to NSS_BUF_MAX in two more.
+ * questions from 1 KiB doubling, as glibc's own getgrnam() grows).
+ * nss_files reads every line before the one asked for into the same
+ * buffer: one large group makes every group lookup after it need room
+ * for it.  The buffer then grows fourfold, to NSS_BUF_MAX in two more.
  */
 #define NSS_BUF_PASSWD 1024
 #define NSS_BUF_GROUP (64u << 10)
