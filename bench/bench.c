@@ -245,11 +245,41 @@ static void users(unsigned int first, unsigned int count)
 		die("cannot write %s", PASSWD);
 }
 
+/*
+ * The groups every part starts from.  netusers lists 300 members, as a
+ * site's group of students does (the bench's users are in it by their
+ * primary group): every lookup of it, and every group list, reads that
+ * line.  libpam-net places members of "usernet": the same gid, every user.
+ */
+#define NETUSERS_MEMBERS 300
+
+static const char *base_groups(void)
+{
+	static char text[NETUSERS_MEMBERS * 10 + 128];
+	size_t len;
+
+	if (text[0])
+		return text;
+	len = (size_t)snprintf(text, sizeof(text), "root:x:0:\nnetusers:x:2000:");
+	for (unsigned int i = 0; i < NETUSERS_MEMBERS; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%sm%07u", i ? "," : "", i);
+	snprintf(text + len, sizeof(text) - len, "\nusernet:x:2000:\n");
+	return text;
+}
+
 static void setup(void)
 {
 	char text[4096];
 
 	test_sh("mkdir -p " WORK);
+	/*
+	 * /etc writable in the sandbox alone, libpam-net wanting
+	 * /etc/netns/USER: an overlay whose upper layer is in the sandbox's
+	 * /run, under every mount that follows.
+	 */
+	if (test_sh("mkdir -p " WORK "/etc.up " WORK "/etc.work && mount -t overlay overlay"
+		    " -o lowerdir=/etc,upperdir=" WORK "/etc.up,workdir=" WORK "/etc.work /etc"))
+		die("%s", "cannot overlay /etc");
 	write_text(WORK "/usernetns.conf",
 		   "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n");
 	/* The helpers read the built-in path. */
@@ -316,8 +346,7 @@ static void setup(void)
 	 * login, with or without us, and are not what is measured here.
 	 */
 	users(0, 0);
-	/* libpam-net places members of "usernet": the same gid, every user. */
-	write_text(WORK "/group", "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+	write_text(WORK "/group", base_groups());
 	write_text(WORK "/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n");
 	if (test_sh("mount --bind " PASSWD " /etc/passwd && mount --bind " WORK "/group /etc/group"
 		    " && mount --bind " WORK "/nsswitch.conf /etc/nsswitch.conf"))
@@ -683,8 +712,7 @@ static unsigned int groups_made, group_members[64], n_groups;
  */
 static void write_groups(void)
 {
-	size_t len = (size_t)snprintf(group_text, sizeof(group_text),
-				      "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+	size_t len = (size_t)snprintf(group_text, sizeof(group_text), "%s", base_groups());
 
 	for (unsigned int k = 0; k < n_groups; k++)
 		len += (size_t)snprintf(group_text + len, sizeof(group_text) - len,
@@ -736,7 +764,7 @@ static void groups(FILE *md)
 	take_turns(services, N, n, add_group_member, c50, w50);
 	if (test_sh("mountpoint -q /run/netns/team-t00000 && test -f /run/usernetns/users/g3000"))
 		die("%s", "the first group's login did not make the group's namespace");
-	write_text(WORK "/group", "root:x:0:\nnetusers:x:2000:\nusernet:x:2000:\n");
+	write_text(WORK "/group", base_groups());
 	fprintf(md, "### Namespaces shared by a group (a new group each time, its first member's first and second login) against mode veth, the same policy (%u group sections), %u of each, interleaved\n\n", n, n);
 	fprintf(md, "| login | veth | share = group | group - veth |\n|---|---:|---:|---:|\n");
 	fprintf(md, "| cold | %.3f ms | %.3f ms | %+.3f ms |\n", c50[VETH] / 1e3, c50[SHARED] / 1e3,

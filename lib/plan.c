@@ -76,28 +76,23 @@ static enum placement_member answer_witness(const struct group_answer *a)
  *    A user an earlier section placed never gets that far.
  * watch is the group of the section that last placed the user (NULL:
  * none): its answer, if it was asked, goes to ret->watched.
+ *
+ * Each question is asked once (docs/internals.md, "One question, one
+ * answer"): the entry of each section's group, and the user's group list
+ * when the first section whose group is not the user's primary group
+ * needs it, kept for the sections after it (getgrouplist() puts the
+ * primary group in every list: that answer is known without it).
+ * Nothing outlives the call: the next login asks again.
  */
 static int match_group(const struct policy *p, const char *user, gid_t gid, const char *watch,
 		       struct group_match *ret, struct errbuf *err)
 {
-	gid_t *groups = NULL;
+	gid_t *groups = NULL; /* the user's group list: NULL until asked */
 	size_t n_groups = 0;
 	char *buf = NULL;
-	bool any = false;
 	int r = 0;
 
 	*ret = (struct group_match){ 0 };
-	for (size_t i = 0; i < p->n_rules; i++)
-		if (p->rules[i].kind == POLICY_RULE_GROUP) {
-			any = true;
-			break;
-		}
-	if (!any)
-		return 0;
-
-	r = util_getgrouplist(user, gid, &groups, &n_groups);
-	if (r < 0)
-		return errbuf_errno(err, r, "cannot list the groups of user '%s'", user);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
 		struct group_answer a = { .asked = true };
@@ -123,7 +118,14 @@ static int match_group(const struct policy *p, const char *user, gid_t gid, cons
 		a.primary = gr.gr_gid == gid;
 		a.listed = name_in(user, gr.gr_mem);
 		a.members = gr.gr_mem && gr.gr_mem[0];
-		a.credited = gid_in(gr.gr_gid, groups, n_groups);
+		if (!a.primary && !groups) {
+			r = util_getgrouplist(user, gid, &groups, &n_groups);
+			if (r < 0) {
+				errbuf_errno(err, r, "cannot list the groups of user '%s'", user);
+				break;
+			}
+		}
+		a.credited = a.primary || gid_in(gr.gr_gid, groups, n_groups);
 		if (watch && streq(watch, rule->name))
 			ret->watched = a;
 		if (answer_member(&a)) {

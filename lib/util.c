@@ -20,6 +20,21 @@
 
 /* NSS entries larger than this are treated as an error, not grown into. */
 #define NSS_BUF_MAX (1u << 20)
+/*
+ * The first buffer for an entry.  An entry that does not fit is the
+ * question asked again, from the start (nss_files reads /etc/group
+ * again, a directory answers again), so it should fit at once: a passwd
+ * entry is a short line; a group entry names every member, and 64 KiB
+ * holds some 4,000 of them (300 members of eight letters take 5 KiB: four
+ * questions from 1 KiB doubling, as glibc's own getgrnam() grows).
+ * nss_files reads every line before the one asked for into the same
+ * buffer: one large group makes every group lookup after it need room
+ * for it.  The buffer then grows fourfold, to NSS_BUF_MAX in two more.
+ */
+#define NSS_BUF_PASSWD 1024
+#define NSS_BUF_GROUP (64u << 10)
+/* A group list as long as this is one question; a longer one, two. */
+#define NSS_GROUPS_FIRST 256
 
 void errbuf_set(struct errbuf *e, const char *fmt, ...)
 {
@@ -142,10 +157,10 @@ static int nss_error(int e)
 	return -e;
 }
 
-/* Run an NSS *_r lookup, growing the buffer on ERANGE. */
-#define NSS_LOOKUP(call, result)                        \
+/* Run an NSS *_r lookup from a buffer of first bytes, growing it on ERANGE. */
+#define NSS_LOOKUP(call, result, first)                 \
 	do {                                            \
-		size_t size = 1024;                     \
+		size_t size = (first);                  \
 		int e;                                  \
 		for (;;) {                              \
 			char *nb = realloc(*buf, size); \
@@ -157,7 +172,7 @@ static int nss_error(int e)
 				break;                  \
 			if (size >= NSS_BUF_MAX)        \
 				return -ERANGE;         \
-			size *= 2;                      \
+			size *= 4;                      \
 		}                                       \
 		if (e != 0)                             \
 			return nss_error(e);            \
@@ -169,7 +184,7 @@ int util_getpwnam(const char *name, struct passwd *ret, char **buf)
 {
 	struct passwd *res = NULL;
 
-	NSS_LOOKUP(getpwnam_r(name, ret, *buf, size, &res), res);
+	NSS_LOOKUP(getpwnam_r(name, ret, *buf, size, &res), res, NSS_BUF_PASSWD);
 	return 0;
 }
 
@@ -177,7 +192,7 @@ int util_getpwuid(uid_t uid, struct passwd *ret, char **buf)
 {
 	struct passwd *res = NULL;
 
-	NSS_LOOKUP(getpwuid_r(uid, ret, *buf, size, &res), res);
+	NSS_LOOKUP(getpwuid_r(uid, ret, *buf, size, &res), res, NSS_BUF_PASSWD);
 	return 0;
 }
 
@@ -185,7 +200,7 @@ int util_getgrnam(const char *name, struct group *ret, char **buf)
 {
 	struct group *res = NULL;
 
-	NSS_LOOKUP(getgrnam_r(name, ret, *buf, size, &res), res);
+	NSS_LOOKUP(getgrnam_r(name, ret, *buf, size, &res), res, NSS_BUF_GROUP);
 	return 0;
 }
 
@@ -193,13 +208,13 @@ int util_getgrgid(gid_t gid, struct group *ret, char **buf)
 {
 	struct group *res = NULL;
 
-	NSS_LOOKUP(getgrgid_r(gid, ret, *buf, size, &res), res);
+	NSS_LOOKUP(getgrgid_r(gid, ret, *buf, size, &res), res, NSS_BUF_GROUP);
 	return 0;
 }
 
 int util_getgrouplist(const char *user, gid_t gid, gid_t **ret, size_t *ret_n)
 {
-	int n = 32;
+	int n = NSS_GROUPS_FIRST;
 
 	for (;;) {
 		gid_t *v = malloc((size_t)n * sizeof(*v));

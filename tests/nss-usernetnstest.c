@@ -8,8 +8,13 @@
  * labnet) and "mal\nlory" (1203, primary group labnet: a directory can
  * hold names no useradd would make); groups: dora (1201), ed (1202),
  * labnet (2201, members dora and fred, a local user of /etc/passwd that
- * the tests add).  As SSSD does, it gives group lists (initgroups) to its
- * own users only: fred's is not its to give.
+ * the tests add), crowd (2202, dora and 299 others: an entry larger than
+ * glibc's first buffer, 1 KiB).  As SSSD does, it gives group lists
+ * (initgroups) to its own users only: fred's is not its to give.
+ *
+ * Every question it is asked is a line of /run/nss-usernetnstest.asked
+ * when that file exists ("getgrnam_r crowd"), asked again for want of
+ * room or not: the tests count them.
  *
  * The words in /run/nss-usernetnstest (absent: all up) take parts down:
  *   passwd      user lookups fail as SSSD's do without its daemon:
@@ -35,11 +40,13 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define STATE_FILE "/run/nss-usernetnstest"
+#define ASKED_FILE "/run/nss-usernetnstest.asked"
 
 enum nss_status _nss_usernetnstest_getpwnam_r(const char *name, struct passwd *pw,
 					      char *buf, size_t len, int *errnop);
@@ -64,6 +71,7 @@ struct test_group {
 	const char *name;
 	gid_t gid;
 	const char *members[3];
+	unsigned int others; /* and as many more, named c001, c002, ... */
 };
 
 static const struct test_user users[] = {
@@ -73,10 +81,39 @@ static const struct test_user users[] = {
 };
 
 static const struct test_group groups[] = {
-	{ "dora", 1201, { NULL } },
-	{ "ed", 1202, { NULL } },
-	{ "labnet", 2201, { "dora", "fred", NULL } },
+	{ "dora", 1201, { NULL }, 0 },
+	{ "ed", 1202, { NULL }, 0 },
+	{ "labnet", 2201, { "dora", "fred", NULL }, 0 },
+	{ "crowd", 2202, { "dora", NULL }, 299 },
 };
+
+/* Note a question: what was asked, of whom. */
+static void asked(const char *what, const char *key)
+{
+	char line[256];
+	int fd, n;
+
+	fd = open(ASKED_FILE, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s %s\n", what, key);
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		/* A line lost makes a count short: the test that reads them fails. */
+		ssize_t w = write(fd, line, (size_t)n);
+
+		(void)w;
+	}
+	close(fd);
+}
+
+/* The same for a number. */
+static void asked_id(const char *what, unsigned long id)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lu", id);
+	asked(what, key);
+}
 
 /* Is part (a word of the state file) down? */
 static bool down(const char *part)
@@ -140,24 +177,30 @@ static enum nss_status fill_group(const struct test_group *g, struct group *gr,
 				  char *buf, size_t len, int *errnop)
 {
 	const char *shown[3];
-	char **mem;
-	size_t n = 0, align;
+	char **mem, other[16];
+	size_t n = 0, all, align;
 
 	for (size_t k = 0; g->members[k]; k++)
 		if (member_now(g, k) && !down("members-hidden"))
 			shown[n++] = g->members[k];
+	all = n + (down("members-hidden") ? 0 : g->others);
 	/* The member array first, aligned for pointers. */
 	align = (uintptr_t)buf % sizeof(char *) ?
 			sizeof(char *) - (uintptr_t)buf % sizeof(char *) : 0;
-	if (len < align + (n + 1) * sizeof(char *))
+	if (len < align + (all + 1) * sizeof(char *))
 		goto range;
 	mem = (char **)(void *)(buf + align);
-	buf += align + (n + 1) * sizeof(char *);
-	len -= align + (n + 1) * sizeof(char *);
+	buf += align + (all + 1) * sizeof(char *);
+	len -= align + (all + 1) * sizeof(char *);
 	for (size_t i = 0; i < n; i++)
 		if (!(mem[i] = put(shown[i], &buf, &len)))
 			goto range;
-	mem[n] = NULL;
+	for (size_t i = n; i < all; i++) {
+		snprintf(other, sizeof(other), "c%03zu", i - n + 1);
+		if (!(mem[i] = put(other, &buf, &len)))
+			goto range;
+	}
+	mem[all] = NULL;
 	gr->gr_mem = mem;
 	gr->gr_gid = g->gid;
 	if (!(gr->gr_name = put(g->name, &buf, &len)) ||
@@ -179,6 +222,7 @@ static enum nss_status unavailable(int *errnop)
 enum nss_status _nss_usernetnstest_getpwnam_r(const char *name, struct passwd *pw,
 					      char *buf, size_t len, int *errnop)
 {
+	asked("getpwnam_r", name);
 	if (down("passwd"))
 		return unavailable(errnop);
 	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
@@ -190,6 +234,7 @@ enum nss_status _nss_usernetnstest_getpwnam_r(const char *name, struct passwd *p
 enum nss_status _nss_usernetnstest_getpwuid_r(uid_t uid, struct passwd *pw,
 					      char *buf, size_t len, int *errnop)
 {
+	asked_id("getpwuid_r", uid);
 	if (down("passwd"))
 		return unavailable(errnop);
 	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
@@ -201,6 +246,7 @@ enum nss_status _nss_usernetnstest_getpwuid_r(uid_t uid, struct passwd *pw,
 enum nss_status _nss_usernetnstest_getgrnam_r(const char *name, struct group *gr,
 					      char *buf, size_t len, int *errnop)
 {
+	asked("getgrnam_r", name);
 	if (down("group"))
 		return unavailable(errnop);
 	if (down("offline"))
@@ -214,6 +260,7 @@ enum nss_status _nss_usernetnstest_getgrnam_r(const char *name, struct group *gr
 enum nss_status _nss_usernetnstest_getgrgid_r(gid_t gid, struct group *gr,
 					      char *buf, size_t len, int *errnop)
 {
+	asked_id("getgrgid_r", gid);
 	if (down("group"))
 		return unavailable(errnop);
 	if (down("offline"))
@@ -231,6 +278,7 @@ enum nss_status _nss_usernetnstest_initgroups_dyn(const char *user, gid_t group,
 {
 	bool ours = false;
 
+	asked("initgroups_dyn", user);
 	if (down("group") || down("initgroups")) {
 		*errnop = ETIMEDOUT;
 		return NSS_STATUS_UNAVAIL;

@@ -33,6 +33,7 @@
 #define SERVICE "uns-nss"
 #define POLICY CONFDIR "/usernetns.conf"
 #define STATE "/run/nss-usernetnstest"
+#define ASKED "/run/nss-usernetnstest.asked"
 
 static const char policy_text[] =
 	"[global]\n"
@@ -60,6 +61,7 @@ static void directory(const char *down)
 
 static int reset(void **state)
 {
+	unlink(ASKED);
 	test_clean_host(false, USERNETNS_STATEDIR "/leases " USERNETNS_STATEDIR "/placements");
 	test_write_file(POLICY, policy_text);
 	directory("");
@@ -165,6 +167,60 @@ static void test_up(void **state)
 	assert_int_equal(plan_resolve(policy, NULL, "nosuchuser", &plan, &err), -ENOENT);
 	assert_string_equal(err.msg, "unknown user 'nosuchuser'");
 	policy_free(policy);
+}
+
+/* What the directory was asked since the last call, a line a question; then nothing. */
+static char *questions(void)
+{
+	char *out = test_read_file(ASKED, NULL);
+
+	assert_non_null(out);
+	test_write_file(ASKED, "");
+	return out;
+}
+
+/*
+ * A login asks the name service each question once: the user's entry,
+ * the entry of each section's group it reaches, in file order, and the
+ * user's group list when the first section whose group is not the user's
+ * primary group needs it.  crowd's entry (300 members) does not fit a
+ * buffer of 1 KiB, glibc's first: asked again for room, it would be read
+ * again (nss_files reads /etc/group again).  A second session, in the
+ * namespace the first made, asks the same; the logouts ask nothing.
+ */
+static void test_each_question_once(void **state)
+{
+	static const char each_once[] = "getpwnam_r dora\n"
+					"getgrnam_r ed\n"
+					"initgroups_dyn dora\n"
+					"getgrnam_r crowd\n";
+	pam_handle_t *first = NULL, *second = NULL;
+	char *asked[4];
+
+	test_write_file(POLICY, "[global]\nmin_uid = 1000\n[default]\nmode = none\n"
+				"[group:ed]\nmode = isolated\n"
+				"[group:crowd]\nmode = veth\npool4 = 10.211.0.0/16\n");
+	test_write_file(ASKED, "");
+	assert_int_equal(login("dora", &first), PAM_SUCCESS);
+	assert_false(on_host());
+	asked[0] = questions();
+	assert_int_equal(login("dora", &second), PAM_SUCCESS);
+	asked[1] = questions();
+	assert_int_equal(pam_close_session(second, 0), PAM_SUCCESS);
+	pam_end(second, PAM_SUCCESS);
+	logout(first);
+	asked[2] = questions();
+	/* ed's primary group is labnet: no group list is needed. */
+	test_write_file(POLICY, policy_text);
+	expect_placed("ed");
+	asked[3] = questions();
+	/* Judged on the host: a failure leaves no session open for the next test. */
+	assert_string_equal(asked[0], each_once);
+	assert_string_equal(asked[1], each_once);
+	assert_string_equal(asked[2], "");
+	assert_string_equal(asked[3], "getpwnam_r ed\ngetgrnam_r labnet\n");
+	for (size_t i = 0; i < ELEMENTSOF(asked); i++)
+		free(asked[i]);
 }
 
 /* The users' entries fail: nothing to go on, refuse. */
@@ -435,6 +491,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_up, reset),
+		cmocka_unit_test_setup(test_each_question_once, reset),
 		cmocka_unit_test_setup(test_passwd_down, reset),
 		cmocka_unit_test_setup(test_group_down, reset),
 		cmocka_unit_test_setup(test_initgroups_down, reset),
