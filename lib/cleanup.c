@@ -335,12 +335,25 @@ static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex, owner_t
 }
 
 /*
+ * Removals go in batches of CLEANUP_BATCH namespaces (or orphan links),
+ * each batch's host ends deleted together before the next starts.  The
+ * kernel unregisters a batch of links under the RTNL lock, which every
+ * login needs to make its link, and each link costs it a walk of the
+ * host's routing tables: one batch of all 10,000 held the lock for tens
+ * of seconds (a login stalled 39 s).  32 holds it for tens of
+ * milliseconds, and the namespaces dropped meanwhile reach the kernel's
+ * cleanup (cleanup_net()) in as small groups; a smaller batch costs an
+ * RCU grace period more often for no better login (bench/README.md).
+ */
+#define CLEANUP_BATCH 32
+
+/*
  * Delete the host ends left by the removals in one batch (a veth costs an
  * RCU grace period to delete; a batch costs one), each only if it is
  * still the one we judged: same index, same name, still marked ours for
  * the same owner.  Ends gone with their namespace meanwhile are success.
  */
-static void delete_links(struct cleanup_plan *plan)
+static void delete_links(struct cleanup_plan *plan, size_t first, size_t end)
 {
 	struct errbuf err = { "" };
 	struct rtnl rtnl = RTNL_INIT;
@@ -348,14 +361,14 @@ static void delete_links(struct cleanup_plan *plan)
 	size_t n = 0;
 	int r;
 
-	ifindex = calloc(plan->n ? plan->n : 1, sizeof(*ifindex));
+	ifindex = calloc(end > first ? end - first : 1, sizeof(*ifindex));
 	if (!ifindex) {
 		errbuf_set(&err, "out of memory");
 		r = -ENOMEM;
 		goto out;
 	}
 	r = rtnl_open(&rtnl, &err);
-	for (size_t i = 0; r == 0 && i < plan->n; i++) {
+	for (size_t i = first; r == 0 && i < end; i++) {
 		struct rtnl_link l;
 		const char *ifname;
 		owner_t owner, marked;
@@ -374,7 +387,7 @@ out:
 	free(ifindex);
 	if (r == 0)
 		return;
-	for (size_t i = 0; i < plan->n; i++) {
+	for (size_t i = first; i < end; i++) {
 		int index;
 		owner_t owner;
 		const char *ifname;
@@ -386,7 +399,7 @@ out:
 
 size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsigned int flags)
 {
-	size_t failures = 0;
+	size_t failures = 0, first = 0, in_batch = 0;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		struct cleanup_item *it = &plan->v[i];
@@ -398,15 +411,22 @@ size_t cleanup_apply(const struct uns_paths *p, struct cleanup_plan *plan, unsig
 		switch (it->kind) {
 		case CLEANUP_NAMESPACE:
 			apply_namespace(p, it, flags);
+			in_batch++;
 			break;
 		case CLEANUP_ORPHAN_LINK:
 			apply_locked(p, it, it->link.owner, judge_orphan_locked);
+			in_batch++;
 			break;
 		case CLEANUP_LEASE:
 			break; /* after the namespaces, whose records name them */
 		}
+		if (in_batch == CLEANUP_BATCH) {
+			delete_links(plan, first, i + 1);
+			first = i + 1;
+			in_batch = 0;
+		}
 	}
-	delete_links(plan);
+	delete_links(plan, first, plan->n);
 	for (size_t i = 0; i < plan->n; i++)
 		if (plan->v[i].kind == CLEANUP_LEASE)
 			apply_locked(p, &plan->v[i], plan->v[i].lease.owner, release_lease_locked);

@@ -207,6 +207,40 @@ static int fix_ipv6(void *data, struct errbuf *err)
 		v, ipv6_sysctls(c->plan->peer_ifname, plan_has_ipv6(c->plan), false, v), err);
 }
 
+/*
+ * The host end has IPv6 only where it holds an IPv6 address of the plan
+ * (not in mode bridge, whose addresses are on the bridge).  Otherwise
+ * IPv6 gives it a link-local address and three routes in the host's
+ * tables (fe80::/64, its address, ff00::/8) that nothing uses: each link
+ * that goes down or away has the kernel walk the host's whole IPv6 table
+ * (rt6_sync_down_dev()), so at 10,000 users every removal walked 30,000
+ * routes, and most of a mass cleanup's time, holding the RTNL lock that
+ * logins wait for, was that.  Written to the host's /proc (host ends'
+ * names are the host's alone: no shared dcache chain) while the fresh
+ * link is down; -ENOENT where the kernel has no IPv6 is nothing to do.
+ */
+static int host_end_ipv6(const struct plan *plan, const char *ifname, struct errbuf *err)
+{
+	char path[96];
+	int fd;
+
+	if (plan_has_ipv6(plan) && plan->mode != POLICY_MODE_BRIDGE)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || write(fd, "1\n", 2) != 2) {
+		int r = errbuf_errno(err, -errno, "cannot write %s", path);
+
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Does this login make or remove the namespace's dns redirect? */
 static bool wants_nf(const struct ensure_ctx *c)
 {
@@ -506,6 +540,11 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 			return r;
 		if (!(c->changes & ENSURE_CREATED_LINK))
 			c->changes |= ENSURE_FIXED_LINK;
+	}
+	if (c->changes & ENSURE_CREATED_LINK) {
+		r = host_end_ipv6(plan, hl.ifname, c->err);
+		if (r < 0)
+			return r;
 	}
 	if (!(hl.flags & IFF_UP)) {
 		r = rtnl_link_change(&c->host,

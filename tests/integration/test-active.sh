@@ -51,6 +51,8 @@ check "and every one arrives at the wan" wait_for arrived $N
 check_eq "each from an address of its own" "$N" "$(sort -u /run/wan.log | wc -l)"
 check "the host's end of each pair knows its namespace's address for good" \
 	bash -c 'ip -4 neigh show nud permanent | grep -c "dev vu" | grep -qx '"$N"
+check_eq "no host end of an IPv4-only pool has IPv6 routes in the host's tables" 0 \
+	"$(ip -6 route show table all | grep -c ' dev vu')"
 check "and each namespace its gateway" \
 	bash -c '[ "$(ip -n user-act1 -4 neigh show nud permanent dev eth0 | wc -l)" -eq 1 ]'
 

@@ -173,6 +173,10 @@ static void test_create_veth(void **state)
 	free(out);
 	out = test_sh_out("ip -o addr show dev vu1001");
 	assert_non_null(strstr(out, fmt(&rec->host4)));
+	assert_non_null(strstr(out, fmt(&rec->host6)));
+	free(out);
+	out = test_sh_out("cat /proc/sys/net/ipv6/conf/vu1001/disable_ipv6");
+	assert_string_equal(out, "0\n");
 	free(out);
 	out = test_sh_out("ip -n user-alice -o link show lo");
 	assert_non_null(strstr(out, "UP"));
@@ -301,6 +305,14 @@ static void test_bridge(void **state)
 	free(out);
 	out = test_sh_out("ip -o addr show dev vu1004 scope global");
 	assert_string_equal(out, "");
+	free(out);
+	/*
+	 * A bridge port has no IPv6 of its own: no link-local address, no
+	 * routes in the host's tables for the kernel to walk when it goes.
+	 */
+	out = test_sh_out("cat /proc/sys/net/ipv6/conf/vu1004/disable_ipv6; ip -6 -o addr show dev vu1004;"
+			  " ip -6 route show table all dev vu1004");
+	assert_string_equal(out, "1\n");
 	free(out);
 	assert_int_equal(test_sh("ip netns exec user-dave ping -c 1 -W 2 10.50.0.1 >/dev/null"), 0);
 	assert_int_equal(ensure("dave").changes, 0);
