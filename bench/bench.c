@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -876,11 +877,79 @@ static double cleanup_floor(unsigned int n)
 	}
 }
 
+/*
+ * Cold logins of users first, first+1, ... one every 300 ms while cmd
+ * runs (a mass cleanup), as users arriving at their own times would:
+ * *ret_n of them (at most max), their pam_open_session() times in ret.
+ * Returns how long cmd took.
+ */
+#define DURING_GAP_US 300000
+
+static double logins_during(char *const cmd[], unsigned int first, double *ret, size_t max,
+			    size_t *ret_n)
+{
+	int stop[2], results[2], status;
+	double t0, took;
+	pid_t prober, pid;
+	size_t n = 0;
+
+	if (pipe2(stop, O_CLOEXEC) < 0 || pipe2(results, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	prober = fork();
+	if (prober < 0)
+		die("fork: %s", strerror(errno));
+	if (prober == 0) {
+		struct pollfd p = { .fd = stop[0], .events = POLLIN };
+
+		close(stop[1]);
+		close(results[0]);
+		/* The first login comes once the cleanup has started. */
+		usleep(DURING_GAP_US / 3);
+		for (size_t i = 0; i < max && poll(&p, 1, 0) == 0; i++) {
+			double t = pam_login(first + (unsigned int)i);
+
+			if (write(results[1], &t, sizeof(t)) != sizeof(t))
+				_exit(1);
+			usleep(DURING_GAP_US);
+		}
+		_exit(0);
+	}
+	close(stop[0]);
+	close(results[1]);
+	t0 = now_us();
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp(cmd[0], cmd);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	took = now_us() - t0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die("%s failed during the logins", cmd[0]);
+	close(stop[1]);
+	while (n < max && read(results[0], &ret[n], sizeof(ret[n])) == sizeof(ret[n]))
+		n++;
+	close(results[0]);
+	waitpid(prober, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die("%s", "a login during the cleanup failed");
+	*ret_n = n;
+	return took;
+}
+
 static void scale(FILE *md)
 {
-	static const unsigned int full[] = { 10, 100, 1000, 2000 }, small[] = { 2, 5 };
+	static const unsigned int full[] = { 10, 100, 1000, 2000, 10000 }, small[] = { 2, 5 };
 	const unsigned int *sizes = quick ? small : full;
-	size_t n_sizes = quick ? 2 : 4;
+	size_t n_sizes = quick ? 2 : 5;
+	static double during[256];
+	size_t n_during;
 	unsigned int r = quick ? 2 : 15;	/* at most 16 */
 	FILE *tsv = out_file("scale.tsv");
 	char *list[] = { prog("helpers/usernetns-list"), NULL };
@@ -888,11 +957,15 @@ static void scale(FILE *md)
 	char *cleanup[] = { prog("helpers/usernetns-cleanup"), (char *)"--all", NULL };
 
 	fprintf(tsv, "n\tpam_cold_us\tpam_warm_us\tip_us\tfloor_us\tlist_ms\tlist_json_ms\t"
-		     "cleanup_ms\tslab_kib_per_ns\tcleanup_floor_ms\n");
+		     "cleanup_ms\tslab_kib_per_ns\tcleanup_floor_ms\tduring_logins\t"
+		     "during_p50_ms\tduring_p99_ms\tduring_max_ms\n");
 	fprintf(md, "### Cost against the number of namespaces that exist (N)\n\n");
 	fprintf(md, "Medians of %u logins per cell; pam is `pam_open_session()`.\n\n", r);
-	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | kernel memory per namespace |\n");
-	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	fprintf(md, "Logins during the cleanup: cold logins of other users, one every %d ms"
+		    " while `usernetns-cleanup --all` runs; their median, p99 and slowest.\n\n",
+		DURING_GAP_US / 1000);
+	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | cleanup/floor | logins during the cleanup: n, median, p99, max | kernel memory per namespace |\n");
+	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
 	for (size_t s = 0; s < n_sizes; s++) {
 		unsigned int n = sizes[s];
 		double cold[16], warm[16], ip[16], fl[16], l[16], lj[16], c, cf;
@@ -929,23 +1002,41 @@ static void scale(FILE *md)
 		/* Only usernetns's to clean up: the others go first. */
 		test_sh("for n in /run/netns/ip-* /run/netns/fl-*; do [ -e \"$n\" ] &&"
 			" ip netns del \"$(basename \"$n\")\"; done 2>/dev/null; true");
-		users(populated_first, next_user - populated_first);
-		c = time_cmd(cleanup);
+		/* And the users who log in meanwhile, after them. */
+		users(populated_first,
+		      next_user - populated_first + sizeof(during) / sizeof(during[0]));
+		c = logins_during(cleanup, next_user, during, sizeof(during) / sizeof(during[0]),
+				  &n_during);
+		next_user += (unsigned int)(sizeof(during) / sizeof(during[0]));
+		/* Theirs are not the floor's to wait for: gone before it. */
+		test_sh("for n in /run/netns/user-*; do [ -e \"$n\" ] &&"
+			" ip netns del \"$(basename \"$n\")\"; done 2>/dev/null; true");
 		cf = cleanup_floor(n);
-		fprintf(tsv, "%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\n", n,
-			quantile(cold, r, 0.5), quantile(warm, r, 0.5), quantile(ip, r, 0.5),
-			quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
-			quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n, cf / 1e3);
-		fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.0f KiB |\n",
-			n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
-			quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
-			quantile(cold, r, 0.5) / quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
-			quantile(lj, r, 0.5) / 1e3, c / 1e3, cf / 1e3, (double)(slab1 - slab0) / n);
-		printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %.0f KiB/ns\n",
-		       n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
-		       quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
-		       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3, cf / 1e3,
-		       (double)(slab1 - slab0) / n);
+		{
+			double d50 = quantile(during, n_during, 0.5),
+			       d99 = quantile(during, n_during, 0.99),
+			       dmax = quantile(during, n_during, 1.0);
+
+			fprintf(tsv,
+				"%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%zu\t%.1f\t%.1f\t%.1f\n",
+				n, quantile(cold, r, 0.5), quantile(warm, r, 0.5),
+				quantile(ip, r, 0.5), quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
+				quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n,
+				cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3);
+			fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.2f | %zu, %.1f ms, %.1f ms, %.1f ms | %.0f KiB |\n",
+				n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
+				quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
+				quantile(cold, r, 0.5) / quantile(fl, r, 0.5),
+				quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
+				cf / 1e3, c / cf, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
+				(double)(slab1 - slab0) / n);
+			printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %zu logins meanwhile: median %.1f ms, p99 %.1f ms, max %.1f ms; %.0f KiB/ns\n",
+			       n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
+			       quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
+			       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
+			       cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
+			       (double)(slab1 - slab0) / n);
+		}
 		fflush(stdout);
 	}
 	fprintf(md, "\n");
