@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "usernetns/owner.h"
+#include "usernetns/util.h"
 #include "usernetns/policy.h"
 
 const char *owner_file_name(owner_t o, char *buf, size_t size)
@@ -54,42 +55,43 @@ int owner_compare(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct owner_list {
+	owner_t *v;
+	size_t n, cap;
+};
+
+static int list_one(int dfd, const char *name, void *data)
+{
+	struct owner_list *l = data;
+	owner_t owner, *v;
+
+	if (owner_parse_file_name(name, &owner) < 0)
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		v = reallocarray(l->v, l->cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+	}
+	l->v[l->n++] = owner;
+	return 0;
+}
+
 int owner_list_dir(int dfd, owner_t **ret, size_t *ret_n)
 {
-	owner_t *v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	DIR *d;
+	struct owner_list l = { 0 };
+	int r = util_dir_foreach(dfd, list_one, &l);
 
-	d = fdopendir(dfd);
-	if (!d) {
-		int r = -errno;
-
-		close(dfd);
+	close(dfd);
+	if (r < 0) {
+		free(l.v);
 		return r;
 	}
-	while ((e = readdir(d))) {
-		owner_t owner, *nv;
-
-		if (owner_parse_file_name(e->d_name, &owner) < 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = reallocarray(v, cap, sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n++] = owner;
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), owner_compare);
-	*ret = v;
-	*ret_n = n;
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), owner_compare);
+	*ret = l.v;
+	*ret_n = l.n;
 	return 0;
 }
 

@@ -88,37 +88,35 @@ static bool session_alive(int dfd, const char *name, uid_t *ret_uid)
 	return process_start_time((pid_t)pid, &now) == 0 && now == start;
 }
 
+struct count {
+	bool prune;
+	size_t live;
+};
+
+static int count_one(int dfd, const char *name, void *data)
+{
+	struct count *c = data;
+
+	/* ".ID.tmp": a write that a crash interrupted. */
+	if (name[0] == '.') {
+		if (c->prune)
+			unlinkat(dfd, name, 0);
+	} else if (session_alive(dfd, name, NULL)) {
+		c->live++;
+	} else if (c->prune) {
+		unlinkat(dfd, name, 0);
+	}
+	return 0;
+}
+
 static int count_locked(int dfd, bool prune, size_t *ret_live)
 {
-	struct dirent *e;
-	size_t live = 0;
-	DIR *d;
-	int fd;
+	struct count c = { .prune = prune };
+	int r = util_dir_foreach(dfd, count_one, &c);
 
-	fd = dup(dfd);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((e = readdir(d))) {
-		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
-			continue;
-		/* ".ID.tmp": a write that a crash interrupted. */
-		if (e->d_name[0] == '.') {
-			if (prune)
-				unlinkat(dfd, e->d_name, 0);
-			continue;
-		}
-		if (session_alive(dfd, e->d_name, NULL))
-			live++;
-		else if (prune)
-			unlinkat(dfd, e->d_name, 0);
-	}
-	closedir(d);
-	*ret_live = live;
+	if (r < 0)
+		return r;
+	*ret_live = c.live;
 	return 0;
 }
 
@@ -161,12 +159,34 @@ int session_owners(const struct uns_paths *p, owner_t **ret, size_t *ret_n, stru
 	return 0;
 }
 
+struct members {
+	struct session_member *v;
+	size_t n, max;
+};
+
+static int member_one(int dfd, const char *name, void *data)
+{
+	struct members *m = data;
+	size_t k;
+	uid_t uid;
+
+	if (name[0] == '.' || !session_alive(dfd, name, &uid))
+		return 0;
+	for (k = 0; k < m->n && m->v[k].uid != uid; k++)
+		;
+	if (k == m->n) {
+		if (m->n == m->max)
+			return 0; /* the first max members only */
+		m->v[m->n++] = (struct session_member){ .uid = uid };
+	}
+	m->v[k].sessions++;
+	return 0;
+}
+
 int session_members(const struct uns_paths *p, owner_t owner, struct session_member *ret,
 		    size_t max, size_t *ret_n, struct errbuf *err)
 {
-	struct dirent *e;
-	size_t n = 0;
-	DIR *d;
+	struct members m = { .v = ret, .max = max };
 	int dfd, r;
 
 	*ret_n = 0;
@@ -175,28 +195,11 @@ int session_members(const struct uns_paths *p, owner_t owner, struct session_mem
 		return 0;
 	if (r < 0)
 		return r;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return errbuf_errno(err, -errno, "cannot list sessions");
-	}
-	while ((e = readdir(d))) {
-		size_t k;
-		uid_t uid;
-
-		if (e->d_name[0] == '.' || !session_alive(dirfd(d), e->d_name, &uid))
-			continue;
-		for (k = 0; k < n && ret[k].uid != uid; k++)
-			;
-		if (k == n) {
-			if (n == max)
-				continue; /* the first max members only */
-			ret[n++] = (struct session_member){ .uid = uid };
-		}
-		ret[k].sessions++;
-	}
-	closedir(d);
-	*ret_n = n;
+	r = util_dir_foreach(dfd, member_one, &m);
+	close(dfd);
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot list sessions");
+	*ret_n = m.n;
 	return 0;
 }
 

@@ -299,6 +299,31 @@ int util_open_dir(const char *path, bool create, mode_t mode, int *ret_fd)
 	return 0;
 }
 
+int util_dir_foreach(int dfd, int (*fn)(int dfd, const char *name, void *data), void *data)
+{
+	char buf[16384] __attribute__((aligned(8)));
+
+	for (;;) {
+		ssize_t n = getdents64(dfd, buf, sizeof(buf));
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+			int r;
+
+			off += e->d_reclen;
+			if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+				continue;
+			r = fn(dfd, e->d_name, data);
+			if (r != 0)
+				return r;
+		}
+	}
+}
+
 int util_write_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode,
 		      unsigned int sync)
 {
