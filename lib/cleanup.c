@@ -340,12 +340,14 @@ static bool doomed_link(const struct cleanup_item *it, int *ret_ifindex, owner_t
  * kernel unregisters a batch of links under the RTNL lock, which every
  * login needs to make its link, and each link costs it a walk of the
  * host's routing tables: one batch of all 10,000 held the lock for tens
- * of seconds (a login stalled 39 s).  32 holds it for tens of
+ * of seconds (a login stalled 39 s).  16 holds it for a few tens of
  * milliseconds, and the namespaces dropped meanwhile reach the kernel's
- * cleanup (cleanup_net()) in as small groups; a smaller batch costs an
- * RCU grace period more often for no better login (bench/README.md).
+ * cleanup (cleanup_net()) in as small groups.  Measured at 10,000 with
+ * 100 logins meanwhile (docs/internals.md): 32 took 32-35 s with the
+ * slowest logins at 137-155 ms, 16 took 42-47 s with them at 97-119 ms,
+ * 8 took twice as long (an RCU grace period per batch) for no better.
  */
-#define CLEANUP_BATCH 32
+#define CLEANUP_BATCH 16
 
 /*
  * Delete the host ends left by the removals in one batch (a veth costs an
