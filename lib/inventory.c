@@ -2,16 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "usernetns/inventory.h"
-
 #include "usernetns/netns.h"
 #include "usernetns/nstable.h"
 #include "usernetns/rtnl.h"

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,8 +9,8 @@
 #include <unistd.h>
 
 #include "usernetns/owner.h"
-#include "usernetns/util.h"
 #include "usernetns/policy.h"
+#include "usernetns/util.h"
 
 const char *owner_file_name(owner_t o, char *buf, size_t size)
 {
