@@ -338,6 +338,47 @@ int state_open_records(const struct uns_paths *p, int *ret_dfd, struct errbuf *e
 	return open_subdir(p, "users", 0700, false, ret_dfd, err);
 }
 
+struct some_host {
+	const struct uns_paths *p;
+	struct netns_id id;
+	unsigned int tries;
+};
+
+static int some_host_one(int dfd, const char *name, void *data)
+{
+	struct some_host *h = data;
+	struct state_record rec;
+	struct errbuf ignored;
+	owner_t owner;
+
+	if (owner_parse_file_name(name, &owner) < 0 ||
+	    state_read_at(h->p, dfd, owner, &rec, &ignored) < 0)
+		return 0;
+	if (rec.host_id.dev || rec.host_id.ino) {
+		h->id = rec.host_id;
+		return 1;
+	}
+	/* Records still being made name none yet: a few more, not all. */
+	return ++h->tries == 8 ? -ENOENT : 0;
+}
+
+int state_some_host(const struct uns_paths *p, struct netns_id *ret)
+{
+	struct some_host h = { .p = p };
+	struct errbuf ignored;
+	int dfd, r;
+
+	r = state_open_records(p, &dfd, &ignored);
+	if (r < 0)
+		return r;
+	r = util_dir_foreach(dfd, some_host_one, &h);
+	close(dfd);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	*ret = h.id;
+	return 0;
+}
+
 int state_read(const struct uns_paths *p, owner_t owner, struct state_record *ret,
 	       struct errbuf *err)
 {

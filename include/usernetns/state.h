@@ -93,6 +93,13 @@ int state_read(const struct uns_paths *p, owner_t owner, struct state_record *re
  * (-ENOENT: no record at all yet), one lookup of a name each.
  */
 int state_open_records(const struct uns_paths *p, int *ret_dfd, struct errbuf *err);
+
+/*
+ * The host namespace the first record that names one names (every
+ * record names the namespace its host end was made in, never one of
+ * ours), reading one record, or a few; -ENOENT when none does.
+ */
+int state_some_host(const struct uns_paths *p, struct netns_id *ret);
 int state_read_at(const struct uns_paths *p, int records_dfd, owner_t owner,
 		  struct state_record *ret, struct errbuf *err);
 int state_write(const struct uns_paths *p, const struct state_record *rec, struct errbuf *err);

@@ -207,6 +207,26 @@ static void test_create_veth(void **state)
 				 " /bin/sh -c 'ping -c 1 -W 2 %s' >/dev/null", addr_only(&rec->host4)), 0);
 }
 
+/*
+ * Where the records say the host is: what a helper that may not look at
+ * init's namespace goes by, reading a record, not all of them.
+ */
+static void test_some_host(void **state)
+{
+	struct netns_id host, now;
+	struct ensure_result res;
+
+	assert_int_equal(state_some_host(&paths, &host), -ENOENT);
+	res = ensure("bob"); /* mode isolated: no host end, still a host */
+	assert_true(res.changes & ENSURE_CREATED);
+	res = ensure("alice");
+	assert_true(res.changes & ENSURE_CREATED);
+	assert_int_equal(netns_current(&now), 0);
+	assert_int_equal(state_some_host(&paths, &host), 0);
+	assert_true(netns_id_equal(&host, &now));
+	assert_true(netns_id_equal(&host, &res.record.host_id));
+}
+
 static void test_reuse_changes_nothing(void **state)
 {
 	struct ensure_result a = ensure("alice"), b;
@@ -876,6 +896,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_create_veth, reset),
 		cmocka_unit_test_setup(test_reuse_changes_nothing, reset),
+		cmocka_unit_test_setup(test_some_host, reset),
 		cmocka_unit_test_setup(test_remove, reset),
 		cmocka_unit_test_setup(test_isolated, reset),
 		cmocka_unit_test_setup(test_fixed_address_and_mtu, reset),
