@@ -411,6 +411,9 @@ for mode in leader-exits leader-leaves; do
 	for remover in alice timer; do
 		what="$mode ($who), cleanup by $remover"
 		as alice "$bin/usernetns-create"
+		# Emptied here, not by the job's redirection: the job may start
+		# after the wait below has read the last round's "ready".
+		rm -f /run/lone.out
 		setpriv --reuid="$who" --regid="$who" --init-groups -- \
 			"$bin/usernetns-join" -u alice -- "$bin/lone-thread" "$mode" >/run/lone.out 2>&1 &
 		pid=$!
