@@ -115,9 +115,18 @@ check "and its record" test ! -e "/run/usernetns/users/g$gid"
 
 # ---- fifty members at once make one namespace ------------------------------------
 
+# Each session stays until all fifty have said where they are: sessions
+# that ended before a later login came would rightly leave it a new
+# namespace (the last logout removes the old one), and the test would
+# depend on how fast the machine starts fifty logins.
+: >/run/m-hold
 for i in $(seq -w 1 50); do
-	"$session" usernetns-groups "m$i" sh -c 'readlink /proc/self/ns/net' >"/run/m$i.ns" 2>"/run/m$i.err" &
+	"$session" usernetns-groups "m$i" sh -c \
+		'readlink /proc/self/ns/net; while [ -e /run/m-hold ]; do sleep 0.05; done' \
+		>"/run/m$i.ns" 2>"/run/m$i.err" &
 done
+wait_for bash -c '[ "$(grep -l . /run/m*.ns | wc -l)" -eq 50 ] || [ "$(grep -l . /run/m*.err | wc -l)" -gt 0 ]'
+rm -f /run/m-hold
 wait
 distinct=$(cat /run/m*.ns | sort -u | wc -l)
 failed=$(grep -l . /run/m*.err 2>/dev/null | wc -l)
