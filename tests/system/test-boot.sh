@@ -199,7 +199,17 @@ on_host machinectl root "machinectl shell root@.host"
 # her namespace, outlives them until logind stops it (a few seconds), and
 # its drop-in's ExecStopPost removes the namespace then.
 gone() { ! sys_run test -e /run/netns/user-alice; }
-check "her last logout: the namespace goes once logind stops her user manager" sys_poll gone
+if sys_poll gone; then
+	ok "her last logout: the namespace goes once logind stops her user manager"
+else
+	not_ok "her last logout: the namespace goes once logind stops her user manager"
+	# What kept it: the manager's end, the cleanup's word, who is inside.
+	diag "$(sys_run journalctl --no-pager --quiet -n 30 -o short-monotonic \
+		-u "user@$alice_uid.service" -t usernetns-cleanup 2>&1)"
+	diag "$(sys_run usernetns-list 2>&1)"
+	diag "$(sys_run usernetns-cleanup --dry-run --as-teardown --uid "$alice_uid" 2>&1)"
+	diag "$(sys_run ps -eo pid,user,netns,args 2>&1 | grep -v ' - ')"
+fi
 check "her user manager has stopped" sys_wait_unit "user@$alice_uid.service" inactive
 check "and so has her namespace's host end (vu$alice_uid)" \
 	sys_wait_for sh -c "! ip link show vu$alice_uid"
