@@ -1406,18 +1406,23 @@ static int ensure_shielded(void *data, void *out, int *ret_fd, struct errbuf *er
 	return r;
 }
 
+int ensure_begin(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
+		 struct errbuf *err)
+{
+	if (plan->verdict != PLAN_HANDLED) {
+		errbuf_set(err, "%s is not handled by the policy", plan->user);
+		return -EINVAL;
+	}
+	return placement_note(p, plan->uid, plan->user, &plan->placed, lock_timeout_ms, err);
+}
+
 int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
 		 struct ensure_result *ret, struct errbuf *err)
 {
 	struct ensure_call c = { p, plan, lock_timeout_ms };
 	int fd, r;
 
-	if (plan->verdict != PLAN_HANDLED) {
-		errbuf_set(err, "%s is not handled by the policy", plan->user);
-		return -EINVAL;
-	}
-	/* Before anything is made, and outside a group's lock (placement.h). */
-	r = placement_note(p, plan->uid, plan->user, &plan->placed, lock_timeout_ms, err);
+	r = ensure_begin(p, plan, lock_timeout_ms, err);
 	if (r < 0)
 		return r;
 	/* A group's lock is never held where a member could stop it (shield.h). */

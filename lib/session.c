@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "usernetns/fault.h"
-#include "usernetns/placement.h"
 #include "usernetns/session.h"
 #include "usernetns/shield.h"
 
@@ -470,12 +469,7 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 			  .lock_timeout_ms = lock_timeout_ms };
 	int fd, r;
 
-	if (plan->verdict != PLAN_HANDLED) {
-		errbuf_set(err, "%s is not handled by the policy", plan->user);
-		return -EINVAL;
-	}
-	/* Before anything is made, and outside a group's lock (placement.h). */
-	r = placement_note(p, plan->uid, plan->user, &plan->placed, lock_timeout_ms, err);
+	r = ensure_begin(p, plan, lock_timeout_ms, err);
 	if (r < 0)
 		return r;
 	if (!owner_is_group(plan->owner))

@@ -59,6 +59,15 @@ struct ensure_result {
 };
 
 /*
+ * What every login does before it makes anything: refuse a plan the
+ * policy does not handle (-EINVAL), and note where the user is placed
+ * (placement.h), outside any group's lock.  ensure_netns() and
+ * session_open() start with it.
+ */
+int ensure_begin(const struct uns_paths *p, const struct plan *plan, unsigned int lock_timeout_ms,
+		 struct errbuf *err);
+
+/*
  * Bring the namespace of plan (whose verdict must be PLAN_HANDLED) to the
  * state the plan describes, from whatever state it is in: absent, a
  * placeholder, half made by a crashed login, without links, with a stale
