@@ -331,8 +331,11 @@ static void test_failure_during_logout(void **state)
 	printf("# %u injected failures during logout; %u logins in all\n", n, logins);
 }
 
-/* A login of user in a child, with fault (may be NULL) set. */
-static pid_t spawn_login(const char *user, const char *fault)
+/*
+ * In a child, with fault (may be NULL) set in its environment: fn(data),
+ * whose result is the child's exit status.
+ */
+static pid_t spawn(int (*fn)(const void *data), const void *data, const char *fault)
 {
 	pid_t pid;
 
@@ -340,18 +343,33 @@ static pid_t spawn_login(const char *user, const char *fault)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct errbuf err = { "" };
-		int r;
+		int status;
 
 		if (fault)
 			setenv("USERNETNS_FAULT", fault, 1);
-		r = test_login(policy, user, STATE_LOCK_TIMEOUT_MS, &err);
-		if (r < 0)
-			printf("# login of %s: %s\n", user, err.msg);
+		status = fn(data);
 		fflush(NULL);
-		_exit(r < 0 ? 1 : 0);
+		_exit(status);
 	}
 	return pid;
+}
+
+/* A login of user: 0, or 1 when it failed. */
+static int login_child(const void *data)
+{
+	const char *user = data;
+	struct errbuf err = { "" };
+	int r;
+
+	r = test_login(policy, user, STATE_LOCK_TIMEOUT_MS, &err);
+	if (r < 0)
+		printf("# login of %s: %s\n", user, err.msg);
+	return r < 0 ? 1 : 0;
+}
+
+static pid_t spawn_login(const char *user, const char *fault)
+{
+	return spawn(login_child, user, fault);
 }
 
 /*
@@ -419,56 +437,45 @@ static void test_stopped_login_blocks_nobody(void **state)
  * named; 1: refused as being removed, and back in the namespace it came
  * from; 2: anything else.
  */
-static pid_t spawn_join(const char *fault)
+static int join_child(const void *data)
 {
-	pid_t pid;
+	struct errbuf err = { "" };
+	struct netns_id before, after;
+	struct plan plan;
+	int r;
 
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct errbuf err = { "" };
-		struct netns_id before, after;
-		struct plan plan;
-		int r;
-
-		if (fault)
-			setenv("USERNETNS_FAULT", fault, 1);
-		if (netns_current(&before) < 0 || plan_resolve(policy, NULL, "alice", &plan, &err) < 0)
-			_exit(2);
-		r = ensure_join(&uns_paths_default, &plan, &err);
-		if (netns_current(&after) < 0)
-			_exit(2);
-		if (r == -ESTALE && netns_id_equal(&before, &after))
-			_exit(1);
-		if (r == 0 && test_sh("mountpoint -q /run/netns/user-alice") == 0)
-			_exit(0);
-		printf("# join: %d %s\n", r, err.msg);
-		fflush(NULL);
-		_exit(2);
-	}
-	return pid;
+	if (netns_current(&before) < 0 || plan_resolve(policy, NULL, "alice", &plan, &err) < 0)
+		return 2;
+	r = ensure_join(&uns_paths_default, &plan, &err);
+	if (netns_current(&after) < 0)
+		return 2;
+	if (r == -ESTALE && netns_id_equal(&before, &after))
+		return 1;
+	if (r == 0 && test_sh("mountpoint -q /run/netns/user-alice") == 0)
+		return 0;
+	printf("# join: %d %s\n", r, err.msg);
+	return 2;
 }
 
-/* In a child: remove alice's namespace as the last logout does, with fault set. */
+static pid_t spawn_join(const char *fault)
+{
+	return spawn(join_child, NULL, fault);
+}
+
+/* Remove alice's namespace as the last logout does: 0, 1 when busy, 2 otherwise. */
+static int remove_child(const void *data)
+{
+	struct errbuf err = { "" };
+	int r;
+
+	r = ensure_remove(&uns_paths_default, owner_user(1001), 0, STATE_LOCK_TIMEOUT_MS, NULL,
+			  &err);
+	return r == 0 ? 0 : r == -EBUSY ? 1 : 2;
+}
+
 static pid_t spawn_remove(const char *fault)
 {
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct errbuf err = { "" };
-		int r;
-
-		if (fault)
-			setenv("USERNETNS_FAULT", fault, 1);
-		r = ensure_remove(&uns_paths_default, owner_user(1001), 0, STATE_LOCK_TIMEOUT_MS,
-				  NULL, &err);
-		_exit(r == 0 ? 0 : r == -EBUSY ? 1 : 2);
-	}
-	return pid;
+	return spawn(remove_child, NULL, fault);
 }
 
 static void stopped(pid_t pid, const char *what)
