@@ -15,7 +15,9 @@
  * same driver for both; and, in mode nat (a deny list, the host's table loaded) and in mode
  * veth with dns = host-end and a host name, against plain mode veth: what
  * the way out and names cost a login; and what a host name lookup costs
- * through libnss_usernetns.so.2 (bench/nss-lookup).
+ * through libnss_usernetns.so.2 (bench/nss-lookup); and a session's TCP
+ * throughput to a wan behind the host (iperf3), against the host's own and
+ * pasta's.
  *
  * bench OUTDIR BUILDDIR [quick]
  */
@@ -51,6 +53,7 @@
 #define NAT_BEFORE "uns-nat-before"
 #define GVETH "uns-gveth"	/* mode veth, under the policy with group sections */
 #define GROUP "uns-group"	/* share = group: one namespace for a group's members */
+#define WAN "uns-wan"	/* mode veth with a deny list, for the data plane */
 
 static const char *builddir, *outdir, *pam_net, *before_filter, *before_filter_commit;
 static bool quick;
@@ -316,6 +319,13 @@ static void setup(void)
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/dns.conf\n",
 		 builddir);
 	write_text(WORK "/" DNS, text);
+	write_text(WORK "/wan.conf", "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\n"
+				     "prefix4 = 30\ndeny = 192.168.0.0/16, 172.16.0.0/12\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/wan.conf\n",
+		 builddir);
+	write_text(WORK "/" WAN, text);
 	write_text(WORK "/iso.conf", "[group:netusers]\nmode = isolated\n");
 	snprintf(text, sizeof(text),
 		 "session required pam_permit.so\n"
@@ -1085,6 +1095,102 @@ static void concurrency(FILE *md)
 	fclose(tsv);
 }
 
+/*
+ * The data plane: TCP throughput (iperf3, one stream) to a "wan"
+ * namespace behind the host, taking turns: the host's own over loopback
+ * (the ceiling), the host's to the wan (one veth pair), a session's to
+ * the wan (two pairs, forwarded by the host, its filter in place with a
+ * deny list), the same session with its filter emptied (what the filter
+ * costs at line rate), and pasta (passt's user-mode networking, from
+ * Debian's archive) reaching the same wan from its own namespace.
+ */
+enum { DP_LOOP, DP_HOST, DP_SESSION, DP_NOFILTER, DP_PASTA, DP_N };
+
+static double dataplane_gbits(int path, unsigned int with, unsigned int without, unsigned int secs)
+{
+	char cmd[512], pre[128] = "";
+	char *argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+
+	if (path == DP_SESSION || path == DP_NOFILTER)
+		snprintf(pre, sizeof(pre), "ip netns exec user-b%05u ",
+			 path == DP_SESSION ? with : without);
+	else if (path == DP_PASTA)	/* else it maps the gateway's address to the host's loopback */
+		snprintf(pre, sizeof(pre), "pasta --runas 0 --config-net --no-map-gw -q -- ");
+	snprintf(cmd, sizeof(cmd),
+		 "set -o pipefail; %siperf3 -c %s -t %u -J | jq '.end.sum_received.bits_per_second / 1e9'",
+		 pre, path == DP_LOOP ? "127.0.0.1" : "198.51.100.1", secs);
+	return run(argv, true, false);
+}
+
+static void dataplane(FILE *md)
+{
+	static const char *const what[DP_N] = {
+		[DP_LOOP] = "the host, over loopback",
+		[DP_HOST] = "the host to the wan (one veth pair)",
+		[DP_SESSION] = "a session to the wan (two pairs, forwarded by the host; its filter, with a deny list)",
+		[DP_NOFILTER] = "the same, its filter emptied",
+		[DP_PASTA] = "pasta (passt) to the wan, from its own namespace",
+	};
+	unsigned int rounds = quick ? 1 : 5, secs = quick ? 1 : 3;
+	unsigned int with = next_user, without = next_user + 1;
+	double *g = calloc((size_t)DP_N * rounds, sizeof(double)), m[DP_N];
+	FILE *tsv = out_file("dataplane.tsv");
+
+	if (!g)
+		die("%s", "out of memory");
+	reset();
+	if (test_sh("ip netns add bench-wan && ip link add up0 type veth peer name wan0 netns bench-wan &&"
+		    " ip -n bench-wan addr add 198.51.100.1/24 dev wan0 && ip -n bench-wan link set lo up &&"
+		    " ip -n bench-wan link set wan0 up && ip addr add 198.51.100.2/24 dev up0 &&"
+		    " ip link set up0 up && ip route add default via 198.51.100.1 &&"
+		    " ip -n bench-wan route add 10.200.0.0/16 via 198.51.100.2 &&"
+		    " echo 1 >/proc/sys/net/ipv4/ip_forward"))
+		die("%s", "cannot make the wan");
+	users(with, 2);
+	pam_login_to(WAN, with);
+	pam_login_to(WAN, without);
+	next_user += 2;
+	if (test_sh("ip netns exec user-b%05u nft flush ruleset", without))
+		die("%s", "cannot empty a session's filter");
+	/* The servers: a daemon each, listening once ss says so (bounded). */
+	if (test_sh("ip netns exec bench-wan iperf3 -s -D -B 198.51.100.1 &&"
+		    " iperf3 -s -D -B 127.0.0.1 &&"
+		    " for i in $(seq 100); do ip netns exec bench-wan ss -Hltn 'sport = 5201' | grep -q . &&"
+		    " ss -Hltn 'sport = 5201' | grep -q . && exit 0; sleep 0.1; done; exit 1"))
+		die("%s", "the iperf3 servers did not start");
+	for (unsigned int r = 0; r < rounds; r++)
+		for (int k = 0; k < DP_N; k++) {
+			int path = (int)((r + (unsigned int)k) % DP_N);
+
+			g[(size_t)path * rounds + r] = dataplane_gbits(path, with, without, secs);
+		}
+	fprintf(tsv, "path\tmedian_gbit_s\tmin_gbit_s\tmax_gbit_s\n");
+	fprintf(md, "### The data plane: TCP throughput to a wan behind the host (iperf3, one stream), %u rounds of %u s, taking turns\n\n",
+		rounds, secs);
+	fprintf(md, "| path | median | min - max | against loopback |\n|---|---:|---:|---:|\n");
+	for (int p = 0; p < DP_N; p++) {
+		double *v = g + (size_t)p * rounds;
+
+		m[p] = quantile(v, rounds, 0.5);
+		fprintf(tsv, "%d\t%.2f\t%.2f\t%.2f\n", p, m[p], quantile(v, rounds, 0),
+			quantile(v, rounds, 1));
+		fprintf(md, "| %s | %.2f Gbit/s | %.2f - %.2f | %.2f |\n", what[p], m[p],
+			quantile(v, rounds, 0), quantile(v, rounds, 1), m[p] / m[DP_LOOP]);
+	}
+	fprintf(md, "\nThe filter's cost at line rate: %.0f %% (the session with it against without);"
+		    " a session against pasta: %.1f×.\n\n",
+		100.0 * (1 - m[DP_SESSION] / m[DP_NOFILTER]), m[DP_SESSION] / m[DP_PASTA]);
+	printf("data plane (Gbit/s): loopback %.2f, host-wan %.2f, session %.2f (%.2f of loopback),"
+	       " no filter %.2f, pasta %.2f\n",
+	       m[DP_LOOP], m[DP_HOST], m[DP_SESSION], m[DP_SESSION] / m[DP_LOOP], m[DP_NOFILTER],
+	       m[DP_PASTA]);
+	fflush(stdout);
+	fclose(tsv);
+	free(g);
+	test_sh("pkill -x iperf3; ip netns del bench-wan;"
+		" ip link del up0 2>/dev/null; echo 0 >/proc/sys/net/ipv4/ip_forward");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(FILE *md);
@@ -1092,7 +1198,7 @@ static const struct {
 	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "filter", filter },
 	{ "groups", groups },
 	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
-	{ "leases", lease_fs },
+	{ "dataplane", dataplane }, { "leases", lease_fs },
 };
 
 /* Is this part of the run wanted?  BENCH_ONLY="isolated leases" picks parts. */
