@@ -372,9 +372,10 @@ static void reset(void)
 	sleep(1);
 }
 
-static long slab_kib(void)
+/* A field of /proc/meminfo ("Slab", "MemAvailable"), in KiB. */
+static long meminfo_kib(const char *field)
 {
-	char *out = test_sh_out("awk '/^Slab:/ { print $2 }' /proc/meminfo");
+	char *out = test_sh_out("awk '/^%s:/ { print $2 }' /proc/meminfo", field);
 	long v = out ? atol(out) : 0;
 
 	free(out);
@@ -968,23 +969,25 @@ static void scale(FILE *md)
 
 	fprintf(tsv, "n\tpam_cold_us\tpam_warm_us\tip_us\tfloor_us\tlist_ms\tlist_json_ms\t"
 		     "cleanup_ms\tslab_kib_per_ns\tcleanup_floor_ms\tduring_logins\t"
-		     "during_p50_ms\tduring_p99_ms\tduring_max_ms\n");
+		     "during_p50_ms\tduring_p99_ms\tduring_max_ms\tmemavailable_kib_per_ns\n");
 	fprintf(md, "### Cost against the number of namespaces that exist (N)\n\n");
 	fprintf(md, "Medians of %u logins per cell; pam is `pam_open_session()`.\n\n", r);
 	fprintf(md, "Logins during the cleanup: cold logins of other users, one every %d ms"
 		    " while `usernetns-cleanup --all` runs; their median, p99 and slowest.\n\n",
 		DURING_GAP_US / 1000);
-	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | cleanup/floor | logins during the cleanup: n, median, p99, max | kernel memory per namespace |\n");
-	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | cleanup/floor | logins during the cleanup: n, median, p99, max | kernel memory per namespace (Slab) | MemAvailable, less per namespace |\n");
+	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
 	for (size_t s = 0; s < n_sizes; s++) {
 		unsigned int n = sizes[s];
 		double cold[16], warm[16], ip[16], fl[16], l[16], lj[16], c, cf;
-		long slab0, slab1;
+		long slab0, slab1, avail0, avail1;
 
 		reset();
-		slab0 = slab_kib();
+		slab0 = meminfo_kib("Slab");
+		avail0 = meminfo_kib("MemAvailable");
 		populate(n);
-		slab1 = slab_kib();
+		slab1 = meminfo_kib("Slab");
+		avail1 = meminfo_kib("MemAvailable");
 		for (unsigned int i = 0; i < r; i++) {
 			/*
 			 * Take turns here too: whoever makes the first namespace
@@ -1028,24 +1031,25 @@ static void scale(FILE *md)
 			       dmax = quantile(during, n_during, 1.0);
 
 			fprintf(tsv,
-				"%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%zu\t%.1f\t%.1f\t%.1f\n",
+				"%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%zu\t%.1f\t%.1f\t%.1f\t%.1f\n",
 				n, quantile(cold, r, 0.5), quantile(warm, r, 0.5),
 				quantile(ip, r, 0.5), quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
 				quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n,
-				cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3);
-			fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.2f | %zu, %.1f ms, %.1f ms, %.1f ms | %.0f KiB |\n",
+				cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
+				(double)(avail0 - avail1) / n);
+			fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.2f | %zu, %.1f ms, %.1f ms, %.1f ms | %.0f KiB | %.0f KiB |\n",
 				n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
 				quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
 				quantile(cold, r, 0.5) / quantile(fl, r, 0.5),
 				quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
 				cf / 1e3, c / cf, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
-				(double)(slab1 - slab0) / n);
-			printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %zu logins meanwhile: median %.1f ms, p99 %.1f ms, max %.1f ms; %.0f KiB/ns\n",
+				(double)(slab1 - slab0) / n, (double)(avail0 - avail1) / n);
+			printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %zu logins meanwhile: median %.1f ms, p99 %.1f ms, max %.1f ms; %.0f KiB/ns slab, %.0f KiB/ns MemAvailable\n",
 			       n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
 			       quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
 			       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
 			       cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
-			       (double)(slab1 - slab0) / n);
+			       (double)(slab1 - slab0) / n, (double)(avail0 - avail1) / n);
 		}
 		fflush(stdout);
 	}
