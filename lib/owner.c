@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "usernetns/limits.h"
 #include "usernetns/owner.h"
-#include "usernetns/policy.h"
 #include "usernetns/util.h"
 
 const char *owner_file_name(owner_t o, char *buf, size_t size)

@@ -14,13 +14,12 @@
 
 #include "usernetns/addr.h"
 #include "usernetns/diag.h"
-#include "usernetns/hostsfile.h"
+#include "usernetns/limits.h"
 
-/* Limits on what a policy file may hold. */
+/* Limits on what a policy file may hold (names and ids: usernetns/limits.h). */
 #define POLICY_FILE_MAX (4u << 20) /* bytes */
 #define POLICY_SECTIONS_MAX 10000u
 #define POLICY_TEMPLATE_MAX 64u /* bytes of a name template */
-#define POLICY_NAME_MAX 256u	/* user and group names */
 
 /* Entries of a deny or allow list; address ranges (pools, fixed blocks). */
 #define POLICY_EGRESS_MAX 32u
@@ -28,13 +27,6 @@
 
 /* Resolvers of dns = ADDR, as many as resolv.conf names (MAXNS). */
 #define POLICY_DNS_MAX 3u
-
-/* The longest host name (RFC 1035: 253 bytes written out). */
-#define POLICY_HOSTNAME_MAX ((unsigned int)HOSTS_NAME_MAX)
-
-/* The largest uid and gid a template may have to hold: (uid_t)-2, (gid_t)-2. */
-#define POLICY_UID_MAX UINT32_C(4294967294)
-#define POLICY_GID_MAX UINT32_C(4294967294)
 
 /* Flags for policy_load() and policy_parse(). */
 enum {
