@@ -79,7 +79,7 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits, struct ad
 	char host[INET6_ADDRSTRLEN];
 	struct addr_prefix p = { 0 };
 	const char *slash, *q;
-	unsigned long len = 0;
+	uint64_t len;
 	size_t n;
 
 	slash = strchr(s, '/');
@@ -108,12 +108,10 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits, struct ad
 	}
 
 	q = slash + 1;
-	if (*q == '\0' || strlen(q) > 3 || strspn(q, "0123456789") != strlen(q)) {
+	if (strlen(q) > 3 || util_parse_decimal(q, UINT64_MAX, &len, NULL) < 0) {
 		errbuf_set(err, "prefix length is not a number");
 		return -EINVAL;
 	}
-	for (; *q; q++)
-		len = len * 10 + (unsigned long)(*q - '0');
 	if (len > addr_family_bits(p.family)) {
 		errbuf_set(err, "%s",
 			   p.family == AF_INET ? "prefix length out of range (0-32)" :

@@ -52,16 +52,12 @@ __attribute__((format(printf, 2, 3))) static void put(struct text *t, const char
 			t->len += (size_t)n;
 			return;
 		}
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		while (cap < t->len + (size_t)n + 1)
-			cap *= 2;
-		char *s = realloc(t->s, cap);
+		char *s = util_grow(t->s, &t->cap, t->len + (size_t)n + 1, 1, 4096);
 		if (!s) {
 			t->oom = true;
 			return;
 		}
 		t->s = s;
-		t->cap = cap;
 	}
 }
 

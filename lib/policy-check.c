@@ -234,17 +234,11 @@ static void range_use_last(struct range_use *u)
 static int add_range(struct range_use **v, size_t *n, size_t *cap, const struct addr_prefix *range,
 		     unsigned int block_len, enum policy_key key, unsigned int line)
 {
-	struct range_use *u;
+	struct range_use *u = util_grow(*v, cap, *n + 1, sizeof(**v), 16);
 
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct range_use *nv = reallocarray(*v, c, sizeof(**v));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (!u)
+		return -ENOMEM;
+	*v = u;
 	u = &(*v)[(*n)++];
 	u->range = addr_prefix_network(range);
 	u->block_len = block_len;
