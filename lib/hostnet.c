@@ -263,7 +263,7 @@ static bool takes(const struct addr_prefix *a, const struct addr_prefix *within)
 	static const uint8_t zero[16] = { 0 };
 	struct addr_prefix v4 = { .family = AF_INET, .len = 32 };
 
-	if (!memcmp(a->bytes, zero, a->family == AF_INET ? 4 : 16))
+	if (!memcmp(a->bytes, zero, addr_family_bytes(a->family)))
 		return true;
 	if (a->family == AF_INET6) {
 		if (memcmp(a->bytes, mapped, sizeof(mapped)) != 0)

@@ -211,7 +211,7 @@ struct range_use {
 	unsigned int block_len;	  /* pools: the block size; else 0 */
 	enum policy_key key;
 	unsigned int line;
-	uint8_t last[16]; /* highest address in range */
+	struct addr_prefix last; /* addr_prefix_last() */
 };
 
 static int range_use_compare(const void *a, const void *b)
@@ -220,15 +220,6 @@ static int range_use_compare(const void *a, const void *b)
 	int r = addr_prefix_compare(&x->range, &y->range);
 
 	return r ? r : x->line < y->line ? -1 : x->line > y->line;
-}
-
-static void range_use_last(struct range_use *u)
-{
-	unsigned int bits = addr_family_bits(u->range.family);
-
-	memcpy(u->last, u->range.bytes, sizeof(u->last));
-	for (unsigned int i = u->range.len; i < bits; i++)
-		u->last[i / 8] |= (uint8_t)(0x80u >> (i % 8));
 }
 
 static int add_range(struct range_use **v, size_t *n, size_t *cap, const struct addr_prefix *range,
@@ -244,7 +235,7 @@ static int add_range(struct range_use **v, size_t *n, size_t *cap, const struct 
 	u->block_len = block_len;
 	u->key = key;
 	u->line = line;
-	range_use_last(u);
+	u->last = addr_prefix_last(&u->range);
 	return 0;
 }
 
@@ -328,7 +319,7 @@ static void check_overlaps(const struct policy *p, const char *file, struct diag
 			widest = i;
 			continue;
 		}
-		if (memcmp(b->range.bytes, a->last, sizeof(a->last)) > 0) {
+		if (memcmp(b->range.bytes, a->last.bytes, sizeof(a->last.bytes)) > 0) {
 			widest = i; /* disjoint from everything before */
 			continue;
 		}
@@ -352,7 +343,7 @@ static void check_overlaps(const struct policy *p, const char *file, struct diag
 				   policy_key_name(first->key),
 				   addr_prefix_format(&first->range, abuf, sizeof(abuf)),
 				   first->line);
-		if (memcmp(b->last, a->last, sizeof(a->last)) > 0)
+		if (memcmp(b->last.bytes, a->last.bytes, sizeof(a->last.bytes)) > 0)
 			widest = i;
 	}
 	free(v);

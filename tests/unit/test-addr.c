@@ -105,6 +105,25 @@ static void test_host_bits(void **state)
 	p = parse_ok("fd42:200:0:7::2/61", true);
 	p = addr_prefix_network(&p);
 	assert_string_equal(fmt(&p), "fd42:200::/61");
+
+	/* The last address: every host bit set, the length kept. */
+	p = parse_ok("10.200.0.1/16", true);
+	p = addr_prefix_last(&p);
+	assert_string_equal(fmt(&p), "10.200.255.255/16");
+	p = parse_ok("10.200.0.4/30", false);
+	p = addr_prefix_last(&p);
+	assert_string_equal(fmt(&p), "10.200.0.7/30");
+	p = parse_ok("192.0.2.1/32", false);
+	p = addr_prefix_last(&p);
+	assert_string_equal(fmt(&p), "192.0.2.1/32");
+	p = parse_ok("fd42:200::/61", false);
+	p = addr_prefix_last(&p);
+	assert_string_equal(fmt(&p), "fd42:200:0:7:ffff:ffff:ffff:ffff/61");
+	p = parse_ok("::/0", false);
+	p = addr_prefix_last(&p);
+	assert_string_equal(fmt(&p), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0");
+	assert_int_equal(addr_family_bytes(AF_INET), 4);
+	assert_int_equal(addr_family_bytes(AF_INET6), 16);
 }
 
 static void test_overlap_contains(void **state)
