@@ -121,7 +121,7 @@ static int collect_masquerades(const struct policy *p, bool to_load, struct masq
 			addr_prefix_is_set(&rule->pool4) ? &rule->pool4 : &rule->address4;
 		const struct addr_prefix *v6 =
 			addr_prefix_is_set(&rule->pool6) ? &rule->pool6 : &rule->address6;
-		char label[POLICY_NAME_MAX + 16];
+		char label[POLICY_LABEL_MAX];
 		int rc = 0;
 
 		if (rule->mode != POLICY_MODE_NAT)

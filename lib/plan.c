@@ -22,7 +22,7 @@
 __attribute__((format(printf, 3, 4))) static int lookup_failed(int r, struct errbuf *err,
 							       const char *fmt, ...)
 {
-	char what[POLICY_NAME_MAX + 16];
+	char what[POLICY_NAME_MAX + 16]; /* "group 'NAME'" */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -179,7 +179,7 @@ static int match_group(const struct policy *p, const char *user, gid_t gid, cons
 static int check_move(struct plan *plan, const struct group_answer *watched, struct errbuf *err)
 {
 	const struct placement *last = &plan->last;
-	char from[POLICY_NAME_MAX + 16], to[POLICY_NAME_MAX + 16];
+	char from[POLICY_LABEL_MAX], to[POLICY_LABEL_MAX];
 	const char *why;
 
 	if (plan->history != PLAN_HISTORY_SAME)
@@ -614,7 +614,7 @@ static void print_dns(const struct policy_dns *dns, FILE *out)
 /* How the section was chosen: the membership it rests on, and a move. */
 static void print_how(const struct plan *plan, FILE *out)
 {
-	char last[POLICY_NAME_MAX + 16];
+	char last[POLICY_LABEL_MAX];
 
 	switch (plan->placed.member) {
 	case PLACEMENT_MEMBER_NONE:
@@ -643,7 +643,7 @@ static void print_how(const struct plan *plan, FILE *out)
 
 void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 
 	plan_rule_label(plan, label, sizeof(label));
 	switch (plan->verdict) {

@@ -57,7 +57,7 @@ static bool key_has_effect(enum policy_key k, const struct policy_rule *r)
 /* A key a section sets that its mode ignores: probably not meant. */
 static void warn_no_effect(const struct policy_rule *r, const char *file, struct diag *d)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 
 	for (enum policy_key k = 0; k < POLICY_KEY__MAX; k++) {
 		if (!policy_rule_sets(r, k) || !policy_rule_key_ok(r, k) || key_has_effect(k, r))
@@ -77,7 +77,7 @@ static void warn_no_effect(const struct policy_rule *r, const char *file, struct
 static void check_rule(const struct policy *p, const struct policy_rule *r, const char *file,
 		       struct diag *d)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 	bool v4, v6;
 
 	policy_check_pool_sizes(p, r, file, d);
@@ -176,7 +176,7 @@ static void check_duplicate_sections(const struct policy *p, const char *file, s
 	qsort(v, p->n_rules, sizeof(*v), rule_ref_compare);
 	for (size_t i = 1, first = 0; i < p->n_rules; i++) {
 		const struct policy_rule *a = v[first].rule, *b = v[i].rule;
-		char label[POLICY_NAME_MAX + 16];
+		char label[POLICY_LABEL_MAX];
 
 		if (a->kind != b->kind || !streq(a->name, b->name)) {
 			first = i;

@@ -78,7 +78,7 @@ static void report_clash(const struct name_use *x, const struct name_use *y, enu
 {
 	/* Blamed: the later of the two in the file. */
 	const struct name_use *b = y->line > x->line ? y : x, *o = b == y ? x : y;
-	char blabel[POLICY_NAME_MAX + 16], olabel[POLICY_NAME_MAX + 16], where[32];
+	char blabel[POLICY_LABEL_MAX], olabel[POLICY_LABEL_MAX], where[32];
 	/* Alike only when case is ignored: say so, or the clash would not show. */
 	const char *nocase =
 		memcmp(x->pattern, y->pattern, x->fixed ? strlen(x->pattern) + 1 : x->start) ?
@@ -218,7 +218,7 @@ void policy_check_host_names(const struct policy *p, const char *file, struct di
 {
 	const struct policy_global *g = &p->global;
 	unsigned int hline = g->key_line[POLICY_KEY_HOSTNAME];
-	char host[POLICY_TEMPLATE_MAX], ns[NAME_MAX + 1], where[32], label[POLICY_NAME_MAX + 16];
+	char host[POLICY_TEMPLATE_MAX], ns[NAME_MAX + 1], where[32], label[POLICY_LABEL_MAX];
 	unsigned int nline = g->key_line[POLICY_KEY_NETNS_NAME];
 
 	if (!g->hostname[0] ||

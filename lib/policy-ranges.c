@@ -341,7 +341,7 @@ void policy_check_reach(const struct policy *p, const char *file, struct diag *d
 {
 	for (size_t i = 0; i <= p->n_rules; i++) {
 		const struct policy_rule *r = i == 0 ? &p->defaults : &p->rules[i - 1];
-		char label[POLICY_NAME_MAX + 16], why[128], a[ADDR_PREFIX_STRLEN];
+		char label[POLICY_LABEL_MAX], why[128], a[ADDR_PREFIX_STRLEN];
 
 		if (r->dns.kind != POLICY_DNS_ADDRS || !policy_mode_has_link(r->mode))
 			continue;

@@ -23,7 +23,7 @@ static int shared_template_check(const struct policy_rule *r, enum policy_key k,
 {
 	bool netns = k == POLICY_KEY_NETNS_NAME;
 	const char *tmpl = netns ? r->netns_name : r->host_ifname;
-	char name[NAME_MAX + 1], label[POLICY_NAME_MAX + 16];
+	char name[NAME_MAX + 1], label[POLICY_LABEL_MAX];
 	int e;
 
 	e = policy_check_template(tmpl, netns ? TEMPLATE_NETNS : TEMPLATE_HOST_IFNAME,
@@ -62,7 +62,7 @@ static int shared_template_check(const struct policy_rule *r, enum policy_key k,
 void policy_check_share(const struct policy_rule *r, const char *file, struct diag *d)
 {
 	static const enum policy_key own[] = { POLICY_KEY_NETNS_NAME, POLICY_KEY_HOST_IFNAME };
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 	struct errbuf why;
 
 	if (r->kind != POLICY_RULE_GROUP || !policy_rule_key_ok(r, POLICY_KEY_SHARE))
@@ -107,7 +107,7 @@ void policy_check_peer_ifname(const struct policy *p, const char *file, struct d
 {
 	const struct policy_global *g = &p->global;
 	const struct policy_rule *s = policy_first_shared(p);
-	char pattern[IFNAMSIZ], label[POLICY_NAME_MAX + 16];
+	char pattern[IFNAMSIZ], label[POLICY_LABEL_MAX];
 
 	if (!s || policy_template_pattern(g->peer_ifname, TEMPLATE_OF_USER, NULL, pattern,
 					  sizeof(pattern)) < 0)

@@ -326,7 +326,11 @@ bool policy_hostname_claims(const struct policy *p, const char *name);
  */
 bool policy_user_name_valid(const char *name);
 
-/* "[default]", "[group:NAME]", "[user:NAME]": a section as the file has it. */
+/*
+ * "[default]", "[group:NAME]", "[user:NAME]": a section as the file has
+ * it, in a buffer of POLICY_LABEL_MAX bytes.
+ */
+#define POLICY_LABEL_MAX (POLICY_NAME_MAX + 16)
 const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
 				 size_t size);
 
