@@ -266,7 +266,7 @@ static int fill_names(const struct policy *p, const struct policy_rule *rule, st
 						  sizeof(plan->host_ifname)) :
 		     policy_template_expand(host_t, plan->user, plan->uid, plan->host_ifname,
 					    sizeof(plan->host_ifname));
-	/* A shared namespace's end is named without a user (policy-check.c). */
+	/* A shared namespace's end is named without a user (policy-share.c). */
 	if (r == 0)
 		r = policy_template_expand(p->global.peer_ifname, plan->user, plan->uid,
 					   plan->peer_ifname, sizeof(plan->peer_ifname));

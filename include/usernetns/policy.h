@@ -349,7 +349,7 @@ const char *policy_rule_host_ifname(const struct policy *p, const struct policy_
 /*
  * The fixed starts of the host_ifname templates in use ("vu" of vu%U),
  * [global]'s first, then each shared section's, each once: every host end
- * of ours begins with one of them, and (policy-check.c) none of them
+ * of ours begins with one of them, and (policy-clash.c) none of them
  * begins another, so a user's host end never takes a group's name and
  * each can be told by its start.  [global]'s may be "" (a template that
  * starts with %U) while no section is shared; a shared section's never
