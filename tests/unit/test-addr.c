@@ -105,23 +105,27 @@ static void test_host_bits(void **state)
 	p = parse_ok("fd42:200:0:7::2/61", true);
 	p = addr_prefix_network(&p);
 	assert_string_equal(fmt(&p), "fd42:200::/61");
+}
 
-	/* The last address: every host bit set, the length kept. */
-	p = parse_ok("10.200.0.1/16", true);
-	p = addr_prefix_last(&p);
-	assert_string_equal(fmt(&p), "10.200.255.255/16");
-	p = parse_ok("10.200.0.4/30", false);
-	p = addr_prefix_last(&p);
-	assert_string_equal(fmt(&p), "10.200.0.7/30");
-	p = parse_ok("192.0.2.1/32", false);
-	p = addr_prefix_last(&p);
-	assert_string_equal(fmt(&p), "192.0.2.1/32");
-	p = parse_ok("fd42:200::/61", false);
-	p = addr_prefix_last(&p);
-	assert_string_equal(fmt(&p), "fd42:200:0:7:ffff:ffff:ffff:ffff/61");
-	p = parse_ok("::/0", false);
-	p = addr_prefix_last(&p);
-	assert_string_equal(fmt(&p), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0");
+/* A prefix's last address: every host bit set, the length kept. */
+static void test_last(void **state)
+{
+	static const struct {
+		const char *prefix, *last;
+	} cases[] = {
+		{ "10.200.0.1/16", "10.200.255.255/16" },
+		{ "10.200.0.4/30", "10.200.0.7/30" },
+		{ "192.0.2.1/32", "192.0.2.1/32" },
+		{ "fd42:200::/61", "fd42:200:0:7:ffff:ffff:ffff:ffff/61" },
+		{ "::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct addr_prefix p = parse_ok(cases[i].prefix, true);
+
+		p = addr_prefix_last(&p);
+		assert_string_equal(fmt(&p), cases[i].last);
+	}
 	assert_int_equal(addr_family_bytes(AF_INET), 4);
 	assert_int_equal(addr_family_bytes(AF_INET6), 16);
 }
@@ -286,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ipv6),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_host_bits),
+		cmocka_unit_test(test_last),
 		cmocka_unit_test(test_overlap_contains),
 		cmocka_unit_test(test_block_count),
 		cmocka_unit_test(test_block_nth_ipv4),
