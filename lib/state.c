@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "usernetns/fault.h"
+#include "usernetns/limits.h"
 #include "usernetns/state.h"
 
 #define RECORD_VERSION 1
