@@ -60,18 +60,15 @@ int usage_day(time_t t, char buf[USAGE_DAY_STRLEN])
 
 bool usage_day_valid(const char *s)
 {
-	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
+	static const uint64_t days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *end;
+	uint64_t y, m, d;
 
-	for (int i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
-			return false;
-	if (s[10] != '\0')
+	if (util_parse_decimal(s, 9999, &y, &end) < 0 || end != s + 4 || *end != '-' ||
+	    util_parse_decimal(s + 5, 12, &m, &end) < 0 || end != s + 7 || *end != '-' ||
+	    util_parse_decimal(s + 8, 31, &d, NULL) < 0 || strlen(s) != 10)
 		return false;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+	if (y < 1 || m < 1 || d < 1 || d > days[m - 1])
 		return false;
 	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
 }
@@ -92,23 +89,18 @@ static int open_usage_dir(const struct uns_paths *p, bool create, int *ret_fd, c
 	return r;
 }
 
-/* "sent_bytes=12": the counter named, with a strict decimal value. */
+/* "sent_bytes=12" (len bytes at s): the counter named, and its value. */
 static int parse_pair(const char *s, size_t len, struct usage_counts *c)
 {
 	for (size_t i = 0; i < ELEMENTSOF(usage_keys); i++) {
 		size_t k = strlen(usage_keys[i].key);
-		const char *v = s + k + 1;
-		uint64_t x = 0;
+		const char *end;
+		uint64_t x;
 
 		if (len <= k + 1 || strncmp(s, usage_keys[i].key, k) != 0 || s[k] != '=')
 			continue;
-		if (len - k - 1 > 20)
+		if (util_parse_decimal(s + k + 1, UINT64_MAX, &x, &end) < 0 || end != s + len)
 			return -EBADMSG;
-		for (; v < s + len; v++) {
-			if (*v < '0' || *v > '9' || x > (UINT64_MAX - (uint64_t)(*v - '0')) / 10)
-				return -EBADMSG;
-			x = x * 10 + (uint64_t)(*v - '0');
-		}
 		*counter(c, i) = x;
 		return 0;
 	}
