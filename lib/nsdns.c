@@ -212,28 +212,6 @@ int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size)
 	return 0;
 }
 
-int nsdns_parse(const char *s, struct nsdns_targets *ret)
-{
-	struct nsdns_targets t = { 0 };
-	char buf[POLICY_DNS_MAX * 16 + 1];
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	for (char *item = buf, *next; *buf && item; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		if (t.n == POLICY_DNS_MAX || inet_pton(AF_INET, item, t.addr[t.n].bytes) != 1)
-			return -EINVAL;
-		t.addr[t.n].family = AF_INET;
-		t.addr[t.n].len = 32;
-		t.n++;
-	}
-	*ret = t;
-	return 0;
-}
-
 void nsdns_rules(const struct nsdns_targets *t, struct nstable *out)
 {
 	char a[ADDR_PREFIX_STRLEN], l[ADDR_PREFIX_STRLEN];

@@ -137,14 +137,11 @@ enum {
 /*
  * Remove what ensure_netns() made for owner: the host end (which takes its
  * peer), the name (unmounted and unlinked) and the record.  Leases stay.
- * -EBUSY when processes remain in the namespace and FORCE is not given
- * (*ret_pid, if not NULL, gets one of them); -ENOENT when there is no
- * record.
+ * The caller holds the lock of owner (session_close() and session_reap()
+ * take it).  -EBUSY when processes remain in the namespace and FORCE is
+ * not given (*ret_pid, if not NULL, gets one of them); -ENOENT when there
+ * is no record.
  */
-int ensure_remove(const struct uns_paths *p, owner_t owner, unsigned int flags,
-		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err);
-
-/* The same, for a caller already holding the lock of owner. */
 int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
 			 pid_t *ret_pid, struct errbuf *err);
 

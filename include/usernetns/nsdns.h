@@ -64,7 +64,6 @@ void nsdns_targets(const struct plan *plan, const struct addr_prefix *host4,
 
 /* "10.200.0.1", "192.0.2.53,192.0.2.54": targets as records keep them. */
 int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size);
-int nsdns_parse(const char *s, struct nsdns_targets *ret);
 
 /*
  * Add the redirect's rules for t to the namespace's table (nstable.h):
