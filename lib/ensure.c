@@ -1374,33 +1374,19 @@ int ensure_netns_locked(const struct uns_paths *p, const struct plan *plan,
 	return 0;
 }
 
-static int ensure_netns_here(const struct uns_paths *p, const struct plan *plan,
-			     unsigned int lock_timeout_ms, struct ensure_result *ret,
-			     struct errbuf *err)
-{
-	int lockfd, r;
-
-	r = state_lock(p, plan->owner, lock_timeout_ms, &lockfd, err);
-	if (r < 0)
-		return r;
-	r = ensure_netns_locked(p, plan, lock_timeout_ms, ret, err);
-	close(lockfd);
-	return r;
-}
-
 struct ensure_call {
 	const struct uns_paths *p;
 	const struct plan *plan;
 	unsigned int lock_timeout_ms;
 };
 
-static int ensure_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+static int ensure_under_lock(void *data, void *out, int *ret_fd, struct errbuf *err)
 {
 	const struct ensure_call *c = data;
 	struct ensure_result *res = out;
 	int r;
 
-	r = ensure_netns_here(c->p, c->plan, c->lock_timeout_ms, res, err);
+	r = ensure_netns_locked(c->p, c->plan, c->lock_timeout_ms, res, err);
 	if (r == 0)
 		*ret_fd = res->netns_fd;
 	return r;
@@ -1425,14 +1411,10 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned in
 	r = ensure_begin(p, plan, lock_timeout_ms, err);
 	if (r < 0)
 		return r;
-	/* A group's lock is never held where a member could stop it (shield.h). */
-	if (!owner_is_group(plan->owner))
-		return ensure_netns_here(p, plan, lock_timeout_ms, ret, err);
-	r = shield_run(ensure_shielded, &c, ret, sizeof(*ret), &fd, err);
+	r = shield_run_locked(p, plan->owner, lock_timeout_ms, ensure_under_lock, &c, ret,
+			      sizeof(*ret), &fd, err);
 	if (r == 0)
 		ret->netns_fd = fd;
-	else if (fd >= 0)
-		close(fd);
 	return r;
 }
 
