@@ -42,22 +42,22 @@ static void judge_namespace(struct cleanup_item *it, const struct policy *policy
 
 	it->verdict = CLEANUP_STALE;
 	switch (e->state) {
-	case INVENTORY_ACTIVE:
-	case INVENTORY_UNFINISHED:
+	case OURS_ACTIVE:
+	case OURS_UNFINISHED:
 		if (e->sessions > 0 || e->processes > 0)
 			it->verdict = flags & CLEANUP_FORCE ? CLEANUP_FORCED : CLEANUP_IN_USE;
-		else if (e->state == INVENTORY_ACTIVE && flags & CLEANUP_AS_TEARDOWN &&
+		else if (e->state == OURS_ACTIVE && flags & CLEANUP_AS_TEARDOWN &&
 			 policy->global.teardown == POLICY_TEARDOWN_NEVER)
 			it->verdict = CLEANUP_KEPT_BY_POLICY;
-		why = e->state == INVENTORY_ACTIVE ? "unused" : "half made by a login that died";
+		why = e->state == OURS_ACTIVE ? "unused" : "half made by a login that died";
 		break;
-	case INVENTORY_MISSING:
+	case OURS_MISSING:
 		why = "its namespace is gone";
 		break;
-	case INVENTORY_PLACEHOLDER:
+	case OURS_PLACEHOLDER:
 		why = "an empty placeholder under its name";
 		break;
-	case INVENTORY_FOREIGN:
+	case OURS_FOREIGN:
 		why = "its name now holds a namespace usernetns did not make (left alone)";
 		break;
 	}
@@ -352,13 +352,12 @@ static void delete_links(struct cleanup_plan *plan, size_t first, size_t end)
 	for (size_t i = first; r == 0 && i < end; i++) {
 		struct rtnl_link l;
 		const char *ifname;
-		owner_t owner, marked;
+		owner_t owner;
 		int index;
 
 		if (doomed_link(&plan->v[i], &index, &owner, &ifname) &&
 		    rtnl_link_get_index(&rtnl, index, &l, NULL) == 0 &&
-		    state_host_link_owner(&l, &marked) && marked == owner &&
-		    streq(l.ifname, ifname))
+		    ours_host_link_of(&l, owner) && streq(l.ifname, ifname))
 			ifindex[n++] = index;
 	}
 	if (r == 0 && n > 0)

@@ -33,6 +33,7 @@
 #include "usernetns/lease.h"
 #include "usernetns/nsdns.h"
 #include "usernetns/nstable.h"
+#include "usernetns/ours.h"
 #include "usernetns/placement.h"
 #include "usernetns/rtnl.h"
 #include "usernetns/shield.h"
@@ -335,20 +336,6 @@ static void record_init(struct ensure_ctx *c, enum state_phase phase)
 	}
 }
 
-/* Is the host link l one we made for this owner? */
-static bool host_link_is_ours(const struct rtnl_link *l, owner_t owner)
-{
-	owner_t marked;
-
-	return state_host_link_owner(l, &marked) && marked == owner;
-}
-
-static bool links_paired(const struct rtnl_link *host, const struct rtnl_link *peer)
-{
-	return streq(host->kind, "veth") && streq(peer->kind, "veth") &&
-	       host->link == peer->ifindex && peer->link == host->ifindex;
-}
-
 /* Delete the host link named ifname if it is ours; fine if absent. */
 static int delete_host_link(struct ensure_ctx *c, owner_t owner, const char *ifname)
 {
@@ -360,7 +347,7 @@ static int delete_host_link(struct ensure_ctx *c, owner_t owner, const char *ifn
 		return 0;
 	if (r < 0)
 		return r;
-	if (!host_link_is_ours(&l, owner))
+	if (!ours_host_link_of(&l, owner))
 		return 0; /* not ours: leave it be */
 	return rtnl_link_delete(&c->host, l.ifindex, ifname, c->err);
 }
@@ -396,7 +383,7 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 	uint8_t mac[2][RTNL_MAC_LEN];
 	int r;
 
-	state_host_alias(plan->owner, alias, sizeof(alias));
+	ours_host_alias(plan->owner, alias, sizeof(alias));
 
 	r = rtnl_link_get(&c->host, plan->host_ifname, &hl, c->err);
 	if (r == 0)
@@ -408,11 +395,11 @@ static int ensure_links(struct ensure_ctx *c, int master, struct rtnl_link *ret_
 		have_peer = true;
 	}
 
-	if (have_host && have_peer && links_paired(&hl, &pl)) {
+	if (have_host && have_peer && ours_link_pair(&hl, &pl)) {
 		/* Ours: its other end is inside our namespace. */
 	} else {
 		if (have_host) {
-			if (!host_link_is_ours(&hl, plan->owner)) {
+			if (!ours_host_link_of(&hl, plan->owner)) {
 				errbuf_set(
 					c->err,
 					"interface '%s' exists on the host and was not made by usernetns for %s; rename or delete it",
@@ -1122,42 +1109,41 @@ static int ensure_names(struct ensure_ctx *c)
 static int ensure_namespace(struct ensure_ctx *c)
 {
 	const struct plan *plan = c->plan;
-	enum netns_state state;
-
+	struct ours_found f;
 	int r;
 
-	r = netns_open(c->p->rundir, plan->netns, &state, &c->nsfd, &c->id, c->err);
+	r = ours_netns(c->p->rundir, -1, plan->netns, c->have_old ? &c->old : NULL, &f, &c->nsfd,
+		       c->err);
 	if (r < 0)
 		return r;
+	c->id = f.id;
 
-	switch (state) {
-	case NETNS_MOUNTED:
-		/* Removing: a removal that died (or kept it) after marking it. */
-		if (c->have_old && state_phase_made(c->old.phase) &&
-		    netns_id_equal(&c->old.id, &c->id))
-			break;
-		if (c->have_old && c->old.phase == STATE_CREATING) {
-			/* A login died between mounting and recording it. */
-			c->changes |= ENSURE_ADOPTED;
-			break;
-		}
-		errbuf_set(
-			c->err,
-			"network namespace '%s' exists but was not created by usernetns for %s; remove it (ip netns del %s) or rename it",
-			plan->netns, plan->user, plan->netns);
+	switch (f.verdict) {
+	case OURS_ACTIVE:
+		/* Or being removed: a removal that died (or kept it) after marking it. */
+		break;
+	case OURS_UNFINISHED:
+		/* A login died between mounting and recording it. */
+		c->changes |= ENSURE_ADOPTED;
+		break;
+	case OURS_FOREIGN:
+		if (f.mounted)
+			errbuf_set(
+				c->err,
+				"network namespace '%s' exists but was not created by usernetns for %s; remove it (ip netns del %s) or rename it",
+				plan->netns, plan->user, plan->netns);
+		else
+			errbuf_set(c->err, "%s/%s exists and is not a network namespace; remove it",
+				   c->p->rundir, plan->netns);
 		return -EEXIST;
-	case NETNS_FOREIGN:
-		errbuf_set(c->err, "%s/%s exists and is not a network namespace; remove it",
-			   c->p->rundir, plan->netns);
-		return -EEXIST;
-	case NETNS_PLACEHOLDER:
+	case OURS_PLACEHOLDER:
 		/* Left by a crash, or by a creator that was not ip netns add. */
 		r = netns_remove_placeholder(c->p->rundir, plan->netns, c->err);
 		if (r < 0)
 			return r;
 		c->changes |= ENSURE_REMOVED_PLACEHOLDER;
 		__attribute__((fallthrough));
-	case NETNS_ABSENT:
+	case OURS_MISSING:
 		/* Say what we are about to make before making it. */
 		record_init(c, STATE_CREATING);
 		if (c->have_old && c->old.host_ifname[0] &&
@@ -1537,8 +1523,7 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int
 			 struct netns_id *ret_id, struct errbuf *err)
 {
 	struct state_record rec;
-	enum netns_state state;
-	struct netns_id id;
+	struct ours_found f;
 	int fd, r;
 
 	r = state_read(p, plan->owner, &rec, err);
@@ -1558,24 +1543,23 @@ int ensure_open_recorded(const struct uns_paths *p, const struct plan *plan, int
 			rec.netns);
 		return -ESTALE;
 	}
-	r = netns_open(p->rundir, plan->netns, &state, &fd, &id, err);
+	r = ours_netns(p->rundir, -1, plan->netns, &rec, &f, &fd, err);
 	if (r < 0)
 		return r;
-	if (state != NETNS_MOUNTED) {
+	if (f.verdict == OURS_ACTIVE) {
+		*ret_fd = fd;
+		*ret_id = f.id;
+		return 0;
+	}
+	if (!f.mounted) {
 		errbuf_set(err, "it is not there; log in or run usernetns-create");
 		return -ENOENT;
 	}
-	if (!netns_id_equal(&id, &rec.id)) {
-		close(fd);
-		errbuf_set(
-			err,
-			"the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
-			(unsigned long long)id.ino, (unsigned long long)rec.id.ino);
-		return -EPERM;
-	}
-	*ret_fd = fd;
-	*ret_id = id;
-	return 0;
+	errbuf_set(
+		err,
+		"the namespace under that name is not the one usernetns made (inode %llu, recorded %llu)",
+		(unsigned long long)f.id.ino, (unsigned long long)rec.id.ino);
+	return -EPERM;
 }
 
 int ensure_join(const struct uns_paths *p, const struct plan *plan, struct errbuf *err)
@@ -1637,9 +1621,9 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 {
 	struct ensure_ctx c = { .p = p, .err = err, .nsfd = -1 };
 	struct state_record rec;
-	enum netns_state state;
-	struct netns_id id, now;
-	bool ours = false;
+	struct ours_found f;
+	struct netns_id now;
+	bool ours;
 	int r;
 
 	r = state_read(p, owner, &rec, err);
@@ -1654,12 +1638,10 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 		return -EXDEV;
 	}
 
-	r = netns_open(p->rundir, rec.netns, &state, NULL, &id, err);
+	r = ours_netns(p->rundir, -1, rec.netns, &rec, &f, NULL, err);
 	if (r < 0)
 		return r;
-	if (state == NETNS_MOUNTED)
-		ours = (state_phase_made(rec.phase) && netns_id_equal(&rec.id, &id)) ||
-		       rec.phase == STATE_CREATING;
+	ours = f.verdict == OURS_ACTIVE || f.verdict == OURS_UNFINISHED;
 	/*
 	 * Marked before anybody inside is looked for: usernetns-join, which
 	 * takes no lock, enters first and reads the record after
@@ -1684,7 +1666,7 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 		size_t n = 0, hidden = 0;
 		pid_t pid = 0;
 
-		r = netns_count_processes(&id, &n, &pid, &hidden);
+		r = netns_count_processes(&f.id, &n, &pid, &hidden);
 		if (r < 0)
 			errbuf_errno(err, r, "cannot scan /proc");
 		else if (n > 0) {
@@ -1724,7 +1706,7 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 	}
 	if (ours)
 		r = netns_remove(p->rundir, rec.netns, err);
-	else if (state == NETNS_PLACEHOLDER)
+	else if (f.verdict == OURS_PLACEHOLDER)
 		r = netns_remove_placeholder(p->rundir, rec.netns, err);
 	if (r == 0)
 		r = fault_err("remove.netns", err);
