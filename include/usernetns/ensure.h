@@ -80,21 +80,6 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned in
 		 struct ensure_result *ret, struct errbuf *err);
 
 /*
- * Move the calling thread into the host's network namespace, where host
- * ends go and from where namespaces are made and removed; the thread stays
- * where it is when it is there already.  The host is the caller's own
- * namespace, unless the caller is inside a namespace usernetns made (a
- * login from a user's shell, or a logout after the login moved the
- * process), whose record then names the host.  That one is reached
- * through /proc/1/ns/net when it is init's, or through hint_fd (-1: none),
- * a namespace the caller kept (the PAM module keeps the one the process
- * was in before it placed the session), when it is that one.  -EXDEV
- * when the host cannot be reached.  Going back is netns_enter() of
- * wherever the caller was.
- */
-int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err);
-
-/*
  * The namespace of plan, to enter, if it is the one usernetns made: the
  * record complete and for this name, the name mounted, and what is
  * mounted the very namespace whose inode the record holds (not one
