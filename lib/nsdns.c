@@ -195,6 +195,25 @@ void nsdns_targets(const struct plan *plan, const struct addr_prefix *host4,
 	}
 }
 
+void nsdns_login_targets(const struct plan *plan, const struct addr_prefix *host4,
+			 struct nsdns_targets *ret, char *problem, size_t size)
+{
+	struct nsdns_host host = { 0 };
+	struct errbuf why = { "" };
+
+	problem[0] = '\0';
+	if (plan->dns.kind == POLICY_DNS_HOST && policy_mode_has_link(plan->mode)) {
+		if (nsdns_host_resolvers(plan, NSDNS_RESOLV_CONF, NSDNS_RESOLVED_CONF, &host,
+					 &why) < 0)
+			snprintf(problem, size, "%s", why.msg);
+		else if (host.t.n == 0)
+			snprintf(problem, size, "%s names no resolver a namespace can reach: %s",
+				 host.from,
+				 host.left_out[0] ? host.left_out : "no nameserver line");
+	}
+	nsdns_targets(plan, host4, &host.t, ret);
+}
+
 int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size)
 {
 	size_t used = 0;
