@@ -27,14 +27,23 @@ static const struct rtnl_link_change lo_up = {
 	.up = true,
 };
 
-static int open_ns_rtnl(void *data, struct errbuf *err)
+/* Inside the namespace: the sockets the other steps use there. */
+static int open_sockets(struct ensure_ctx *c, struct errbuf *err)
 {
-	struct ensure_ctx *c = data;
 	int r;
 
 	r = rtnl_open(&c->ns, err);
 	if (r == 0 && ensure_table_wanted(c))
 		r = nfnl_open(&c->ns_nf, err);
+	return r;
+}
+
+static int open_ns_rtnl(void *data, struct errbuf *err)
+{
+	struct ensure_ctx *c = data;
+	int r;
+
+	r = open_sockets(c, err);
 	if (r == 0 && (c->changes & ENSURE_ADOPTED) && policy_mode_has_link(c->plan->mode))
 		r = ensure_fresh_sysctls(c->plan, err);
 	return r;
@@ -81,9 +90,7 @@ static int setup_fresh(void *data, struct errbuf *err)
 	struct ensure_ctx *c = data;
 	int r;
 
-	r = rtnl_open(&c->ns, err);
-	if (r == 0 && ensure_table_wanted(c))
-		r = nfnl_open(&c->ns_nf, err);
+	r = open_sockets(c, err);
 	if (r == 0)
 		r = rtnl_link_change(&c->ns, &lo_up, err);
 	if (r == 0 && policy_mode_has_link(c->plan->mode))
