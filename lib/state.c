@@ -76,29 +76,6 @@ int state_lock(const struct uns_paths *p, owner_t owner, unsigned int timeout_ms
 	return 0;
 }
 
-#define HOST_ALIAS_PREFIX "usernetns "
-
-void state_host_alias(owner_t owner, char *buf, size_t size)
-{
-	char key[OWNER_STRLEN];
-
-	snprintf(buf, size, HOST_ALIAS_PREFIX "%s", owner_key(owner, key, sizeof(key)));
-}
-
-bool state_host_link_owner(const struct rtnl_link *l, owner_t *ret_owner)
-{
-	size_t n = strlen(HOST_ALIAS_PREFIX);
-	const char *end;
-	owner_t owner;
-
-	if (!streq(l->kind, "veth") || strncmp(l->alias, HOST_ALIAS_PREFIX, n) != 0 ||
-	    owner_parse_key(l->alias + n, &owner, &end) < 0 || *end)
-		return false;
-	if (ret_owner)
-		*ret_owner = owner;
-	return true;
-}
-
 static size_t put_addr(char *buf, size_t size, const char *key, const struct addr_prefix *a)
 {
 	char tmp[ADDR_PREFIX_STRLEN];
