@@ -15,17 +15,11 @@
 
 static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap, enum cleanup_kind kind)
 {
-	struct cleanup_item *it;
+	struct cleanup_item *it, *v = util_grow(plan->v, cap, plan->n + 1, sizeof(*v), 16);
 
-	if (plan->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct cleanup_item *v = reallocarray(plan->v, c, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		plan->v = v;
-		*cap = c;
-	}
+	if (!v)
+		return NULL;
+	plan->v = v;
 	it = &plan->v[plan->n++];
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;

@@ -32,19 +32,15 @@ struct link_collect {
 static int collect_link(const struct rtnl_link *l, void *data)
 {
 	struct link_collect *c = data;
+	struct marked_link *v;
 	owner_t owner;
 
 	if (!ours_host_link(l, &owner))
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct marked_link *v = reallocarray(c->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	v = util_grow(c->v, &c->cap, c->n + 1, sizeof(*v), 64);
+	if (!v)
+		return -ENOMEM;
+	c->v = v;
 	snprintf(c->v[c->n].ifname, sizeof(c->v[c->n].ifname), "%s", l->ifname);
 	c->v[c->n].ifindex = l->ifindex;
 	c->v[c->n].owner = owner;

@@ -63,25 +63,30 @@ static int open_owner_dir(const struct uns_paths *p, owner_t owner, bool create,
  * Is the process the record at dfd/name names still alive?  For whom was
  * it opened (*ret_uid, (uid_t)-1 in records older than groups)?
  */
+/* The number after key ("pid=") in a record's text, at most max. */
+static int record_number(const char *text, const char *key, uint64_t max, uint64_t *ret)
+{
+	const char *s = strstr(text, key), *end;
+	int r;
+
+	if (!s)
+		return -ENOENT;
+	r = util_parse_decimal(s + strlen(key), max, ret, &end);
+	return r < 0 || *end == '\n' || *end == '\0' ? r : -EINVAL;
+}
+
 static bool session_alive(int dfd, const char *name, uid_t *ret_uid)
 {
-	unsigned long long pid = 0, start = 0, uid;
-	uint64_t now;
+	uint64_t pid, start, uid, now;
 	char buf[512];
-	const char *s;
 
 	if (util_read_small(dfd, name, buf, sizeof(buf)) < 0)
 		return false;
-	s = strstr(buf, "\nuid=");
 	if (ret_uid)
-		*ret_uid = s && sscanf(s, "\nuid=%llu", &uid) == 1 && uid <= POLICY_UID_MAX ?
-				   (uid_t)uid :
-				   (uid_t)-1;
-	s = strstr(buf, "pid=");
-	if (!s || sscanf(s, "pid=%llu", &pid) != 1 || pid == 0 || pid > INT32_MAX)
-		return false;
-	s = strstr(buf, "start=");
-	if (!s || sscanf(s, "start=%llu", &start) != 1)
+		*ret_uid = record_number(buf, "\nuid=", POLICY_UID_MAX, &uid) == 0 ? (uid_t)uid :
+										     (uid_t)-1;
+	if (record_number(buf, "pid=", INT32_MAX, &pid) < 0 || pid == 0 ||
+	    record_number(buf, "start=", UINT64_MAX, &start) < 0)
 		return false;
 	return process_start_time((pid_t)pid, &now) == 0 && now == start;
 }

@@ -152,17 +152,7 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 
 static int parse_u64(const char *v, uint64_t *ret)
 {
-	unsigned long long x;
-	char *end;
-
-	if (*v < '0' || *v > '9')
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*ret = x;
-	return 0;
+	return util_parse_decimal(v, UINT64_MAX, ret, NULL);
 }
 
 /* "DIGEST/GENERATION": the digest in 16 hexadecimal digits, the generation in decimal. */
