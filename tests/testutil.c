@@ -514,3 +514,25 @@ int test_child_run(test_child_fn *fn, void *data, const char *fault, char *ret_m
 
 	return test_child_wait(&c, TEST_WAIT_MS, ret_msg, size);
 }
+
+void test_pam_service(const char *path, const char *secdir, const char *conf, const char *options)
+{
+	const char *builddir = getenv("USERNETNS_BUILDDIR");
+	const char *d = secdir ? secdir : "", *s = secdir ? "/" : "";
+	char text[8192];
+
+	if (!builddir) {
+		printf("Bail out! USERNETNS_BUILDDIR is not set\n");
+		exit(1);
+	}
+	snprintf(text, sizeof(text),
+		 "auth     sufficient %s%spam_rootok.so\n"
+		 "auth     required   %s%spam_permit.so\n"
+		 "account  required   %s%spam_permit.so\n"
+		 "password required   %s%spam_deny.so\n"
+		 "session  required   %s%spam_permit.so\n"
+		 "session  required   %s/pam/.libs/pam_usernetns.so%s%s%s%s\n",
+		 d, s, d, s, d, s, d, s, d, s, builddir, conf ? " conf=" : "", conf ? conf : "",
+		 options && options[0] ? " " : "", options ? options : "");
+	test_write_file(path, text);
+}

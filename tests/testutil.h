@@ -127,6 +127,18 @@ bool test_child_stopped(struct test_child *c, unsigned int timeout_ms);
 int test_child_run(test_child_fn *fn, void *data, const char *fault, char *ret_msg,
 		   size_t size);
 
+/*
+ * Write a PAM service file at path that names the built module by
+ * absolute path: its session stack is pam_permit.so (as pam_unix in
+ * Debian's common-session: a PAM_IGNORE of ours leaves the stack's
+ * PAM_SUCCESS), then ours with conf=conf (when conf is not NULL) and
+ * options (NULL: none); auth lets root in without a password (as su and
+ * login ask), account succeeds, password fails.  The other modules by
+ * name, or in secdir when it is not NULL (for pam_wrapper).
+ */
+void test_pam_service(const char *path, const char *secdir, const char *conf,
+		      const char *options);
+
 /* Run a shell command (printf-style); returns its exit status. */
 __attribute__((format(printf, 1, 2)))
 int test_sh(const char *fmt, ...);

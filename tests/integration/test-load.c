@@ -37,18 +37,10 @@ static double now_ms(void)
 
 static int setup(void **state)
 {
-	const char *builddir = getenv("USERNETNS_BUILDDIR");
-	char text[8192];
-
-	assert_non_null(builddir);
 	test_clean_host(false, CONFDIR);
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
 	test_write_file(CONFDIR "/usernetns.conf", "[group:many]\nmode = veth\npool4 = 10.200.0.0/16\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" CONFDIR "/usernetns.conf\n",
-		 builddir);
-	test_write_file(CONFDIR "/" SERVICE, text);
+	test_pam_service(CONFDIR "/" SERVICE, NULL, CONFDIR "/usernetns.conf", NULL);
 	return 0;
 }
 

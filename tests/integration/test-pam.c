@@ -41,20 +41,10 @@
 
 static char module_path[4096];
 
-/*
- * The service file: a module that succeeds, as pam_unix does in Debian's
- * common-session, then ours by absolute path.  So a PAM_IGNORE of ours
- * leaves the stack's PAM_SUCCESS, as it would on a real system.
- */
+/* The service file: ours after a module that succeeds (test_pam_service()). */
 static void write_service(const char *options)
 {
-	char text[8192];
-
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s conf=" POLICY " %s\n",
-		 module_path, options);
-	test_write_file(CONFDIR "/" SERVICE, text);
+	test_pam_service(CONFDIR "/" SERVICE, NULL, POLICY, options);
 }
 
 static const char good_policy[] =
