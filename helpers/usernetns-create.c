@@ -84,7 +84,7 @@ static int print_namespace_table(const struct plan *plan, const char *path)
 		helper_error("%s", why.msg);
 	if (dryrun_host_resolvers(plan, stdout, &host, &why) < 0)
 		helper_error("%s", why.msg);
-	if (dryrun_check_resolver(plan, &a.gw4, &why) < 0)
+	if (dryrun_check_resolver(&uns_paths_default, plan, &a.gw4, &why) < 0)
 		helper_error("%s", why.msg);
 	nsdns_targets(plan, &a.gw4, &host, &a.dns);
 	r = dryrun_print_table(plan, &a, stdout, &why);
@@ -119,7 +119,7 @@ static int dry_run_one(const struct policy *policy, const char *config, const ch
 	r = print_namespace_table(&plan, config ? config : USERNETNS_POLICY_PATH);
 	if (r)
 		return r;
-	if (dryrun_check_host_networks(&plan, &err) < 0)
+	if (dryrun_check_host_networks(&uns_paths_default, &plan, &err) < 0)
 		helper_error("%s", err.msg);
 	*ret_nat |= plan.verdict == PLAN_HANDLED && plan.mode == POLICY_MODE_NAT;
 	return 0;

@@ -13,18 +13,19 @@
 #include "usernetns/state.h"
 
 /* Does the dry run run inside plan's namespace, whose network is not the host's? */
-static bool inside_namespace(const struct plan *plan)
+static bool inside_namespace(const struct uns_paths *paths, const struct plan *plan)
 {
 	struct netns_id now, id;
 	enum netns_state state;
 	struct errbuf err = { "" };
 
 	return netns_current(&now) == 0 &&
-	       netns_open(USERNETNS_RUNDIR, plan->netns, &state, NULL, &id, &err) == 0 &&
+	       netns_open(paths->rundir, plan->netns, &state, NULL, &id, &err) == 0 &&
 	       state == NETNS_MOUNTED && netns_id_equal(&now, &id);
 }
 
-int dryrun_check_host_networks(const struct plan *plan, struct errbuf *warning)
+int dryrun_check_host_networks(const struct uns_paths *paths, const struct plan *plan,
+			       struct errbuf *warning)
 {
 	const struct plan_addr *a = NULL;
 	struct hostnet_overlap o;
@@ -34,7 +35,7 @@ int dryrun_check_host_networks(const struct plan *plan, struct errbuf *warning)
 	bool found = false;
 	int rc;
 
-	if (inside_namespace(plan)) {
+	if (inside_namespace(paths, plan)) {
 		errbuf_set(
 			warning,
 			"note: run inside %s, so its addresses were not checked against the host's networks",
@@ -58,8 +59,8 @@ int dryrun_check_host_networks(const struct plan *plan, struct errbuf *warning)
 	return -EADDRINUSE;
 }
 
-int dryrun_check_resolver(const struct plan *plan, const struct addr_prefix *gw4,
-			  struct errbuf *warning)
+int dryrun_check_resolver(const struct uns_paths *paths, const struct plan *plan,
+			  const struct addr_prefix *gw4, struct errbuf *warning)
 {
 	struct addr_prefix end = *gw4;
 	const struct addr_prefix *within = NULL;
@@ -69,7 +70,7 @@ int dryrun_check_resolver(const struct plan *plan, const struct addr_prefix *gw4
 	int r;
 
 	if (plan->dns.kind != POLICY_DNS_HOST_END || !policy_mode_has_link(plan->mode) ||
-	    inside_namespace(plan))
+	    inside_namespace(paths, plan))
 		return 0;
 	if (end.len) {
 		end.len = 32;

@@ -34,20 +34,25 @@ int dryrun_host_resolvers(const struct plan *plan, FILE *out, struct nsdns_targe
 			  struct errbuf *warning);
 
 /*
+ * The checks below look at the host only from the host's namespace: run
+ * inside plan's (found under paths->rundir), its routes and sockets are
+ * not the host's.
+ *
  * With dns = host-end, the queries go to the host end (gw4, when known;
  * else any of the pool's): does a resolver of the host's listen there, on
  * UDP port 53, or on every address?  -errno with a warning if not, or if
  * it cannot be told.  Only from the host's namespace (else 0).
  */
-int dryrun_check_resolver(const struct plan *plan, const struct addr_prefix *gw4,
-			  struct errbuf *warning);
+int dryrun_check_resolver(const struct uns_paths *paths, const struct plan *plan,
+			  const struct addr_prefix *gw4, struct errbuf *warning);
 
 /*
  * Would a login be refused for addresses over one of the host's
  * networks?  -errno with a warning if so, or if it cannot be told; a
  * note from inside the user's namespace, whose routes are not the host's.
  */
-int dryrun_check_host_networks(const struct plan *plan, struct errbuf *warning);
+int dryrun_check_host_networks(const struct uns_paths *paths, const struct plan *plan,
+			       struct errbuf *warning);
 
 /*
  * The namespace's table a login makes for plan with addrs (egress.h), on
