@@ -15,7 +15,9 @@
  * same driver for both; and, in mode nat (a deny list, the host's table loaded) and in mode
  * veth with dns = host-end and a host name, against plain mode veth: what
  * the way out and names cost a login; and what a host name lookup costs
- * through libnss_usernetns.so.2 (bench/nss-lookup).
+ * through libnss_usernetns.so.2 (bench/nss-lookup); and a session's TCP
+ * throughput to a wan behind the host (iperf3), against the host's own and
+ * pasta's.
  *
  * bench OUTDIR BUILDDIR [quick]
  */
@@ -51,6 +53,7 @@
 #define NAT_BEFORE "uns-nat-before"
 #define GVETH "uns-gveth"	/* mode veth, under the policy with group sections */
 #define GROUP "uns-group"	/* share = group: one namespace for a group's members */
+#define WAN "uns-wan"	/* mode veth with a deny list, for the data plane */
 
 static const char *builddir, *outdir, *pam_net, *before_filter, *before_filter_commit;
 static bool quick;
@@ -316,6 +319,13 @@ static void setup(void)
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/dns.conf\n",
 		 builddir);
 	write_text(WORK "/" DNS, text);
+	write_text(WORK "/wan.conf", "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\n"
+				     "prefix4 = 30\ndeny = 192.168.0.0/16, 172.16.0.0/12\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/wan.conf\n",
+		 builddir);
+	write_text(WORK "/" WAN, text);
 	write_text(WORK "/iso.conf", "[group:netusers]\nmode = isolated\n");
 	snprintf(text, sizeof(text),
 		 "session required pam_permit.so\n"
@@ -362,9 +372,10 @@ static void reset(void)
 	sleep(1);
 }
 
-static long slab_kib(void)
+/* A field of /proc/meminfo ("Slab", "MemAvailable"), in KiB. */
+static long meminfo_kib(const char *field)
 {
-	char *out = test_sh_out("awk '/^Slab:/ { print $2 }' /proc/meminfo");
+	char *out = test_sh_out("awk '/^%s:/ { print $2 }' /proc/meminfo", field);
 	long v = out ? atol(out) : 0;
 
 	free(out);
@@ -958,23 +969,25 @@ static void scale(FILE *md)
 
 	fprintf(tsv, "n\tpam_cold_us\tpam_warm_us\tip_us\tfloor_us\tlist_ms\tlist_json_ms\t"
 		     "cleanup_ms\tslab_kib_per_ns\tcleanup_floor_ms\tduring_logins\t"
-		     "during_p50_ms\tduring_p99_ms\tduring_max_ms\n");
+		     "during_p50_ms\tduring_p99_ms\tduring_max_ms\tmemavailable_kib_per_ns\n");
 	fprintf(md, "### Cost against the number of namespaces that exist (N)\n\n");
 	fprintf(md, "Medians of %u logins per cell; pam is `pam_open_session()`.\n\n", r);
 	fprintf(md, "Logins during the cleanup: cold logins of other users, one every %d ms"
 		    " while `usernetns-cleanup --all` runs; their median, p99 and slowest.\n\n",
 		DURING_GAP_US / 1000);
-	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | cleanup/floor | logins during the cleanup: n, median, p99, max | kernel memory per namespace |\n");
-	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+	fprintf(md, "| N | pam cold | pam warm | ip(8) | floor | pam/floor | list | list --json | cleanup --all (N namespaces) | its floor | cleanup/floor | logins during the cleanup: n, median, p99, max | kernel memory per namespace (Slab) | MemAvailable, less per namespace |\n");
+	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
 	for (size_t s = 0; s < n_sizes; s++) {
 		unsigned int n = sizes[s];
 		double cold[16], warm[16], ip[16], fl[16], l[16], lj[16], c, cf;
-		long slab0, slab1;
+		long slab0, slab1, avail0, avail1;
 
 		reset();
-		slab0 = slab_kib();
+		slab0 = meminfo_kib("Slab");
+		avail0 = meminfo_kib("MemAvailable");
 		populate(n);
-		slab1 = slab_kib();
+		slab1 = meminfo_kib("Slab");
+		avail1 = meminfo_kib("MemAvailable");
 		for (unsigned int i = 0; i < r; i++) {
 			/*
 			 * Take turns here too: whoever makes the first namespace
@@ -1018,24 +1031,25 @@ static void scale(FILE *md)
 			       dmax = quantile(during, n_during, 1.0);
 
 			fprintf(tsv,
-				"%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%zu\t%.1f\t%.1f\t%.1f\n",
+				"%u\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%zu\t%.1f\t%.1f\t%.1f\t%.1f\n",
 				n, quantile(cold, r, 0.5), quantile(warm, r, 0.5),
 				quantile(ip, r, 0.5), quantile(fl, r, 0.5), quantile(l, r, 0.5) / 1e3,
 				quantile(lj, r, 0.5) / 1e3, c / 1e3, (double)(slab1 - slab0) / n,
-				cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3);
-			fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.2f | %zu, %.1f ms, %.1f ms, %.1f ms | %.0f KiB |\n",
+				cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
+				(double)(avail0 - avail1) / n);
+			fprintf(md, "| %u | %.2f ms | %.3f ms | %.2f ms | %.2f ms | %.2f | %.1f ms | %.1f ms | %.0f ms | %.0f ms | %.2f | %zu, %.1f ms, %.1f ms, %.1f ms | %.0f KiB | %.0f KiB |\n",
 				n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
 				quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
 				quantile(cold, r, 0.5) / quantile(fl, r, 0.5),
 				quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
 				cf / 1e3, c / cf, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
-				(double)(slab1 - slab0) / n);
-			printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %zu logins meanwhile: median %.1f ms, p99 %.1f ms, max %.1f ms; %.0f KiB/ns\n",
+				(double)(slab1 - slab0) / n, (double)(avail0 - avail1) / n);
+			printf("N=%u: pam cold %.2f ms, warm %.3f ms, ip %.2f ms, floor %.2f ms, list %.1f ms, json %.1f ms, cleanup %.0f ms (floor %.0f ms), %zu logins meanwhile: median %.1f ms, p99 %.1f ms, max %.1f ms; %.0f KiB/ns slab, %.0f KiB/ns MemAvailable\n",
 			       n, quantile(cold, r, 0.5) / 1e3, quantile(warm, r, 0.5) / 1e3,
 			       quantile(ip, r, 0.5) / 1e3, quantile(fl, r, 0.5) / 1e3,
 			       quantile(l, r, 0.5) / 1e3, quantile(lj, r, 0.5) / 1e3, c / 1e3,
 			       cf / 1e3, n_during, d50 / 1e3, d99 / 1e3, dmax / 1e3,
-			       (double)(slab1 - slab0) / n);
+			       (double)(slab1 - slab0) / n, (double)(avail0 - avail1) / n);
 		}
 		fflush(stdout);
 	}
@@ -1085,6 +1099,102 @@ static void concurrency(FILE *md)
 	fclose(tsv);
 }
 
+/*
+ * The data plane: TCP throughput (iperf3, one stream) to a "wan"
+ * namespace behind the host, taking turns: the host's own over loopback
+ * (the ceiling), the host's to the wan (one veth pair), a session's to
+ * the wan (two pairs, forwarded by the host, its filter in place with a
+ * deny list), the same session with its filter emptied (what the filter
+ * costs at line rate), and pasta (passt's user-mode networking, from
+ * Debian's archive) reaching the same wan from its own namespace.
+ */
+enum { DP_LOOP, DP_HOST, DP_SESSION, DP_NOFILTER, DP_PASTA, DP_N };
+
+static double dataplane_gbits(int path, unsigned int with, unsigned int without, unsigned int secs)
+{
+	char cmd[512], pre[128] = "";
+	char *argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+
+	if (path == DP_SESSION || path == DP_NOFILTER)
+		snprintf(pre, sizeof(pre), "ip netns exec user-b%05u ",
+			 path == DP_SESSION ? with : without);
+	else if (path == DP_PASTA)	/* else it maps the gateway's address to the host's loopback */
+		snprintf(pre, sizeof(pre), "pasta --runas 0 --config-net --no-map-gw -q -- ");
+	snprintf(cmd, sizeof(cmd),
+		 "set -o pipefail; %siperf3 -c %s -t %u -J | jq '.end.sum_received.bits_per_second / 1e9'",
+		 pre, path == DP_LOOP ? "127.0.0.1" : "198.51.100.1", secs);
+	return run(argv, true, false);
+}
+
+static void dataplane(FILE *md)
+{
+	static const char *const what[DP_N] = {
+		[DP_LOOP] = "the host, over loopback",
+		[DP_HOST] = "the host to the wan (one veth pair)",
+		[DP_SESSION] = "a session to the wan (two pairs, forwarded by the host; its filter, with a deny list)",
+		[DP_NOFILTER] = "the same, its filter emptied",
+		[DP_PASTA] = "pasta (passt) to the wan, from its own namespace",
+	};
+	unsigned int rounds = quick ? 1 : 5, secs = quick ? 1 : 3;
+	unsigned int with = next_user, without = next_user + 1;
+	double *g = calloc((size_t)DP_N * rounds, sizeof(double)), m[DP_N];
+	FILE *tsv = out_file("dataplane.tsv");
+
+	if (!g)
+		die("%s", "out of memory");
+	reset();
+	if (test_sh("ip netns add bench-wan && ip link add up0 type veth peer name wan0 netns bench-wan &&"
+		    " ip -n bench-wan addr add 198.51.100.1/24 dev wan0 && ip -n bench-wan link set lo up &&"
+		    " ip -n bench-wan link set wan0 up && ip addr add 198.51.100.2/24 dev up0 &&"
+		    " ip link set up0 up && ip route add default via 198.51.100.1 &&"
+		    " ip -n bench-wan route add 10.200.0.0/16 via 198.51.100.2 &&"
+		    " echo 1 >/proc/sys/net/ipv4/ip_forward"))
+		die("%s", "cannot make the wan");
+	users(with, 2);
+	pam_login_to(WAN, with);
+	pam_login_to(WAN, without);
+	next_user += 2;
+	if (test_sh("ip netns exec user-b%05u nft flush ruleset", without))
+		die("%s", "cannot empty a session's filter");
+	/* The servers: a daemon each, listening once ss says so (bounded). */
+	if (test_sh("ip netns exec bench-wan iperf3 -s -D -B 198.51.100.1 &&"
+		    " iperf3 -s -D -B 127.0.0.1 &&"
+		    " for i in $(seq 100); do ip netns exec bench-wan ss -Hltn 'sport = 5201' | grep -q . &&"
+		    " ss -Hltn 'sport = 5201' | grep -q . && exit 0; sleep 0.1; done; exit 1"))
+		die("%s", "the iperf3 servers did not start");
+	for (unsigned int r = 0; r < rounds; r++)
+		for (int k = 0; k < DP_N; k++) {
+			int path = (int)((r + (unsigned int)k) % DP_N);
+
+			g[(size_t)path * rounds + r] = dataplane_gbits(path, with, without, secs);
+		}
+	fprintf(tsv, "path\tmedian_gbit_s\tmin_gbit_s\tmax_gbit_s\n");
+	fprintf(md, "### The data plane: TCP throughput to a wan behind the host (iperf3, one stream), %u rounds of %u s, taking turns\n\n",
+		rounds, secs);
+	fprintf(md, "| path | median | min - max | against loopback |\n|---|---:|---:|---:|\n");
+	for (int p = 0; p < DP_N; p++) {
+		double *v = g + (size_t)p * rounds;
+
+		m[p] = quantile(v, rounds, 0.5);
+		fprintf(tsv, "%d\t%.2f\t%.2f\t%.2f\n", p, m[p], quantile(v, rounds, 0),
+			quantile(v, rounds, 1));
+		fprintf(md, "| %s | %.2f Gbit/s | %.2f - %.2f | %.2f |\n", what[p], m[p],
+			quantile(v, rounds, 0), quantile(v, rounds, 1), m[p] / m[DP_LOOP]);
+	}
+	fprintf(md, "\nThe filter's cost at line rate: %.0f %% (the session with it against without);"
+		    " a session against pasta: %.1f×.\n\n",
+		100.0 * (1 - m[DP_SESSION] / m[DP_NOFILTER]), m[DP_SESSION] / m[DP_PASTA]);
+	printf("data plane (Gbit/s): loopback %.2f, host-wan %.2f, session %.2f (%.2f of loopback),"
+	       " no filter %.2f, pasta %.2f\n",
+	       m[DP_LOOP], m[DP_HOST], m[DP_SESSION], m[DP_SESSION] / m[DP_LOOP], m[DP_NOFILTER],
+	       m[DP_PASTA]);
+	fflush(stdout);
+	fclose(tsv);
+	free(g);
+	test_sh("pkill -x iperf3; ip netns del bench-wan;"
+		" ip link del up0 2>/dev/null; echo 0 >/proc/sys/net/ipv4/ip_forward");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(FILE *md);
@@ -1092,7 +1202,7 @@ static const struct {
 	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "filter", filter },
 	{ "groups", groups },
 	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
-	{ "leases", lease_fs },
+	{ "dataplane", dataplane }, { "leases", lease_fs },
 };
 
 /* Is this part of the run wanted?  BENCH_ONLY="isolated leases" picks parts. */

@@ -10,11 +10,6 @@
 
 #include "usernetns/addr.h"
 
-static unsigned int addr_bytes(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
 /* Is bit i (0 = most significant) of the address set? */
 static bool addr_bit(const uint8_t *b, unsigned int i)
 {
@@ -79,7 +74,7 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits, struct ad
 	char host[INET6_ADDRSTRLEN];
 	struct addr_prefix p = { 0 };
 	const char *slash, *q;
-	unsigned long len = 0;
+	uint64_t len;
 	size_t n;
 
 	slash = strchr(s, '/');
@@ -108,12 +103,10 @@ int addr_prefix_parse(const char *s, int family, bool allow_host_bits, struct ad
 	}
 
 	q = slash + 1;
-	if (*q == '\0' || strlen(q) > 3 || strspn(q, "0123456789") != strlen(q)) {
+	if (strlen(q) > 3 || util_parse_decimal(q, UINT64_MAX, &len, NULL) < 0) {
 		errbuf_set(err, "prefix length is not a number");
 		return -EINVAL;
 	}
-	for (; *q; q++)
-		len = len * 10 + (unsigned long)(*q - '0');
 	if (len > addr_family_bits(p.family)) {
 		errbuf_set(err, "%s",
 			   p.family == AF_INET ? "prefix length out of range (0-32)" :
@@ -157,6 +150,15 @@ struct addr_prefix addr_prefix_network(const struct addr_prefix *p)
 	return r;
 }
 
+struct addr_prefix addr_prefix_last(const struct addr_prefix *p)
+{
+	struct addr_prefix r = *p;
+
+	for (unsigned int i = r.len; i < addr_family_bits(r.family); i++)
+		r.bytes[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+	return r;
+}
+
 int addr_prefix_compare(const struct addr_prefix *a, const struct addr_prefix *b)
 {
 	int r;
@@ -172,7 +174,7 @@ int addr_prefix_compare(const struct addr_prefix *a, const struct addr_prefix *b
 bool addr_prefix_equal(const struct addr_prefix *a, const struct addr_prefix *b)
 {
 	return a->family == b->family && a->len == b->len &&
-	       memcmp(a->bytes, b->bytes, addr_bytes(a->family)) == 0;
+	       memcmp(a->bytes, b->bytes, addr_family_bytes(a->family)) == 0;
 }
 
 /* Do the first n bits of a and b agree? */
@@ -225,18 +227,16 @@ size_t addr_ranges_merge(const struct addr_prefix *nets, size_t n, struct addr_r
 
 	if (n == 0 || n > ADDR_RANGES_MAX)
 		return 0;
-	len = addr_bytes(nets[0].family);
+	len = addr_family_bytes(nets[0].family);
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = addr_prefix_network(&nets[i]);
 	qsort(sorted, n, sizeof(sorted[0]), compare_first);
 	for (size_t i = 0; i < n; i++) {
 		struct addr_range r = { .to_end = false };
-		struct addr_prefix last = sorted[i];
+		struct addr_prefix last = addr_prefix_last(&sorted[i]);
 
 		memcpy(r.first, sorted[i].bytes, len);
 		/* The network's last address, plus one. */
-		for (unsigned int bit = last.len; bit < addr_family_bits(last.family); bit++)
-			last.bytes[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
 		memcpy(r.after, last.bytes, len);
 		r.to_end = !addr_increment(r.after, len);
 		/* Overlapping or adjacent to the run before: one run. */
@@ -273,7 +273,7 @@ int addr_block_nth(const struct addr_prefix *pool, unsigned int block_len, uint6
 		return -ERANGE;
 	r = addr_prefix_network(pool);
 	r.len = block_len;
-	addr_add_shifted(r.bytes, addr_bytes(r.family), index,
+	addr_add_shifted(r.bytes, addr_family_bytes(r.family), index,
 			 addr_family_bits(r.family) - block_len);
 	*ret = r;
 	return 0;
@@ -320,8 +320,8 @@ int addr_block_ends(const struct addr_prefix *block, struct addr_prefix *ret_hos
 	first = addr_first_usable(block);
 	host = addr_prefix_network(block);
 	peer = host;
-	addr_add_shifted(host.bytes, addr_bytes(host.family), first, 0);
-	addr_add_shifted(peer.bytes, addr_bytes(peer.family), first + 1, 0);
+	addr_add_shifted(host.bytes, addr_family_bytes(host.family), first, 0);
+	addr_add_shifted(peer.bytes, addr_family_bytes(peer.family), first + 1, 0);
 	*ret_host = host;
 	*ret_peer = peer;
 	return 0;

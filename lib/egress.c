@@ -328,7 +328,7 @@ void egress_filter(const struct plan *plan, const struct egress_addrs *addrs, st
 int egress_check_gateway(const struct plan *plan, const struct addr_prefix *gw, struct errbuf *err)
 {
 	struct addr_prefix g = *gw;
-	char entry[POLICY_EGRESS_STRLEN], a[ADDR_PREFIX_STRLEN], label[POLICY_NAME_MAX + 16];
+	char entry[POLICY_EGRESS_STRLEN], a[ADDR_PREFIX_STRLEN], label[POLICY_LABEL_MAX];
 
 	if (plan->mode != POLICY_MODE_BRIDGE || !addr_prefix_is_set(gw))
 		return 0;

@@ -26,10 +26,10 @@ static const struct {
 
 int fault_point(const char *point)
 {
-	static unsigned long hits;
+	static uint64_t hits;
 	const char *spec = secure_getenv("USERNETNS_FAULT");
 	char name[128], action[32];
-	unsigned long at = 1;
+	uint64_t at = 1;
 	const char *eq, *amp;
 	size_t n;
 
@@ -62,8 +62,8 @@ int fault_point(const char *point)
 		return 0;
 	memcpy(action, eq + 1, n);
 	action[n] = '\0';
-	if (amp)
-		at = strtoul(amp + 1, NULL, 10);
+	if (amp && util_parse_decimal(amp + 1, UINT32_MAX, &at, NULL) < 0)
+		return 0;
 	if (++hits != at)
 		return 0;
 	if (streq(action, "crash")) {

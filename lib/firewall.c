@@ -52,16 +52,12 @@ __attribute__((format(printf, 2, 3))) static void put(struct text *t, const char
 			t->len += (size_t)n;
 			return;
 		}
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		while (cap < t->len + (size_t)n + 1)
-			cap *= 2;
-		char *s = realloc(t->s, cap);
+		char *s = util_grow(t->s, &t->cap, t->len + (size_t)n + 1, 1, 4096);
 		if (!s) {
 			t->oom = true;
 			return;
 		}
 		t->s = s;
-		t->cap = cap;
 	}
 }
 
@@ -125,7 +121,7 @@ static int collect_masquerades(const struct policy *p, bool to_load, struct masq
 			addr_prefix_is_set(&rule->pool4) ? &rule->pool4 : &rule->address4;
 		const struct addr_prefix *v6 =
 			addr_prefix_is_set(&rule->pool6) ? &rule->pool6 : &rule->address6;
-		char label[POLICY_NAME_MAX + 16];
+		char label[POLICY_LABEL_MAX];
 		int rc = 0;
 
 		if (rule->mode != POLICY_MODE_NAT)

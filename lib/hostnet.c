@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "usernetns/hostnet.h"
-#include "usernetns/state.h"
+#include "usernetns/ours.h"
 
 /* Routes over the prefix, before their links are judged. */
 struct candidates {
 	struct hostnet_overlap *v;
 	int *oif;
-	size_t n, cap;
+	size_t n, cap, oif_cap;
 };
 
 struct overlap_walk {
@@ -35,24 +35,21 @@ static int note_route(const struct rtnl_route *route, void *data)
 {
 	struct overlap_walk *w = data;
 	struct candidates *c = w->c;
+	struct hostnet_overlap *v;
+	int *oif;
 
 	if (!is_network(route) || route->dst.family != w->prefix->family ||
 	    !addr_prefix_overlaps(&route->dst, w->prefix))
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct hostnet_overlap *v = reallocarray(c->v, cap, sizeof(*v));
-		int *oif = reallocarray(c->oif, cap, sizeof(*oif));
-
-		if (v)
-			c->v = v;
-		if (oif)
-			c->oif = oif;
-		if (!v || !oif) {
-			w->oom = true;
-			return -ENOMEM;
-		}
-		c->cap = cap;
+	v = util_grow(c->v, &c->cap, c->n + 1, sizeof(*v), 16);
+	if (v)
+		c->v = v;
+	oif = util_grow(c->oif, &c->oif_cap, c->n + 1, sizeof(*oif), 16);
+	if (oif)
+		c->oif = oif;
+	if (!v || !oif) {
+		w->oom = true;
+		return -ENOMEM;
 	}
 	c->v[c->n] = (struct hostnet_overlap){ .route = route->dst, .table = route->table };
 	c->oif[c->n] = route->oif;
@@ -69,7 +66,7 @@ struct link_judge {
 static int judge_link(const struct rtnl_link *l, void *data)
 {
 	struct link_judge *j = data;
-	bool ours = l->ifindex == j->except || state_host_link_owner(l, NULL);
+	bool ours = l->ifindex == j->except || ours_host_link(l, NULL);
 
 	for (size_t i = 0; i < j->c->n; i++)
 		if (j->c->oif[i] == l->ifindex && !ours) {
@@ -143,7 +140,7 @@ int hostnet_find_route(struct rtnl *r, const struct addr_prefix *addrs, size_t n
 				continue;
 			if (rc < 0)
 				return rc;
-			if (state_host_link_owner(&link, NULL))
+			if (ours_host_link(&link, NULL))
 				continue;
 		}
 		/* Without rules of the admin's, the kernel merges the local table into main. */
@@ -266,7 +263,7 @@ static bool takes(const struct addr_prefix *a, const struct addr_prefix *within)
 	static const uint8_t zero[16] = { 0 };
 	struct addr_prefix v4 = { .family = AF_INET, .len = 32 };
 
-	if (!memcmp(a->bytes, zero, a->family == AF_INET ? 4 : 16))
+	if (!memcmp(a->bytes, zero, addr_family_bytes(a->family)))
 		return true;
 	if (a->family == AF_INET6) {
 		if (memcmp(a->bytes, mapped, sizeof(mapped)) != 0)

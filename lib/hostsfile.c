@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libc alone: built into the NSS module too (hostsfile.h). */
+/*
+ * libc alone: built into the NSS module too (hostsfile.h); of addr.h it
+ * takes an inline function, which links nothing.
+ */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -8,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "usernetns/addr.h"
 #include "usernetns/hostsfile.h"
 
 #define MAGIC "usernetns-hosts 1"
@@ -81,7 +85,7 @@ bool hosts_entry_has_name(const struct hosts_entry *e, const char *name)
 
 bool hosts_entry_has_addr(const struct hosts_entry *e, const struct hosts_addr *a)
 {
-	size_t len = a->family == AF_INET ? 4 : 16;
+	size_t len = addr_family_bytes(a->family);
 
 	for (size_t i = 0; i < e->n_addrs; i++)
 		if (e->addrs[i].family == a->family &&

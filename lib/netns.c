@@ -485,20 +485,15 @@ struct proc_netns {
 
 static int proc_netns_add(struct proc_netns *p, const struct stat *st)
 {
-	struct netns_id id = { st->st_dev, st->st_ino };
+	struct netns_id id = { st->st_dev, st->st_ino }, *v;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (netns_id_equal(&p->v[i], &id))
 			return 0;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct netns_id *v = reallocarray(p->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	v = util_grow(p->v, &p->cap, p->n + 1, sizeof(*v), 8);
+	if (!v)
+		return -ENOMEM;
+	p->v = v;
 	p->v[p->n++] = id;
 	return 0;
 }
@@ -596,13 +591,10 @@ static int scan_proc(void (*fn)(const struct netns_id *id, pid_t pid, void *data
 	if (!d)
 		return -errno;
 	while (r == 0 && (e = readdir(d))) {
-		char *end;
-		long pid;
+		uint64_t pid;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		pid = strtol(e->d_name, &end, 10);
-		if (*end)
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    util_parse_decimal(e->d_name, INT32_MAX, &pid, NULL) < 0)
 			continue;
 		r = read_process(dirfd(d), e->d_name, &p);
 		hidden += p.unseen;
@@ -687,21 +679,17 @@ static void census_one(const struct netns_id *id, pid_t pid, void *data)
 {
 	struct census_ctx *x = data;
 	struct netns_census *c = x->c;
+	struct netns_census_entry *v;
 
 	(void)pid;
 	if (x->oom)
 		return;
-	if (c->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 256;
-		struct netns_census_entry *v = reallocarray(c->v, cap, sizeof(*v));
-
-		if (!v) {
-			x->oom = true;
-			return;
-		}
-		c->v = v;
-		x->cap = cap;
+	v = util_grow(c->v, &x->cap, c->n + 1, sizeof(*v), 256);
+	if (!v) {
+		x->oom = true;
+		return;
 	}
+	c->v = v;
 	c->v[c->n++] = (struct netns_census_entry){
 		.id = *id,
 		.n = 1,

@@ -513,7 +513,8 @@ static int put_rule(struct nfnl *n, struct nfnl_batch *b, const struct nstable *
 	if (r->nets_of != NSTABLE_NETS_NONE) {
 		/* Source and destination: 12 and 16 bytes into IPv4's header, 8 and 24 into IPv6's. */
 		bool v4 = r->family == AF_INET, src = r->nets_of == NSTABLE_NETS_SRC;
-		uint32_t len = v4 ? 4 : 16, offset = v4 ? (src ? 12 : 16) : (src ? 8 : 24);
+		uint32_t len = addr_family_bytes(r->family);
+		uint32_t offset = v4 ? (src ? 12 : 16) : (src ? 8 : 24);
 
 		nfnl_expr_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, offset, len, REG);
 		if (r->n_nets == 1 && !exact) {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "usernetns/limits.h"
 #include "usernetns/owner.h"
-#include "usernetns/policy.h"
 #include "usernetns/util.h"
 
 const char *owner_file_name(owner_t o, char *buf, size_t size)
@@ -24,14 +24,10 @@ const char *owner_file_name(owner_t o, char *buf, size_t size)
  */
 static int parse_owner(const char *s, bool group, owner_t *ret, const char **ret_end)
 {
-	unsigned long long x;
-	char *end;
+	const char *end;
+	uint64_t x;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || x > POLICY_UID_MAX || (!ret_end && *end))
+	if (util_parse_decimal(s, POLICY_UID_MAX, &x, &end) < 0 || (!ret_end && *end))
 		return -EINVAL;
 	/* No leading zeros: one key, one spelling. */
 	if (*s == '0' && end - s > 1)
@@ -66,13 +62,10 @@ static int list_one(int dfd, const char *name, void *data)
 
 	if (owner_parse_file_name(name, &owner) < 0)
 		return 0;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		v = reallocarray(l->v, l->cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-	}
+	v = util_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 64);
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	l->v[l->n++] = owner;
 	return 0;
 }

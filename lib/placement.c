@@ -40,7 +40,7 @@ static bool placement_equal(const struct placement *a, const struct placement *b
 int placement_format(uid_t uid, const char *user, const struct placement *pl, char *buf,
 		     size_t size)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 	int n;
 
 	n = snprintf(buf, size, "uid=%lu user=%s\nsection=%s\nmode=%s\n", (unsigned long)uid, user,

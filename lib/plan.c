@@ -5,12 +5,36 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "usernetns/firewall.h"
 #include "usernetns/plan.h"
+
+/*
+ * Why a lookup of what ("user 'alice'", "gid 3000") gave r: nobody by
+ * that name or id, or a name service that failed, which never reads as
+ * "nobody" (util_getpwnam()).  Returns r.
+ */
+__attribute__((format(printf, 3, 4))) static int lookup_failed(int r, struct errbuf *err,
+							       const char *fmt, ...)
+{
+	char what[POLICY_NAME_MAX + 16]; /* "group 'NAME'" */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (r == -ENOENT)
+		errbuf_set(err, "unknown %s", what);
+	else
+		errbuf_set(err, "cannot look up %s (a name service failed: %s)", what,
+			   strerror(-r));
+	return r;
+}
 
 static bool gid_in(gid_t gid, const gid_t *v, size_t n)
 {
@@ -111,8 +135,7 @@ static int match_group(const struct policy *p, const char *user, gid_t gid, cons
 		}
 		if (r < 0) {
 			/* Not knowing a group could pick the wrong section. */
-			errbuf_set(err, "cannot look up group '%s' (a name service failed: %s)",
-				   rule->name, strerror(-r));
+			lookup_failed(r, err, "group '%s'", rule->name);
 			break;
 		}
 		a.primary = gr.gr_gid == gid;
@@ -156,7 +179,7 @@ static int match_group(const struct policy *p, const char *user, gid_t gid, cons
 static int check_move(struct plan *plan, const struct group_answer *watched, struct errbuf *err)
 {
 	const struct placement *last = &plan->last;
-	char from[POLICY_NAME_MAX + 16], to[POLICY_NAME_MAX + 16];
+	char from[POLICY_LABEL_MAX], to[POLICY_LABEL_MAX];
 	const char *why;
 
 	if (plan->history != PLAN_HISTORY_SAME)
@@ -243,7 +266,7 @@ static int fill_names(const struct policy *p, const struct policy_rule *rule, st
 						  sizeof(plan->host_ifname)) :
 		     policy_template_expand(host_t, plan->user, plan->uid, plan->host_ifname,
 					    sizeof(plan->host_ifname));
-	/* A shared namespace's end is named without a user (policy-check.c). */
+	/* A shared namespace's end is named without a user (policy-share.c). */
 	if (r == 0)
 		r = policy_template_expand(p->global.peer_ifname, plan->user, plan->uid,
 					   plan->peer_ifname, sizeof(plan->peer_ifname));
@@ -397,13 +420,10 @@ int plan_resolve_group(const struct policy *p, gid_t gid, struct plan *ret, stru
 
 	*ret = (struct plan){ .uid = (uid_t)-1, .gid = gid, .owner = owner_group(gid) };
 	r = util_getgrgid(gid, &gr, &buf);
-	if (r == -ENOENT)
-		errbuf_set(err, "unknown gid %lu", (unsigned long)gid);
-	else if (r < 0)
-		errbuf_set(err, "cannot look up gid %lu (a name service failed: %s)",
-			   (unsigned long)gid, strerror(-r));
-	if (r < 0)
+	if (r < 0) {
+		lookup_failed(r, err, "gid %lu", (unsigned long)gid);
 		goto out;
+	}
 	snprintf(ret->owner_name, sizeof(ret->owner_name), "%s", gr.gr_name);
 	rule = policy_find_rule(p, POLICY_RULE_GROUP, gr.gr_name);
 	if (!rule || !policy_rule_shared(rule)) {
@@ -423,12 +443,7 @@ static int lookup_user(const char *user, struct passwd *ret, char **ret_buf, str
 {
 	int r = util_getpwnam(user, ret, ret_buf);
 
-	if (r == -ENOENT)
-		errbuf_set(err, "unknown user '%s'", user);
-	else if (r < 0)
-		errbuf_set(err, "cannot look up user '%s' (a name service failed: %s)", user,
-			   strerror(-r));
-	return r;
+	return r < 0 ? lookup_failed(r, err, "user '%s'", user) : r;
 }
 
 int plan_resolve(const struct policy *p, const struct uns_paths *history, const char *user,
@@ -483,11 +498,8 @@ int plan_resolve_uid(const struct policy *p, const struct uns_paths *history, ui
 	int r;
 
 	r = util_getpwuid(uid, &pw, &buf);
-	if (r == -ENOENT)
-		errbuf_set(err, "unknown uid %lu", (unsigned long)uid);
-	else if (r < 0)
-		errbuf_set(err, "cannot look up uid %lu (a name service failed: %s)",
-			   (unsigned long)uid, strerror(-r));
+	if (r < 0)
+		lookup_failed(r, err, "uid %lu", (unsigned long)uid);
 	else
 		r = plan_fill(p, history, &pw, ret, err);
 	free(buf);
@@ -602,7 +614,7 @@ static void print_dns(const struct policy_dns *dns, FILE *out)
 /* How the section was chosen: the membership it rests on, and a move. */
 static void print_how(const struct plan *plan, FILE *out)
 {
-	char last[POLICY_NAME_MAX + 16];
+	char last[POLICY_LABEL_MAX];
 
 	switch (plan->placed.member) {
 	case PLACEMENT_MEMBER_NONE:
@@ -631,7 +643,7 @@ static void print_how(const struct plan *plan, FILE *out)
 
 void plan_print(const struct plan *plan, const char *policy_path, const char *rundir, FILE *out)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 
 	plan_rule_label(plan, label, sizeof(label));
 	switch (plan->verdict) {

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the parts of the policy share, and nothing outside them sees:
+ * What the parts of the policy share, and nothing outside them sees.
+ * From the top; each calls only files below it (tests/tools/check-layers.sh
+ * holds the whole of lib/ to that):
  *
- *   policy.c        entry points: load (file checks), parse, defaults
- *   policy-read.c   the strict line reader and the inih handler
- *   policy-keys.c   the key table, each key with its typed value
- *   policy-names.c  the rules for names and name templates
- *   policy-check.c  the checks across keys and sections
+ *   policy-load.c    entry points: load (file checks), parse, fallback
+ *   policy-read.c    the strict line reader and the inih handler
+ *   policy-check.c   the checks across keys: each section's, then the rest
+ *   policy-clash.c   names two owners could get (templates, host names)
+ *   policy-share.c   namespaces shared by a group (share, its templates)
+ *   policy-ranges.c  address ranges: pool sizes, overlaps, translation, reach
+ *   policy-nss.c     what the name service says (dry runs): NSS, SSSD
+ *   policy.c         the rule model: defaults, labels, what a rule gives
+ *   policy-keys.c    the key table, each key with its typed value
+ *   policy-names.c   the rules for names and name templates
  *
  * A new key is a line in the table (policy-keys.c) and, if its values are
  * of a new kind, a case in policy_key_parse(); a check that looks at more
- * than one key goes in policy-check.c.
+ * than one key goes in the check file of its concept, called from
+ * policy_check().
  */
 #ifndef USERNETNS_POLICY_INTERNAL_H
 #define USERNETNS_POLICY_INTERNAL_H
@@ -177,12 +185,37 @@ int policy_key_parse(const struct key_def *k, const char *value, unsigned int wh
 /* Give r every value it did not set itself from [default]. */
 void policy_rule_inherit(struct policy_rule *r, const struct policy_rule *d);
 
-/* ---- defaults (policy.c) --------------------------------------------------- */
+/* ---- the rule model (policy.c) ------------------------------------------- */
 
+/* The built-in defaults, before the file says anything. */
+void policy_global_init(struct policy_global *g);
 void policy_rule_init(struct policy_rule *r, enum policy_rule_kind kind);
 
 /* "[default]", "[group:netusers]", "[user:alice]" */
 const char *policy_rule_label(const struct policy_rule *r, char *buf, size_t size);
+
+/* Was key k's value in r taken (not rejected), if it was given at all? */
+static inline bool policy_rule_key_ok(const struct policy_rule *r, enum policy_key k)
+{
+	return !(r->bad_keys & (1u << k));
+}
+
+/* Does the rule set key k itself, or (for [default]) at all? */
+static inline bool policy_rule_sets(const struct policy_rule *r, enum policy_key k)
+{
+	return r->key_line[k] != 0;
+}
+
+/* The line to blame for key k of rule r: its own, else [default]'s, else its header. */
+static inline unsigned int policy_blame_line(const struct policy *p, const struct policy_rule *r,
+					     enum policy_key k)
+{
+	if (r->key_line[k])
+		return r->key_line[k];
+	if (p->defaults.key_line[k])
+		return p->defaults.key_line[k];
+	return r->line;
+}
 
 /* ---- reading (policy-read.c) ------------------------------------------------- */
 
@@ -198,7 +231,6 @@ struct parse_ctx {
 	const char *buf;
 	size_t len, pos;
 	unsigned int lineno;
-	unsigned int flags;
 
 	struct policy *p;
 	struct diag *diag;
@@ -217,10 +249,54 @@ struct parse_ctx {
 /* Read c->buf into c->p, every problem into c->diag. */
 void policy_read(struct parse_ctx *c);
 
-/* ---- checks (policy-check.c) ------------------------------------------------- */
+/* ---- checks (policy-check.c and the files it calls) ------------------------- */
 
-/* Everything that needs more than one key: sections, pools, modes. */
+/*
+ * Everything that needs more than one key: sections, modes, pools,
+ * shared namespaces, names.  Not the ranges' collection and reach, nor
+ * the name service: policy_parse() calls those after it.
+ */
 void policy_check(const struct policy *p, const char *file, struct diag *d);
+
+/* ---- names two owners could get (policy-clash.c) ---------------------------- */
+
+/*
+ * No two namespaces (k: POLICY_KEY_NETNS_NAME), and no two host ends
+ * (POLICY_KEY_HOST_IFNAME), may get one name from [global]'s templates
+ * and shared sections' own.
+ */
+void policy_check_name_clashes(const struct policy *p, enum policy_key k, const char *file,
+			       struct diag *d);
+
+/* [global]'s hostname against the namespace names every template gives. */
+void policy_check_host_names(const struct policy *p, const char *file, struct diag *d);
+
+/* ---- namespaces shared by a group (policy-share.c) -------------------------- */
+
+/* share and the keys that go with it, in section r. */
+void policy_check_share(const struct policy_rule *r, const char *file, struct diag *d);
+
+/* [global]'s peer_ifname, which names every member's end of a shared namespace. */
+void policy_check_peer_ifname(const struct policy *p, const char *file, struct diag *d);
+
+/* The first section with share = group (a valid one), or NULL. */
+const struct policy_rule *policy_first_shared(const struct policy *p);
+
+/*
+ * Does shared section r name its namespace (k: netns_name) or host end
+ * (host_ifname) with a template worth comparing with others?  Not when
+ * an error was said about it already.
+ */
+bool policy_shared_key_ok(const struct policy_rule *r, enum policy_key k);
+
+/* ---- address ranges (policy-ranges.c) ----------------------------------------- */
+
+/* r's pools against the blocks they are split into (prefix4, prefix6). */
+void policy_check_pool_sizes(const struct policy *p, const struct policy_rule *r, const char *file,
+			     struct diag *d);
+
+/* Pools and fixed blocks against each other and against the reserved ranges. */
+void policy_check_overlaps(const struct policy *p, const char *file, struct diag *d);
 
 /*
  * Fill p->ranges with every range users' addresses come from, and check
@@ -230,6 +306,8 @@ void policy_collect_ranges(struct policy *p, const char *file, struct diag *d);
 
 /* What a section names as reachable (its dns) is, by its own egress lists. */
 void policy_check_reach(const struct policy *p, const char *file, struct diag *d);
+
+/* ---- the name service (policy-nss.c) --------------------------------------- */
 
 /*
  * Sections naming nobody (NSS lookups: only when asked): a user's is a

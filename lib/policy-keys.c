@@ -525,7 +525,7 @@ int policy_key_parse(const struct key_def *k, const char *value, unsigned int wh
 				policy_check_template(value, k->template, TEMPLATE_OF_USER, err));
 		/*
 		 * A section's template is a group's, but only with share =
-		 * group, which a later line may set: policy-check.c checks it
+		 * group, which a later line may set: policy-share.c checks it
 		 * knowing the section's share.
 		 */
 		if (strlen(value) >= k->size) {

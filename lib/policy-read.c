@@ -30,6 +30,7 @@ static void begin_section(struct parse_ctx *c, const char *name)
 {
 	struct policy *p = c->p;
 	enum policy_rule_kind kind;
+	struct policy_rule *v;
 	struct errbuf why;
 	const char *who;
 
@@ -85,18 +86,12 @@ static void begin_section(struct parse_ctx *c, const char *name)
 		c->too_many_sections = true;
 		return;
 	}
-	if (p->n_rules == c->rules_cap) {
-		size_t cap = c->rules_cap ? c->rules_cap * 2 : 16;
-		struct policy_rule *v;
-
-		v = reallocarray(p->rules, cap, sizeof(*v));
-		if (!v) {
-			diag_error(c->diag, c->file, c->lineno, "out of memory");
-			return;
-		}
-		p->rules = v;
-		c->rules_cap = cap;
+	v = util_grow(p->rules, &c->rules_cap, p->n_rules + 1, sizeof(*v), 16);
+	if (!v) {
+		diag_error(c->diag, c->file, c->lineno, "out of memory");
+		return;
 	}
+	p->rules = v;
 	c->rule = &p->rules[p->n_rules];
 	policy_rule_init(c->rule, kind);
 	c->rule->name = strdup(who);

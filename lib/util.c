@@ -74,52 +74,74 @@ uint64_t util_fnv1a64(const void *data, size_t len)
 	return h;
 }
 
-int util_parse_ulong(const char *s, unsigned long *ret)
+int util_parse_decimal(const char *s, uint64_t max, uint64_t *ret, const char **ret_end)
 {
-	unsigned long v = 0;
+	const char *p = s;
+	uint64_t v = 0;
 
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned int d;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
 
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		d = (unsigned int)(*s - '0');
-		if (v > (ULONG_MAX - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -ERANGE;
 		v = v * 10 + d;
 	}
+	if (p == s || (!ret_end && *p))
+		return -EINVAL;
 	*ret = v;
+	if (ret_end)
+		*ret_end = p;
 	return 0;
+}
+
+int util_parse_ulong(const char *s, unsigned long *ret)
+{
+	uint64_t v;
+	int r = util_parse_decimal(s, ULONG_MAX, &v, NULL);
+
+	if (r == 0)
+		*ret = (unsigned long)v;
+	return r;
+}
+
+void *util_grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t c = *cap;
+	void *grown;
+
+	if (v && need <= c)
+		return v;
+	if (!v || c == 0)
+		c = first ? first : 1;
+	while (c < need) {
+		if (c > SIZE_MAX / 2) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		c *= 2;
+	}
+	grown = reallocarray(v, c, size);
+	if (grown)
+		*cap = c;
+	return grown;
 }
 
 int util_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap + 1);
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
 
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
+		/* Room for a byte more and the NUL. */
+		char *nb = util_grow(buf, &cap, len + 2, 1, 4096);
 		ssize_t n;
 
-		if (len == cap) {
-			char *nb;
-
-			if (cap > max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
 		}
-		n = read(fd, buf + len, cap - len);
+		buf = nb;
+		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			int e = errno;
 
@@ -438,7 +460,9 @@ int util_flock_timeout(int fd, int operation, unsigned int timeout_ms)
  */
 static int proc_stat_fields(pid_t pid, const unsigned int *field, unsigned long long *ret, size_t n)
 {
-	char path[64], buf[1024], *s, *end;
+	char path[64], buf[1024], *s;
+	const char *end;
+	uint64_t v;
 	unsigned int k = 3;
 	ssize_t len;
 	int fd;
@@ -469,10 +493,10 @@ static int proc_stat_fields(pid_t pid, const unsigned int *field, unsigned long 
 				return -EIO;
 			s++;
 		}
-		errno = 0;
-		ret[i] = strtoull(s, &end, 10);
-		if (errno || end == s || (*end != ' ' && *end != '\n' && *end))
+		if (util_parse_decimal(s, ULLONG_MAX, &v, &end) < 0 ||
+		    (*end != ' ' && *end != '\n' && *end))
 			return -EIO;
+		ret[i] = v;
 	}
 	return 0;
 }
@@ -526,10 +550,11 @@ void util_close_from(int min)
 		return;
 	}
 	while ((e = readdir(d))) {
-		int fd = atoi(e->d_name);
+		uint64_t fd;
 
-		if (fd >= min && fd != dirfd(d))
-			close(fd);
+		if (util_parse_decimal(e->d_name, INT32_MAX, &fd, NULL) == 0 &&
+		    fd >= (uint64_t)min && (int)fd != dirfd(d))
+			close((int)fd);
 	}
 	closedir(d);
 }

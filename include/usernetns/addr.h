@@ -30,6 +30,12 @@ static inline unsigned int addr_family_bits(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
+/* The bytes of an address of family, as bytes[] and the kernel hold it. */
+static inline unsigned int addr_family_bytes(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
 static inline bool addr_prefix_is_set(const struct addr_prefix *p)
 {
 	return p->family != 0;
@@ -52,6 +58,9 @@ const char *addr_format(const struct addr_prefix *p, char *buf, size_t size);
 
 /* p with all bits beyond p->len cleared. */
 struct addr_prefix addr_prefix_network(const struct addr_prefix *p);
+
+/* p with all bits beyond p->len set: the prefix's last address. */
+struct addr_prefix addr_prefix_last(const struct addr_prefix *p);
 
 /* An order for sorting: by family, then address, then prefix length. */
 int addr_prefix_compare(const struct addr_prefix *a, const struct addr_prefix *b);

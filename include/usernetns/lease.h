@@ -23,9 +23,9 @@
 #include <sys/types.h>
 
 #include "usernetns/addr.h"
+#include "usernetns/limits.h"
 #include "usernetns/owner.h"
 #include "usernetns/paths.h"
-#include "usernetns/policy.h"
 #include "usernetns/util.h"
 
 /*

@@ -14,13 +14,12 @@
 
 #include "usernetns/addr.h"
 #include "usernetns/diag.h"
-#include "usernetns/hostsfile.h"
+#include "usernetns/limits.h"
 
-/* Limits on what a policy file may hold. */
+/* Limits on what a policy file may hold (names and ids: usernetns/limits.h). */
 #define POLICY_FILE_MAX (4u << 20) /* bytes */
 #define POLICY_SECTIONS_MAX 10000u
 #define POLICY_TEMPLATE_MAX 64u /* bytes of a name template */
-#define POLICY_NAME_MAX 256u	/* user and group names */
 
 /* Entries of a deny or allow list; address ranges (pools, fixed blocks). */
 #define POLICY_EGRESS_MAX 32u
@@ -28,13 +27,6 @@
 
 /* Resolvers of dns = ADDR, as many as resolv.conf names (MAXNS). */
 #define POLICY_DNS_MAX 3u
-
-/* The longest host name (RFC 1035: 253 bytes written out). */
-#define POLICY_HOSTNAME_MAX ((unsigned int)HOSTS_NAME_MAX)
-
-/* The largest uid and gid a template may have to hold: (uid_t)-2, (gid_t)-2. */
-#define POLICY_UID_MAX UINT32_C(4294967294)
-#define POLICY_GID_MAX UINT32_C(4294967294)
 
 /* Flags for policy_load() and policy_parse(). */
 enum {
@@ -334,7 +326,11 @@ bool policy_hostname_claims(const struct policy *p, const char *name);
  */
 bool policy_user_name_valid(const char *name);
 
-/* "[default]", "[group:NAME]", "[user:NAME]": a section as the file has it. */
+/*
+ * "[default]", "[group:NAME]", "[user:NAME]": a section as the file has
+ * it, in a buffer of POLICY_LABEL_MAX bytes.
+ */
+#define POLICY_LABEL_MAX (POLICY_NAME_MAX + 16)
 const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
 				 size_t size);
 
@@ -353,7 +349,7 @@ const char *policy_rule_host_ifname(const struct policy *p, const struct policy_
 /*
  * The fixed starts of the host_ifname templates in use ("vu" of vu%U),
  * [global]'s first, then each shared section's, each once: every host end
- * of ours begins with one of them, and (policy-check.c) none of them
+ * of ours begins with one of them, and (policy-clash.c) none of them
  * begins another, so a user's host end never takes a group's name and
  * each can be told by its start.  [global]'s may be "" (a template that
  * starts with %U) while no section is shared; a shared section's never

@@ -46,8 +46,26 @@ static inline bool streq(const char *a, const char *b)
  */
 uint64_t util_fnv1a64(const void *data, size_t len);
 
-/* Strict decimal: digits only, no sign, no white space, no overflow. */
+/*
+ * Strict decimal, the one way lib/ reads a number: one digit or more, no
+ * sign, no white space, at most max.  Without ret_end the digits are all
+ * of s; with it they end at the first byte that is not one, where
+ * *ret_end points then.  -EINVAL for no digit or a byte after them,
+ * -ERANGE above max; *ret is set on success only.
+ */
+int util_parse_decimal(const char *s, uint64_t max, uint64_t *ret, const char **ret_end);
+
+/* The same, all of s, up to ULONG_MAX. */
 int util_parse_ulong(const char *s, unsigned long *ret);
+
+/*
+ * The one way an array grows: room for need elements of size bytes in v,
+ * which has room for *cap.  v itself when that is enough; else v moved to
+ * room doubled from *cap (from first when v has none) until it is, and
+ * *cap updated.  NULL without memory: v is then as it was, still the
+ * caller's to free.
+ */
+void *util_grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
 
 /*
  * Read fd to its end into a NUL-terminated buffer (the NUL not counted).

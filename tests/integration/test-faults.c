@@ -423,11 +423,12 @@ static struct test_child spawn_join(const char *fault)
 /* Remove alice's namespace as the last logout does: 0, 1 when busy, 2 otherwise. */
 static int remove_child(void *data, struct errbuf *msg)
 {
-	int r;
+	struct session_close_result res;
 
-	r = ensure_remove(&uns_paths_default, owner_user(1001), 0, STATE_LOCK_TIMEOUT_MS, NULL,
-			  msg);
-	return r == 0 ? 0 : r == -EBUSY ? 1 : 2;
+	if (session_close(&uns_paths_default, owner_user(1001), NULL, POLICY_TEARDOWN_LAST_LOGOUT,
+			  STATE_LOCK_TIMEOUT_MS, &res, msg) < 0)
+		return 2;
+	return res.outcome == SESSION_REMOVED ? 0 : res.outcome == SESSION_BUSY ? 1 : 2;
 }
 
 static struct test_child spawn_remove(const char *fault)

@@ -107,6 +107,29 @@ static void test_host_bits(void **state)
 	assert_string_equal(fmt(&p), "fd42:200::/61");
 }
 
+/* A prefix's last address: every host bit set, the length kept. */
+static void test_last(void **state)
+{
+	static const struct {
+		const char *prefix, *last;
+	} cases[] = {
+		{ "10.200.0.1/16", "10.200.255.255/16" },
+		{ "10.200.0.4/30", "10.200.0.7/30" },
+		{ "192.0.2.1/32", "192.0.2.1/32" },
+		{ "fd42:200::/61", "fd42:200:0:7:ffff:ffff:ffff:ffff/61" },
+		{ "::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct addr_prefix p = parse_ok(cases[i].prefix, true);
+
+		p = addr_prefix_last(&p);
+		assert_string_equal(fmt(&p), cases[i].last);
+	}
+	assert_int_equal(addr_family_bytes(AF_INET), 4);
+	assert_int_equal(addr_family_bytes(AF_INET6), 16);
+}
+
 static void test_overlap_contains(void **state)
 {
 	struct addr_prefix a = parse_ok("10.200.0.0/16", false);
@@ -267,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ipv6),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_host_bits),
+		cmocka_unit_test(test_last),
 		cmocka_unit_test(test_overlap_contains),
 		cmocka_unit_test(test_block_count),
 		cmocka_unit_test(test_block_nth_ipv4),

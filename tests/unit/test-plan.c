@@ -171,6 +171,8 @@ static void test_unknown_user(void **state)
 	assert_string_equal(err.msg, "unknown user 'mallory'");
 	assert_int_equal(plan_resolve_uid(*state, NULL, 31337, &p, &err), -ENOENT);
 	assert_string_equal(err.msg, "unknown uid 31337");
+	assert_int_equal(plan_resolve_group(*state, 31337, &p, &err), -ENOENT);
+	assert_string_equal(err.msg, "unknown gid 31337");
 }
 
 /* Who is left alone while the policy cannot be used. */

@@ -42,7 +42,7 @@ static struct inventory sample(struct inventory_entry v[2])
 					  .created = 86400,
 					  .host_side = "ok",
 					  .id = { 4, 4026532999 } };
-	v[0].state = INVENTORY_ACTIVE;
+	v[0].state = OURS_ACTIVE;
 	v[0].host_link_known = true;
 	v[0].host_link = false;
 	v[0].sessions = 1;
@@ -55,7 +55,7 @@ static struct inventory sample(struct inventory_entry v[2])
 					  .netns = "team-team",
 					  .mode = POLICY_MODE_ISOLATED,
 					  .created = 0 };
-	v[1].state = INVENTORY_MISSING;
+	v[1].state = OURS_MISSING;
 	v[1].members[0] = (struct session_member){ UID_B, 2 };
 	v[1].members[1] = (struct session_member){ (uid_t)-1, 1 };
 	v[1].n_members = 2;

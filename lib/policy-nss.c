@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The dry run's look at SSSD's own configuration: the settings under
+ * The dry run's look at the name service (POLICY_CHECK_NAMES): sections
+ * naming nobody it knows, and SSSD's own configuration, the settings under
  * which NSS cannot say that a user left a group (lib/plan.c, check_move()).
- * Only for warnings: a login asks NSS alone, never SSSD nor its files.
+ * A login asks NSS alone, never SSSD nor its files: these are warnings
+ * (and an error for a group nobody knows) for an admin, never a login's.
  * sssd.conf is root's: for anybody else there is nothing to read, and
  * nothing is said.
  */
@@ -10,8 +12,11 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +107,58 @@ void policy_check_sssd(const char *dir, struct diag *d)
 		free(v[i]);
 	}
 	free(v);
+}
+
+/* Lookups through NSS: only when asked, as they may be slow. */
+void policy_check_names(const struct policy *p, const char *file, struct diag *d)
+{
+	const struct policy_global *g = &p->global;
+	bool groups = false;
+	char *buf = NULL;
+
+	if (g->admin_group[0] && !getgrnam(g->admin_group))
+		diag_warning(d, file, g->key_line[POLICY_KEY_ADMIN_GROUP],
+			     "admin_group '%s' is not a known group", g->admin_group);
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		struct passwd *pw;
+		struct group gr;
+		int e;
+
+		if (r->kind == POLICY_RULE_GROUP) {
+			/*
+			 * Not a section that never applies: whether a user is in
+			 * a group NSS does not know (an offline SSSD's answer for
+			 * a group it has not cached) cannot be told, so every
+			 * login that reaches it is refused (lib/plan.c).
+			 */
+			groups = true;
+			e = util_getgrnam(r->name, &gr, &buf);
+			if (e == -ENOENT)
+				diag_error(
+					d, file, r->line,
+					"[group:%s]: no such group: every login this section is reached for is refused (a misspelt name, or a directory that is offline and has not cached the group)",
+					r->name);
+			else if (e < 0)
+				diag_error(
+					d, file, r->line,
+					"[group:%s]: cannot look up the group (a name service failed: %s)",
+					r->name, strerror(-e));
+			continue;
+		}
+		pw = getpwnam(r->name);
+		if (!pw)
+			diag_warning(d, file, r->line,
+				     "[user:%s]: no such user; the section never applies", r->name);
+		else if (pw->pw_uid < g->min_uid)
+			diag_warning(
+				d, file, r->line,
+				"[user:%s]: uid %lu is below min_uid %lu; the section never applies",
+				r->name, (unsigned long)pw->pw_uid, (unsigned long)g->min_uid);
+	}
+	free(buf);
+	/* What SSSD's settings keep NSS from saying of group members. */
+	if (groups)
+		policy_check_sssd(SSSD_CONF_DIR, d);
 }
