@@ -128,7 +128,7 @@ static int targets(const struct options *o, const struct policy *policy, int arg
  */
 static int forget(const struct options *o, const struct policy *policy, int argc, char **argv)
 {
-	char what[POLICY_NAME_MAX + 64];
+	char what[POLICY_LABEL_MAX + 32];
 	struct errbuf err = { "" };
 	int status = HELPER_EXIT_OK;
 
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	size_t n_only = 0, failures = 0;
 	owner_t *only = NULL;
 	unsigned int flags;
-	unsigned long v;
+	uint64_t v;
 	int c, r;
 
 	helper_prog = "usernetns-cleanup";
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 			o.forget = true;
 			break;
 		case 'U':
-			if (util_parse_ulong(optarg, &v) < 0 || v >= UINT32_MAX) {
+			if (util_parse_decimal(optarg, UINT32_MAX - 1, &v, NULL) < 0) {
 				helper_error("--uid %s: not a uid", optarg);
 				return HELPER_EXIT_USAGE;
 			}

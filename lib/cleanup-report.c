@@ -145,7 +145,7 @@ void cleanup_report_summary(const struct cleanup_plan *plan, const struct cleanu
 
 const char *cleanup_report_placement(const struct placement *pl, char *buf, size_t size)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char label[POLICY_LABEL_MAX];
 
 	policy_section_label(pl->kind, pl->name, label, sizeof(label));
 	snprintf(buf, size, "%s (mode %s)", label, policy_mode_to_string(pl->mode));

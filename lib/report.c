@@ -226,19 +226,11 @@ struct cells {
 static bool cell_add(struct cells *c, const char *s, struct column *col)
 {
 	size_t n = strlen(s);
+	char *t = util_grow(c->text, &c->cap, c->len + n + 1, 1, 1u << 16);
 
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1u << 16;
-		char *t;
-
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		t = realloc(c->text, cap);
-		if (!t)
-			return false;
-		c->text = t;
-		c->cap = cap;
-	}
+	if (!t)
+		return false;
+	c->text = t;
 	memcpy(c->text + c->len, s, n + 1);
 	c->len += n + 1;
 	if ((int)n > col->width)
