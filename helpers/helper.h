@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the four helpers share: messages, the caller, the policy, and
- * whom the caller may act for.  The work itself is in lib/.
+ * What the helpers share: messages, the caller, the policy, whom the
+ * caller may act for (helper.c), and running nft (helper-nft.c).  The
+ * work itself is in lib/.
  */
 #ifndef USERNETNS_HELPER_H
 #define USERNETNS_HELPER_H
@@ -58,6 +59,12 @@ int helper_plan(const struct policy *policy, const char *user, bool history, str
 /* The uid named by user (a name), or the caller; exit code on failure. */
 int helper_target_uid(const char *user, uid_t *ret);
 
+/*
+ * The uid named by user (NULL: the caller), provided the caller may act
+ * for them; an exit code after printing why not.
+ */
+int helper_target(const struct policy *policy, const char *user, uid_t *ret);
+
 /* May the caller act for target?  Exit code after printing why, or 0. */
 int helper_may_manage(const struct policy *policy, uid_t target, const char *label);
 
@@ -91,6 +98,13 @@ void helper_work_end(void);
 int helper_nft_load(const char *script);
 int helper_nft_check(const char *table, struct errbuf *why);
 
+/*
+ * helper_nft_check(), said of what (NULL: "the table"): an error with
+ * nft's reason when it refuses the table (HELPER_EXIT_FAILED), a warning
+ * when it cannot be asked (0), nothing when it would load it (0).
+ */
+int helper_nft_verdict(const char *table, const char *what);
+
 /* Print --version. */
 void helper_version(void);
 
@@ -99,5 +113,8 @@ void helper_version(void);
  * the exit code (0, or usage_code for an unknown one).
  */
 int helper_standard_option(int c, void (*usage)(FILE *out), int usage_code);
+
+/* After the options, no argument is left: 0, or the usage exit code after saying so. */
+int helper_no_arguments(int argc, char **argv);
 
 #endif

@@ -20,8 +20,9 @@
 #include <linux/capability.h>
 
 #include "helper.h"
-#include "usernetns/cleanup.h"
+#include "usernetns/cleanup-report.h"
 #include "usernetns/placement.h"
+#include "usernetns/targets.h"
 
 static const int cleanup_caps[] = { CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE,
 				    CAP_SETUID,	   CAP_SETGID,	  CAPS_END };
@@ -36,11 +37,6 @@ struct options {
 	bool by_uid; /* --uid: uid, with the group's namespace */
 	uid_t uid;
 };
-
-static unsigned int cleanup_flags(const struct options *o)
-{
-	return (o->force ? CLEANUP_FORCE : 0) | (o->as_teardown ? CLEANUP_AS_TEARDOWN : 0);
-}
 
 static void usage(FILE *out)
 {
@@ -67,110 +63,6 @@ static void usage(FILE *out)
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n",
 		helper_prog, helper_prog);
-}
-
-static const char *plural(size_t n, const char *many)
-{
-	return n == 1 ? "" : many;
-}
-
-static void say_pids(const struct netns_id *id)
-{
-	pid_t pids[16];
-	size_t n = 0;
-
-	if (netns_list_pids(id, pids, 16, &n) < 0 || n == 0)
-		return;
-	printf("  processes inside:");
-	for (size_t i = 0; i < n; i++)
-		printf(" %ld", (long)pids[i]);
-	printf("%s\n", n == 16 ? " ..." : "");
-}
-
-/* What is to be done, before anything is: all of a dry run. */
-static void print_plan(const struct options *o, const struct cleanup_item *it)
-{
-	const struct inventory_entry *e = &it->ns;
-	char b[ADDR_PREFIX_STRLEN], who[OWNER_STRLEN];
-
-	switch (it->verdict) {
-	case CLEANUP_IN_USE:
-		printf("kept %s of %s: %zu session%s, %zu process%s\n", e->rec.netns, e->rec.name,
-		       e->sessions, plural(e->sessions, "s"), e->processes,
-		       plural(e->processes, "es"));
-		return;
-	case CLEANUP_KEPT_BY_POLICY:
-		printf("kept %s of %s: unused, but teardown = never\n", e->rec.netns, e->rec.name);
-		return;
-	case CLEANUP_FORCED:
-		printf("%s %s of %s with %zu session%s and %zu process%s (--force)\n",
-		       o->dry_run ? "would remove" : "removing", e->rec.netns, e->rec.name,
-		       e->sessions, plural(e->sessions, "s"), e->processes,
-		       plural(e->processes, "es"));
-		say_pids(&e->found);
-		break;
-	case CLEANUP_STALE:
-		break;
-	}
-	if (!o->dry_run)
-		return;
-	switch (it->kind) {
-	case CLEANUP_NAMESPACE:
-		printf("would remove %s of %s: %s\n", e->rec.netns, e->rec.name, it->why);
-		break;
-	case CLEANUP_ORPHAN_LINK:
-		printf("would remove host interface %s (of %s, %s)\n", it->link.ifname,
-		       owner_describe(it->link.owner, who, sizeof(who)), it->why);
-		break;
-	case CLEANUP_LEASE:
-		printf("would release lease %s of %s: %s\n",
-		       addr_prefix_format(&it->lease.block, b, sizeof(b)),
-		       owner_describe(it->lease.owner, who, sizeof(who)), it->why);
-		break;
-	}
-}
-
-/* What was done, and the log of it. */
-static void print_outcome(const struct options *o, const struct cleanup_item *it)
-{
-	const struct state_record *rec = &it->ns.rec;
-	uid_t caller = helper_caller();
-	char b[ADDR_PREFIX_STRLEN], who[OWNER_STRLEN];
-
-	if (it->kind == CLEANUP_LEASE)
-		addr_prefix_format(&it->lease.block, b, sizeof(b));
-	if (it->outcome == CLEANUP_FAILED) {
-		if (it->kind == CLEANUP_NAMESPACE)
-			helper_error("cannot remove '%s': %s", rec->netns, it->msg);
-		else if (it->kind == CLEANUP_ORPHAN_LINK)
-			helper_error("cannot remove host interface %s: %s", it->link.ifname,
-				     it->msg);
-		else
-			helper_error("cannot release lease %s: %s", b, it->msg);
-		return;
-	}
-	if (it->kind == CLEANUP_NAMESPACE && it->outcome == CLEANUP_KEPT &&
-	    it->verdict != CLEANUP_IN_USE && it->verdict != CLEANUP_KEPT_BY_POLICY)
-		printf("kept %s of %s: in use again\n", rec->netns, rec->name);
-	if (it->outcome != CLEANUP_REMOVED)
-		return;
-	switch (it->kind) {
-	case CLEANUP_NAMESPACE:
-		printf("removed %s of %s: %s\n", rec->netns, rec->name, it->why);
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu removed %s of %s%s",
-		       (unsigned long)caller, rec->netns, rec->name, o->force ? " (--force)" : "");
-		break;
-	case CLEANUP_ORPHAN_LINK:
-		printf("removed host interface %s (of %s, no record named it)\n", it->link.ifname,
-		       owner_describe(it->link.owner, who, sizeof(who)));
-		break;
-	case CLEANUP_LEASE:
-		owner_describe(it->lease.owner, who, sizeof(who));
-		printf("released lease %s of %s: %s\n", b, who, it->why);
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu released lease %s of %s",
-		       (unsigned long)caller, b, who);
-		break;
-	}
 }
 
 /* Whose: everybody's (*ret_only NULL), or the users named, if allowed. */
@@ -205,33 +97,25 @@ static int targets(const struct options *o, const struct policy *policy, int arg
 	for (size_t i = 0; i < n; i++) {
 		const char *user = argc > 0 ? argv[i] : NULL;
 		char name[32];
-		struct plan plan;
-		uid_t uid;
+		uid_t uid = o->uid;
 
 		if (o->by_uid) {
-			uid = o->uid;
 			snprintf(name, sizeof(name), "uid %lu", (unsigned long)uid);
 			r = helper_may_manage(policy, uid, name);
 		} else {
-			r = helper_target_uid(user, &uid);
-			if (r == 0)
-				r = helper_may_manage(policy, uid, user ? user : "yourself");
+			r = helper_target(policy, user, &uid);
 		}
 		if (r) {
 			free(only);
 			return r;
 		}
-		only[m++] = owner_user(uid);
 		/*
 		 * One's own group's namespace too, when unused, and that of
 		 * the user of --uid (a user manager's last stop): not another's
 		 * named here, and never with --force (it would take every
 		 * member's processes out of it).
 		 */
-		if ((!user || o->by_uid) && !o->force &&
-		    plan_resolve_uid(policy, NULL, uid, &plan, NULL) == 0 &&
-		    owner_is_group(plan.owner))
-			only[m++] = plan.owner;
+		m += targets_of_user(policy, uid, (!user || o->by_uid) && !o->force, only + m);
 	}
 	*ret_only = only;
 	*ret_n = m;
@@ -244,7 +128,7 @@ static int targets(const struct options *o, const struct policy *policy, int arg
  */
 static int forget(const struct options *o, const struct policy *policy, int argc, char **argv)
 {
-	char label[POLICY_NAME_MAX + 16];
+	char what[POLICY_LABEL_MAX + 32];
 	struct errbuf err = { "" };
 	int status = HELPER_EXIT_OK;
 
@@ -278,15 +162,13 @@ static int forget(const struct options *o, const struct policy *policy, int argc
 			status = HELPER_EXIT_FAILED;
 			continue;
 		}
-		policy_section_label(last.kind, last.name, label, sizeof(label));
-		printf("%s the last placement of %s: %s (mode %s)\n",
-		       o->dry_run ? "would forget" : "forgot", argv[i], label,
-		       policy_mode_to_string(last.mode));
+		cleanup_report_placement(&last, what, sizeof(what));
+		printf("%s the last placement of %s: %s\n", o->dry_run ? "would forget" : "forgot",
+		       argv[i], what);
 		if (!o->dry_run)
 			syslog(LOG_AUTHPRIV | LOG_NOTICE,
-			       "uid %lu forgot the last placement of %s: %s (mode %s)",
-			       (unsigned long)helper_caller(), argv[i], label,
-			       policy_mode_to_string(last.mode));
+			       "uid %lu forgot the last placement of %s: %s",
+			       (unsigned long)helper_caller(), argv[i], what);
 	}
 	return status;
 }
@@ -302,12 +184,16 @@ int main(int argc, char **argv)
 						 { "help", no_argument, NULL, 'h' },
 						 { "version", no_argument, NULL, 'V' },
 						 { 0 } };
+	struct cleanup_report_count count = { 0 };
+	char done[CLEANUP_REPORT_DONE_MAX];
 	struct cleanup_plan plan = { 0 };
 	struct options o = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
-	size_t n_only = 0, removed = 0, kept = 0, failures = 0;
+	size_t n_only = 0, failures = 0;
 	owner_t *only = NULL;
+	unsigned int flags;
+	uint64_t v;
 	int c, r;
 
 	helper_prog = "usernetns-cleanup";
@@ -328,17 +214,14 @@ int main(int argc, char **argv)
 		case 'F':
 			o.forget = true;
 			break;
-		case 'U': {
-			unsigned long v;
-
-			if (util_parse_ulong(optarg, &v) < 0 || v >= UINT32_MAX) {
+		case 'U':
+			if (util_parse_decimal(optarg, UINT32_MAX - 1, &v, NULL) < 0) {
 				helper_error("--uid %s: not a uid", optarg);
 				return HELPER_EXIT_USAGE;
 			}
 			o.by_uid = true;
 			o.uid = (uid_t)v;
 			break;
-		}
 		default:
 			return helper_standard_option(c, usage, HELPER_EXIT_USAGE);
 		}
@@ -374,38 +257,29 @@ int main(int argc, char **argv)
 		return r;
 	}
 
+	flags = (o.force ? CLEANUP_FORCE : 0) | (o.as_teardown ? CLEANUP_AS_TEARDOWN : 0);
 	r = helper_work_begin(work_caps, &err);
 	if (r == 0)
-		r = cleanup_collect(&uns_paths_default, policy, only, n_only, cleanup_flags(&o),
-				    &plan, &err);
+		r = cleanup_collect(&uns_paths_default, policy, only, n_only, flags, &plan, &err);
 	if (r < 0) {
 		helper_error("%s", err.msg);
 		failures++;
 	}
 	for (size_t i = 0; i < plan.n; i++)
-		print_plan(&o, &plan.v[i]);
+		cleanup_report_plan(&plan.v[i], o.dry_run, stdout);
 	if (!o.dry_run)
-		failures += cleanup_apply(&uns_paths_default, &plan, cleanup_flags(&o));
+		failures += cleanup_apply(&uns_paths_default, &plan, flags);
 	for (size_t i = 0; i < plan.n; i++) {
-		const struct cleanup_item *it = &plan.v[i];
-
-		if (!o.dry_run)
-			print_outcome(&o, it);
-		bool kept_anyway =
-			it->verdict == CLEANUP_IN_USE || it->verdict == CLEANUP_KEPT_BY_POLICY;
-
-		if (o.dry_run ? !kept_anyway : it->outcome == CLEANUP_REMOVED)
-			removed++;
-		else if (kept_anyway || it->outcome == CLEANUP_KEPT || it->outcome == CLEANUP_GONE)
-			kept++;
+		if (!o.dry_run && cleanup_report_outcome(&plan.v[i], stdout, &err) < 0)
+			helper_error("%s", err.msg);
+		else if (!o.dry_run && cleanup_report_done(&plan.v[i], done))
+			syslog(LOG_AUTHPRIV | LOG_NOTICE, "uid %lu %s%s",
+			       (unsigned long)helper_caller(), done,
+			       o.force && plan.v[i].kind == CLEANUP_NAMESPACE ? " (--force)" : "");
+		cleanup_report_count(&count, &plan.v[i], o.dry_run);
 	}
-	if (r == 0) {
-		if (plan.hidden_processes > 0)
-			printf("note: %zu processes could not be inspected\n",
-			       plan.hidden_processes);
-		printf("%zu %s, %zu kept%s\n", removed, o.dry_run ? "to remove" : "removed", kept,
-		       failures ? ", some failures (see above)" : "");
-	}
+	if (r == 0)
+		cleanup_report_summary(&plan, &count, o.dry_run, failures, stdout);
 	helper_work_end();
 	cleanup_plan_free(&plan);
 	policy_free(policy);

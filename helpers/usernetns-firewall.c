@@ -65,16 +65,9 @@ static int print(const struct policy *policy)
 	}
 	fputs(table, stdout);
 	fflush(stdout);
-	r = helper_nft_check(table, &err);
+	r = helper_nft_verdict(table, NULL);
 	free(table);
-	if (r == -EBADMSG) {
-		helper_error("nft refuses table %s %s %s", FIREWALL_FAMILY, FIREWALL_TABLE,
-			     err.msg);
-		return HELPER_EXIT_FAILED;
-	}
-	if (r < 0)
-		helper_error("warning: the table is not checked with nft: %s", err.msg);
-	return HELPER_EXIT_OK;
+	return r;
 }
 
 static int load(const struct policy *policy)
@@ -235,10 +228,9 @@ int main(int argc, char **argv)
 			return helper_standard_option(c, usage, HELPER_EXIT_USAGE);
 		}
 	}
-	if (optind != argc) {
-		helper_error("unexpected argument '%s'", argv[optind]);
-		return HELPER_EXIT_USAGE;
-	}
+	r = helper_no_arguments(argc, argv);
+	if (r)
+		return r;
 	/* The host's ruleset is root's: no file capabilities, no setuid. */
 	if (action != PRINT && geteuid() != 0) {
 		helper_error("--load, --remove and --status are for root");

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -241,6 +242,41 @@ void test_sandbox(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/*
+ * A bounded poll: a pause between tries of 1 ms at first, doubling up to
+ * max_pause_ms, for at most timeout_ms in all.
+ */
+struct bound {
+	struct timespec start, pause;
+	unsigned int timeout_ms;
+	long max_pause_ns;
+};
+
+static void bound_init(struct bound *b, unsigned int timeout_ms, unsigned int max_pause_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &b->start);
+	b->pause = (struct timespec){ 0, 1000000 };
+	b->timeout_ms = timeout_ms;
+	b->max_pause_ns = (long)max_pause_ms * 1000000;
+}
+
+/* Pause before the next try: false (at once) when the time is up. */
+static bool bound_pause(struct bound *b)
+{
+	struct timespec now;
+	long elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (now.tv_sec - b->start.tv_sec) * 1000 +
+		  (now.tv_nsec - b->start.tv_nsec) / 1000000;
+	if (elapsed >= (long)b->timeout_ms)
+		return false;
+	nanosleep(&b->pause, NULL);
+	if (b->pause.tv_nsec < b->max_pause_ns)
+		b->pause.tv_nsec *= 2;
+	return true;
+}
+
 /* Is a process other than PID 1 and us alive (not a zombie)? */
 static bool others_alive(void)
 {
@@ -272,6 +308,7 @@ static bool others_alive(void)
 
 void test_clean_host(bool kill_others, const char *also)
 {
+	struct bound b;
 	int status;
 
 	if (kill_others) {
@@ -283,13 +320,11 @@ void test_clean_host(bool kill_others, const char *also)
 		 * dies (a netlink request making a link, say): wait until none
 		 * is left, or only zombies, which hold no namespace.
 		 */
-		for (int i = 0; others_alive(); i++) {
-			if (i == (int)(TEST_WAIT_MS / 10)) {
+		for (bound_init(&b, TEST_WAIT_MS, 16); others_alive();)
+			if (!bound_pause(&b)) {
 				printf("Bail out! processes of an earlier test do not die\n");
 				exit(1);
 			}
-			usleep(10000);
-		}
 	}
 	test_sh("for n in /run/netns/*; do [ -e \"$n\" ] && umount -l \"$n\"; done 2>/dev/null;"
 		"umount -l /run/netns 2>/dev/null; rm -rf /run/netns /run/usernetns %s;"
@@ -365,7 +400,7 @@ char *test_sh_out(const char *fmt, ...)
 
 bool test_wait_sh(unsigned int timeout_ms, const char *fmt, ...)
 {
-	struct timespec start, now, pause = { 0, 1000000 };	/* 1 ms */
+	struct bound b;
 	va_list ap;
 	char *cmd;
 	bool done = false;
@@ -375,23 +410,129 @@ bool test_wait_sh(unsigned int timeout_ms, const char *fmt, ...)
 	va_end(ap);
 	if (!cmd)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		long elapsed;
-
-		if (test_sh("%s", cmd) == 0) {
-			done = true;
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
-			  (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (elapsed >= (long)timeout_ms)
-			break;
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 64000000)
-			pause.tv_nsec *= 2;
-	}
+	bound_init(&b, timeout_ms, 64);
+	do {
+		done = test_sh("%s", cmd) == 0;
+	} while (!done && bound_pause(&b));
 	free(cmd);
 	return done;
+}
+
+struct test_child test_child_start(test_child_fn *fn, void *data, const char *fault)
+{
+	struct test_child c = { .pid = -1, .msg_fd = -1 };
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		fail_msg("pipe: %s", strerror(errno));
+	fflush(NULL);
+	c.pid = fork();
+	if (c.pid < 0)
+		fail_msg("fork: %s", strerror(errno));
+	if (c.pid == 0) {
+		struct errbuf msg = { "" };
+		int status;
+
+		close(fds[0]);
+		if (fault)
+			setenv("USERNETNS_FAULT", fault, 1);
+		status = fn(data, &msg);
+		fflush(NULL);
+		if (msg.msg[0] && write(fds[1], msg.msg, strlen(msg.msg)) < 0)
+			status = 255;
+		_exit(status);
+	}
+	close(fds[1]);
+	c.msg_fd = fds[0];
+	return c;
+}
+
+/* waitpid() for at most timeout_ms: the pid, 0 when nothing came in time, -1 with errno. */
+static pid_t waitpid_bounded(pid_t pid, int *status, int options, unsigned int timeout_ms)
+{
+	struct bound b;
+	pid_t r;
+
+	bound_init(&b, timeout_ms, 16);
+	do {
+		r = waitpid(pid, status, options | WNOHANG);
+		if (r < 0 && errno == EINTR)
+			r = 0;
+	} while (r == 0 && bound_pause(&b));
+	return r;
+}
+
+bool test_child_stopped(struct test_child *c, unsigned int timeout_ms)
+{
+	int status;
+	pid_t r;
+
+	if (c->reaped)
+		return false;
+	r = waitpid_bounded(c->pid, &status, WUNTRACED, timeout_ms);
+	if (r < 0)
+		fail_msg("waitpid %ld: %s", (long)c->pid, strerror(errno));
+	if (r == 0 || WIFSTOPPED(status))
+		return r != 0;
+	c->reaped = true;
+	c->status = status;
+	return false;
+}
+
+int test_child_wait(struct test_child *c, unsigned int timeout_ms, char *ret_msg, size_t size)
+{
+	bool hung = false;
+	ssize_t n = 0;
+
+	if (!c->reaped) {
+		pid_t r = waitpid_bounded(c->pid, &c->status, 0, timeout_ms);
+
+		if (r < 0)
+			fail_msg("waitpid %ld: %s", (long)c->pid, strerror(errno));
+		if (r == 0) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, &c->status, 0);
+			hung = true;
+		}
+		c->reaped = true;
+	}
+	/* Written before it ended, or never: nothing to wait for (its own children may hold the pipe). */
+	if (ret_msg && fcntl(c->msg_fd, F_SETFL, O_NONBLOCK) == 0)
+		n = read(c->msg_fd, ret_msg, size - 1);
+	if (ret_msg)
+		ret_msg[n > 0 ? n : 0] = '\0';
+	close(c->msg_fd);
+	c->msg_fd = -1;
+	if (hung)
+		return -1;
+	return WIFEXITED(c->status) ? WEXITSTATUS(c->status) : 128 + WTERMSIG(c->status);
+}
+
+int test_child_run(test_child_fn *fn, void *data, const char *fault, char *ret_msg, size_t size)
+{
+	struct test_child c = test_child_start(fn, data, fault);
+
+	return test_child_wait(&c, TEST_WAIT_MS, ret_msg, size);
+}
+
+void test_pam_service(const char *path, const char *secdir, const char *conf, const char *options)
+{
+	const char *builddir = getenv("USERNETNS_BUILDDIR");
+	const char *d = secdir ? secdir : "", *s = secdir ? "/" : "";
+	char text[8192];
+
+	if (!builddir) {
+		printf("Bail out! USERNETNS_BUILDDIR is not set\n");
+		exit(1);
+	}
+	snprintf(text, sizeof(text),
+		 "auth     sufficient %s%spam_rootok.so\n"
+		 "auth     required   %s%spam_permit.so\n"
+		 "account  required   %s%spam_permit.so\n"
+		 "password required   %s%spam_deny.so\n"
+		 "session  required   %s%spam_permit.so\n"
+		 "session  required   %s/pam/.libs/pam_usernetns.so%s%s%s%s\n",
+		 d, s, d, s, d, s, d, s, d, s, builddir, conf ? " conf=" : "", conf ? conf : "",
+		 options && options[0] ? " " : "", options ? options : "");
+	test_write_file(path, text);
 }

@@ -8,11 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
 #include "usernetns/diag.h"
 #include "usernetns/policy.h"
+#include "usernetns/util.h"
 
 /* $USERNETNS_FIXTURES/rel, in a static buffer. */
 const char *test_fixture(const char *rel);
@@ -89,6 +91,53 @@ void test_clean_host(bool kill_others, const char *also);
  */
 __attribute__((format(printf, 2, 3)))
 bool test_wait_sh(unsigned int timeout_ms, const char *fmt, ...);
+
+/*
+ * A child of the test: what a login process, a stopped helper or a
+ * crashing one does, run apart from the test and waited for with a bound.
+ * fn(data, msg) runs in the child, with USERNETNS_FAULT=fault in its
+ * environment when fault is not NULL; the child exits with what fn
+ * returns, and what fn puts in msg comes back to the parent.  fn must not
+ * use cmocka's assertions (they belong to the parent).
+ */
+typedef int test_child_fn(void *data, struct errbuf *msg);
+
+struct test_child {
+	pid_t pid;
+	int msg_fd; /* the read end of the child's message */
+	bool reaped;
+	int status; /* once reaped: as waitpid() says it */
+};
+
+/* Start fn in a child, stdio flushed first so that no TAP line is printed twice. */
+struct test_child test_child_start(test_child_fn *fn, void *data, const char *fault);
+
+/*
+ * Wait at most timeout_ms for the child to end: its exit status, 128 +
+ * the signal that killed it (as a shell says it), or -1 when it did not
+ * end in time (it is killed then).  Its message in ret_msg (at most size
+ * bytes, NUL-terminated) when ret_msg is not NULL.
+ */
+int test_child_wait(struct test_child *c, unsigned int timeout_ms, char *ret_msg, size_t size);
+
+/* Wait at most timeout_ms for the child to stop (SIGSTOP, a fault point's stop). */
+bool test_child_stopped(struct test_child *c, unsigned int timeout_ms);
+
+/* test_child_start(), then test_child_wait() bounded by TEST_WAIT_MS. */
+int test_child_run(test_child_fn *fn, void *data, const char *fault, char *ret_msg,
+		   size_t size);
+
+/*
+ * Write a PAM service file at path that names the built module by
+ * absolute path: its session stack is pam_permit.so (as pam_unix in
+ * Debian's common-session: a PAM_IGNORE of ours leaves the stack's
+ * PAM_SUCCESS), then ours with conf=conf (when conf is not NULL) and
+ * options (NULL: none); auth lets root in without a password (as su and
+ * login ask), account succeeds, password fails.  The other modules by
+ * name, or in secdir when it is not NULL (for pam_wrapper).
+ */
+void test_pam_service(const char *path, const char *secdir, const char *conf,
+		      const char *options);
 
 /* Run a shell command (printf-style); returns its exit status. */
 __attribute__((format(printf, 1, 2)))

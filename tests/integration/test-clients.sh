@@ -59,14 +59,8 @@ printf 'auth required %s/pam_deny.so\naccount required %s/pam_deny.so\n' \
 
 # Root needs no password; the session stack is what is tested.
 for service in su su-l runuser runuser-l login; do
-	cat >"$work/services/$service" <<SERVICE
-auth     sufficient $secdir/pam_rootok.so
-auth     required   $secdir/pam_permit.so
-account  required   $secdir/pam_permit.so
-password required   $secdir/pam_deny.so
-session  required   $secdir/pam_permit.so
-session  required   $module conf=$work/usernetns.conf debug
-SERVICE
+	"$USERNETNS_BUILDDIR/tests/pam-service" "$work/services/$service" --secdir "$secdir" \
+		--conf "$work/usernetns.conf" debug || bail_out "cannot write the $service service"
 done
 
 # What the user's command reports about itself.

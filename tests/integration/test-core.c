@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -764,32 +763,28 @@ static void test_policy_change_retires_old_namespace(void **state)
 
 /* ---- concurrency and endurance --------------------------------------------------------- */
 
+static int ensure_child(void *data, struct errbuf *msg)
+{
+	const char *user = data;
+	int r = try_ensure(user, NULL, msg);
+
+	if (r < 0)
+		fprintf(stderr, "# %s: %s\n", user, msg->msg);
+	return r == 0 ? 0 : 1;
+}
+
 /* Run ensure for users[i % n] in `count` processes at once. */
 static int ensure_in_parallel(const char *const *users, size_t n, size_t count)
 {
-	pid_t pids[64];
+	struct test_child children[64];
 	int failures = 0;
 
 	assert_true(count <= 64);
-	for (size_t i = 0; i < count; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			struct errbuf err = { "" };
-			int r = try_ensure(users[i % n], NULL, &err);
-
-			if (r < 0)
-				fprintf(stderr, "# %s: %s\n", users[i % n], err.msg);
-			_exit(r == 0 ? 0 : 1);
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		int status;
-
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	for (size_t i = 0; i < count; i++)
+		children[i] = test_child_start(ensure_child, (void *)users[i % n], NULL);
+	for (size_t i = 0; i < count; i++)
+		if (test_child_wait(&children[i], TEST_WAIT_MS, NULL, 0) != 0)
 			failures++;
-	}
 	return failures;
 }
 
@@ -884,6 +879,16 @@ static int open_rtnl_inside(void *data, struct errbuf *err)
 	return rtnl_open(data, err);
 }
 
+/* In a child: links made and deleted in namespace churn, until killed. */
+static int churn_links(void *data, struct errbuf *msg)
+{
+	execl("/bin/sh", "sh", "-c",
+	      "while :; do ip -n churn link add ch0 type veth peer name ch1;"
+	      " ip -n churn link del ch0; done",
+	      (char *)NULL);
+	return 127;
+}
+
 /*
  * usernetns-list and usernetns-cleanup list the host's links while
  * namespaces die and take their veths along: the kernel then marks a dump
@@ -896,7 +901,7 @@ static void test_link_dumps_while_links_come_and_go(void **state)
 	struct errbuf err = { "" };
 	struct rtnl rtnl = RTNL_INIT;
 	struct rtnl_link lo;
-	pid_t churn;
+	struct test_child churn;
 	int fd;
 
 	assert_int_equal(test_sh("ip netns add churn && for i in $(seq 0 399); do"
@@ -906,13 +911,7 @@ static void test_link_dumps_while_links_come_and_go(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(netns_run_in(fd, open_rtnl_inside, &rtnl, &err), 0);
 	close(fd);
-	churn = fork();
-	assert_true(churn >= 0);
-	if (churn == 0) {
-		execl("/bin/sh", "sh", "-c", "while :; do ip -n churn link add ch0 type veth"
-		      " peer name ch1; ip -n churn link del ch0; done", (char *)NULL);
-		_exit(127);
-	}
+	churn = test_child_start(churn_links, NULL, NULL);
 	for (int k = 0; k < 100; k++) {
 		size_t n = 0;
 
@@ -922,8 +921,8 @@ static void test_link_dumps_while_links_come_and_go(void **state)
 			n += seen[i];
 		assert_int_equal(n, 800);
 	}
-	kill(churn, SIGKILL);
-	waitpid(churn, NULL, 0);
+	kill(churn.pid, SIGKILL);
+	test_child_wait(&churn, TEST_WAIT_MS, NULL, 0);
 	assert_int_equal(rtnl_link_get_index(&rtnl, 1, &lo, &err), 0);
 	assert_string_equal(lo.ifname, "lo");
 	rtnl_close(&rtnl);

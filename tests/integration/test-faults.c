@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -75,88 +74,84 @@ enum outcome {
 	CRASHED,
 };
 
+struct as_login {
+	const char *user;
+	bool open;
+};
+
 /*
- * In a child, as a login process would: login (open) or logout (close),
- * with fault (may be NULL) set.  The child's session id is kept in
- * ID_FILE between the two.
+ * In a child, as a login process would: login (open) or logout (close).
+ * The child's session id is kept in ID_FILE between the two.  Exit 0:
+ * done; 1: failed (msg says why); 3: the test child could not run; 4: a
+ * failed login left its host end behind; 5: a group's worker was killed
+ * at a crash point (a crash, not a failure).
  */
+static int login_or_logout(void *data, struct errbuf *msg)
+{
+	const struct as_login *a = data;
+	struct plan plan;
+	int r;
+
+	if (plan_resolve(policy, &uns_paths_default, a->user, &plan, msg) < 0)
+		return 3;
+	if (a->open) {
+		struct session_open_result res;
+
+		r = session_open(&uns_paths_default, &plan, getpid(), "faults",
+				 STATE_LOCK_TIMEOUT_MS, &res, msg);
+		/*
+		 * A failed login has undone what it made by the time
+		 * it returns: nothing is left for the kernel to tear
+		 * down later, when a test (or a login) may look.
+		 */
+		if (r == -ECHILD)
+			return 5;
+		if (r < 0 && if_nametoindex(plan.host_ifname) != 0) {
+			char why[sizeof(msg->msg)];
+
+			snprintf(why, sizeof(why), "%s", msg->msg);
+			errbuf_set(msg, "left the host end %s behind (%s)", plan.host_ifname, why);
+			return 4;
+		}
+		if (r == 0) {
+			FILE *f = fopen(ID_FILE, "we");
+
+			if (!f || fprintf(f, "%s", res.id) < 0 || fclose(f) != 0)
+				return 3;
+		}
+	} else {
+		struct session_close_result res;
+		char id[SESSION_ID_MAX] = "";
+		FILE *f = fopen(ID_FILE, "re");
+
+		if (f) {
+			if (!fgets(id, sizeof(id), f))
+				id[0] = '\0';
+			fclose(f);
+		}
+		r = session_close(&uns_paths_default, plan.owner, id[0] ? id : NULL,
+				  POLICY_TEARDOWN_LAST_LOGOUT, STATE_LOCK_TIMEOUT_MS, &res, msg);
+	}
+	return r < 0 ? 1 : 0;
+}
+
+/* user's login (open) or logout (close) in a child, with fault (may be NULL) set. */
 static enum outcome run_as(const char *user, bool open, const char *fault, char *ret_err,
 			   size_t size)
 {
-	int pipefd[2], status;
-	ssize_t n;
-	pid_t pid;
+	struct as_login a = { user, open };
+	int r = test_child_run(login_or_logout, &a, fault, ret_err, size);
 
-	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct errbuf err = { "" };
-		int r;
-
-		close(pipefd[0]);
-		if (fault)
-			setenv("USERNETNS_FAULT", fault, 1);
-		struct plan plan;
-
-		if (plan_resolve(policy, &uns_paths_default, user, &plan, &err) < 0)
-			_exit(3);
-		if (open) {
-			struct session_open_result res;
-
-			r = session_open(&uns_paths_default, &plan, getpid(), "faults",
-					 STATE_LOCK_TIMEOUT_MS, &res, &err);
-			/*
-			 * A failed login has undone what it made by the time
-			 * it returns: nothing is left for the kernel to tear
-			 * down later, when a test (or a login) may look.
-			 */
-			/* A group's worker killed at a crash point: a crash, not a failure. */
-			if (r == -ECHILD)
-				_exit(5);
-			if (r < 0 && if_nametoindex(plan.host_ifname) != 0) {
-				dprintf(pipefd[1], "left the host end %s behind (%s)",
-					plan.host_ifname, err.msg);
-				_exit(4);
-			}
-			if (r == 0) {
-				FILE *f = fopen(ID_FILE, "we");
-
-				if (!f || fprintf(f, "%s", res.id) < 0 || fclose(f) != 0)
-					_exit(3);
-			}
-		} else {
-			struct session_close_result res;
-			char id[SESSION_ID_MAX] = "";
-			FILE *f = fopen(ID_FILE, "re");
-
-			if (f) {
-				if (!fgets(id, sizeof(id), f))
-					id[0] = '\0';
-				fclose(f);
-			}
-			r = session_close(&uns_paths_default, plan.owner, id[0] ? id : NULL,
-					  POLICY_TEARDOWN_LAST_LOGOUT, STATE_LOCK_TIMEOUT_MS,
-					  &res, &err);
-		}
-		if (r < 0 && write(pipefd[1], err.msg, strlen(err.msg)) < 0)
-			_exit(3);
-		_exit(r < 0 ? 1 : 0);
-	}
-	close(pipefd[1]);
-	n = read(pipefd[0], ret_err, size - 1);
-	ret_err[n > 0 ? n : 0] = '\0';
-	close(pipefd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if ((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
-	    (WIFEXITED(status) && WEXITSTATUS(status) == 5))
+	if (r == 128 + SIGKILL || r == 5)
 		return CRASHED;
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 3)
+	if (r < 0)
+		fail_msg("%s: the %s hung", fault ? fault : "no fault", open ? "login" : "logout");
+	assert_true(r < 128);
+	if (r == 3)
 		fail_msg("the test child could not run");
-	if (WEXITSTATUS(status) == 4)
+	if (r == 4)
 		fail_msg("%s: %s", fault ? fault : "no fault", ret_err);
-	return WEXITSTATUS(status) == 0 ? OK : FAILED;
+	return r == 0 ? OK : FAILED;
 }
 
 static enum outcome run(bool open, const char *fault, char *ret_err, size_t size)
@@ -331,66 +326,30 @@ static void test_failure_during_logout(void **state)
 	printf("# %u injected failures during logout; %u logins in all\n", n, logins);
 }
 
-/*
- * In a child, with fault (may be NULL) set in its environment: fn(data),
- * whose result is the child's exit status.
- */
-static pid_t spawn(int (*fn)(const void *data), const void *data, const char *fault)
-{
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int status;
-
-		if (fault)
-			setenv("USERNETNS_FAULT", fault, 1);
-		status = fn(data);
-		fflush(NULL);
-		_exit(status);
-	}
-	return pid;
-}
-
 /* A login of user: 0, or 1 when it failed. */
-static int login_child(const void *data)
+static int login_child(void *data, struct errbuf *msg)
 {
 	const char *user = data;
-	struct errbuf err = { "" };
 	int r;
 
-	r = test_login(policy, user, STATE_LOCK_TIMEOUT_MS, &err);
+	r = test_login(policy, user, STATE_LOCK_TIMEOUT_MS, msg);
 	if (r < 0)
-		printf("# login of %s: %s\n", user, err.msg);
+		printf("# login of %s: %s\n", user, msg->msg);
 	return r < 0 ? 1 : 0;
 }
 
-static pid_t spawn_login(const char *user, const char *fault)
+static struct test_child spawn_login(const char *user, const char *fault)
 {
-	return spawn(login_child, user, fault);
+	return test_child_start(login_child, (void *)user, fault);
 }
 
 /*
- * The exit status of pid, waiting at most far beyond what a login's
- * bounded waits add up to; -1 (and pid killed) if it hung.
+ * The exit status of a child, waiting at most far beyond what a login's
+ * bounded waits add up to; -1 (and the child killed) if it hung.
  */
-static int wait_bounded(pid_t pid)
+static int wait_bounded(struct test_child *c)
 {
-	int status;
-
-	for (unsigned int ms = 0; ms < 2 * TEST_WAIT_MS; ms += 10) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		assert_true(r >= 0);
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
+	return test_child_wait(c, 2 * TEST_WAIT_MS, NULL, 0);
 }
 
 /*
@@ -406,23 +365,22 @@ static void test_stopped_login_blocks_nobody(void **state)
 	static const char *const points[] = { "netns.rundir", "lease.linked" };
 
 	for (size_t i = 0; i < ELEMENTSOF(points); i++) {
+		struct test_child alice, carol;
 		char spec[64];
-		pid_t alice, carol;
 		int status;
 
 		reset();
 		snprintf(spec, sizeof(spec), "%s=stop", points[i]);
 		alice = spawn_login("alice", spec);
-		assert_int_equal(waitpid(alice, &status, WUNTRACED), alice);
-		if (!WIFSTOPPED(status))
+		if (!test_child_stopped(&alice, TEST_WAIT_MS))
 			fail_msg("%s: alice's login did not stop there", points[i]);
 		carol = spawn_login("carol", NULL);
-		status = wait_bounded(carol);
-		kill(alice, SIGCONT);
+		status = wait_bounded(&carol);
+		kill(alice.pid, SIGCONT);
 		if (status != 0)
 			fail_msg("stopped at %s, alice %s carol's login", points[i],
 				 status < 0 ? "hangs" : "fails");
-		if (wait_bounded(alice) != 0)
+		if (wait_bounded(&alice) != 0)
 			fail_msg("alice's login, stopped at %s, failed when it went on",
 				 points[i]);
 		assert_int_equal(test_sh("mountpoint -q /run/netns/user-alice &&"
@@ -437,7 +395,7 @@ static void test_stopped_login_blocks_nobody(void **state)
  * named; 1: refused as being removed, and back in the namespace it came
  * from; 2: anything else.
  */
-static int join_child(const void *data)
+static int join_child(void *data, struct errbuf *msg)
 {
 	struct errbuf err = { "" };
 	struct netns_id before, after;
@@ -457,34 +415,30 @@ static int join_child(const void *data)
 	return 2;
 }
 
-static pid_t spawn_join(const char *fault)
+static struct test_child spawn_join(const char *fault)
 {
-	return spawn(join_child, NULL, fault);
+	return test_child_start(join_child, NULL, fault);
 }
 
 /* Remove alice's namespace as the last logout does: 0, 1 when busy, 2 otherwise. */
-static int remove_child(const void *data)
+static int remove_child(void *data, struct errbuf *msg)
 {
 	struct session_close_result res;
-	struct errbuf err = { "" };
 
 	if (session_close(&uns_paths_default, owner_user(1001), NULL, POLICY_TEARDOWN_LAST_LOGOUT,
-			  STATE_LOCK_TIMEOUT_MS, &res, &err) < 0)
+			  STATE_LOCK_TIMEOUT_MS, &res, msg) < 0)
 		return 2;
 	return res.outcome == SESSION_REMOVED ? 0 : res.outcome == SESSION_BUSY ? 1 : 2;
 }
 
-static pid_t spawn_remove(const char *fault)
+static struct test_child spawn_remove(const char *fault)
 {
-	return spawn(remove_child, NULL, fault);
+	return test_child_start(remove_child, NULL, fault);
 }
 
-static void stopped(pid_t pid, const char *what)
+static void stopped(struct test_child *c, const char *what)
 {
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
-	if (!WIFSTOPPED(status))
+	if (!test_child_stopped(c, TEST_WAIT_MS))
 		fail_msg("%s did not stop there", what);
 }
 
@@ -497,42 +451,42 @@ static void stopped(pid_t pid, const char *what)
  */
 static void test_join_races_removal(void **state)
 {
+	struct test_child join, removal;
 	char why[256];
-	pid_t join, removal;
 
 	/* Stopped with the namespace open, not yet inside: removed meanwhile. */
 	reset();
 	assert_int_equal(run_as("alice", true, NULL, why, sizeof(why)), OK);
 	join = spawn_join("join.opened=stop");
-	stopped(join, "the join, after opening");
+	stopped(&join, "the join, after opening");
 	removal = spawn_remove(NULL);
-	assert_int_equal(wait_bounded(removal), 0);
+	assert_int_equal(wait_bounded(&removal), 0);
 	assert_int_not_equal(test_sh("mountpoint -q /run/netns/user-alice"), 0);
-	kill(join, SIGCONT);
-	if (wait_bounded(join) != 1)
+	kill(join.pid, SIGCONT);
+	if (wait_bounded(&join) != 1)
 		fail_msg("a join that entered a namespace removed meanwhile did not back out");
 
 	/* Stopped inside: the removal sees it and keeps the namespace. */
 	reset();
 	assert_int_equal(run_as("alice", true, NULL, why, sizeof(why)), OK);
 	join = spawn_join("join.entered=stop");
-	stopped(join, "the join, inside");
+	stopped(&join, "the join, inside");
 	removal = spawn_remove(NULL);
-	assert_int_equal(wait_bounded(removal), 1);
-	kill(join, SIGCONT);
-	if (wait_bounded(join) != 0)
+	assert_int_equal(wait_bounded(&removal), 1);
+	kill(join.pid, SIGCONT);
+	if (wait_bounded(&join) != 0)
 		fail_msg("a join inside a namespace the removal kept did not go on");
 
 	/* A removal stopped after marking the record: a join meanwhile backs out. */
 	reset();
 	assert_int_equal(run_as("alice", true, NULL, why, sizeof(why)), OK);
 	removal = spawn_remove("remove.marked=stop");
-	stopped(removal, "the removal, after marking");
+	stopped(&removal, "the removal, after marking");
 	join = spawn_join(NULL);
-	if (wait_bounded(join) != 1)
+	if (wait_bounded(&join) != 1)
 		fail_msg("a join while the namespace was being removed did not back out");
-	kill(removal, SIGCONT);
-	assert_int_equal(wait_bounded(removal), 0);
+	kill(removal.pid, SIGCONT);
+	assert_int_equal(wait_bounded(&removal), 0);
 	assert_int_not_equal(test_sh("mountpoint -q /run/netns/user-alice"), 0);
 }
 

@@ -11,14 +11,12 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +58,23 @@ static bool complete(void)
 		       " ip -4 route show default | cut -d' ' -f3) >/dev/null") == 0;
 }
 
+struct login_setup {
+	void (*setup)(void *);
+	void *arg;
+	unsigned int lock_timeout_ms;
+};
+
+static int login_child(void *data, struct errbuf *msg)
+{
+	const struct login_setup *l = data;
+	int r;
+
+	if (l->setup)
+		l->setup(l->arg);
+	r = test_login(policy, "alice", l->lock_timeout_ms, msg);
+	return r < 0 ? -r : 0;
+}
+
 /*
  * Log alice in from a child with setup() applied first; the child's exit
  * code says what session_open() returned (0 or the errno), and its
@@ -68,43 +83,20 @@ static bool complete(void)
 static int login_with(void (*setup)(void *), void *arg, unsigned int lock_timeout_ms,
 		      char *msg, size_t size)
 {
-	int pipefd[2], status;
-	ssize_t n;
-	pid_t pid;
+	struct login_setup l = { setup, arg, lock_timeout_ms };
+	struct test_child c = test_child_start(login_child, &l, NULL);
+	int r;
 
-	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct errbuf err = { "" };
-		int r;
-
-		close(pipefd[0]);
-		if (setup)
-			setup(arg);
-		r = test_login(policy, "alice", lock_timeout_ms, &err);
-		if (r < 0 && write(pipefd[1], err.msg, strlen(err.msg)) < 0)
-			_exit(255);
-		_exit(r < 0 ? -r : 0);
-	}
-	close(pipefd[1]);
 	/*
 	 * Every wait of a login is bounded (lock_timeout_ms, and 5 s per
 	 * netlink reply): a login still running after many times that
 	 * hangs, however slow the machine.
 	 */
-	if (poll(&(struct pollfd){ .fd = pipefd[0], .events = POLLIN }, 1,
-		 (int)(HANG_MS + 2 * lock_timeout_ms)) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+	r = test_child_wait(&c, HANG_MS + 2 * lock_timeout_ms, msg, size);
+	if (r < 0)
 		fail_msg("the login hung");
-	}
-	n = read(pipefd[0], msg, size - 1);
-	msg[n > 0 ? n : 0] = '\0';
-	close(pipefd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	assert_true(r < 128);
+	return r;
 }
 
 static void set_nofile(void *arg)
@@ -291,33 +283,33 @@ static void test_netns_limit_reached(void **state)
 		fail_msg("with room for one namespace: %s", msg);
 }
 
+/* In a child: alice's lock, held by a process that stops. */
+static int hold_lock(void *data, struct errbuf *msg)
+{
+	int fd;
+
+	if (state_lock(&uns_paths_default, 1001, 1000, &fd, msg) < 0)
+		return 1;
+	raise(SIGSTOP);
+	return 0;
+}
+
 static void test_lock_held_by_stopped_process(void **state)
 {
-	struct errbuf err = { "" };
+	struct test_child holder;
 	char msg[1024];
-	int status, r;
-	pid_t holder;
+	int r;
 
-	holder = fork();
-	assert_true(holder >= 0);
-	if (holder == 0) {
-		int fd;
-
-		if (state_lock(&uns_paths_default, 1001, 1000, &fd, &err) < 0)
-			_exit(1);
-		raise(SIGSTOP);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(holder, &status, WUNTRACED), holder);
-	assert_true(WIFSTOPPED(status));
+	holder = test_child_start(hold_lock, NULL, NULL);
+	assert_true(test_child_stopped(&holder, TEST_WAIT_MS));
 
 	r = login_with(NULL, NULL, 500, msg, sizeof(msg));
 	assert_int_equal(r, ETIMEDOUT);
 	assert_non_null(strstr(msg, "gave up after 500 ms waiting for another login of uid 1001 to finish"));
 	assert_true(nothing_half_made());
 
-	kill(holder, SIGKILL);
-	assert_int_equal(waitpid(holder, &status, 0), holder);
+	kill(holder.pid, SIGKILL);
+	assert_int_equal(test_child_wait(&holder, TEST_WAIT_MS, NULL, 0), 128 + SIGKILL);
 	r = login_with(NULL, NULL, 500, msg, sizeof(msg));
 	assert_int_equal(r, 0);
 	assert_true(complete());
@@ -365,6 +357,52 @@ static int probe(void *data, void *out, int *ret_fd, struct errbuf *err)
 	return 0;
 }
 
+/* What the member's process does: shield_run() as su would call it. */
+struct shield_caller {
+	struct shield_probe pr;
+	const char *cgroup_dir;
+};
+
+static int call_shielded(void *data, struct errbuf *msg)
+{
+	const struct shield_caller *c = data;
+	struct shield_seen seen = { 0 };
+	int fd, r;
+
+	/* As a member would call it: niced, a loose umask, in a cgroup of its own. */
+	if (test_sh("echo %d > %s/cgroup.procs", (int)getpid(), c->cgroup_dir) != 0 ||
+	    setpriority(PRIO_PROCESS, 0, 19) < 0)
+		return 11;
+	umask(0);
+	if (setresuid(1001, 0, 0) < 0)
+		return 10;
+	r = shield_run(probe, (void *)&c->pr, &seen, sizeof(seen), &fd, msg);
+	if (r != 0)
+		printf("# shield_run: %s\n", msg->msg);
+	printf("# worker: cgroup %s, nice %d, umask %03o\n", seen.cgroup, seen.nice,
+	       (unsigned int)seen.umask);
+	return r == 0 && fd == -1 && seen.ruid == 0 && seen.euid == 0 && seen.suid == 0 &&
+			       seen.sid != getsid(0) && seen.dumpable == 0 &&
+			       strcmp(seen.cgroup, "/usernetns-shield") == 0 && seen.nice == 0 &&
+			       seen.umask == 077 ?
+		       0 :
+		       20;
+}
+
+/* The member tries to stop the worker (refused), and the caller (allowed). */
+static int stop_as_member(void *data, struct errbuf *msg)
+{
+	const pid_t *pids = data; /* the worker's, the caller's */
+
+	if (setresuid(1001, 1001, 1001) < 0)
+		return 10;
+	if (kill(pids[0], SIGSTOP) == 0 || errno != EPERM)
+		return 21;
+	if (kill(pids[1], SIGSTOP) != 0)
+		return 22;
+	return 0;
+}
+
 /*
  * A group's lock is held only in a shielded child: called from a process
  * like su (real uid the user's, effective root), the child is out of the
@@ -372,8 +410,10 @@ static int probe(void *data, void *out, int *ret_fd, struct errbuf *err)
  */
 static void test_shield_out_of_users_reach(void **state)
 {
-	int to_test[2], go[2], status;
-	pid_t caller, worker = 0, user;
+	struct shield_caller sc;
+	struct test_child caller;
+	pid_t pids[2] = { 0 };
+	int to_test[2], go[2];
 	char *mnt, cgroup_dir[512];
 
 	/* A cgroup delegated to the user, as systemd gives a user's manager. */
@@ -386,62 +426,23 @@ static void test_shield_out_of_users_reach(void **state)
 
 	assert_int_equal(pipe(to_test), 0);
 	assert_int_equal(pipe(go), 0);
-	caller = fork();
-	assert_true(caller >= 0);
-	if (caller == 0) {
-		struct shield_probe pr = { to_test[1], go[0] };
-		struct shield_seen seen = { 0 };
-		struct errbuf err = { "" };
-		int fd, r;
-
-		/* As a member would call it: niced, a loose umask, in a cgroup of its own. */
-		if (test_sh("echo %d > %s/cgroup.procs", (int)getpid(), cgroup_dir) != 0 ||
-		    setpriority(PRIO_PROCESS, 0, 19) < 0)
-			_exit(11);
-		umask(0);
-		if (setresuid(1001, 0, 0) < 0)
-			_exit(10);
-		r = shield_run(probe, &pr, &seen, sizeof(seen), &fd, &err);
-		if (r != 0)
-			printf("# shield_run: %s\n", err.msg);
-		printf("# worker: cgroup %s, nice %d, umask %03o\n", seen.cgroup, seen.nice,
-		       (unsigned int)seen.umask);
-		fflush(stdout);
-		_exit(r == 0 && fd == -1 && seen.ruid == 0 && seen.euid == 0 && seen.suid == 0 &&
-				      seen.sid != getsid(0) && seen.dumpable == 0 &&
-				      strcmp(seen.cgroup, "/usernetns-shield") == 0 && seen.nice == 0 &&
-				      seen.umask == 077 ?
-			      0 :
-			      20);
-	}
+	sc = (struct shield_caller){ { to_test[1], go[0] }, cgroup_dir };
+	caller = test_child_start(call_shielded, &sc, NULL);
 	close(to_test[1]);
 	close(go[0]);
-	assert_int_equal(read(to_test[0], &worker, sizeof(worker)), sizeof(worker));
+	assert_int_equal(read(to_test[0], &pids[0], sizeof(pids[0])), sizeof(pids[0]));
+	pids[1] = caller.pid;
 	/* The user tries to stop the worker, and the caller (which they may). */
-	user = fork();
-	assert_true(user >= 0);
-	if (user == 0) {
-		if (setresuid(1001, 1001, 1001) < 0)
-			_exit(10);
-		if (kill(worker, SIGSTOP) == 0 || errno != EPERM)
-			_exit(21);
-		if (kill(caller, SIGSTOP) != 0)
-			_exit(22);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(user, &status, 0), user);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(test_child_run(stop_as_member, pids, NULL, NULL, 0), 0);
 	/* The stopped caller does not stop the worker: it answers and ends. */
 	assert_int_equal(write(go[1], "x", 1), 1);
 	/* Done: a zombie of the stopped caller (or gone), within a bound. */
 	assert_true(test_wait_sh(10000,
 				 "s=$(sed 's/.*) //' /proc/%d/stat 2>/dev/null | cut -c1); "
 				 "[ -z \"$s\" ] || [ \"$s\" = Z ]",
-				 (int)worker));
-	kill(caller, SIGCONT);
-	assert_int_equal(waitpid(caller, &status, 0), caller);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+				 (int)pids[0]));
+	kill(caller.pid, SIGCONT);
+	assert_int_equal(test_child_wait(&caller, TEST_WAIT_MS, NULL, 0), 0);
 	close(to_test[0]);
 	close(go[1]);
 	/* Both cgroups empty now: removed, so the machine keeps none. */

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,34 +37,32 @@ static double now_ms(void)
 
 static int setup(void **state)
 {
-	const char *builddir = getenv("USERNETNS_BUILDDIR");
-	char text[8192];
-
-	assert_non_null(builddir);
 	test_clean_host(false, CONFDIR);
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
 	test_write_file(CONFDIR "/usernetns.conf", "[group:many]\nmode = veth\npool4 = 10.200.0.0/16\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" CONFDIR "/usernetns.conf\n",
-		 builddir);
-	test_write_file(CONFDIR "/" SERVICE, text);
+	test_pam_service(CONFDIR "/" SERVICE, NULL, CONFDIR "/usernetns.conf", NULL);
 	return 0;
 }
 
+struct login_report {
+	const char *user;
+	int fd;
+};
+
 /* In a child: log in; report "OK <ms>" or "FAIL <code>" on fd. */
-static void child_login(const char *user, int fd)
+static int child_login(void *data, struct errbuf *msg)
 {
+	const struct login_report *l = data;
 	pam_handle_t *pamh = NULL;
 	double t0 = now_ms();
 	int r;
 
-	r = pam_start_confdir(SERVICE, user, &test_conversation, CONFDIR, &pamh);
+	r = pam_start_confdir(SERVICE, l->user, &test_conversation, CONFDIR, &pamh);
 	if (r == PAM_SUCCESS)
 		r = pam_open_session(pamh, 0);
-	dprintf(fd, r == PAM_SUCCESS ? "OK %.3f\n" : "FAIL %.0f\n",
+	dprintf(l->fd, r == PAM_SUCCESS ? "OK %.3f\n" : "FAIL %.0f\n",
 		r == PAM_SUCCESS ? now_ms() - t0 : (double)r);
-	_exit(0);
+	return 0;
 }
 
 static int compare_double(const void *a, const void *b)
@@ -78,6 +75,7 @@ static int compare_double(const void *a, const void *b)
 static void test_200_users_at_once(void **state)
 {
 	enum { N = 200 };
+	struct test_child children[N];
 	double lat[N];
 	int pipefd[2], placed = 0, failed = 0, n = 0;
 	char line[4096];
@@ -88,10 +86,8 @@ static void test_200_users_at_once(void **state)
 		char user[16];
 
 		snprintf(user, sizeof(user), "load%03d", i + 1);
-		if (fork() == 0) {
-			close(pipefd[0]);
-			child_login(user, pipefd[1]);
-		}
+		children[i] = test_child_start(child_login,
+					       &(struct login_report){ user, pipefd[1] }, NULL);
 	}
 	close(pipefd[1]);
 	in = fdopen(pipefd[0], "r");
@@ -106,8 +102,8 @@ static void test_200_users_at_once(void **state)
 		}
 	}
 	fclose(in);
-	while (wait(NULL) > 0)
-		;
+	for (int i = 0; i < N; i++)
+		test_child_wait(&children[i], TEST_WAIT_MS, NULL, 0);
 	assert_int_equal(failed, 0);
 	assert_int_equal(placed, N);
 	assert_int_equal(test_sh("test $(ls /run/netns | wc -l) -eq %d", N), 0);
@@ -134,47 +130,55 @@ static void test_200_users_at_once(void **state)
 
 /* A login that stays: a process holding a session, closing on request. */
 struct holder {
-	pid_t pid;
+	struct test_child child;
 	int cmd;		/* write 'c' to close */
 	int user;
 };
 
-static pid_t hold_session(const char *user, int *ret_cmd)
-{
+struct session_pipes {
+	const char *user;
 	int up[2], down[2];
+};
+
+/* In a child: a session of user, open until down says 'c'; up says 'o' once open. */
+static int hold_child(void *data, struct errbuf *msg)
+{
+	struct session_pipes *p = data;
+	pam_handle_t *pamh = NULL;
+	char c, ok;
+	int r;
+
+	close(p->up[0]);
+	close(p->down[1]);
+	r = pam_start_confdir(SERVICE, p->user, &test_conversation, CONFDIR, &pamh);
+	if (r == PAM_SUCCESS)
+		r = pam_open_session(pamh, 0);
+	ok = r == PAM_SUCCESS ? 'o' : 'f';
+	if (write(p->up[1], &ok, 1) != 1 || r != PAM_SUCCESS)
+		return 1;
+	if (read(p->down[0], &c, 1) != 1)
+		return 1;
+	r = pam_close_session(pamh, 0);
+	pam_end(pamh, r);
+	return r == PAM_SUCCESS ? 0 : 1;
+}
+
+static struct test_child hold_session(const char *user, int *ret_cmd)
+{
+	struct session_pipes p = { .user = user };
+	struct test_child child;
 	char ok;
-	pid_t pid;
 
-	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(down, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		pam_handle_t *pamh = NULL;
-		char c;
-		int r;
-
-		close(up[0]);
-		close(down[1]);
-		r = pam_start_confdir(SERVICE, user, &test_conversation, CONFDIR, &pamh);
-		if (r == PAM_SUCCESS)
-			r = pam_open_session(pamh, 0);
-		ok = r == PAM_SUCCESS ? 'o' : 'f';
-		if (write(up[1], &ok, 1) != 1 || r != PAM_SUCCESS)
-			_exit(1);
-		if (read(down[0], &c, 1) != 1)
-			_exit(1);
-		r = pam_close_session(pamh, 0);
-		pam_end(pamh, r);
-		_exit(r == PAM_SUCCESS ? 0 : 1);
-	}
-	close(up[1]);
-	close(down[0]);
-	if (read(up[0], &ok, 1) != 1 || ok != 'o')
+	assert_int_equal(pipe2(p.up, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(p.down, O_CLOEXEC), 0);
+	child = test_child_start(hold_child, &p, NULL);
+	close(p.up[1]);
+	close(p.down[0]);
+	if (read(p.up[0], &ok, 1) != 1 || ok != 'o')
 		fail_msg("login of %s failed", user);
-	close(up[0]);
-	*ret_cmd = down[1];
-	return pid;
+	close(p.up[0]);
+	*ret_cmd = p.down[1];
+	return child;
 }
 
 static bool same_ns(pid_t pid, const char *name)
@@ -207,19 +211,18 @@ static void test_random_logins_and_logouts(void **state)
 
 			snprintf(user, sizeof(user), "user%02d", u + 1);
 			h[n].user = u;
-			h[n].pid = hold_session(user, &h[n].cmd);
+			h[n].child = hold_session(user, &h[n].cmd);
 			per_user[u]++;
 			n++;
 			logins++;
 		} else {
-			int i = rand() % n, status;
+			int i = rand() % n;
 			struct holder x = h[i];
 
 			h[i] = h[--n];
 			assert_int_equal(write(x.cmd, "c", 1), 1);
 			close(x.cmd);
-			assert_int_equal(waitpid(x.pid, &status, 0), x.pid);
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			if (test_child_wait(&x.child, TEST_WAIT_MS, NULL, 0) != 0)
 				fail_msg("step %d: logout of user%02d failed", step, x.user + 1);
 			per_user[x.user]--;
 			logouts++;
@@ -227,9 +230,9 @@ static void test_random_logins_and_logouts(void **state)
 		/* Every open session is in its user's namespace... */
 		for (int i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "user-user%02d", h[i].user + 1);
-			if (!same_ns(h[i].pid, name))
+			if (!same_ns(h[i].child.pid, name))
 				fail_msg("step %d: session %ld of user%02d is not in %s", step,
-					 (long)h[i].pid, h[i].user + 1, name);
+					 (long)h[i].child.pid, h[i].user + 1, name);
 		}
 		/* ...and a user without one has no namespace left. */
 		for (int u = 0; u < USERS; u++) {
@@ -242,13 +245,10 @@ static void test_random_logins_and_logouts(void **state)
 		}
 	}
 	while (n > 0) {
-		int status;
-
 		n--;
 		assert_int_equal(write(h[n].cmd, "c", 1), 1);
 		close(h[n].cmd);
-		assert_int_equal(waitpid(h[n].pid, &status, 0), h[n].pid);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_int_equal(test_child_wait(&h[n].child, TEST_WAIT_MS, NULL, 0), 0);
 		logouts++;
 	}
 	assert_int_equal(test_sh("test -z \"$(ls /run/netns)\""), 0);

@@ -455,9 +455,9 @@ static void test_cleanup_keeps_leases_during_outage(void **state)
 }
 
 /* Everything the tests need, before glibc reads nsswitch.conf. */
-static void setup_world(const char *builddir)
+static void setup_world(void)
 {
-	char text[8192], dir[4096];
+	char dir[4096];
 
 	assert_int_equal(mkdir(CONFDIR, 0755), 0);
 	/* /etc writable here only: an overlay whose upper layer is in the sandbox's /run. */
@@ -475,11 +475,7 @@ static void setup_world(const char *builddir)
 		   "shadow: files\n"
 		   "hosts: files\n");
 	test_write_file(POLICY, policy_text);
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" POLICY "\n",
-		 builddir);
-	test_write_file(CONFDIR "/" SERVICE, text);
+	test_pam_service(CONFDIR "/" SERVICE, NULL, POLICY, NULL);
 	/* The helpers read the built-in path only. */
 	snprintf(dir, sizeof(dir), "%s", USERNETNS_POLICY_PATH);
 	*strrchr(dir, '/') = '\0';
@@ -523,7 +519,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	test_sandbox();
-	setup_world(builddir);
+	setup_world();
 	assert_int_equal(netns_current(&host), 0);
 	return cmocka_run_group_tests_name("nss", tests, NULL, NULL);
 }

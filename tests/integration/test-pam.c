@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -42,20 +41,10 @@
 
 static char module_path[4096];
 
-/*
- * The service file: a module that succeeds, as pam_unix does in Debian's
- * common-session, then ours by absolute path.  So a PAM_IGNORE of ours
- * leaves the stack's PAM_SUCCESS, as it would on a real system.
- */
+/* The service file: ours after a module that succeeds (test_pam_service()). */
 static void write_service(const char *options)
 {
-	char text[8192];
-
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s conf=" POLICY " %s\n",
-		 module_path, options);
-	test_write_file(CONFDIR "/" SERVICE, text);
+	test_pam_service(CONFDIR "/" SERVICE, NULL, POLICY, options);
 }
 
 static const char good_policy[] =
@@ -296,27 +285,28 @@ static void test_two_sessions_share_one_namespace(void **state)
 	pam_end(b, PAM_SUCCESS);
 }
 
+static int wait_for_signal(void *data, struct errbuf *msg)
+{
+	pause();
+	return 0;
+}
+
 static void test_lingering_process_keeps_namespace(void **state)
 {
 	pam_handle_t *pamh = start("alice");
-	pid_t child;
-	int status;
+	struct test_child child;
 
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	/* The user's shell left something running: it inherits the namespace. */
-	child = fork();
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
+	child = test_child_start(wait_for_signal, NULL, NULL);
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
 	expect_log("last session of alice closed: namespace kept, process");
 	assert_true(exists("user-alice"));
 	pam_end(pamh, PAM_SUCCESS);
 
 	/* Once it is gone, the next logout takes the namespace. */
-	kill(child, SIGKILL);
-	assert_int_equal(waitpid(child, &status, 0), child);
+	kill(child.pid, SIGKILL);
+	assert_int_not_equal(test_child_wait(&child, TEST_WAIT_MS, NULL, 0), -1);
 	pamh = start("alice");
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
@@ -330,51 +320,60 @@ static char lone_thread_path[4096];
  * tests/lone-thread MODE as uid, in the calling thread's namespace: a
  * process that stays inside through a thread only.  Returns once it is.
  */
-static pid_t start_lone_thread(const char *mode, uid_t uid)
+struct lone_thread {
+	const char *mode;
+	uid_t uid;
+	int out; /* its standard output */
+};
+
+static int exec_lone_thread(void *data, struct errbuf *msg)
 {
+	const struct lone_thread *l = data;
+
+	if (dup2(l->out, STDOUT_FILENO) < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(l->uid, l->uid, l->uid) < 0 || setresuid(l->uid, l->uid, l->uid) < 0)
+		return 126;
+	execl(lone_thread_path, "lone-thread", l->mode, (char *)NULL);
+	return 127;
+}
+
+static struct test_child start_lone_thread(const char *mode, uid_t uid)
+{
+	struct test_child child;
 	char ready[8] = "";
 	int fds[2];
-	pid_t pid;
 
 	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (dup2(fds[1], STDOUT_FILENO) < 0 || setgroups(0, NULL) < 0 ||
-		    setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
-			_exit(126);
-		execl(lone_thread_path, "lone-thread", mode, (char *)NULL);
-		_exit(127);
-	}
+	child = test_child_start(exec_lone_thread, &(struct lone_thread){ mode, uid, fds[1] },
+				 NULL);
 	close(fds[1]);
 	/* One write of "ready\n" (atomic on a pipe), or end of file if it failed. */
 	if (read(fds[0], ready, sizeof(ready) - 1) < 0 || strcmp(ready, "ready\n") != 0)
 		fail_msg("lone-thread %s did not start", mode);
 	close(fds[0]);
-	return pid;
+	return child;
 }
 
 /* The last logout leaves the namespace to a process with a thread inside. */
 static void lingering_thread_keeps_namespace(const char *mode, uid_t uid)
 {
 	pam_handle_t *pamh = start("alice");
+	struct test_child child;
 	char msg[128];
-	pid_t child;
-	int status;
 
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	child = start_lone_thread(mode, uid);
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
 	snprintf(msg, sizeof(msg),
 		 "last session of alice closed: namespace kept, process %ld still in it",
-		 (long)child);
+		 (long)child.pid);
 	expect_log(msg);
 	assert_true(exists("user-alice"));
 	pam_end(pamh, PAM_SUCCESS);
 
 	/* Once it is gone, the next logout takes the namespace. */
-	kill(child, SIGKILL);
-	assert_int_equal(waitpid(child, &status, 0), child);
+	kill(child.pid, SIGKILL);
+	assert_int_not_equal(test_child_wait(&child, TEST_WAIT_MS, NULL, 0), -1);
 	pamh = start("alice");
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
@@ -745,52 +744,82 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+/*
+ * The handle of a child's login that ends with its process, the session
+ * left open (as a login process that dies): kept where valgrind sees it
+ * still reachable when the child exits, as it is.
+ */
+static pam_handle_t *left_open;
+
+static int login_with_a_thread(void *data, struct errbuf *msg)
+{
+	pthread_t t;
+	int r;
+
+	if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+		return 2;
+	pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &left_open);
+	r = pam_open_session(left_open, 0);
+	if (r != PAM_SYSTEM_ERR)
+		return 3;
+	if (!strstr(logbuf, "the calling process has 2 threads"))
+		return 4;
+	if (exists("user-alice"))
+		return 5;
+	return 0;
+}
+
 static void test_multithreaded_caller_is_refused(void **state)
 {
-	pid_t child = fork();
-	int status;
-
 	/* In a child: a thread that never ends would outlive the test. */
-	if (child == 0) {
-		pam_handle_t *pamh = NULL;
-		pthread_t t;
-		int r;
+	assert_int_equal(test_child_run(login_with_a_thread, NULL, NULL, NULL, 0), 0);
+}
 
-		if (pthread_create(&t, NULL, sleeper, NULL) != 0)
-			_exit(2);
-		pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh);
-		r = pam_open_session(pamh, 0);
-		if (r != PAM_SYSTEM_ERR)
-			_exit(3);
-		if (!strstr(logbuf, "the calling process has 2 threads"))
-			_exit(4);
-		if (exists("user-alice"))
-			_exit(5);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+static int end_silently(void *data, struct errbuf *msg)
+{
+	return pam_end(data, PAM_SUCCESS | PAM_DATA_SILENT) == PAM_SUCCESS ? 0 : 1;
 }
 
 static void test_forked_child_tears_nothing_down(void **state)
 {
 	pam_handle_t *pamh = start("alice");
-	pid_t child;
-	int status;
 
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	/* As sshd's session child: drops the handle without closing. */
-	child = fork();
-	if (child == 0)
-		_exit(pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT) == PAM_SUCCESS ? 0 : 1);
-	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(test_child_run(end_silently, pamh, NULL, NULL, 0), 0);
 	assert_true(exists("user-alice"));
 	assert_int_equal(count_sessions(1001), 1);
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
 	assert_false(exists("user-alice"));
 	pam_end(pamh, PAM_SUCCESS);
+}
+
+/* In a network namespace of its own: login and logout; 0, or what went wrong (10-17). */
+static int login_from_elsewhere(void *data, struct errbuf *msg)
+{
+	struct netns_id mgmt, now;
+	pam_handle_t *pamh = NULL;
+
+	if (unshare(CLONE_NEWNET) < 0 || netns_current(&mgmt) < 0)
+		return 10;
+	if (pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh) !=
+		    PAM_SUCCESS ||
+	    pam_open_session(pamh, 0) != PAM_SUCCESS)
+		return 11;
+	if (netns_current(&now) < 0 || netns_id_equal(&now, &mgmt) || !exists("user-alice"))
+		return 12;
+	if (pam_close_session(pamh, 0) != PAM_SUCCESS)
+		return 13;
+	pam_end(pamh, PAM_SUCCESS);
+	if (netns_current(&now) < 0 || !netns_id_equal(&now, &mgmt))
+		return 14;
+	if (exists("user-alice"))
+		return 15;
+	if (if_nametoindex("vu1001") != 0)
+		return 16;
+	if (!strstr(logbuf, "last session of alice closed: its network namespace was removed"))
+		return 17;
+	return 0;
 }
 
 /*
@@ -811,95 +840,59 @@ static void test_login_service_outside_init_namespace(void **state)
 		[16] = "the host end was kept",
 		[17] = "the log does not say it was removed",
 	};
-	pid_t child;
-	int status;
+	int r = test_child_run(login_from_elsewhere, NULL, NULL, NULL, 0);
 
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		struct netns_id mgmt, now;
-		pam_handle_t *pamh = NULL;
-
-		if (unshare(CLONE_NEWNET) < 0 || netns_current(&mgmt) < 0)
-			_exit(10);
-		if (pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh) !=
-			    PAM_SUCCESS ||
-		    pam_open_session(pamh, 0) != PAM_SUCCESS)
-			_exit(11);
-		if (netns_current(&now) < 0 || netns_id_equal(&now, &mgmt) ||
-		    !exists("user-alice"))
-			_exit(12);
-		if (pam_close_session(pamh, 0) != PAM_SUCCESS)
-			_exit(13);
-		pam_end(pamh, PAM_SUCCESS);
-		if (netns_current(&now) < 0 || !netns_id_equal(&now, &mgmt))
-			_exit(14);
-		if (exists("user-alice"))
-			_exit(15);
-		if (if_nametoindex("vu1001") != 0)
-			_exit(16);
-		if (!strstr(logbuf, "last session of alice closed: its network namespace was removed"))
-			_exit(17);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) != 0)
+	assert_true(r >= 0 && r < 128);
+	if (r != 0)
 		fail_msg("from a management namespace: %s",
-			 WEXITSTATUS(status) < ELEMENTSOF(why) && why[WEXITSTATUS(status)] ?
-				 why[WEXITSTATUS(status)] : "the child failed");
+			 (size_t)r < ELEMENTSOF(why) && why[r] ? why[r] : "the child failed");
 	assert_false(exists("user-alice"));
+}
+
+/* As systemd's (sd-pam): the close runs after dropping to the user. */
+static int close_as_user(void *data, struct errbuf *msg)
+{
+	if (setgid(1001) < 0 || setuid(1001) < 0)
+		return 2;
+	if (pam_close_session(data, 0) != PAM_SUCCESS)
+		return 3;
+	return strstr(logbuf, "not running as root") ? 0 : 4;
 }
 
 static void test_unprivileged_close_does_no_harm(void **state)
 {
 	pam_handle_t *pamh;
-	pid_t child;
-	int status;
 
 	write_service("debug");
 	pamh = start("alice");
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
-	/* As systemd's (sd-pam): the close runs after dropping to the user. */
-	child = fork();
-	if (child == 0) {
-		if (setgid(1001) < 0 || setuid(1001) < 0)
-			_exit(2);
-		if (pam_close_session(pamh, 0) != PAM_SUCCESS)
-			_exit(3);
-		_exit(strstr(logbuf, "not running as root") ? 0 : 4);
-	}
-	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(test_child_run(close_as_user, pamh, NULL, NULL, 0), 0);
 	assert_true(exists("user-alice"));
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
 	pam_end(pamh, PAM_SUCCESS);
 }
 
+/* A login whose session stays open: the process is gone. */
+static int login_and_go(void *data, struct errbuf *msg)
+{
+	if (pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &left_open) !=
+		    PAM_SUCCESS ||
+	    pam_open_session(left_open, 0) != PAM_SUCCESS)
+		return 1;
+	return 0;
+}
+
 static void test_concurrent_logins(void **state)
 {
-	pid_t pids[50];
+	struct test_child children[50];
 	int failures = 0;
 
 	/* Fifty logins of alice at once, each a process of its own. */
-	for (int i = 0; i < 50; i++) {
-		pids[i] = fork();
-		if (pids[i] == 0) {
-			pam_handle_t *pamh = NULL;
-
-			if (pam_start_confdir(SERVICE, "alice", &test_conversation, CONFDIR, &pamh) != PAM_SUCCESS ||
-			    pam_open_session(pamh, 0) != PAM_SUCCESS)
-				_exit(1);
-			_exit(0);	/* the session stays open: the process is gone */
-		}
-	}
-	for (int i = 0; i < 50; i++) {
-		int status;
-
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	for (int i = 0; i < 50; i++)
+		children[i] = test_child_start(login_and_go, NULL, NULL);
+	for (int i = 0; i < 50; i++)
+		if (test_child_wait(&children[i], TEST_WAIT_MS, NULL, 0) != 0)
 			failures++;
-	}
 	assert_int_equal(failures, 0);
 	assert_int_equal(test_sh("test $(ls /run/netns | wc -l) -eq 1"), 0);
 	assert_int_equal(test_sh("test $(ip -o link show type veth | wc -l) -eq 1"), 0);

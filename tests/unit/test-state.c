@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -180,23 +179,21 @@ static void test_list_and_remove(void **state)
 	free(v);
 }
 
+/* Another process: must wait, then give up with a clear message. */
+static int lock_elsewhere(void *data, struct errbuf *msg)
+{
+	int fd, r = state_lock(&paths, 1001, 150, &fd, msg);
+
+	return r == -ETIMEDOUT && strstr(msg->msg, "gave up after 150 ms") ? 0 : 1;
+}
+
 static void test_lock_times_out(void **state)
 {
 	struct errbuf err = { "" };
 	int fd, fd2;
-	pid_t pid;
-	int status;
 
 	assert_int_equal(state_lock(&paths, 1001, 100, &fd, &err), 0);
-	pid = fork();
-	if (pid == 0) {
-		/* Another process: must wait, then give up with a clear message. */
-		int r = state_lock(&paths, 1001, 150, &fd2, &err);
-
-		_exit(r == -ETIMEDOUT && strstr(err.msg, "gave up after 150 ms") ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(test_child_run(lock_elsewhere, NULL, NULL, NULL, 0), 0);
 	/* Other users are not blocked by it. */
 	assert_int_equal(state_lock(&paths, 1002, 100, &fd2, &err), 0);
 	close(fd2);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -59,11 +58,23 @@ static void test_thread_count(void **state)
 	assert_int_equal(util_thread_count(), 1);
 }
 
+/* In a child: its own start time, not the parent's it inherited. */
+static int own_start_time(void *data, struct errbuf *msg)
+{
+	unsigned long long mine = 0, parent = 0;
+
+	if (util_process_start_time(getpid(), &mine) < 0 ||
+	    util_process_start_time(getppid(), &parent) < 0)
+		return 1;
+	return mine != parent && mine == start_time_of(getpid()) &&
+			       parent == start_time_of(getppid()) ?
+		       0 :
+		       2;
+}
+
 static void test_start_time(void **state)
 {
 	unsigned long long v = 0;
-	pid_t child;
-	int status;
 
 	/* Our own, before and after the thread count kept it. */
 	assert_int_equal(util_process_start_time(getpid(), &v), 0);
@@ -78,22 +89,7 @@ static void test_start_time(void **state)
 	 * clock ticks after the parent began at least, so that they differ.
 	 */
 	usleep(30000);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		unsigned long long mine = 0, parent = 0;
-
-		if (util_process_start_time(getpid(), &mine) < 0 ||
-		    util_process_start_time(getppid(), &parent) < 0)
-			_exit(1);
-		_exit(mine != parent && mine == start_time_of(getpid()) &&
-				      parent == start_time_of(getppid()) ?
-			      0 :
-			      2);
-	}
-	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(test_child_run(own_start_time, NULL, NULL, NULL, 0), 0);
 
 	/* A process that is not there. */
 	assert_int_equal(util_process_start_time(0x3ffffffe, &v), -ENOENT);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What usernetns-list shows of an inventory (usernetns-list(1)): a
+ * table, or JSON with a namespace per line.  Built apart from the core
+ * (json-c): the module never links it.
+ */
+#ifndef USERNETNS_REPORT_H
+#define USERNETNS_REPORT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "usernetns/firewall.h"
+#include "usernetns/inventory.h"
+
+/* The host's side of mode nat: now, when the kernel could be asked, else as at login. */
+struct report_host_side {
+	bool live; /* status is what the kernel says now */
+	struct firewall_status status;
+	uint64_t policy_digest; /* of the table the policy makes now */
+	char missing[IFNAMSIZ]; /* an uplink it names that is not there */
+};
+
+/* What the policy expects of the host's side: its table's digest, its uplinks. */
+void report_host_side_expect(const struct policy *policy, struct report_host_side *ret);
+
+/*
+ * What each namespace's filter refused (inventory_read_refused(), with
+ * its privileges raised): 0, or -errno naming the namespace.
+ */
+int report_read_refused(const struct uns_paths *paths, struct inventory *inv, struct errbuf *err);
+
+/*
+ * The table on out: a row per namespace (with stats, what its filter
+ * refused), who is in each group's namespace, and a note when processes
+ * were not counted.  0, or -ENOMEM before anything is printed.
+ */
+int report_table(const struct inventory *inv, const struct report_host_side *h, bool stats,
+		 FILE *out, struct errbuf *err);
+
+/* The same as JSON: {"namespaces": [...], "process_counts_complete": ...}. */
+void report_json(const struct inventory *inv, const struct report_host_side *h, bool stats,
+		 FILE *out);
+
+#endif
