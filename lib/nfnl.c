@@ -280,21 +280,8 @@ void nfnl_expr_objref(struct nlmsghdr *nlh, uint32_t type, const char *name)
 	expr_end(nlh, elem, data);
 }
 
-void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain)
-{
-	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
-
-	put_be32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-	value = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
-	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-	put_be32(nlh, NFTA_VERDICT_CODE, (uint32_t)NFT_JUMP);
-	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
-	mnl_attr_nest_end(nlh, v);
-	mnl_attr_nest_end(nlh, value);
-	expr_end(nlh, elem, data);
-}
-
-void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
+/* [ immediate reg 0 VERDICT ], to chain for a jump (NULL otherwise) */
+static void put_verdict(struct nlmsghdr *nlh, int verdict, const char *chain)
 {
 	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
 
@@ -302,9 +289,21 @@ void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
 	value = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
 	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
 	put_be32(nlh, NFTA_VERDICT_CODE, (uint32_t)verdict);
+	if (chain)
+		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
 	mnl_attr_nest_end(nlh, v);
 	mnl_attr_nest_end(nlh, value);
 	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain)
+{
+	put_verdict(nlh, NFT_JUMP, chain);
+}
+
+void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
+{
+	put_verdict(nlh, verdict, NULL);
 }
 
 /* ---- sets ---------------------------------------------------------------------- */
