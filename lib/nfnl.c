@@ -330,7 +330,7 @@ int nfnl_batch_address_set(struct nfnl *n, struct nfnl_batch *b, uint8_t table_f
 			   size_t n_nets, uint32_t *ret_id)
 {
 	struct addr_range ranges[ADDR_RANGES_MAX];
-	size_t len = family == AF_INET ? 4 : 16, n_ranges;
+	size_t len = addr_family_bytes(family), n_ranges;
 	uint8_t zero[16] = { 0 };
 	struct nlmsghdr *nlh;
 	struct nlattr *list;

@@ -321,18 +321,11 @@ struct listing {
 
 static int listing_add(struct listing *l, const char *buf, size_t n)
 {
-	if (l->len + n > l->cap) {
-		size_t want = l->cap ? l->cap : NL_BUF_SIZE;
-		char *grown;
+	char *grown = util_grow(l->all, &l->cap, l->len + n, 1, NL_BUF_SIZE);
 
-		while (want < l->len + n)
-			want *= 2;
-		grown = realloc(l->all, want);
-		if (!grown)
-			return -ENOMEM;
-		l->all = grown;
-		l->cap = want;
-	}
+	if (!grown)
+		return -ENOMEM;
+	l->all = grown;
 	memcpy(l->all + l->len, buf, n);
 	l->len += n;
 	return 0;

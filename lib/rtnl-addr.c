@@ -44,7 +44,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	/* IFA_LOCAL is the interface's own address where both are given. */
 	use = local ? local : address;
-	len = addr_family_bits(ifa->ifa_family) / 8;
+	len = addr_family_bytes(ifa->ifa_family);
 	if (!use || mnl_attr_get_payload_len(use) != len)
 		return MNL_CB_OK;
 	a.family = ifa->ifa_family;
@@ -84,7 +84,7 @@ static struct nlmsghdr *addr_msg(struct rtnl *r, uint16_t type, uint16_t flags, 
 {
 	struct nlmsghdr *nlh = nl_msg(r->nl, type, flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	size_t len = addr_family_bits(a->family) / 8;
+	size_t len = addr_family_bytes(a->family);
 
 	ifa->ifa_family = (uint8_t)a->family;
 	ifa->ifa_prefixlen = (uint8_t)a->len;
@@ -103,10 +103,8 @@ int rtnl_addr_add(struct rtnl *r, int ifindex, const char *ifname, const struct 
 
 	if (a->family == AF_INET && a->len <= 30) {
 		/* As "ip addr add ... brd +" would. */
-		struct addr_prefix b = *a;
+		struct addr_prefix b = addr_prefix_last(a);
 
-		for (unsigned int i = b.len; i < 32; i++)
-			b.bytes[i / 8] |= (uint8_t)(0x80u >> (i % 8));
 		mnl_attr_put(nlh, IFA_BROADCAST, 4, b.bytes);
 	}
 	if (a->family == AF_INET6) {
@@ -140,7 +138,7 @@ int rtnl_neigh_set(struct rtnl *r, int ifindex, const char *ifname, const struct
 	nd->ndm_family = (uint8_t)addr->family;
 	nd->ndm_ifindex = ifindex;
 	nd->ndm_state = NUD_PERMANENT;
-	mnl_attr_put(nlh, NDA_DST, addr_family_bits(addr->family) / 8, addr->bytes);
+	mnl_attr_put(nlh, NDA_DST, addr_family_bytes(addr->family), addr->bytes);
 	mnl_attr_put(nlh, NDA_LLADDR, RTNL_MAC_LEN, mac);
 	return nl_request(r->nl, nlh, NULL, NULL, err, "add the neighbour %s on '%s'",
 			  addr_format(addr, a, sizeof(a)), ifname);

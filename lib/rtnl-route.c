@@ -29,7 +29,7 @@ static bool route_parse(const struct nlmsghdr *nlh, struct rtnl_route *ret)
 		return false;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return false;
-	len = addr_family_bits(rtm->rtm_family) / 8;
+	len = addr_family_bytes(rtm->rtm_family);
 	route = (struct rtnl_route){
 		.dst = { .family = rtm->rtm_family, .len = rtm->rtm_dst_len },
 		.table = rtm->rtm_table,
@@ -113,7 +113,7 @@ int rtnl_route_lookup(struct rtnl *r, const struct addr_prefix *addr, struct rtn
 	struct nlmsghdr *nlh = nl_msg(r->nl, RTM_GETROUTE, 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	struct route_lookup l = { .route = ret };
-	size_t len = addr_family_bits(addr->family) / 8;
+	size_t len = addr_family_bytes(addr->family);
 	char text[ADDR_PREFIX_STRLEN];
 	struct errbuf why;
 	int rc;
@@ -140,7 +140,7 @@ static struct nlmsghdr *route_msg(struct rtnl *r, uint16_t type, uint16_t flags,
 {
 	struct nlmsghdr *nlh = nl_msg(r->nl, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	size_t len = addr_family_bits(c->dst.family) / 8;
+	size_t len = addr_family_bytes(c->dst.family);
 	char dst[ADDR_PREFIX_STRLEN], gw[ADDR_PREFIX_STRLEN];
 
 	rtm->rtm_family = (uint8_t)c->dst.family;
