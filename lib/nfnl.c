@@ -8,44 +8,25 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 
-#include "usernetns/fault.h"
 #include "usernetns/nfnl.h"
+#include "usernetns/nl.h"
 
-/* A reply that never comes would hang a login: bound every wait. */
-#define NFNL_RECV_TIMEOUT_SEC 5
+/* A test build's one fault point (nl.h): a transaction, before it is sent. */
+static const char *nfnl_fault_point(uint16_t type)
+{
+	return type == NFNL_MSG_BATCH_BEGIN ? "nfnl.batch" : NULL;
+}
 
 int nfnl_open(struct nfnl *n, struct errbuf *err)
 {
-	struct timeval tv = { .tv_sec = NFNL_RECV_TIMEOUT_SEC };
-	int one = 1;
-
-	*n = NFNL_INIT;
-	n->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!n->nl)
-		return errbuf_errno(err, -errno, "cannot open a netfilter socket");
-	mnl_socket_setsockopt(n->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	setsockopt(mnl_socket_get_fd(n->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = errbuf_errno(err, -errno, "cannot bind a netfilter socket");
-
-		nfnl_close(n);
-		return r;
-	}
-	n->portid = mnl_socket_get_portid(n->nl);
-	n->seq = (unsigned int)time(NULL);
-	return 0;
+	return nl_open(NETLINK_NETFILTER, nfnl_fault_point, &n->nl, err);
 }
 
 void nfnl_close(struct nfnl *n)
 {
-	if (n->nl)
-		mnl_socket_close(n->nl);
-	*n = NFNL_INIT;
+	nl_close(n->nl);
+	n->nl = NULL;
 }
 
 static struct nlmsghdr *put_header(void *where, uint16_t type, uint8_t family, uint16_t flags,
@@ -70,57 +51,19 @@ struct nlmsghdr *nfnl_msg(char *buf, uint16_t type, uint8_t family, uint16_t fla
 	return put_header(buf, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), family, flags, 0, 0);
 }
 
-/* The kernel's own words for a failure (extended ACK), if it gave some. */
-static void read_extack(const struct nlmsghdr *nlh, char *buf, size_t size)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *attr;
-	size_t off = sizeof(*e);
-
-	buf[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	/* With NETLINK_CAP_ACK only the header of our message comes back. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	mnl_attr_for_each(attr, nlh, off)
-	{
-		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(buf, size, "%s", mnl_attr_get_str(attr));
-	}
-}
-
 int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, struct errbuf *err,
 	       const char *what)
 {
-	char buf[NFNL_BUF_SIZE];
-	unsigned int seq = ++n->seq;
+	struct errbuf why;
 	int r;
 
-	nlh->nlmsg_seq = seq;
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
-		return errbuf_errno(err, -errno, "cannot %s", what);
-	for (;;) {
-		ssize_t len;
-
-		do
-			len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		while (len < 0 && errno == EINTR);
-		if (len < 0) {
-			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
-			break;
-		}
-		r = mnl_cb_run(buf, (size_t)len, seq, n->portid, cb, data);
-		if (r <= MNL_CB_STOP) {
-			r = r < 0 ? -errno : 0;
-			break;
-		}
-	}
-	if (r < 0 && r != -ENOENT)
-		errbuf_errno(err, r, "cannot %s", what);
+	if (nlh->nlmsg_flags & NLM_F_DUMP)
+		r = nl_dump(n->nl, nlh, 0, cb, data, &why, "%s", what);
+	else
+		r = nl_request(n->nl, nlh, cb, data, &why, "%s", what);
+	/* No such table or chain is an answer, for the caller to take. */
+	if (r < 0 && r != -ENOENT && err)
+		*err = why;
 	return r;
 }
 
@@ -131,12 +74,10 @@ void nfnl_batch_start(struct nfnl *n, struct nfnl_batch *b)
 	memset(b->buf, 0, sizeof(b->buf));
 	/* Half the buffer is the limit: a message may run over it, not out. */
 	b->b = mnl_nlmsg_batch_start(b->buf, sizeof(b->buf) / 2);
-	b->n = 0;
 	b->sets = 0;
 	b->overflow = false;
-	b->begin_seq = ++n->seq;
 	put_header(mnl_nlmsg_batch_current(b->b), NFNL_MSG_BATCH_BEGIN, AF_UNSPEC, 0,
-		   NFNL_SUBSYS_NFTABLES, b->begin_seq);
+		   NFNL_SUBSYS_NFTABLES, nl_seq(n->nl));
 	mnl_nlmsg_batch_next(b->b);
 }
 
@@ -150,10 +91,10 @@ void nfnl_batch_stop(struct nfnl_batch *b)
 struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type, uint8_t family,
 				uint16_t flags)
 {
-	b->n++;
+	/* Each with an ACK: the kernel answers every message of the batch. */
 	return put_header(mnl_nlmsg_batch_current(b->b),
 			  (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), family, NLM_F_ACK | flags,
-			  0, ++n->seq);
+			  0, nl_seq(n->nl));
 }
 
 void nfnl_batch_next(struct nfnl_batch *b)
@@ -165,68 +106,13 @@ void nfnl_batch_next(struct nfnl_batch *b)
 
 int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err, const char *what)
 {
-	unsigned int first = b->begin_seq + 1, last = b->begin_seq + b->n, answered = 0;
-	char buf[NFNL_BUF_SIZE], extack[256] = "";
-	int r = 0, failed = 0;
-
 	if (b->overflow)
-		return errbuf_errno(err, -EMSGSIZE, "cannot %s", what);
+		return errbuf_errno(err, -EMSGSIZE, "failed to %s", what);
 	put_header(mnl_nlmsg_batch_current(b->b), NFNL_MSG_BATCH_END, AF_UNSPEC, 0,
-		   NFNL_SUBSYS_NFTABLES, ++n->seq);
+		   NFNL_SUBSYS_NFTABLES, nl_seq(n->nl));
 	mnl_nlmsg_batch_next(b->b);
-
-	r = fault_err("nfnl.batch", err);
-	if (r < 0)
-		return r;
-	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(b->b), mnl_nlmsg_batch_size(b->b)) < 0)
-		r = -errno;
-	/*
-	 * One answer for each message (all asked for an ACK), or one for
-	 * the whole batch when the kernel refused it before reading it.
-	 */
-	while (r == 0 && answered < b->n) {
-		ssize_t got;
-		int len;
-
-		do
-			got = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		while (got < 0 && errno == EINTR);
-		if (got < 0) {
-			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
-			break;
-		}
-		len = (int)got;
-		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			const struct nlmsgerr *e;
-
-			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != n->portid ||
-			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-				continue;
-			e = mnl_nlmsg_get_payload(nlh);
-			if (nlh->nlmsg_seq < first || nlh->nlmsg_seq > last) {
-				/* The batch as a whole. */
-				failed = e->error ? e->error : -EPROTO;
-				read_extack(nlh, extack, sizeof(extack));
-				answered = b->n;
-				break;
-			}
-			answered++;
-			if (e->error && !failed) {
-				failed = e->error;
-				read_extack(nlh, extack, sizeof(extack));
-			}
-		}
-	}
-	if (r == 0)
-		r = failed;
-	if (r == 0)
-		return 0;
-	if (extack[0])
-		errbuf_set(err, "cannot %s: %s (%s)", what, strerror(-r), extack);
-	else
-		errbuf_errno(err, r, "cannot %s", what);
-	return r;
+	return nl_batch_commit(n->nl, mnl_nlmsg_batch_head(b->b), mnl_nlmsg_batch_size(b->b), err,
+			       "%s", what);
 }
 
 /* ---- expressions ---------------------------------------------------------------- */
@@ -394,21 +280,8 @@ void nfnl_expr_objref(struct nlmsghdr *nlh, uint32_t type, const char *name)
 	expr_end(nlh, elem, data);
 }
 
-void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain)
-{
-	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
-
-	put_be32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-	value = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
-	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-	put_be32(nlh, NFTA_VERDICT_CODE, (uint32_t)NFT_JUMP);
-	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
-	mnl_attr_nest_end(nlh, v);
-	mnl_attr_nest_end(nlh, value);
-	expr_end(nlh, elem, data);
-}
-
-void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
+/* [ immediate reg 0 VERDICT ], to chain for a jump (NULL otherwise) */
+static void put_verdict(struct nlmsghdr *nlh, int verdict, const char *chain)
 {
 	struct nlattr *data, *elem = expr_start(nlh, "immediate", &data), *value, *v;
 
@@ -416,9 +289,21 @@ void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
 	value = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
 	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
 	put_be32(nlh, NFTA_VERDICT_CODE, (uint32_t)verdict);
+	if (chain)
+		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
 	mnl_attr_nest_end(nlh, v);
 	mnl_attr_nest_end(nlh, value);
 	expr_end(nlh, elem, data);
+}
+
+void nfnl_expr_jump(struct nlmsghdr *nlh, const char *chain)
+{
+	put_verdict(nlh, NFT_JUMP, chain);
+}
+
+void nfnl_expr_verdict(struct nlmsghdr *nlh, int verdict)
+{
+	put_verdict(nlh, verdict, NULL);
 }
 
 /* ---- sets ---------------------------------------------------------------------- */
@@ -445,7 +330,7 @@ int nfnl_batch_address_set(struct nfnl *n, struct nfnl_batch *b, uint8_t table_f
 			   size_t n_nets, uint32_t *ret_id)
 {
 	struct addr_range ranges[ADDR_RANGES_MAX];
-	size_t len = family == AF_INET ? 4 : 16, n_ranges;
+	size_t len = addr_family_bytes(family), n_ranges;
 	uint8_t zero[16] = { 0 };
 	struct nlmsghdr *nlh;
 	struct nlattr *list;

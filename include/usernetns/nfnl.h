@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nf_tables over netlink, with libmnl: the few requests and the one kind
- * of transaction usernetns makes.  Not libnftnl or libnftables (GPL-2):
- * what the PAM module loads is loaded into programs of any licence.
+ * nf_tables over the netlink core (nl.h): the few requests and the one
+ * kind of transaction usernetns makes.  Not libnftnl or libnftables
+ * (GPL-2): what the PAM module loads is loaded into programs of any
+ * licence.
  *
  * A socket acts in the network namespace it was opened in.  Every wait
- * for the kernel is bounded.  Numbers in nf_tables attributes are big
+ * for the kernel is bounded; a failure's message carries the kernel's
+ * extended-ack text, if any.  Numbers in nf_tables attributes are big
  * endian; the expression builders take host order and convert.
  */
 #ifndef USERNETNS_NFNL_H
@@ -18,10 +20,10 @@
 #include "usernetns/addr.h"
 #include "usernetns/util.h"
 
+struct nl;
+
 struct nfnl {
-	struct mnl_socket *nl;
-	unsigned int portid;
-	unsigned int seq;
+	struct nl *nl; /* NULL until nfnl_open() */
 };
 
 #define NFNL_INIT ((struct nfnl){ 0 })
@@ -41,8 +43,10 @@ struct nlmsghdr *nfnl_msg(char *buf, uint16_t type, uint8_t family, uint16_t fla
 
 /*
  * Send nlh (a get, or a dump with NLM_F_DUMP) and hand each reply to cb
- * until the kernel is done.  0 or -errno; -ENOENT (no such table, chain)
- * is returned without touching err, for the caller to take as an answer.
+ * until the kernel is done; a dump as nl_dump() reads it (one consistent
+ * listing).  0 or -errno, err saying "failed to <what>: ...";
+ * -ENOENT (no such table, chain) is returned without touching err, for
+ * the caller to take as an answer.
  */
 int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, struct errbuf *err,
 	       const char *what);
@@ -56,9 +60,7 @@ int nfnl_query(struct nfnl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, st
 struct nfnl_batch {
 	char buf[NFNL_BATCH_SIZE];
 	struct mnl_nlmsg_batch *b;
-	unsigned int begin_seq;
-	unsigned int n; /* messages between begin and end */
-	uint32_t sets;	/* anonymous sets made, their ids */
+	uint32_t sets; /* anonymous sets made, their ids */
 	bool overflow;
 };
 
@@ -69,7 +71,7 @@ void nfnl_batch_stop(struct nfnl_batch *b);
 struct nlmsghdr *nfnl_batch_msg(struct nfnl *n, struct nfnl_batch *b, uint16_t type, uint8_t family,
 				uint16_t flags);
 void nfnl_batch_next(struct nfnl_batch *b);
-/* Send it and wait for the kernel's answer to each message. */
+/* Send it and wait for the kernel's answer to each message (nl_batch_commit()). */
 int nfnl_batch_commit(struct nfnl *n, struct nfnl_batch *b, struct errbuf *err, const char *what);
 
 /*

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rtnetlink over libmnl: the few link, address and route requests a
- * user's namespace needs.  One socket per network namespace (a netlink
- * socket acts in the namespace it was created in).  Every request asks
- * for an ACK, is sequence-checked, and on failure returns -errno with the
- * kernel's extended-ack text, if any, in the message.
+ * rtnetlink: the few link, address, neighbour and route requests a
+ * user's namespace needs, over the netlink core (nl.h).  One socket per
+ * network namespace (a netlink socket acts in the namespace it was
+ * created in).  Every request asks for an ACK, is sequence-checked, and
+ * on failure returns -errno with the kernel's extended-ack text, if any,
+ * in the message.  lib/rtnl.c holds the socket and links, rtnl-addr.c
+ * addresses and neighbours, rtnl-route.c routes.
  */
 #ifndef USERNETNS_RTNL_H
 #define USERNETNS_RTNL_H
@@ -16,23 +18,18 @@
 #include "usernetns/addr.h"
 #include "usernetns/util.h"
 
-struct mnl_socket;
+struct nl;
 
 struct rtnl {
-	struct mnl_socket *nl;
-	unsigned int portid;
-	unsigned int seq;
-	char *buf; /* for requests and replies */
-	size_t buf_size;
+	struct nl *nl; /* NULL until rtnl_open() */
 	/*
-	 * A dump the kernel keeps marking interrupted (links come and go
-	 * faster than it lists them: logins arriving during a cleanup of
-	 * thousands) is an error, unless the caller takes its last listing
-	 * as it is, because it checks again whatever it acts on.
-	 * dump_interrupted says that last listing may be inconsistent.
+	 * A listing of links the kernel keeps marking interrupted (links
+	 * come and go faster than it lists them: logins arriving during a
+	 * cleanup of thousands) is an error, unless the caller takes its
+	 * last listing as it is, because it checks again whatever it acts
+	 * on (NL_DUMP_ACCEPT_INTERRUPTED).
 	 */
 	bool accept_interrupted;
-	bool dump_interrupted;
 };
 
 #define RTNL_INIT ((struct rtnl){ 0 })

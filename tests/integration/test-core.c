@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <net/if.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include "usernetns/ensure.h"
 #include "usernetns/lease.h"
 #include "usernetns/netns.h"
+#include "usernetns/nfnl.h"
 #include "usernetns/plan.h"
 #include "usernetns/rtnl.h"
 
@@ -399,6 +402,26 @@ static void test_kernel_explains_failures(void **state)
 	assert_non_null(strstr(err.msg, "failed to add default route via 192.0.2.1 dev 'lo': "));
 	assert_non_null(strstr(err.msg, "(Nexthop has invalid gateway)"));
 	rtnl_close(&r);
+}
+
+static void test_kernel_explains_nf_tables_failures(void **state)
+{
+	char buf[NFNL_BUF_SIZE], name[300];
+	struct errbuf err = { "" };
+	struct nlmsghdr *nlh;
+	struct nfnl n;
+
+	/* A table's name longer than nf_tables takes: its policy refuses it. */
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_int_equal(nfnl_open(&n, &err), 0);
+	nlh = nfnl_msg(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name);
+	assert_true(nfnl_query(&n, nlh, NULL, NULL, &err, "ask for a table") < 0);
+	assert_non_null(strstr(err.msg, "ask for a table: "));
+	if (!strstr(err.msg, "(Attribute failed policy validation)"))
+		fail_msg("no word of the kernel's: %s", err.msg);
+	nfnl_close(&n);
 }
 
 /* ---- interoperation with ip(8) ------------------------------------------------ */
@@ -903,6 +926,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_bridge, reset),
 		cmocka_unit_test_setup(test_no_fd_leaks, reset),
 		cmocka_unit_test_setup(test_kernel_explains_failures, reset),
+		cmocka_unit_test_setup(test_kernel_explains_nf_tables_failures, reset),
 		cmocka_unit_test_setup(test_ip_netns_interop, reset),
 		cmocka_unit_test_setup(test_repair_placeholder, reset),
 		cmocka_unit_test_setup(test_repair_missing_veth, reset),
