@@ -16,7 +16,7 @@
 #include <linux/capability.h>
 
 #include "helper.h"
-#include "usernetns/ensure.h"
+#include "usernetns/hostns.h"
 #include "usernetns/netns.h"
 
 const char *helper_prog = "usernetns";
@@ -230,7 +230,7 @@ int helper_work_begin(const int *caps, struct errbuf *err)
 	if (r == 0)
 		r = caps_raise(caps, err);
 	if (r == 0)
-		r = ensure_enter_host(&uns_paths_default, -1, err);
+		r = hostns_enter(&uns_paths_default, NULL, err);
 	return r;
 }
 

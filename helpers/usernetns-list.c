@@ -192,7 +192,7 @@ static void print_json(const struct inventory *inv, const struct host_side *h, b
 		json_put(o, owner_is_group(rec->owner) ? "gid" : "uid",
 			 json_object_new_int64(owner_id(rec->owner)));
 		json_put(o, "mode", json_object_new_string(policy_mode_to_string(rec->mode)));
-		json_put(o, "state", json_object_new_string(inventory_state_to_string(e->state)));
+		json_put(o, "state", json_object_new_string(ours_netns_to_string(e->state)));
 		json_put(o, "host_interface",
 			 rec->host_ifname[0] ? json_object_new_string(rec->host_ifname) : NULL);
 		json_put(o, "host_interface_present",
@@ -314,7 +314,7 @@ static void print_table(const struct inventory *inv, const struct host_side *h, 
 		snprintf(row[2], CELL_MAX, "%s%lu", owner_is_group(rec->owner) ? "g" : "",
 			 (unsigned long)owner_id(rec->owner));
 		snprintf(row[3], CELL_MAX, "%s", policy_mode_to_string(rec->mode));
-		snprintf(row[4], CELL_MAX, "%s", inventory_state_to_string(e->state));
+		snprintf(row[4], CELL_MAX, "%s", ours_netns_to_string(e->state));
 		snprintf(row[5], CELL_MAX, "%s%s", rec->host_ifname[0] ? rec->host_ifname : "-",
 			 rec->host_ifname[0] && e->host_link_known && !e->host_link ? "(gone)" :
 										      "");

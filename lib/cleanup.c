@@ -15,17 +15,11 @@
 
 static struct cleanup_item *add_item(struct cleanup_plan *plan, size_t *cap, enum cleanup_kind kind)
 {
-	struct cleanup_item *it;
+	struct cleanup_item *it, *v = util_grow(plan->v, cap, plan->n + 1, sizeof(*v), 16);
 
-	if (plan->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct cleanup_item *v = reallocarray(plan->v, c, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		plan->v = v;
-		*cap = c;
-	}
+	if (!v)
+		return NULL;
+	plan->v = v;
 	it = &plan->v[plan->n++];
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
@@ -42,22 +36,22 @@ static void judge_namespace(struct cleanup_item *it, const struct policy *policy
 
 	it->verdict = CLEANUP_STALE;
 	switch (e->state) {
-	case INVENTORY_ACTIVE:
-	case INVENTORY_UNFINISHED:
+	case OURS_ACTIVE:
+	case OURS_UNFINISHED:
 		if (e->sessions > 0 || e->processes > 0)
 			it->verdict = flags & CLEANUP_FORCE ? CLEANUP_FORCED : CLEANUP_IN_USE;
-		else if (e->state == INVENTORY_ACTIVE && flags & CLEANUP_AS_TEARDOWN &&
+		else if (e->state == OURS_ACTIVE && flags & CLEANUP_AS_TEARDOWN &&
 			 policy->global.teardown == POLICY_TEARDOWN_NEVER)
 			it->verdict = CLEANUP_KEPT_BY_POLICY;
-		why = e->state == INVENTORY_ACTIVE ? "unused" : "half made by a login that died";
+		why = e->state == OURS_ACTIVE ? "unused" : "half made by a login that died";
 		break;
-	case INVENTORY_MISSING:
+	case OURS_MISSING:
 		why = "its namespace is gone";
 		break;
-	case INVENTORY_PLACEHOLDER:
+	case OURS_PLACEHOLDER:
 		why = "an empty placeholder under its name";
 		break;
-	case INVENTORY_FOREIGN:
+	case OURS_FOREIGN:
 		why = "its name now holds a namespace usernetns did not make (left alone)";
 		break;
 	}
@@ -209,6 +203,11 @@ static void failed(struct cleanup_item *it, const struct errbuf *err)
 	snprintf(it->msg, sizeof(it->msg), "%s", err->msg);
 }
 
+struct locked_step {
+	const struct uns_paths *p;
+	const struct cleanup_item *it;
+};
+
 /* Remove a namespace, keeping its host end for the batch. */
 static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it, unsigned int flags)
 {
@@ -239,74 +238,48 @@ static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it, 
 	}
 }
 
-/* An orphan host end goes unless a login made it its own meanwhile. */
-static int judge_orphan_locked(const struct uns_paths *p, const struct cleanup_item *it,
-			       enum cleanup_outcome *ret, struct errbuf *err)
-{
-	struct state_record rec;
-	int lockfd, r;
+/*
+ * The steps below run under the lock of the item's owner
+ * (shield_run_locked()): data is the item, out its outcome.
+ */
 
-	r = state_lock(p, it->link.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, err);
-	if (r < 0)
-		return r;
-	if (state_read(p, it->link.owner, &rec, NULL) == 0 &&
-	    streq(rec.host_ifname, it->link.ifname))
+/* An orphan host end goes unless a login made it its own meanwhile. */
+static int judge_orphan_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct locked_step *c = data;
+	enum cleanup_outcome *ret = out;
+	struct state_record rec;
+
+	if (state_read(c->p, c->it->link.owner, &rec, NULL) == 0 &&
+	    streq(rec.host_ifname, c->it->link.ifname))
 		*ret = CLEANUP_KEPT; /* named again by a login */
 	else
 		*ret = CLEANUP_REMOVED; /* once the batch is deleted */
-	close(lockfd);
 	return 0;
 }
 
-static int release_lease_locked(const struct uns_paths *p, const struct cleanup_item *it,
-				enum cleanup_outcome *ret, struct errbuf *err)
+static int release_lease_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
 {
-	int lockfd, r;
+	const struct locked_step *c = data;
+	const struct lease_entry *l = &c->it->lease;
+	int r;
 
-	r = state_lock(p, it->lease.owner, STATE_LOCK_TIMEOUT_MS, &lockfd, err);
-	if (r < 0)
-		return r;
-	r = lease_release(p, &it->lease.pool, it->lease.block_len, it->lease.owner,
-			  &it->lease.block, err);
-	close(lockfd);
-	*ret = CLEANUP_REMOVED;
+	r = lease_release(c->p, &l->pool, l->block_len, l->owner, &l->block, err);
+	if (r == 0)
+		*(enum cleanup_outcome *)out = CLEANUP_REMOVED;
 	return r;
 }
 
-/*
- * A group's lock is taken only where no member can stop the process
- * (shield.h): the caller of a helper may be one.
- */
-typedef int (*locked_step)(const struct uns_paths *p, const struct cleanup_item *it,
-			   enum cleanup_outcome *ret, struct errbuf *err);
-
-struct step_call {
-	const struct uns_paths *p;
-	const struct cleanup_item *it;
-	locked_step step;
-};
-
-static int step_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
-{
-	const struct step_call *c = data;
-
-	return c->step(c->p, c->it, out, err);
-}
-
 static void apply_locked(const struct uns_paths *p, struct cleanup_item *it, owner_t owner,
-			 locked_step step)
+			 shield_fn step)
 {
-	struct step_call c = { p, it, step };
+	struct locked_step c = { p, it };
 	enum cleanup_outcome outcome = CLEANUP_PENDING;
 	struct errbuf err = { "" };
-	int fd = -1, r;
+	int r;
 
-	if (owner_is_group(owner))
-		r = shield_run(step_shielded, &c, &outcome, sizeof(outcome), &fd, &err);
-	else
-		r = step(p, it, &outcome, &err);
-	if (fd >= 0)
-		close(fd);
+	r = shield_run_locked(p, owner, STATE_LOCK_TIMEOUT_MS, step, &c, &outcome, sizeof(outcome),
+			      NULL, &err);
 	if (r < 0)
 		failed(it, &err);
 	else
@@ -373,13 +346,12 @@ static void delete_links(struct cleanup_plan *plan, size_t first, size_t end)
 	for (size_t i = first; r == 0 && i < end; i++) {
 		struct rtnl_link l;
 		const char *ifname;
-		owner_t owner, marked;
+		owner_t owner;
 		int index;
 
 		if (doomed_link(&plan->v[i], &index, &owner, &ifname) &&
 		    rtnl_link_get_index(&rtnl, index, &l, NULL) == 0 &&
-		    state_host_link_owner(&l, &marked) && marked == owner &&
-		    streq(l.ifname, ifname))
+		    ours_host_link_of(&l, owner) && streq(l.ifname, ifname))
 			ifindex[n++] = index;
 	}
 	if (r == 0 && n > 0)

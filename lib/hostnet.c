@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "usernetns/hostnet.h"
-#include "usernetns/state.h"
+#include "usernetns/ours.h"
 
 /* Routes over the prefix, before their links are judged. */
 struct candidates {
@@ -66,7 +66,7 @@ struct link_judge {
 static int judge_link(const struct rtnl_link *l, void *data)
 {
 	struct link_judge *j = data;
-	bool ours = l->ifindex == j->except || state_host_link_owner(l, NULL);
+	bool ours = l->ifindex == j->except || ours_host_link(l, NULL);
 
 	for (size_t i = 0; i < j->c->n; i++)
 		if (j->c->oif[i] == l->ifindex && !ours) {
@@ -140,7 +140,7 @@ int hostnet_find_route(struct rtnl *r, const struct addr_prefix *addrs, size_t n
 				continue;
 			if (rc < 0)
 				return rc;
-			if (state_host_link_owner(&link, NULL))
+			if (ours_host_link(&link, NULL))
 				continue;
 		}
 		/* Without rules of the admin's, the kernel merges the local table into main. */

@@ -16,24 +16,7 @@
 #include "usernetns/rtnl.h"
 #include "usernetns/session.h"
 
-const char *inventory_state_to_string(enum inventory_state s)
-{
-	switch (s) {
-	case INVENTORY_ACTIVE:
-		return "active";
-	case INVENTORY_UNFINISHED:
-		return "unfinished";
-	case INVENTORY_MISSING:
-		return "missing";
-	case INVENTORY_PLACEHOLDER:
-		return "placeholder";
-	case INVENTORY_FOREIGN:
-		return "foreign";
-	}
-	return "?";
-}
-
-/* Host links that carry our mark (state_host_link_owner()). */
+/* Host links that carry our mark (ours_host_link()). */
 struct marked_link {
 	char ifname[IFNAMSIZ];
 	int ifindex;
@@ -49,19 +32,15 @@ struct link_collect {
 static int collect_link(const struct rtnl_link *l, void *data)
 {
 	struct link_collect *c = data;
+	struct marked_link *v;
 	owner_t owner;
 
-	if (!state_host_link_owner(l, &owner))
+	if (!ours_host_link(l, &owner))
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct marked_link *v = reallocarray(c->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	v = util_grow(c->v, &c->cap, c->n + 1, sizeof(*v), 64);
+	if (!v)
+		return -ENOMEM;
+	c->v = v;
 	snprintf(c->v[c->n].ifname, sizeof(c->v[c->n].ifname), "%s", l->ifname);
 	c->v[c->n].ifindex = l->ifindex;
 	c->v[c->n].owner = owner;
@@ -91,38 +70,15 @@ struct survey {
 static int classify(const struct uns_paths *p, struct inventory_entry *e, const struct survey *s,
 		    struct errbuf *err)
 {
-	enum netns_state state;
+	struct ours_found f;
 	int r;
 
-	if (state_phase_made(e->rec.phase) && s->rundir >= 0 &&
-	    netns_mounted_as(s->rundir, e->rec.netns, &e->rec.id)) {
-		state = NETNS_MOUNTED; /* the common case, without opening it */
-		e->found = e->rec.id;
-	} else {
-		r = netns_open(p->rundir, e->rec.netns, &state, NULL, &e->found, err);
-		if (r < 0)
-			return r;
-	}
-	switch (state) {
-	case NETNS_ABSENT:
-		e->state = INVENTORY_MISSING;
-		break;
-	case NETNS_PLACEHOLDER:
-		e->state = INVENTORY_PLACEHOLDER;
-		break;
-	case NETNS_FOREIGN:
-		e->state = INVENTORY_FOREIGN;
-		break;
-	case NETNS_MOUNTED:
-		if (state_phase_made(e->rec.phase) && netns_id_equal(&e->rec.id, &e->found))
-			e->state = INVENTORY_ACTIVE;
-		else if (e->rec.phase == STATE_CREATING)
-			e->state = INVENTORY_UNFINISHED;
-		else
-			e->state = INVENTORY_FOREIGN;
-		break;
-	}
-	if (e->state == INVENTORY_ACTIVE || e->state == INVENTORY_UNFINISHED)
+	r = ours_netns(p->rundir, s->rundir, e->rec.netns, &e->rec, &f, NULL, err);
+	if (r < 0)
+		return r;
+	e->state = f.verdict;
+	e->found = f.id;
+	if (e->state == OURS_ACTIVE || e->state == OURS_UNFINISHED)
 		e->processes = netns_census_count(&s->census, &e->found);
 	if (!bsearch(&e->rec.owner, s->with_sessions, s->n_with_sessions, sizeof(owner_t),
 		     owner_compare))
@@ -524,21 +480,19 @@ static int read_refused(void *data, struct errbuf *err)
 
 int inventory_read_refused(const struct uns_paths *p, struct inventory_entry *e, struct errbuf *err)
 {
-	enum netns_state state;
-	struct netns_id id;
+	struct ours_found f;
 	int fd, r;
 
 	e->refused_known = false;
-	if (e->state != INVENTORY_ACTIVE || !e->rec.host_ifname[0])
+	if (e->state != OURS_ACTIVE || !e->rec.host_ifname[0])
 		return 0;
-	r = netns_open(p->rundir, e->rec.netns, &state, &fd, &id, err);
+	r = ours_netns(p->rundir, -1, e->rec.netns, &e->rec, &f, &fd, err);
 	if (r < 0)
 		return r;
-	if (state != NETNS_MOUNTED)
-		return 0;
 	/* Only into the very namespace the record names. */
-	if (netns_id_equal(&id, &e->rec.id))
+	if (f.verdict == OURS_ACTIVE)
 		r = netns_run_in(fd, read_refused, e, err);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }

@@ -195,6 +195,25 @@ void nsdns_targets(const struct plan *plan, const struct addr_prefix *host4,
 	}
 }
 
+void nsdns_login_targets(const struct plan *plan, const struct addr_prefix *host4,
+			 struct nsdns_targets *ret, char *problem, size_t size)
+{
+	struct nsdns_host host = { 0 };
+	struct errbuf why = { "" };
+
+	problem[0] = '\0';
+	if (plan->dns.kind == POLICY_DNS_HOST && policy_mode_has_link(plan->mode)) {
+		if (nsdns_host_resolvers(plan, NSDNS_RESOLV_CONF, NSDNS_RESOLVED_CONF, &host,
+					 &why) < 0)
+			snprintf(problem, size, "%s", why.msg);
+		else if (host.t.n == 0)
+			snprintf(problem, size, "%s names no resolver a namespace can reach: %s",
+				 host.from,
+				 host.left_out[0] ? host.left_out : "no nameserver line");
+	}
+	nsdns_targets(plan, host4, &host.t, ret);
+}
+
 int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size)
 {
 	size_t used = 0;
@@ -209,28 +228,6 @@ int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size)
 			return -ENAMETOOLONG;
 		used += (size_t)k;
 	}
-	return 0;
-}
-
-int nsdns_parse(const char *s, struct nsdns_targets *ret)
-{
-	struct nsdns_targets t = { 0 };
-	char buf[POLICY_DNS_MAX * 16 + 1];
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	for (char *item = buf, *next; *buf && item; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		if (t.n == POLICY_DNS_MAX || inet_pton(AF_INET, item, t.addr[t.n].bytes) != 1)
-			return -EINVAL;
-		t.addr[t.n].family = AF_INET;
-		t.addr[t.n].len = 32;
-		t.n++;
-	}
-	*ret = t;
 	return 0;
 }
 

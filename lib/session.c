@@ -63,25 +63,30 @@ static int open_owner_dir(const struct uns_paths *p, owner_t owner, bool create,
  * Is the process the record at dfd/name names still alive?  For whom was
  * it opened (*ret_uid, (uid_t)-1 in records older than groups)?
  */
+/* The number after key ("pid=") in a record's text, at most max. */
+static int record_number(const char *text, const char *key, uint64_t max, uint64_t *ret)
+{
+	const char *s = strstr(text, key), *end;
+	int r;
+
+	if (!s)
+		return -ENOENT;
+	r = util_parse_decimal(s + strlen(key), max, ret, &end);
+	return r < 0 || *end == '\n' || *end == '\0' ? r : -EINVAL;
+}
+
 static bool session_alive(int dfd, const char *name, uid_t *ret_uid)
 {
-	unsigned long long pid = 0, start = 0, uid;
-	uint64_t now;
+	uint64_t pid, start, uid, now;
 	char buf[512];
-	const char *s;
 
 	if (util_read_small(dfd, name, buf, sizeof(buf)) < 0)
 		return false;
-	s = strstr(buf, "\nuid=");
 	if (ret_uid)
-		*ret_uid = s && sscanf(s, "\nuid=%llu", &uid) == 1 && uid <= POLICY_UID_MAX ?
-				   (uid_t)uid :
-				   (uid_t)-1;
-	s = strstr(buf, "pid=");
-	if (!s || sscanf(s, "pid=%llu", &pid) != 1 || pid == 0 || pid > INT32_MAX)
-		return false;
-	s = strstr(buf, "start=");
-	if (!s || sscanf(s, "start=%llu", &start) != 1)
+		*ret_uid = record_number(buf, "\nuid=", POLICY_UID_MAX, &uid) == 0 ? (uid_t)uid :
+										     (uid_t)-1;
+	if (record_number(buf, "pid=", INT32_MAX, &pid) < 0 || pid == 0 ||
+	    record_number(buf, "start=", UINT64_MAX, &start) < 0)
 		return false;
 	return process_start_time((pid_t)pid, &now) == 0 && now == start;
 }
@@ -266,62 +271,75 @@ static int remove_session(const struct uns_paths *p, owner_t owner, const char *
 	return r;
 }
 
-static int open_here(const struct uns_paths *p, const struct plan *plan, pid_t pid,
-		     const char *service, unsigned int lock_timeout_ms,
-		     struct session_open_result *ret, struct errbuf *err)
+/*
+ * ---- under the owner's lock (shield_run_locked()) ---------------------------
+ *
+ * Every member's login waits for a group's lock, and the process that
+ * calls us (su, a helper) may be stopped by its user: a group's work runs
+ * where no user can stop it (include/usernetns/shield.h).  A user's own
+ * lock blocks only that user, and is taken right here.
+ */
+
+struct call {
+	const struct uns_paths *p;
+	const struct plan *plan;
+	owner_t owner;
+	pid_t pid;
+	const char *service, *id;
+	bool undo_namespace;
+	enum policy_teardown teardown;
+	unsigned int flags, lock_timeout_ms;
+};
+
+static int open_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
 {
+	const struct call *c = data;
+	const struct plan *plan = c->plan;
 	struct session_open_result res = { 0 };
-	int lockfd, r;
+	int r;
 
-	r = state_lock(p, plan->owner, lock_timeout_ms, &lockfd, err);
+	r = ensure_netns_locked(c->p, plan, c->lock_timeout_ms, &res.ensure, err);
 	if (r < 0)
 		return r;
-	r = ensure_netns_locked(p, plan, lock_timeout_ms, &res.ensure, err);
+	r = write_session(c->p, plan->owner, plan->uid, c->pid, c->service, res.id, sizeof(res.id),
+			  err);
 	if (r == 0) {
-		r = write_session(p, plan->owner, plan->uid, pid, service, res.id, sizeof(res.id),
-				  err);
-		if (r == 0) {
-			r = fault_err("session.recorded", err);
-			if (r < 0)
-				remove_session(p, plan->owner, res.id);
-		}
-		if (r < 0) {
-			struct errbuf ignored;
-
-			/* A failed login leaves nothing it made behind. */
-			close(res.ensure.netns_fd);
-			if (res.ensure.changes & ENSURE_CREATED)
-				ensure_remove_locked(p, plan->owner, 0, NULL, &ignored);
-		}
+		r = fault_err("session.recorded", err);
+		if (r < 0)
+			remove_session(c->p, plan->owner, res.id);
 	}
-	close(lockfd);
-	if (r < 0)
+	if (r < 0) {
+		struct errbuf ignored;
+
+		/* A failed login leaves nothing it made behind. */
+		close(res.ensure.netns_fd);
+		if (res.ensure.changes & ENSURE_CREATED)
+			ensure_remove_locked(c->p, plan->owner, 0, NULL, &ignored);
 		return r;
-	*ret = res;
+	}
+	*(struct session_open_result *)out = res;
+	*ret_fd = res.ensure.netns_fd;
 	return 0;
 }
 
-static int abort_here(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
-		      unsigned int lock_timeout_ms, struct errbuf *err)
+static int abort_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
 {
+	const struct call *c = data;
 	struct errbuf ignored;
 	size_t live = 0;
-	int lockfd, r;
+	int r;
 
-	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
+	r = remove_session(c->p, c->owner, c->id);
 	if (r < 0)
-		return r;
-	r = remove_session(p, owner, id);
-	if (r < 0)
-		errbuf_errno(err, r, "cannot remove session %s", id);
-	else if (undo_namespace && session_count(p, owner, true, &live, &ignored) == 0 && live == 0)
-		ensure_remove_locked(p, owner, 0, NULL, &ignored);
-	close(lockfd);
+		errbuf_errno(err, r, "cannot remove session %s", c->id);
+	else if (c->undo_namespace && session_count(c->p, c->owner, true, &live, &ignored) == 0 &&
+		 live == 0)
+		ensure_remove_locked(c->p, c->owner, 0, NULL, &ignored);
 	return r;
 }
 
 /*
- * Remove the user's namespace, under the lock, and say how it went in
+ * Remove the owner's namespace, under the lock, and say how it went in
  * res: processes inside or nothing to remove are outcomes, not errors.
  */
 static int remove_namespace(const struct uns_paths *p, owner_t owner, unsigned int flags,
@@ -342,121 +360,50 @@ static int remove_namespace(const struct uns_paths *p, owner_t owner, unsigned i
 	return r;
 }
 
-static int close_here(const struct uns_paths *p, owner_t owner, const char *id,
-		      enum policy_teardown teardown, unsigned int lock_timeout_ms,
-		      struct session_close_result *ret, struct errbuf *err)
-{
-	struct session_close_result res = { 0 };
-	int lockfd, r;
-
-	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
-	if (r < 0)
-		return r;
-	if (id) {
-		r = remove_session(p, owner, id);
-		if (r < 0) {
-			errbuf_errno(err, r, "cannot remove session %s", id);
-			goto out;
-		}
-		r = fault_err("session.removed", err);
-		if (r < 0)
-			goto out;
-	}
-	r = session_count(p, owner, true, &res.live, err);
-	if (r < 0)
-		goto out;
-	if (res.live > 0) {
-		res.outcome = SESSION_OTHERS_REMAIN;
-		goto out;
-	}
-	if (teardown == POLICY_TEARDOWN_NEVER) {
-		res.outcome = SESSION_KEPT;
-		goto out;
-	}
-	r = remove_namespace(p, owner, 0, &res, err);
-out:
-	close(lockfd);
-	if (r == 0)
-		*ret = res;
-	return r;
-}
-
-static int reap_here(const struct uns_paths *p, owner_t owner, unsigned int flags,
-		     unsigned int lock_timeout_ms, struct session_close_result *ret,
-		     struct errbuf *err)
-{
-	struct session_close_result res = { 0 };
-	int lockfd, r;
-
-	r = state_lock(p, owner, lock_timeout_ms, &lockfd, err);
-	if (r < 0)
-		return r;
-	r = session_count(p, owner, true, &res.live, err);
-	if (r < 0)
-		goto out;
-	if (res.live > 0 && !(flags & ENSURE_REMOVE_FORCE)) {
-		res.outcome = SESSION_OTHERS_REMAIN;
-		goto out;
-	}
-	r = remove_namespace(p, owner, flags, &res, err);
-out:
-	close(lockfd);
-	if (r == 0)
-		*ret = res;
-	return r;
-}
-
-/*
- * ---- a group's namespace: under its lock only in a shielded child ------------
- *
- * Every member's login waits for the group's lock, and the process that
- * calls us (su, a helper) may be stopped by its user: the work under the
- * lock is done where no user can stop it (include/usernetns/shield.h).
- * A user's own lock blocks only that user, and is taken right here.
- */
-
-struct call {
-	const struct uns_paths *p;
-	const struct plan *plan;
-	owner_t owner;
-	pid_t pid;
-	const char *service, *id;
-	bool undo_namespace;
-	enum policy_teardown teardown;
-	unsigned int flags, lock_timeout_ms;
-};
-
-static int open_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+static int close_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
 {
 	const struct call *c = data;
-	struct session_open_result *res = out;
+	struct session_close_result res = { 0 };
 	int r;
 
-	r = open_here(c->p, c->plan, c->pid, c->service, c->lock_timeout_ms, res, err);
+	if (c->id) {
+		r = remove_session(c->p, c->owner, c->id);
+		if (r < 0)
+			return errbuf_errno(err, r, "cannot remove session %s", c->id);
+		r = fault_err("session.removed", err);
+		if (r < 0)
+			return r;
+	}
+	r = session_count(c->p, c->owner, true, &res.live, err);
+	if (r < 0)
+		return r;
+	if (res.live > 0)
+		res.outcome = SESSION_OTHERS_REMAIN;
+	else if (c->teardown == POLICY_TEARDOWN_NEVER)
+		res.outcome = SESSION_KEPT;
+	else
+		r = remove_namespace(c->p, c->owner, 0, &res, err);
 	if (r == 0)
-		*ret_fd = res->ensure.netns_fd;
+		*(struct session_close_result *)out = res;
 	return r;
 }
 
-static int abort_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
+static int reap_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
 {
 	const struct call *c = data;
+	struct session_close_result res = { 0 };
+	int r;
 
-	return abort_here(c->p, c->owner, c->id, c->undo_namespace, c->lock_timeout_ms, err);
-}
-
-static int close_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
-{
-	const struct call *c = data;
-
-	return close_here(c->p, c->owner, c->id, c->teardown, c->lock_timeout_ms, out, err);
-}
-
-static int reap_shielded(void *data, void *out, int *ret_fd, struct errbuf *err)
-{
-	const struct call *c = data;
-
-	return reap_here(c->p, c->owner, c->flags, c->lock_timeout_ms, out, err);
+	r = session_count(c->p, c->owner, true, &res.live, err);
+	if (r < 0)
+		return r;
+	if (res.live > 0 && !(c->flags & ENSURE_REMOVE_FORCE))
+		res.outcome = SESSION_OTHERS_REMAIN;
+	else
+		r = remove_namespace(c->p, c->owner, c->flags, &res, err);
+	if (r == 0)
+		*(struct session_close_result *)out = res;
+	return r;
 }
 
 int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, const char *service,
@@ -472,9 +419,8 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 	r = ensure_begin(p, plan, lock_timeout_ms, err);
 	if (r < 0)
 		return r;
-	if (!owner_is_group(plan->owner))
-		return open_here(p, plan, pid, service, lock_timeout_ms, ret, err);
-	r = shield_run(open_shielded, &c, ret, sizeof(*ret), &fd, err);
+	r = shield_run_locked(p, plan->owner, lock_timeout_ms, open_locked, &c, ret, sizeof(*ret),
+			      &fd, err);
 	if (r == 0 && fd < 0) {
 		struct errbuf ignored;
 
@@ -483,64 +429,36 @@ int session_open(const struct uns_paths *p, const struct plan *plan, pid_t pid, 
 			      lock_timeout_ms, &ignored);
 		errbuf_set(err, "the namespace of %s did not come back from its maker",
 			   plan->owner_name);
-		r = -EPROTO;
+		return -EPROTO;
 	}
 	if (r == 0)
 		ret->ensure.netns_fd = fd;
-	else if (fd >= 0)
-		close(fd);
 	return r;
 }
 
 int session_abort(const struct uns_paths *p, owner_t owner, const char *id, bool undo_namespace,
 		  unsigned int lock_timeout_ms, struct errbuf *err)
 {
-	struct call c = { .p = p,
-			  .owner = owner,
-			  .id = id,
-			  .undo_namespace = undo_namespace,
-			  .lock_timeout_ms = lock_timeout_ms };
-	int fd, r;
+	struct call c = { .p = p, .owner = owner, .id = id, .undo_namespace = undo_namespace };
 
-	if (!owner_is_group(owner))
-		return abort_here(p, owner, id, undo_namespace, lock_timeout_ms, err);
-	r = shield_run(abort_shielded, &c, NULL, 0, &fd, err);
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return shield_run_locked(p, owner, lock_timeout_ms, abort_locked, &c, NULL, 0, NULL, err);
 }
 
 int session_close(const struct uns_paths *p, owner_t owner, const char *id,
 		  enum policy_teardown teardown, unsigned int lock_timeout_ms,
 		  struct session_close_result *ret, struct errbuf *err)
 {
-	struct call c = { .p = p,
-			  .owner = owner,
-			  .id = id,
-			  .teardown = teardown,
-			  .lock_timeout_ms = lock_timeout_ms };
-	int fd, r;
+	struct call c = { .p = p, .owner = owner, .id = id, .teardown = teardown };
 
-	if (!owner_is_group(owner))
-		return close_here(p, owner, id, teardown, lock_timeout_ms, ret, err);
-	r = shield_run(close_shielded, &c, ret, sizeof(*ret), &fd, err);
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return shield_run_locked(p, owner, lock_timeout_ms, close_locked, &c, ret, sizeof(*ret),
+				 NULL, err);
 }
 
 int session_reap(const struct uns_paths *p, owner_t owner, unsigned int flags,
 		 unsigned int lock_timeout_ms, struct session_close_result *ret, struct errbuf *err)
 {
-	struct call c = {
-		.p = p, .owner = owner, .flags = flags, .lock_timeout_ms = lock_timeout_ms
-	};
-	int fd, r;
+	struct call c = { .p = p, .owner = owner, .flags = flags };
 
-	if (!owner_is_group(owner))
-		return reap_here(p, owner, flags, lock_timeout_ms, ret, err);
-	r = shield_run(reap_shielded, &c, ret, sizeof(*ret), &fd, err);
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return shield_run_locked(p, owner, lock_timeout_ms, reap_locked, &c, ret, sizeof(*ret),
+				 NULL, err);
 }

@@ -25,6 +25,7 @@
 
 #include "usernetns/caps.h"
 #include "usernetns/shield.h"
+#include "usernetns/state.h"
 
 /*
  * What the child says: its result and message, then the caller's data,
@@ -270,5 +271,48 @@ int shield_run(shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd
 		memcpy(out, a + 1, out_size);
 out:
 	free(a);
+	return r;
+}
+
+struct locked_call {
+	const struct uns_paths *p;
+	owner_t owner;
+	unsigned int lock_timeout_ms;
+	shield_fn fn;
+	void *data;
+};
+
+static int run_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
+{
+	const struct locked_call *c = data;
+	int lockfd, r;
+
+	r = state_lock(c->p, c->owner, c->lock_timeout_ms, &lockfd, err);
+	if (r < 0)
+		return r;
+	r = c->fn(c->data, out, ret_fd, err);
+	close(lockfd);
+	return r;
+}
+
+int shield_run_locked(const struct uns_paths *p, owner_t owner, unsigned int lock_timeout_ms,
+		      shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd,
+		      struct errbuf *err)
+{
+	struct locked_call c = { p, owner, lock_timeout_ms, fn, data };
+	int fd = -1, r;
+
+	if (owner_is_group(owner))
+		r = shield_run(run_locked, &c, out, out_size, &fd, err);
+	else
+		r = run_locked(&c, out, &fd, err);
+	if (r >= 0 && ret_fd) {
+		*ret_fd = fd;
+		return r;
+	}
+	if (ret_fd)
+		*ret_fd = -1;
+	if (fd >= 0)
+		close(fd);
 	return r;
 }

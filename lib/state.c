@@ -76,29 +76,6 @@ int state_lock(const struct uns_paths *p, owner_t owner, unsigned int timeout_ms
 	return 0;
 }
 
-#define HOST_ALIAS_PREFIX "usernetns "
-
-void state_host_alias(owner_t owner, char *buf, size_t size)
-{
-	char key[OWNER_STRLEN];
-
-	snprintf(buf, size, HOST_ALIAS_PREFIX "%s", owner_key(owner, key, sizeof(key)));
-}
-
-bool state_host_link_owner(const struct rtnl_link *l, owner_t *ret_owner)
-{
-	size_t n = strlen(HOST_ALIAS_PREFIX);
-	const char *end;
-	owner_t owner;
-
-	if (!streq(l->kind, "veth") || strncmp(l->alias, HOST_ALIAS_PREFIX, n) != 0 ||
-	    owner_parse_key(l->alias + n, &owner, &end) < 0 || *end)
-		return false;
-	if (ret_owner)
-		*ret_owner = owner;
-	return true;
-}
-
 static size_t put_addr(char *buf, size_t size, const char *key, const struct addr_prefix *a)
 {
 	char tmp[ADDR_PREFIX_STRLEN];
@@ -175,17 +152,7 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 
 static int parse_u64(const char *v, uint64_t *ret)
 {
-	unsigned long long x;
-	char *end;
-
-	if (*v < '0' || *v > '9')
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*ret = x;
-	return 0;
+	return util_parse_decimal(v, UINT64_MAX, ret, NULL);
 }
 
 /* "DIGEST/GENERATION": the digest in 16 hexadecimal digits, the generation in decimal. */

@@ -550,10 +550,11 @@ void util_close_from(int min)
 		return;
 	}
 	while ((e = readdir(d))) {
-		int fd = atoi(e->d_name);
+		uint64_t fd;
 
-		if (fd >= min && fd != dirfd(d))
-			close(fd);
+		if (util_parse_decimal(e->d_name, INT32_MAX, &fd, NULL) == 0 &&
+		    fd >= (uint64_t)min && (int)fd != dirfd(d))
+			close((int)fd);
 	}
 	closedir(d);
 }

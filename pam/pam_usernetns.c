@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include <security/pam_modules.h>
 
 #include "usernetns/ensure.h"
+#include "usernetns/hostns.h"
 #include "usernetns/netns.h"
 #include "usernetns/placement.h"
 #include "usernetns/plan.h"
@@ -61,9 +61,8 @@ static const struct option_def option_defs[] = {
 /* What open_session leaves for close_session (and for nothing else). */
 struct session_data {
 	char id[SESSION_ID_MAX];
-	owner_t owner; /* the user, or the group whose namespace it is */
-	int orig_fd;   /* the process's namespace before open */
-	struct netns_id orig;
+	owner_t owner;		  /* the user, or the group whose namespace it is */
+	struct hostns_saved orig; /* the process's namespace before open */
 };
 
 __attribute__((format(printf, 3, 4))) static void debug(pam_handle_t *pamh, const struct options *o,
@@ -121,8 +120,7 @@ static void free_data(pam_handle_t *pamh, void *data, int error_status)
 	 * Also runs in forked children (PAM_DATA_SILENT) and at pam_end():
 	 * release memory and our fd, never tear anything down.
 	 */
-	if (d->orig_fd >= 0)
-		close(d->orig_fd);
+	hostns_saved_close(&d->orig);
 	free(d);
 }
 
@@ -334,15 +332,14 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		goto out;
 	}
 	data->owner = plan.owner;
-	data->orig_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (data->orig_fd < 0 || netns_id_of_fd(data->orig_fd, &data->orig) < 0) {
-		ret = fail(pamh, on_error, user, "cannot open /proc/thread-self/ns/net: %s",
-			   strerror(errno));
+	r = hostns_save(&data->orig, &err);
+	if (r < 0) {
+		ret = fail(pamh, on_error, user, "%s", err.msg);
 		goto out;
 	}
 
 	/* Namespaces are made from the host's, whatever ours is now. */
-	r = ensure_enter_host(&uns_paths_default, -1, &err);
+	r = hostns_enter(&uns_paths_default, NULL, &err);
 	if (r < 0) {
 		ret = fail(pamh, on_error, user, "%s", err.msg);
 		goto restore;
@@ -373,7 +370,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		struct errbuf ignored;
 
 		/* Back on the host first: the namespace may be undone. */
-		if (netns_enter(data->orig_fd, &data->orig, &ignored) == 0)
+		if (hostns_restore(&data->orig, &ignored) == 0)
 			session_abort(&uns_paths_default, plan.owner, data->id,
 				      res.ensure.changes & ENSURE_CREATED,
 				      (unsigned int)o.lock_timeout_ms, &ignored);
@@ -404,15 +401,10 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 restore:
 	/* Leave the process where it was: no half placement. */
-	if (data && data->orig_fd >= 0) {
-		struct netns_id now;
-
-		if (netns_current(&now) == 0 && !netns_id_equal(&now, &data->orig) &&
-		    netns_enter(data->orig_fd, &data->orig, &err) < 0) {
-			pam_syslog(pamh, LOG_CRIT,
-				   "cannot return to the original network namespace: %s", err.msg);
-			ret = PAM_SYSTEM_ERR;
-		}
+	if (data && data->orig.fd >= 0 && hostns_restore(&data->orig, &err) < 0) {
+		pam_syslog(pamh, LOG_CRIT, "cannot return to the original network namespace: %s",
+			   err.msg);
+		ret = PAM_SYSTEM_ERR;
 	}
 out:
 	if (data)
@@ -429,7 +421,6 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	struct session_data *data = NULL;
 	struct policy *policy = NULL;
 	struct errbuf err = { "" };
-	struct netns_id now;
 	const char *user = "?";
 	char problem[1024];
 	struct options o;
@@ -460,7 +451,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	policy_free(policy);
 
 	/* The work is done from the host's namespace, as at open. */
-	r = ensure_enter_host(&uns_paths_default, data->orig_fd, &err);
+	r = hostns_enter(&uns_paths_default, &data->orig, &err);
 	if (r < 0) {
 		pam_syslog(
 			pamh, LOG_ERR,
@@ -498,8 +489,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	}
 
 	/* Back where the process was before open_session. */
-	if (netns_current(&now) == 0 && !netns_id_equal(&now, &data->orig) &&
-	    netns_enter(data->orig_fd, &data->orig, &err) < 0)
+	if (hostns_restore(&data->orig, &err) < 0)
 		pam_syslog(pamh, LOG_ERR, "cannot return to the original network namespace: %s",
 			   err.msg);
 

@@ -80,21 +80,6 @@ int ensure_netns(const struct uns_paths *p, const struct plan *plan, unsigned in
 		 struct ensure_result *ret, struct errbuf *err);
 
 /*
- * Move the calling thread into the host's network namespace, where host
- * ends go and from where namespaces are made and removed; the thread stays
- * where it is when it is there already.  The host is the caller's own
- * namespace, unless the caller is inside a namespace usernetns made (a
- * login from a user's shell, or a logout after the login moved the
- * process), whose record then names the host.  That one is reached
- * through /proc/1/ns/net when it is init's, or through hint_fd (-1: none),
- * a namespace the caller kept (the PAM module keeps the one the process
- * was in before it placed the session), when it is that one.  -EXDEV
- * when the host cannot be reached.  Going back is netns_enter() of
- * wherever the caller was.
- */
-int ensure_enter_host(const struct uns_paths *p, int hint_fd, struct errbuf *err);
-
-/*
  * The namespace of plan, to enter, if it is the one usernetns made: the
  * record complete and for this name, the name mounted, and what is
  * mounted the very namespace whose inode the record holds (not one
@@ -137,14 +122,11 @@ enum {
 /*
  * Remove what ensure_netns() made for owner: the host end (which takes its
  * peer), the name (unmounted and unlinked) and the record.  Leases stay.
- * -EBUSY when processes remain in the namespace and FORCE is not given
- * (*ret_pid, if not NULL, gets one of them); -ENOENT when there is no
- * record.
+ * The caller holds the lock of owner (session_close() and session_reap()
+ * take it).  -EBUSY when processes remain in the namespace and FORCE is
+ * not given (*ret_pid, if not NULL, gets one of them); -ENOENT when there
+ * is no record.
  */
-int ensure_remove(const struct uns_paths *p, owner_t owner, unsigned int flags,
-		  unsigned int lock_timeout_ms, pid_t *ret_pid, struct errbuf *err);
-
-/* The same, for a caller already holding the lock of owner. */
 int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
 			 pid_t *ret_pid, struct errbuf *err);
 

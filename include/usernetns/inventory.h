@@ -12,24 +12,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "usernetns/ours.h"
 #include "usernetns/paths.h"
 #include "usernetns/session.h"
 #include "usernetns/state.h"
 #include "usernetns/util.h"
 
-enum inventory_state {
-	INVENTORY_ACTIVE,      /* the recorded namespace is mounted under its name */
-	INVENTORY_UNFINISHED,  /* a creation died after mounting: next login adopts */
-	INVENTORY_MISSING,     /* nothing under the name (removed, or a ghost) */
-	INVENTORY_PLACEHOLDER, /* an empty file under the name, nothing mounted */
-	INVENTORY_FOREIGN,     /* something not ours under the name */
-};
-
 #define INVENTORY_MEMBERS_MAX 16
 
 struct inventory_entry {
 	struct state_record rec;
-	enum inventory_state state;
+	enum ours_netns state;
 	struct netns_id found; /* what is mounted under the name, if any */
 	size_t sessions;       /* live ones */
 	size_t processes;      /* in the namespace, that we could see */
@@ -91,7 +84,5 @@ int inventory_read_refused(const struct uns_paths *p, struct inventory_entry *e,
 
 /* Is owner one of only[0..n_only) (every owner when only is NULL)? */
 bool inventory_owner_wanted(owner_t owner, const owner_t *only, size_t n_only);
-
-const char *inventory_state_to_string(enum inventory_state s);
 
 #endif

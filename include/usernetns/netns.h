@@ -12,18 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "usernetns/netns-id.h"
 #include "usernetns/util.h"
-
-/* What identifies a namespace: the device and inode of its nsfs file. */
-struct netns_id {
-	uint64_t dev;
-	uint64_t ino;
-};
-
-static inline bool netns_id_equal(const struct netns_id *a, const struct netns_id *b)
-{
-	return a->dev == b->dev && a->ino == b->ino;
-}
 
 enum netns_state {
 	NETNS_ABSENT,	   /* no such name */

@@ -62,9 +62,19 @@ int nsdns_host_resolvers(const struct plan *plan, const char *resolv_conf,
 void nsdns_targets(const struct plan *plan, const struct addr_prefix *host4,
 		   const struct nsdns_targets *host, struct nsdns_targets *ret);
 
+/*
+ * Where a namespace's queries go at a login (its routes and table
+ * follow): nsdns_targets(), with dns = host to the host's resolvers as
+ * its resolv.conf names them now, so that a change (DHCP) reaches each
+ * namespace at its next login.  None is no reason to refuse a login: it
+ * goes on, and problem (size bytes) says why for the caller to log; ""
+ * when they go somewhere.
+ */
+void nsdns_login_targets(const struct plan *plan, const struct addr_prefix *host4,
+			 struct nsdns_targets *ret, char *problem, size_t size);
+
 /* "10.200.0.1", "192.0.2.53,192.0.2.54": targets as records keep them. */
 int nsdns_format(const struct nsdns_targets *t, char *buf, size_t size);
-int nsdns_parse(const char *s, struct nsdns_targets *ret);
 
 /*
  * Add the redirect's rules for t to the namespace's table (nstable.h):

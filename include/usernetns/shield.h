@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "usernetns/owner.h"
+#include "usernetns/paths.h"
 #include "usernetns/util.h"
 
 /*
@@ -35,5 +37,18 @@ typedef int (*shield_fn)(void *data, void *out, int *ret_fd, struct errbuf *err)
  */
 int shield_run(shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd,
 	       struct errbuf *err);
+
+/*
+ * Work under the lock of owner, the one way it is done: take the lock
+ * (waiting at most lock_timeout_ms, state_lock()), run fn, close the
+ * lock.  A group's lock, which every member waits for, is held only in a
+ * shielded child (shield_run()); a user's own is taken right here.  fn
+ * writes out only when it succeeds (out stays as it was otherwise).  An
+ * fd fn passes back goes to *ret_fd (-1 if none; ret_fd may be NULL when
+ * the caller wants none), and is closed when the call fails.
+ */
+int shield_run_locked(const struct uns_paths *p, owner_t owner, unsigned int lock_timeout_ms,
+		      shield_fn fn, void *data, void *out, size_t out_size, int *ret_fd,
+		      struct errbuf *err);
 
 #endif

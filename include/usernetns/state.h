@@ -15,11 +15,10 @@
 #include <sys/types.h>
 
 #include "usernetns/addr.h"
-#include "usernetns/netns.h"
+#include "usernetns/netns-id.h"
 #include "usernetns/owner.h"
 #include "usernetns/paths.h"
 #include "usernetns/policy.h"
-#include "usernetns/rtnl.h"
 #include "usernetns/util.h"
 
 /* How long a login waits for another one of the same owner. */
@@ -114,16 +113,5 @@ int state_parse(const char *text, struct state_record *ret);
  * free().
  */
 int state_list(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err);
-
-/*
- * Ownership of host interfaces, the one rule: a host interface is ours
- * when it is a veth carrying the alias "usernetns uid=N" (or gid=N) that
- * state_host_alias() makes (set right after creation; see ensure.c for
- * the one exception, a fresh pair not marked yet, known by its peer).
- */
-void state_host_alias(owner_t owner, char *buf, size_t size);
-
-/* Is l marked as made by usernetns?  For which owner (may be NULL)? */
-bool state_host_link_owner(const struct rtnl_link *l, owner_t *ret_owner);
 
 #endif

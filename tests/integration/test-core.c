@@ -26,6 +26,7 @@
 #include "usernetns/nfnl.h"
 #include "usernetns/plan.h"
 #include "usernetns/rtnl.h"
+#include "usernetns/session.h"
 
 static const struct uns_paths paths = {
 	.rundir = "/run/netns",
@@ -93,12 +94,21 @@ static struct ensure_result ensure(const char *user)
 	return res;
 }
 
+/* Remove what ensure_netns() made for owner, as a cleanup does. */
+static int reap(owner_t owner, unsigned int flags, struct session_close_result *ret,
+		struct errbuf *err)
+{
+	*ret = (struct session_close_result){ 0 };
+	return session_reap(&paths, owner, flags, 1000, ret, err);
+}
+
 static void remove_user(const char *user, unsigned int flags)
 {
 	struct plan plan = plan_for(user);
+	struct session_close_result res;
 	struct errbuf err = { "" };
 
-	if (ensure_remove(&paths, plan.uid, flags, 1000, NULL, &err) != 0)
+	if (reap(plan.owner, flags, &res, &err) != 0 || res.outcome != SESSION_REMOVED)
 		fail_msg("remove %s: %s", user, err.msg);
 }
 
@@ -251,6 +261,7 @@ static void test_remove(void **state)
 	struct state_record rec;
 	struct addr_prefix block;
 	struct plan plan = plan_for("alice");
+	struct session_close_result gone;
 
 	remove_user("alice", 0);
 	assert_false(netns_mounted("user-alice"));
@@ -262,7 +273,8 @@ static void test_remove(void **state)
 				   &block, &err), 0);
 	assert_true(addr_prefix_contains(&block, &res.record.peer4));
 	/* Removing what is not there says so. */
-	assert_int_equal(ensure_remove(&paths, 1001, 0, 1000, NULL, &err), -ENOENT);
+	assert_int_equal(reap(1001, 0, &gone, &err), 0);
+	assert_int_equal(gone.outcome, SESSION_NOTHING);
 }
 
 static void test_isolated(void **state)
@@ -709,12 +721,15 @@ static void test_overlap_checked_when_leased(void **state)
 static void test_remove_refuses_with_processes(void **state)
 {
 	struct errbuf err = { "" };
+	struct session_close_result res;
 	pid_t pid = 0;
 
 	ensure("alice");
 	assert_int_equal(test_sh("ip netns exec user-alice sleep 300 >/dev/null 2>&1 &"), 0);
 	assert_true(test_wait_sh(TEST_WAIT_MS, "test -n \"$(ip netns pids user-alice)\""));
-	assert_int_equal(ensure_remove(&paths, 1001, 0, 1000, &pid, &err), -EBUSY);
+	assert_int_equal(reap(1001, 0, &res, &err), 0);
+	assert_int_equal(res.outcome, SESSION_BUSY);
+	pid = res.busy_pid;
 	assert_true(pid > 0);
 	assert_non_null(strstr(err.msg, "1 process still in namespace 'user-alice'"));
 	assert_true(netns_mounted("user-alice"));
@@ -817,13 +832,14 @@ static void test_hundred_remove_ensure_cycles(void **state)
 	for (int i = 0; i < 100; i++) {
 		struct errbuf err = { "" };
 		struct plan plan = plan_for("alice");
+		struct session_close_result res;
 
 		if (try_ensure("alice", NULL, &err) != 0) {
 			printf("# cycle %d: ensure: %s\n", i, err.msg);
 			failures++;
 			continue;
 		}
-		if (ensure_remove(&paths, plan.uid, 0, 1000, NULL, &err) != 0) {
+		if (reap(plan.owner, 0, &res, &err) != 0 || res.outcome != SESSION_REMOVED) {
 			printf("# cycle %d: remove: %s\n", i, err.msg);
 			failures++;
 		}

@@ -465,12 +465,13 @@ static pid_t spawn_join(const char *fault)
 /* Remove alice's namespace as the last logout does: 0, 1 when busy, 2 otherwise. */
 static int remove_child(const void *data)
 {
+	struct session_close_result res;
 	struct errbuf err = { "" };
-	int r;
 
-	r = ensure_remove(&uns_paths_default, owner_user(1001), 0, STATE_LOCK_TIMEOUT_MS, NULL,
-			  &err);
-	return r == 0 ? 0 : r == -EBUSY ? 1 : 2;
+	if (session_close(&uns_paths_default, owner_user(1001), NULL, POLICY_TEARDOWN_LAST_LOGOUT,
+			  STATE_LOCK_TIMEOUT_MS, &res, &err) < 0)
+		return 2;
+	return res.outcome == SESSION_REMOVED ? 0 : res.outcome == SESSION_BUSY ? 1 : 2;
 }
 
 static pid_t spawn_remove(const char *fault)

@@ -197,6 +197,7 @@ static void test_run_dir_not_shared(void **state)
 	 * session's) sees it go and come back.
 	 */
 	{
+		struct session_close_result res;
 		struct errbuf err = { "" };
 
 		assert_int_equal(test_sh("unshare -m --propagation slave sh -c"
@@ -204,7 +205,8 @@ static void test_run_dir_not_shared(void **state)
 					 " for i in $(seq 1200); do [ -e /run/other-ready ] && break;"
 					 " sleep 0.05; done; test -e /run/other-ready"), 0);
 		assert_int_equal(test_sh("nsenter -t $(cat /run/other) -m mountpoint -q /run/netns/user-alice"), 0);
-		assert_int_equal(ensure_remove(&uns_paths_default, 1001, 0, 1000, NULL, &err), 0);
+		assert_int_equal(session_reap(&uns_paths_default, 1001, 0, 1000, &res, &err), 0);
+		assert_int_equal(res.outcome, SESSION_REMOVED);
 		assert_int_not_equal(test_sh("nsenter -t $(cat /run/other) -m test -e /run/netns/user-alice"), 0);
 		assert_int_equal(login_with(NULL, NULL, 1000, msg, sizeof(msg)), 0);
 		assert_int_equal(test_sh("nsenter -t $(cat /run/other) -m mountpoint -q /run/netns/user-alice"), 0);
@@ -219,6 +221,7 @@ static void test_run_dir_not_shared(void **state)
  */
 static void test_run_dir_locked_by_a_user(void **state)
 {
+	struct session_close_result res;
 	char msg[1024];
 
 	assert_int_equal(test_sh("mkdir -p /run/netns"), 0);
@@ -233,8 +236,9 @@ static void test_run_dir_locked_by_a_user(void **state)
 		assert_true(complete());
 		assert_int_equal(test_sh("findmnt -n -o PROPAGATION /run/netns | grep -q shared"), 0);
 		assert_int_equal(test_sh("kill $(cat /run/holder); pkill -u 1002; rm /run/holder"), 0);
-		assert_int_equal(ensure_remove(&uns_paths_default, 1001, 0, 1000, NULL,
-					       &(struct errbuf){ "" }), 0);
+		assert_int_equal(session_reap(&uns_paths_default, 1001, 0, 1000, &res,
+					      &(struct errbuf){ "" }), 0);
+		assert_int_equal(res.outcome, SESSION_REMOVED);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "usernetns/ours.h"
 #include "usernetns/state.h"
 
 static char dir[64];
@@ -122,19 +123,19 @@ static void test_owner_marks(void **state)
 	char buf[64];
 	owner_t o;
 
-	state_host_alias(owner_user(1001), l.alias, sizeof(l.alias));
+	ours_host_alias(owner_user(1001), l.alias, sizeof(l.alias));
 	assert_string_equal(l.alias, "usernetns uid=1001");
-	assert_true(state_host_link_owner(&l, &o) && o == owner_user(1001));
-	state_host_alias(owner_group(2000), l.alias, sizeof(l.alias));
+	assert_true(ours_host_link(&l, &o) && o == owner_user(1001));
+	ours_host_alias(owner_group(2000), l.alias, sizeof(l.alias));
 	assert_string_equal(l.alias, "usernetns gid=2000");
-	assert_true(state_host_link_owner(&l, &o) && o == owner_group(2000));
+	assert_true(ours_host_link(&l, &o) && o == owner_group(2000));
 	snprintf(l.alias, sizeof(l.alias), "usernetns gid=2000x");
-	assert_false(state_host_link_owner(&l, &o));
+	assert_false(ours_host_link(&l, &o));
 	snprintf(l.alias, sizeof(l.alias), "usernetns uid=4294967295");
-	assert_false(state_host_link_owner(&l, &o));
+	assert_false(ours_host_link(&l, &o));
 	snprintf(l.alias, sizeof(l.alias), "usernetns uid=1001");
 	snprintf(l.kind, sizeof(l.kind), "dummy");
-	assert_false(state_host_link_owner(&l, &o));
+	assert_false(ours_host_link(&l, &o));
 
 	assert_string_equal(owner_file_name(owner_group(2000), buf, sizeof(buf)), "g2000");
 	assert_string_equal(owner_file_name(owner_user(0), buf, sizeof(buf)), "0");

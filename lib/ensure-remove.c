@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Removing what ensure_netns() made: for good (the last logout, a
+ * cleanup, a new policy's other name), or because the call that made it
+ * failed later.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "ensure-internal.h"
+#include "usernetns/fault.h"
+#include "usernetns/hosts.h"
+#include "usernetns/ours.h"
+
+/*
+ * Undo what this very call made: a namespace, or just the record that
+ * announced it.
+ *
+ * Everything is undone before returning.  A veth pair made in the fresh
+ * namespace is deleted from inside it, whether or not its host end got
+ * our mark yet: nothing else can have put a link there, and deleting one
+ * end deletes both at once.  Left to the kernel's teardown of the
+ * unmounted namespace, which runs later from a work queue, the host end
+ * would stay on the host unmarked for a while, and a login meanwhile
+ * would find a foreign interface in its way.
+ */
+void ensure_roll_back(struct ensure_ctx *c)
+{
+	struct errbuf ignored;
+
+	if (!c->fresh) {
+		if (c->wrote_creating)
+			state_remove(c->p, c->plan->owner, &ignored);
+		return;
+	}
+	if (c->ns.nl && c->plan->peer_ifname[0]) {
+		struct rtnl_link peer;
+
+		if (rtnl_link_get(&c->ns, c->plan->peer_ifname, &peer, &ignored) == 0)
+			rtnl_link_delete(&c->ns, peer.ifindex, peer.ifname, &ignored);
+	}
+	/* Marked, but somehow no longer paired: by its mark. */
+	if (c->host.nl && c->plan->host_ifname[0])
+		ensure_delete_host_link(&c->host, c->plan->owner, c->plan->host_ifname, &ignored);
+	hosts_unpublish(c->p, &c->rec, NULL, &ignored);
+	netns_remove(c->p->rundir, c->plan->netns, &ignored);
+	state_remove(c->p, c->plan->owner, &ignored);
+}
+
+int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
+			 pid_t *ret_pid, struct errbuf *err)
+{
+	struct state_record rec;
+	struct ours_found f;
+	struct netns_id now;
+	bool ours;
+	int r;
+
+	r = state_read(p, owner, &rec, err);
+	if (r < 0)
+		return r;
+
+	r = netns_current(&now);
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot identify the current network namespace");
+	if ((rec.host_id.ino || rec.host_id.dev) && !netns_id_equal(&rec.host_id, &now)) {
+		errbuf_set(err, "not in the host network namespace of '%s'", rec.netns);
+		return -EXDEV;
+	}
+
+	r = ours_netns(p->rundir, -1, rec.netns, &rec, &f, NULL, err);
+	if (r < 0)
+		return r;
+	ours = f.verdict == OURS_ACTIVE || f.verdict == OURS_UNFINISHED;
+	/*
+	 * Marked before anybody inside is looked for: usernetns-join, which
+	 * takes no lock, enters first and reads the record after
+	 * (ensure_join()), so it is either seen inside, or sees this and
+	 * backs out.
+	 */
+	if (ours && rec.phase == STATE_READY) {
+		rec.phase = STATE_REMOVING;
+		r = state_write(p, &rec, err);
+		if (r < 0)
+			return r;
+		r = fault_err("remove.marked", err);
+		if (r < 0) {
+			struct errbuf ignored;
+
+			rec.phase = STATE_READY;
+			(void)state_write(p, &rec, &ignored);
+			return r;
+		}
+	}
+	if (ours && !(flags & ENSURE_REMOVE_FORCE)) {
+		size_t n = 0, hidden = 0;
+		pid_t pid = 0;
+
+		r = netns_count_processes(&f.id, &n, &pid, &hidden);
+		if (r < 0)
+			errbuf_errno(err, r, "cannot scan /proc");
+		else if (n > 0) {
+			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)", n,
+				   n == 1 ? "" : "es", rec.netns, (long)pid);
+			if (ret_pid)
+				*ret_pid = pid;
+			r = -EBUSY;
+		} else if (hidden > 0) {
+			/* Removing it could cut processes we cannot see off. */
+			errbuf_set(
+				err,
+				"cannot tell whether processes remain in namespace '%s': %zu processes are not visible (needs CAP_SYS_PTRACE)",
+				rec.netns, hidden);
+			r = -EACCES;
+		}
+		if (r < 0) {
+			/* Kept: as it was. */
+			struct errbuf ignored;
+
+			rec.phase = STATE_READY;
+			(void)state_write(p, &rec, &ignored);
+			return r;
+		}
+	}
+
+	if (rec.host_ifname[0] && !(flags & ENSURE_REMOVE_KEEP_LINK)) {
+		struct rtnl host = RTNL_INIT;
+
+		r = rtnl_open(&host, err);
+		if (r < 0)
+			return r;
+		r = ensure_delete_host_link(&host, owner, rec.host_ifname, err);
+		rtnl_close(&host);
+		if (r == 0)
+			r = fault_err("remove.host-link", err);
+		if (r < 0)
+			return r;
+	}
+	if (ours)
+		r = netns_remove(p->rundir, rec.netns, err);
+	else if (f.verdict == OURS_PLACEHOLDER)
+		r = netns_remove_placeholder(p->rundir, rec.netns, err);
+	if (r == 0)
+		r = fault_err("remove.netns", err);
+	if (r == 0)
+		r = hosts_unpublish(p, &rec, NULL, err);
+	if (r < 0)
+		return r;
+	return state_remove(p, owner, err);
+}
