@@ -275,22 +275,39 @@ static int parse_with_unit(const char *value, const struct unit *units, size_t n
 	return -EINVAL;
 }
 
-/* Bits per second, decimal units as tc(8) has them; "none": no limit. */
+/* Bits per second, decimal units as tc(8) has them. */
+static const struct unit rate_units[] = {
+	{ "bit", 1 },
+	{ "kbit", 1000 },
+	{ "mbit", 1000 * 1000 },
+	{ "gbit", 1000 * 1000 * 1000 },
+};
+
+const char *policy_rate_format(uint64_t bits, char *buf, size_t size)
+{
+	size_t i = ELEMENTSOF(rate_units) - 1;
+
+	if (!bits) {
+		snprintf(buf, size, "no limit");
+		return buf;
+	}
+	while (i > 0 && bits % rate_units[i].times != 0)
+		i--;
+	snprintf(buf, size, "%" PRIu64 "%s", bits / rate_units[i].times, rate_units[i].suffix);
+	return buf;
+}
+
+/* "none": no limit. */
 static int parse_rate(const char *value, void *dst, struct errbuf *err)
 {
-	static const struct unit units[] = {
-		{ "bit", 1 },
-		{ "kbit", 1000 },
-		{ "mbit", 1000 * 1000 },
-		{ "gbit", 1000 * 1000 * 1000 },
-	};
+	const struct unit *units = rate_units;
 
 	if (streq(value, "none")) {
 		*(uint64_t *)dst = 0;
 		return 0;
 	}
-	return parse_with_unit(value, units, ELEMENTSOF(units), POLICY_RATE_MIN, POLICY_RATE_MAX,
-			       dst, err);
+	return parse_with_unit(value, units, ELEMENTSOF(rate_units), POLICY_RATE_MIN,
+			       POLICY_RATE_MAX, dst, err);
 }
 
 /* Bytes, binary units as tc(8) has them. */
