@@ -700,11 +700,11 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 		if (plan->rate_out || plan->rate_in) {
 			char out_s[POLICY_RATE_STRLEN], in_s[POLICY_RATE_STRLEN];
 
-			fprintf(out, "  %-11s sends at most %s, receives at most %s", "limits",
+			fprintf(out, "  %-11s out %s, in %s", "limits",
 				policy_rate_format(plan->rate_out, out_s, sizeof(out_s)),
 				policy_rate_format(plan->rate_in, in_s, sizeof(in_s)));
 			if (plan->burst)
-				fprintf(out, ", %" PRIu32 " bytes at once", plan->burst);
+				fprintf(out, " (burst %" PRIu32 " bytes)", plan->burst);
 			fprintf(out, "\n");
 		}
 		print_addr("ipv4", &plan->v4, out);

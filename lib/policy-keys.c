@@ -288,7 +288,7 @@ const char *policy_rate_format(uint64_t bits, char *buf, size_t size)
 	size_t i = ELEMENTSOF(rate_units) - 1;
 
 	if (!bits) {
-		snprintf(buf, size, "no limit");
+		snprintf(buf, size, "none");
 		return buf;
 	}
 	while (i > 0 && bits % rate_units[i].times != 0)

@@ -346,10 +346,10 @@ bool policy_user_name_valid(const char *name);
 #define POLICY_RATE_MAX UINT64_C(100000000000)
 /* burst: bytes; at least a packet: the mtu and its Ethernet header. */
 #define POLICY_LINK_HEADER 14u
-/* "100000000kbit", "no limit" */
+/* "100000000kbit", "none" */
 #define POLICY_RATE_STRLEN 24
 
-/* A rate as the policy writes it, in its largest whole unit ("20mbit"), or "no limit". */
+/* A rate as the policy writes it, in its largest whole unit ("20mbit"), or "none" for 0. */
 const char *policy_rate_format(uint64_t bits, char *buf, size_t size);
 #define POLICY_BURST_MAX (64u << 20)
 const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
