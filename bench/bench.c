@@ -54,6 +54,7 @@
 #define GVETH "uns-gveth"	/* mode veth, under the policy with group sections */
 #define GROUP "uns-group"	/* share = group: one namespace for a group's members */
 #define WAN "uns-wan"	/* mode veth with a deny list, for the data plane */
+#define LIMITED "uns-limited" /* the same with limits each way */
 
 static const char *builddir, *outdir, *pam_net, *before_filter, *before_filter_commit;
 static bool quick;
@@ -326,6 +327,14 @@ static void setup(void)
 		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/wan.conf\n",
 		 builddir);
 	write_text(WORK "/" WAN, text);
+	write_text(WORK "/limited.conf", "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\n"
+					 "prefix4 = 30\ndeny = 192.168.0.0/16, 172.16.0.0/12\n"
+					 "rate_out = 10mbit\nrate_in = 10mbit\n");
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/limited.conf\n",
+		 builddir);
+	write_text(WORK "/" LIMITED, text);
 	write_text(WORK "/iso.conf", "[group:netusers]\nmode = isolated\n");
 	snprintf(text, sizeof(text),
 		 "session required pam_permit.so\n"
@@ -1110,6 +1119,34 @@ static void concurrency(FILE *md)
  */
 enum { DP_LOOP, DP_HOST, DP_SESSION, DP_NOFILTER, DP_PASTA, DP_N };
 
+/*
+ * A "wan" namespace behind the host (198.51.100.1, the host's default
+ * route), with iperf3 servers there and on the host's loopback, listening
+ * once ss says so (bounded).
+ */
+static void wan_up(void)
+{
+	reset();
+	if (test_sh("ip netns add bench-wan && ip link add up0 type veth peer name wan0 netns bench-wan &&"
+		    " ip -n bench-wan addr add 198.51.100.1/24 dev wan0 && ip -n bench-wan link set lo up &&"
+		    " ip -n bench-wan link set wan0 up && ip addr add 198.51.100.2/24 dev up0 &&"
+		    " ip link set up0 up && ip route add default via 198.51.100.1 &&"
+		    " ip -n bench-wan route add 10.200.0.0/16 via 198.51.100.2 &&"
+		    " echo 1 >/proc/sys/net/ipv4/ip_forward"))
+		die("%s", "cannot make the wan");
+	if (test_sh("ip netns exec bench-wan iperf3 -s -D -B 198.51.100.1 &&"
+		    " iperf3 -s -D -B 127.0.0.1 &&"
+		    " for i in $(seq 100); do ip netns exec bench-wan ss -Hltn 'sport = 5201' | grep -q . &&"
+		    " ss -Hltn 'sport = 5201' | grep -q . && exit 0; sleep 0.1; done; exit 1"))
+		die("%s", "the iperf3 servers did not start");
+}
+
+static void wan_down(void)
+{
+	test_sh("pkill -x iperf3; ip netns del bench-wan;"
+		" ip link del up0 2>/dev/null; echo 0 >/proc/sys/net/ipv4/ip_forward");
+}
+
 static double dataplane_gbits(int path, unsigned int with, unsigned int without, unsigned int secs)
 {
 	char cmd[512], pre[128] = "";
@@ -1142,26 +1179,13 @@ static void dataplane(FILE *md)
 
 	if (!g)
 		die("%s", "out of memory");
-	reset();
-	if (test_sh("ip netns add bench-wan && ip link add up0 type veth peer name wan0 netns bench-wan &&"
-		    " ip -n bench-wan addr add 198.51.100.1/24 dev wan0 && ip -n bench-wan link set lo up &&"
-		    " ip -n bench-wan link set wan0 up && ip addr add 198.51.100.2/24 dev up0 &&"
-		    " ip link set up0 up && ip route add default via 198.51.100.1 &&"
-		    " ip -n bench-wan route add 10.200.0.0/16 via 198.51.100.2 &&"
-		    " echo 1 >/proc/sys/net/ipv4/ip_forward"))
-		die("%s", "cannot make the wan");
+	wan_up();
 	users(with, 2);
 	pam_login_to(WAN, with);
 	pam_login_to(WAN, without);
 	next_user += 2;
 	if (test_sh("ip netns exec user-b%05u nft flush ruleset", without))
 		die("%s", "cannot empty a session's filter");
-	/* The servers: a daemon each, listening once ss says so (bounded). */
-	if (test_sh("ip netns exec bench-wan iperf3 -s -D -B 198.51.100.1 &&"
-		    " iperf3 -s -D -B 127.0.0.1 &&"
-		    " for i in $(seq 100); do ip netns exec bench-wan ss -Hltn 'sport = 5201' | grep -q . &&"
-		    " ss -Hltn 'sport = 5201' | grep -q . && exit 0; sleep 0.1; done; exit 1"))
-		die("%s", "the iperf3 servers did not start");
 	for (unsigned int r = 0; r < rounds; r++)
 		for (int k = 0; k < DP_N; k++) {
 			int path = (int)((r + (unsigned int)k) % DP_N);
@@ -1191,8 +1215,104 @@ static void dataplane(FILE *md)
 	fflush(stdout);
 	fclose(tsv);
 	free(g);
-	test_sh("pkill -x iperf3; ip netns del bench-wan;"
-		" ip link del up0 2>/dev/null; echo 0 >/proc/sys/net/ipv4/ip_forward");
+	wan_down();
+}
+
+/*
+ * Limits (rate_out, rate_in): how close a bulk transfer each way comes to
+ * 10 and 100 Mbit/s, what a full limit adds to the round trip, and what
+ * the limits add to a login.
+ */
+static double limits_mbits(unsigned int user, const char *dir, unsigned int secs)
+{
+	char cmd[512];
+	char *argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+
+	snprintf(cmd, sizeof(cmd),
+		 "set -o pipefail; ip netns exec user-b%05u iperf3 -c 198.51.100.1 -t %u %s -J |"
+		 " jq '.end.sum_received.bits_per_second / 1e6'",
+		 user, secs, dir);
+	return run(argv, true, false);
+}
+
+/* The median round trip to the wan, ms: idle, or while a bulk transfer runs (dir: "" out, "-R" in). */
+static double limits_rtt(unsigned int user, const char *dir)
+{
+	char cmd[640];
+	char *argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+
+	snprintf(cmd, sizeof(cmd),
+		 "ns=user-b%05u; %s%s%s ip netns exec $ns ping -c 15 -i 0.2 198.51.100.1 |"
+		 " sed -n 's/.*time=\\([0-9.]*\\).*/\\1/p' | sort -n | sed -n 8p; wait",
+		 user, dir ? "ip netns exec $ns iperf3 -c 198.51.100.1 -t 5 " : "", dir ? dir : "",
+		 dir ? " >/dev/null & sleep 1.5;" : "");
+	return run(argv, true, false);
+}
+
+static void limits(FILE *md)
+{
+	static const unsigned int rates[] = { 10, 100 };
+	static const char *const services[] = { WAN, LIMITED };
+	unsigned int rounds = quick ? 1 : 3, secs = quick ? 1 : 3, n = quick ? 3 : 40;
+	double c50[2], w50[2];
+
+	wan_up();
+	fprintf(md, "### Limits (rate_out, rate_in): a bulk TCP transfer each way (iperf3, one stream, %u rounds of %u s, medians) and the round trip while it runs\n\n",
+		rounds, secs);
+	fprintf(md, "| limit | sent | of the limit | received | of the limit | round trip idle | under load out | under load in |\n"
+		    "|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < ELEMENTSOF(rates); i++) {
+		unsigned int user = next_user++;
+		double out[8], in[8], idle, busy_out, busy_in;
+		char text[1024];
+
+		snprintf(text, sizeof(text),
+			 "session required pam_permit.so\n"
+			 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/limits%u.conf\n",
+			 builddir, rates[i]);
+		write_text(WORK "/uns-limits-now", text);
+		snprintf(text, sizeof(text),
+			 "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n"
+			 "rate_out = %umbit\nrate_in = %umbit\n",
+			 rates[i], rates[i]);
+		{
+			char path[128];
+
+			snprintf(path, sizeof(path), WORK "/limits%u.conf", rates[i]);
+			write_text(path, text);
+		}
+		users(user, 1);
+		pam_login_to("uns-limits-now", user);
+		for (unsigned int r = 0; r < rounds; r++) {
+			/* Each way in turn, the first alternating. */
+			if (r % 2) {
+				in[r] = limits_mbits(user, "-R", secs);
+				out[r] = limits_mbits(user, "", secs);
+			} else {
+				out[r] = limits_mbits(user, "", secs);
+				in[r] = limits_mbits(user, "-R", secs);
+			}
+		}
+		idle = limits_rtt(user, NULL);
+		busy_out = limits_rtt(user, "");
+		busy_in = limits_rtt(user, "-R");
+		fprintf(md, "| %u Mbit/s | %.2f Mbit/s | %.3f | %.2f Mbit/s | %.3f | %.3f ms | +%.2f ms | +%.2f ms |\n",
+			rates[i], quantile(out, rounds, 0.5), quantile(out, rounds, 0.5) / rates[i],
+			quantile(in, rounds, 0.5), quantile(in, rounds, 0.5) / rates[i], idle,
+			busy_out - idle, busy_in - idle);
+		printf("limits %u Mbit/s: sent %.2f, received %.2f Mbit/s; rtt idle %.3f ms, +%.2f out, +%.2f in\n",
+		       rates[i], quantile(out, rounds, 0.5), quantile(in, rounds, 0.5), idle,
+		       busy_out - idle, busy_in - idle);
+	}
+	wan_down();
+	reset();
+	take_turns(services, 2, n, NULL, c50, w50);
+	fprintf(md, "\nA login with limits (10mbit each way) against the same policy without them, %u of each, interleaved: cold %.3f against %.3f ms (%+.3f), warm %.3f against %.3f ms (%+.3f).\n\n",
+		n, c50[1] / 1e3, c50[0] / 1e3, (c50[1] - c50[0]) / 1e3, w50[1] / 1e3, w50[0] / 1e3,
+		(w50[1] - w50[0]) / 1e3);
+	printf("limits: login cold %+.3f ms, warm %+.3f ms\n", (c50[1] - c50[0]) / 1e3,
+	       (w50[1] - w50[0]) / 1e3);
+	fflush(stdout);
 }
 
 static const struct {
@@ -1202,7 +1322,7 @@ static const struct {
 	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "filter", filter },
 	{ "groups", groups },
 	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
-	{ "dataplane", dataplane }, { "leases", lease_fs },
+	{ "dataplane", dataplane }, { "limits", limits }, { "leases", lease_fs },
 };
 
 /* Is this part of the run wanted?  BENCH_ONLY="isolated leases" picks parts. */

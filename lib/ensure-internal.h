@@ -91,6 +91,9 @@ int ensure_addresses(struct ensure_ctx *c, const struct rtnl_link *hl, const str
 /* Permanent neighbour entries on both ends of the pair. */
 int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *hl, const struct rtnl_link *pl);
 
+/* ensure-limit.c: the limits of the plan on both ends, or none left of ours. */
+int ensure_limits(struct ensure_ctx *c, const struct rtnl_link *hl, const struct rtnl_link *pl);
+
 /* Delete the host link named ifname if it is owner's (ours_host_link_of()); fine if absent. */
 int ensure_delete_host_link(struct rtnl *host, owner_t owner, const char *ifname,
 			    struct errbuf *err);

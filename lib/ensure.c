@@ -26,8 +26,8 @@
 
 /*
  * A namespace with a link: its addresses, the pair, the addresses on it
- * and the neighbours across it, where its queries go, its routes and its
- * table, in that order (each needs what comes before).
+ * and the neighbours across it, the limits on it, where its queries go,
+ * its routes and its table, in that order (each needs what comes before).
  */
 static int ensure_network(struct ensure_ctx *c)
 {
@@ -49,6 +49,8 @@ static int ensure_network(struct ensure_ctx *c)
 		r = fault_err("ensure.addresses", c->err);
 	if (r == 0 && (c->changes & (ENSURE_CREATED_LINK | ENSURE_FIXED_ADDRESSES)))
 		r = ensure_neighbours(c, &hl, &pl);
+	if (r == 0)
+		r = ensure_limits(c, &hl, &pl);
 	if (r < 0)
 		return r;
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -317,6 +318,9 @@ static int fill_rule(const struct policy *p, const struct policy_rule *rule, str
 	if (policy_mode_has_link(rule->mode)) {
 		plan_addr_fill(&plan->v4, &rule->address4, &rule->pool4, rule->prefix4);
 		plan_addr_fill(&plan->v6, &rule->address6, &rule->pool6, rule->prefix6);
+		plan->rate_out = rule->rate_out;
+		plan->rate_in = rule->rate_in;
+		plan->burst = rule->burst;
 		plan->deny = rule->deny;
 		plan->deny_line = rule->key_line[POLICY_KEY_DENY] ?
 					  rule->key_line[POLICY_KEY_DENY] :
@@ -693,6 +697,16 @@ void plan_print(const struct plan *plan, const char *policy_path, const char *ru
 			fprintf(out, "  %-11s %s\n", "host end", plan->host_ifname);
 		fprintf(out, "  %-11s %s\n", "peer end", plan->peer_ifname);
 		fprintf(out, "  %-11s %u\n", "mtu", plan->mtu);
+		if (plan->rate_out || plan->rate_in) {
+			char out_s[POLICY_RATE_STRLEN], in_s[POLICY_RATE_STRLEN];
+
+			fprintf(out, "  %-11s out %s, in %s", "limits",
+				policy_rate_format(plan->rate_out, out_s, sizeof(out_s)),
+				policy_rate_format(plan->rate_in, in_s, sizeof(in_s)));
+			if (plan->burst)
+				fprintf(out, " (burst %" PRIu32 " bytes)", plan->burst);
+			fprintf(out, "\n");
+		}
 		print_addr("ipv4", &plan->v4, out);
 		print_addr("ipv6", &plan->v6, out);
 		print_egress("allow", &plan->allow, "everything the deny list leaves", out);

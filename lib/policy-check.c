@@ -28,7 +28,12 @@ static bool key_has_effect(enum policy_key k, const struct policy_rule *r)
 	case POLICY_KEY_DENY:
 	case POLICY_KEY_ALLOW:
 	case POLICY_KEY_DNS:
+	case POLICY_KEY_RATE_OUT:
+	case POLICY_KEY_RATE_IN:
 		return policy_mode_has_link(m);
+	/* A burst above no rate means nothing either. */
+	case POLICY_KEY_BURST:
+		return policy_mode_has_link(m) && (r->rate_out || r->rate_in);
 	case POLICY_KEY_BRIDGE:
 	case POLICY_KEY_PORT_ISOLATION:
 		return m == POLICY_MODE_BRIDGE;
@@ -66,11 +71,18 @@ static void warn_no_effect(const struct policy_rule *r, const char *file, struct
 		if ((k == POLICY_KEY_POOL4 && !addr_prefix_is_set(&r->pool4)) ||
 		    (k == POLICY_KEY_POOL6 && !addr_prefix_is_set(&r->pool6)) ||
 		    (k == POLICY_KEY_DENY && r->deny.n == 0) ||
-		    (k == POLICY_KEY_ALLOW && r->allow.n == 0))
+		    (k == POLICY_KEY_ALLOW && r->allow.n == 0) ||
+		    (k == POLICY_KEY_RATE_OUT && !r->rate_out) ||
+		    (k == POLICY_KEY_RATE_IN && !r->rate_in))
 			continue;
-		diag_warning(d, file, r->key_line[k], "%s: %s has no effect in mode %s",
-			     policy_rule_label(r, label, sizeof(label)), policy_key_name(k),
-			     policy_mode_to_string(r->mode));
+		if (k == POLICY_KEY_BURST && policy_mode_has_link(r->mode))
+			diag_warning(d, file, r->key_line[k],
+				     "%s: burst has no effect without rate_out or rate_in",
+				     policy_rule_label(r, label, sizeof(label)));
+		else
+			diag_warning(d, file, r->key_line[k], "%s: %s has no effect in mode %s",
+				     policy_rule_label(r, label, sizeof(label)), policy_key_name(k),
+				     policy_mode_to_string(r->mode));
 	}
 }
 
@@ -95,6 +107,16 @@ static void check_rule(const struct policy *p, const struct policy_rule *r, cons
 		diag_error(d, file, policy_blame_line(p, r, POLICY_KEY_MTU),
 			   "%s: mtu %u is below 1280, the minimum for IPv6",
 			   policy_rule_label(r, label, sizeof(label)), r->mtu);
+
+	/* The shaper sends a packet whole: a burst must hold the largest. */
+	if (r->burst && r->burst < r->mtu + POLICY_LINK_HEADER &&
+	    policy_rule_key_ok(r, POLICY_KEY_MTU) && policy_rule_key_ok(r, POLICY_KEY_BURST) &&
+	    (r->kind == POLICY_RULE_DEFAULT || policy_rule_sets(r, POLICY_KEY_BURST) ||
+	     policy_rule_sets(r, POLICY_KEY_MTU)))
+		diag_error(d, file, policy_blame_line(p, r, POLICY_KEY_BURST),
+			   "%s: burst of %u bytes cannot hold a packet of mtu %u (%u bytes)",
+			   policy_rule_label(r, label, sizeof(label)), r->burst, r->mtu,
+			   r->mtu + POLICY_LINK_HEADER);
 
 	if (!policy_rule_key_ok(r, POLICY_KEY_MODE))
 		return;

@@ -137,6 +137,8 @@ enum key_type {
 	KEY_UPLINK,	 /* an interface name, or auto */
 	KEY_EGRESS_LIST, /* networks, protocols, ports; comma-separated; repeatable; none: empty */
 	KEY_DNS,	 /* inherit, host-end, or IPv4 addresses, comma-separated */
+	KEY_RATE,	 /* bits per second: 20mbit (bit, kbit, mbit, gbit), or none */
+	KEY_SIZE,	 /* bytes: 64kb (b, kb, mb: 1024 each), in [min, max] */
 };
 
 struct key_def {

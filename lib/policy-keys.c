@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,9 @@ const struct key_def policy_keys[] = {
 	{ "admin_group", POLICY_KEY_ADMIN_GROUP, IN_GLOBAL, KEY_ACCOUNT, G(admin_group), NO_ARG },
 	{ "allow", POLICY_KEY_ALLOW, IN_RULES, KEY_EGRESS_LIST, R(allow), NO_ARG },
 	{ "bridge", POLICY_KEY_BRIDGE, IN_RULES, KEY_IFNAME, R(bridge), NO_ARG },
+	/* A packet must fit: checked against the section's mtu. */
+	{ "burst", POLICY_KEY_BURST, IN_RULES, KEY_SIZE, R(burst), .min = 1024,
+	  .max = POLICY_BURST_MAX },
 	{ "deny", POLICY_KEY_DENY, IN_RULES, KEY_EGRESS_LIST, R(deny), NO_ARG },
 	{ "dns", POLICY_KEY_DNS, IN_RULES, KEY_DNS, R(dns), NO_ARG },
 	{ "forwarding", POLICY_KEY_FORWARDING, IN_GLOBAL, KEY_ENUM, G(forwarding),
@@ -150,6 +154,8 @@ const struct key_def policy_keys[] = {
 	/* A block must hold a host end and a namespace end. */
 	{ "prefix4", POLICY_KEY_PREFIX4, IN_RULES, KEY_UINT, R(prefix4), .min = 1, .max = 31 },
 	{ "prefix6", POLICY_KEY_PREFIX6, IN_RULES, KEY_UINT, R(prefix6), .min = 1, .max = 127 },
+	{ "rate_in", POLICY_KEY_RATE_IN, IN_RULES, KEY_RATE, R(rate_in), NO_ARG },
+	{ "rate_out", POLICY_KEY_RATE_OUT, IN_RULES, KEY_RATE, R(rate_out), NO_ARG },
 	{ "share", POLICY_KEY_SHARE, IN_GROUP, KEY_ENUM, R(share), NAMES(share_names),
 	  .why = "only a group's members can share a namespace" },
 	{ "teardown", POLICY_KEY_TEARDOWN, IN_GLOBAL, KEY_ENUM, G(teardown),
@@ -223,6 +229,101 @@ static int parse_uint(const struct key_def *k, const char *value, void *dst, str
 	/* uid_t and unsigned int alike: both 32 bits. */
 	*(uint32_t *)dst = (uint32_t)v;
 	return 0;
+}
+
+/*
+ * A number with a unit of units (each a suffix and its multiplier, the
+ * first the smallest), in [min, max] once multiplied.
+ */
+struct unit {
+	const char *suffix;
+	uint64_t times;
+};
+
+static int parse_with_unit(const char *value, const struct unit *units, size_t n_units,
+			   uint64_t min, uint64_t max, uint64_t *ret, struct errbuf *err)
+{
+	const char *end;
+	uint64_t v;
+
+	char expected[64];
+	size_t used = 0;
+
+	for (size_t i = 0; i < n_units && used < sizeof(expected); i++)
+		used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
+					 i == 0		  ? "" :
+					 i + 1 == n_units ? " or " :
+							    ", ",
+					 units[i].suffix);
+	if (util_parse_decimal(value, UINT64_MAX, &v, &end) < 0 || !*end) {
+		errbuf_set(err, "expected a number and a unit (%s)", expected);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n_units; i++) {
+		if (!streq(end, units[i].suffix))
+			continue;
+		if (v > max / units[i].times || v * units[i].times < min) {
+			errbuf_set(err, "out of range (%" PRIu64 "%s-%" PRIu64 "%s)",
+				   min / units[1].times, units[1].suffix,
+				   max / units[n_units - 1].times, units[n_units - 1].suffix);
+			return -EINVAL;
+		}
+		*ret = v * units[i].times;
+		return 0;
+	}
+	errbuf_set(err, "unknown unit '%s' (expected %s)", end, expected);
+	return -EINVAL;
+}
+
+/* Bits per second, decimal units as tc(8) has them. */
+static const struct unit rate_units[] = {
+	{ "bit", 1 },
+	{ "kbit", 1000 },
+	{ "mbit", 1000 * 1000 },
+	{ "gbit", 1000 * 1000 * 1000 },
+};
+
+const char *policy_rate_format(uint64_t bits, char *buf, size_t size)
+{
+	size_t i = ELEMENTSOF(rate_units) - 1;
+
+	if (!bits) {
+		snprintf(buf, size, "none");
+		return buf;
+	}
+	while (i > 0 && bits % rate_units[i].times != 0)
+		i--;
+	snprintf(buf, size, "%" PRIu64 "%s", bits / rate_units[i].times, rate_units[i].suffix);
+	return buf;
+}
+
+/* "none": no limit. */
+static int parse_rate(const char *value, void *dst, struct errbuf *err)
+{
+	const struct unit *units = rate_units;
+
+	if (streq(value, "none")) {
+		*(uint64_t *)dst = 0;
+		return 0;
+	}
+	return parse_with_unit(value, units, ELEMENTSOF(rate_units), POLICY_RATE_MIN,
+			       POLICY_RATE_MAX, dst, err);
+}
+
+/* Bytes, binary units as tc(8) has them. */
+static int parse_size(const struct key_def *k, const char *value, void *dst, struct errbuf *err)
+{
+	static const struct unit units[] = {
+		{ "b", 1 },
+		{ "kb", 1024 },
+		{ "mb", 1024 * 1024 },
+	};
+	uint64_t v;
+	int r = parse_with_unit(value, units, ELEMENTSOF(units), k->min, k->max, &v, err);
+
+	if (r == 0)
+		*(uint32_t *)dst = (uint32_t)v;
+	return r;
 }
 
 /* An address/length the namespace end can take, else why not. */
@@ -554,6 +655,10 @@ int policy_key_parse(const struct key_def *k, const char *value, unsigned int wh
 		return parse_egress_list(value, dst, err);
 	case KEY_DNS:
 		return parse_dns(value, dst, err);
+	case KEY_RATE:
+		return parse_rate(value, dst, err);
+	case KEY_SIZE:
+		return parse_size(k, value, dst, err);
 	}
 	errbuf_set(err, "key of an unknown type");
 	return -EINVAL;

@@ -44,6 +44,12 @@ static const char *rtnl_fault_point(uint16_t type)
 		return "rtnl.getroute";
 	case RTM_NEWNEIGH:
 		return "rtnl.newneigh";
+	case RTM_NEWQDISC:
+		return "rtnl.newqdisc";
+	case RTM_DELQDISC:
+		return "rtnl.delqdisc";
+	case RTM_GETQDISC:
+		return "rtnl.getqdisc";
 	default:
 		return "rtnl.other";
 	}

@@ -135,6 +135,11 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 				      rec->table_digest, rec->table_gen);
 	if (n < size && rec->hostname[0])
 		n += (size_t)snprintf(buf + n, size - n, "hostname=%s\n", rec->hostname);
+	if (n < size && (rec->rate_out || rec->rate_in))
+		n += (size_t)snprintf(buf + n, size - n,
+				      "rate_out=%" PRIu64 "\nrate_in=%" PRIu64 "\nburst=%" PRIu32
+				      "\n",
+				      rec->rate_out, rec->rate_in, rec->burst);
 	if (n < size && rec->netns_unlisted)
 		n += (size_t)snprintf(buf + n, size - n, "netns_unlisted=yes\n");
 	if (n < size)
@@ -254,6 +259,13 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 	} else if (streq(key, "netns_unlisted")) {
 		rec->netns_unlisted = streq(v, "yes");
 		r = rec->netns_unlisted ? 0 : -EINVAL;
+	} else if (streq(key, "rate_out")) {
+		r = parse_u64(v, &rec->rate_out);
+	} else if (streq(key, "rate_in")) {
+		r = parse_u64(v, &rec->rate_in);
+	} else if (streq(key, "burst")) {
+		r = util_parse_decimal(v, UINT32_MAX, &x, NULL);
+		rec->burst = (uint32_t)x;
 	} else if (streq(key, "host4")) {
 		r = parse_addr(v, &rec->host4);
 	} else if (streq(key, "peer4")) {

@@ -31,13 +31,14 @@ enum {
 	ENSURE_REMOVED_OLD = 1u << 9,	/* of a previous policy */
 	ENSURE_FIXED_FILTER = 1u << 10, /* the namespace's table: filter, redirect of queries */
 	ENSURE_FIXED_NAMES = 1u << 11,	/* the host's name files for it */
+	ENSURE_FIXED_LIMITS = 1u << 12, /* the limits on its pair (tc.h) */
 };
 
 /* The changes that mean something was found broken and mended. */
 #define ENSURE_REPAIRS                                                                           \
 	(ENSURE_ADOPTED | ENSURE_REPLACED_STALE_LINK | ENSURE_CREATED_LINK | ENSURE_FIXED_LINK | \
 	 ENSURE_FIXED_ADDRESSES | ENSURE_FIXED_ROUTES | ENSURE_REMOVED_PLACEHOLDER |             \
-	 ENSURE_FIXED_FILTER | ENSURE_FIXED_NAMES)
+	 ENSURE_FIXED_FILTER | ENSURE_FIXED_NAMES | ENSURE_FIXED_LIMITS)
 
 struct ensure_result {
 	int netns_fd; /* of the namespace; the caller closes it */

@@ -87,6 +87,9 @@ struct plan {
 	char peer_ifname[IFNAMSIZ];
 	char bridge[IFNAMSIZ];
 	unsigned int mtu;
+	/* Limits: what the namespace may send and receive, bits per second (0: none). */
+	uint64_t rate_out, rate_in;
+	uint32_t burst; /* 0: chosen (tc_limit_burst()) */
 	struct plan_addr v4, v6;
 	enum policy_teardown teardown;
 

@@ -127,6 +127,9 @@ enum policy_key {
 	POLICY_KEY_ALLOW,
 	POLICY_KEY_PORT_ISOLATION,
 	POLICY_KEY_DNS,
+	POLICY_KEY_RATE_OUT,
+	POLICY_KEY_RATE_IN,
+	POLICY_KEY_BURST,
 	/* [group:NAME] */
 	POLICY_KEY_SHARE,
 	POLICY_KEY__MAX
@@ -201,6 +204,13 @@ struct policy_rule {
 	struct policy_egress_list allow; /* only these; empty: everything */
 	bool port_isolation;		 /* mode bridge: ports isolated */
 	struct policy_dns dns;
+	/*
+	 * What the namespace may send (rate_out) and receive (rate_in), in
+	 * bits per second, 0 for no limit; and how many bytes may pass at
+	 * once above the rate (burst; 0: POLICY_BURST_AUTO).
+	 */
+	uint64_t rate_out, rate_in;
+	uint32_t burst;
 
 	enum policy_share share; /* [group:] only */
 	/*
@@ -331,6 +341,17 @@ bool policy_user_name_valid(const char *name);
  * it, in a buffer of POLICY_LABEL_MAX bytes.
  */
 #define POLICY_LABEL_MAX (POLICY_NAME_MAX + 16)
+/* rate_out and rate_in: bits per second. */
+#define POLICY_RATE_MIN UINT64_C(64000)
+#define POLICY_RATE_MAX UINT64_C(100000000000)
+/* burst: bytes; at least a packet: the mtu and its Ethernet header. */
+#define POLICY_LINK_HEADER 14u
+/* "100000000kbit", "none" */
+#define POLICY_RATE_STRLEN 24
+
+/* A rate as the policy writes it, in its largest whole unit ("20mbit"), or "none" for 0. */
+const char *policy_rate_format(uint64_t bits, char *buf, size_t size);
+#define POLICY_BURST_MAX (64u << 20)
 const char *policy_section_label(enum policy_rule_kind kind, const char *name, char *buf,
 				 size_t size);
 

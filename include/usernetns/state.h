@@ -74,6 +74,13 @@ struct state_record {
 	 * (plan.netns_unlisted).
 	 */
 	bool netns_unlisted;
+	/*
+	 * The limits on its pair as made (bits per second, 0: none; tc.h):
+	 * what a login compares with the plan's, and takes away when the
+	 * policy no longer has them.
+	 */
+	uint64_t rate_out, rate_in;
+	uint32_t burst;
 };
 
 /*

@@ -314,6 +314,64 @@ static void test_fixed_address_and_mtu(void **state)
 	assert_int_equal(test_sh("ip netns exec user-erin ping -c 1 -W 2 10.201.0.1 >/dev/null"), 0);
 }
 
+/*
+ * Limits each way (tc.h): a token bucket of ours at the root of each
+ * end, the namespace end's for what it sends; made again when root takes
+ * one away; taken away when the policy no longer has them.
+ */
+static void with_policy(const char *text, const char *user, struct ensure_result *ret)
+{
+	struct diag d = DIAG_INIT;
+	struct policy *other = NULL, *saved = policy;
+
+	if (test_parse(text, &other, &d) != 0) {
+		test_diag_dump(&d);
+		fail_msg("%s", "policy rejected");
+	}
+	policy = other;
+	*ret = ensure(user);
+	policy = saved;
+	policy_free(other);
+}
+
+static void test_limits(void **state)
+{
+	static const char limited[] = "[user:alice]\nmode = veth\npool4 = 10.200.0.0/16\n"
+				      "rate_out = 10mbit\nrate_in = 20mbit\n";
+	struct ensure_result res;
+
+	with_policy(limited, "alice", &res);
+	assert_int_equal(res.record.rate_out, 10000000);
+	assert_int_equal(res.record.rate_in, 20000000);
+	assert_int_equal(test_sh("tc qdisc show dev vu1001 root | grep -q '^qdisc tbf 554e: root .*rate 20Mbit'"), 0);
+	assert_int_equal(test_sh("ip netns exec user-alice tc qdisc show dev eth0 root |"
+				 " grep -q '^qdisc tbf 554e: root .*rate 10Mbit'"),
+			 0);
+	/* A login finds them as they should be: nothing to do. */
+	with_policy(limited, "alice", &res);
+	assert_false(res.changes & ENSURE_FIXED_LIMITS);
+	/* Root took one away, or set another: the next login mends it. */
+	assert_int_equal(test_sh("tc qdisc del dev vu1001 root && ip netns exec user-alice"
+				 " tc qdisc replace dev eth0 root handle 554e: tbf rate 1gbit burst 64k"
+				 " latency 10ms"),
+			 0);
+	with_policy(limited, "alice", &res);
+	assert_true(res.changes & ENSURE_FIXED_LIMITS);
+	assert_int_equal(test_sh("tc qdisc show dev vu1001 root | grep -q 'rate 20Mbit'"), 0);
+	assert_int_equal(test_sh("ip netns exec user-alice tc qdisc show dev eth0 root | grep -q 'rate 10Mbit'"), 0);
+	/* The session still gets through its limits. */
+	assert_int_equal(test_sh("ip netns exec user-alice ping -c 1 -W 2 %s >/dev/null",
+				 addr_only(&res.record.host4)),
+			 0);
+	/* Without them in the policy, ours go; anybody else's stays. */
+	assert_int_equal(test_sh("tc qdisc replace dev vu1001 root handle 77: tbf rate 5mbit burst 16k latency 10ms"), 0);
+	with_policy("[user:alice]\nmode = veth\npool4 = 10.200.0.0/16\n", "alice", &res);
+	assert_int_equal(res.record.rate_out, 0);
+	assert_int_equal(test_sh("ip netns exec user-alice tc qdisc show dev eth0 root | grep -q 554e:"), 1);
+	assert_int_equal(test_sh("tc qdisc show dev vu1001 root | grep -q '^qdisc tbf 77:'"), 0);
+	(void)state;
+}
+
 static void test_bridge(void **state)
 {
 	struct errbuf err = { "" };
@@ -939,6 +997,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_isolated, reset),
 		cmocka_unit_test_setup(test_fixed_address_and_mtu, reset),
 		cmocka_unit_test_setup(test_bridge, reset),
+		cmocka_unit_test_setup(test_limits, reset),
 		cmocka_unit_test_setup(test_no_fd_leaks, reset),
 		cmocka_unit_test_setup(test_kernel_explains_failures, reset),
 		cmocka_unit_test_setup(test_kernel_explains_nf_tables_failures, reset),

@@ -67,6 +67,17 @@ check_contains "IPv6 comes from the pool" "ipv6        a /64 block leased from p
 check_contains "a non-member is not handled" "bob (uid 1002): not handled: mode none" "$out"
 check_contains "root is below min_uid" "root (uid 0): not handled: uid is below min_uid" "$out"
 
+printf '[default]\nmode = veth\npool4 = 10.200.0.0/16\nrate_out = 20mbit\nrate_in = 100mbit\n[user:erin]\nmode = isolated\nrate_in = 1mbit\n' >"$tmp/rates.conf"
+run --dry-run --config "$tmp/rates.conf" alice erin
+check_contains "the plan gives the limits each way" \
+	"limits      out 20mbit, in 100mbit" "$out"
+check_contains "the limits are warned about where they mean nothing" \
+	"[user:erin]: rate_in has no effect in mode isolated" "$err"
+printf '[default]\nmode = veth\npool4 = 10.200.0.0/16\nrate_in = 1500kbit\nburst = 32kb\n' >"$tmp/one.conf"
+run --dry-run --config "$tmp/one.conf" alice
+check_contains "and a limit one way, with its burst" \
+	"limits      out none, in 1500kbit (burst 32768 bytes)" "$out"
+
 install_policy "$USERNETNS_FIXTURES/bad/pools-overlap.conf" bad.conf
 run --dry-run --config "$tmp/bad.conf" alice
 check_eq "a bad policy exits 1" 1 "$status"

@@ -167,6 +167,28 @@ static void test_pool_none_stops_inheritance(void **state)
 	parse_one_error("[group:g]\nmode = veth\npool4 = none\n", 2, "mode veth needs addresses");
 }
 
+/* Limits in bits per second and bytes; [default]'s taken, or taken away. */
+static void test_rates(void **state)
+{
+	struct policy *p = parse_ok("[default]\nmode = veth\npool4 = 10.200.0.0/16\n"
+				    "rate_out = 20mbit\nrate_in = 1gbit\n"
+				    "[group:a]\nburst = 64kb\n"
+				    "[group:b]\nrate_out = none\nrate_in = 512kbit\nburst = 2mb\n"
+				    "[group:c]\nrate_out = 100000000000bit\nrate_in = 64kbit\n");
+
+	assert_true(p->rules[0].rate_out == UINT64_C(20000000));
+	assert_true(p->rules[0].rate_in == UINT64_C(1000000000));
+	assert_int_equal(p->rules[0].burst, 65536);
+	assert_true(p->rules[1].rate_out == 0);
+	assert_true(p->rules[1].rate_in == UINT64_C(512000));
+	assert_int_equal(p->rules[1].burst, 2 << 20);
+	assert_true(p->rules[2].rate_out == POLICY_RATE_MAX);
+	assert_true(p->rules[2].rate_in == POLICY_RATE_MIN);
+	assert_int_equal(p->rules[2].burst, 0);
+	policy_free(p);
+	(void)state;
+}
+
 static void test_modes(void **state)
 {
 	struct policy *p = parse_ok("[default]\nmode = isolated\n"
@@ -1217,6 +1239,7 @@ int main(void)
 		cmocka_unit_test(test_rules_in_file_order),
 		cmocka_unit_test(test_rules_inherit_default),
 		cmocka_unit_test(test_pool_none_stops_inheritance),
+		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_nat_and_egress_keys),
 		cmocka_unit_test(test_keys_without_effect),

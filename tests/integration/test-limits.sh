@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Limits (rate_out, rate_in) on a session's traffic, in the sandbox: a
+# namespace "wan" (documentation addresses) runs an iperf3 server; a
+# session of mode veth sends to it and receives from it.  The rates are
+# checked within generous bounds (a missing limit passes gigabits; the
+# bench measures how close they are), and the session's user cannot take
+# the limit away, whatever namespace they make.
+set -u
+. "$(dirname "$0")/../tools/tap.sh"
+
+: "${USERNETNS_BUILDDIR:?}" "${USERNETNS_POLICY_PATH:?}"
+
+if [ -z "${USERNETNS_IN_SANDBOX:-}" ]; then
+	USERNETNS_IN_SANDBOX=1 exec "$USERNETNS_BUILDDIR/tests/sandbox-run" "$0" "$@"
+fi
+. "$(dirname "$0")/../tools/world.sh"
+
+create=$USERNETNS_BUILDDIR/helpers/usernetns-create
+
+world_writable_etc
+add_user alice 1101 students
+write_policy <<'EOF'
+[group:students]
+mode     = veth
+pool4    = 10.210.0.0/16
+rate_out = 20mbit
+rate_in  = 40mbit
+EOF
+
+ip link set lo up
+ip netns add wan && ip link add up0 type veth peer name wan0 netns wan &&
+	ip -n wan addr add 198.51.100.1/24 dev wan0 && ip -n wan link set lo up &&
+	ip -n wan link set wan0 up && ip addr add 198.51.100.2/24 dev up0 &&
+	ip link set up0 up && ip route add default via 198.51.100.1 &&
+	ip -n wan route add 10.210.0.0/16 via 198.51.100.2 &&
+	echo 1 >/proc/sys/net/ipv4/ip_forward || bail_out "cannot make the wan"
+ip netns exec wan iperf3 -s -D -B 198.51.100.1 >/dev/null || bail_out "no iperf3 server"
+wait_for ip netns exec wan ss -Hltn 'sport = 5201' | grep -q . || bail_out "the server does not listen"
+
+out=$("$create" alice 2>&1)
+check "the namespace is made with its limits" test $? -eq 0
+diag "$out"
+
+# inside COMMAND...: as alice in her namespace, as her session is.
+inside() {
+	nsenter --net=/run/netns/user-alice setpriv --reuid=alice --regid=alice --init-groups -- "$@"
+}
+
+# Mbit/s received by the other side of an iperf3 transfer (-R: towards alice).
+mbits() {
+	inside iperf3 -c 198.51.100.1 -t 2 -J "$@" 2>/dev/null |
+		jq '.end.sum_received.bits_per_second / 1e6 | floor'
+}
+
+sent=$(mbits)
+received=$(mbits -R)
+diag "sent $sent Mbit/s (limit 20), received $received Mbit/s (limit 40)"
+check "what she sends stays under its limit (20 Mbit/s, with room)" test "${sent:-0}" -gt 2 -a "${sent:-999999}" -le 25
+check "what she receives stays under its limit (40 Mbit/s, with room)" test "${received:-0}" -gt 4 -a "${received:-999999}" -le 50
+
+inside tc qdisc del dev eth0 root 2>/dev/null
+check "she cannot take her limit away" ip netns exec user-alice sh -c "tc qdisc show dev eth0 root | grep -q '^qdisc tbf 554e:'"
+inside unshare --user --map-root-user tc qdisc del dev eth0 root 2>/dev/null
+check "nor from a user namespace of her own" ip netns exec user-alice sh -c "tc qdisc show dev eth0 root | grep -q 'rate 20Mbit'"
+inside unshare --user --map-root-user tc qdisc replace dev eth0 root handle 1: tbf rate 10gbit burst 1m latency 1ms 2>/dev/null
+check "nor replace it" ip netns exec user-alice sh -c "tc qdisc show dev eth0 root | grep -q 'rate 20Mbit'"
+
+# Root takes the host end's away; her next login puts it back.
+tc qdisc del dev vu1101 root
+"$create" alice >/dev/null 2>&1
+check "a limit root removed is made again at the next login" sh -c "tc qdisc show dev vu1101 root | grep -q 'rate 40Mbit'"
+
+"$USERNETNS_BUILDDIR/helpers/usernetns-cleanup" --all >/dev/null 2>&1
+pkill -x iperf3
+done_testing
