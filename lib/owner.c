@@ -87,6 +87,22 @@ int owner_list_dir(int dfd, owner_t **ret, size_t *ret_n)
 	return 0;
 }
 
+int owner_list_path(const char *path, owner_t **ret, size_t *ret_n, struct errbuf *err)
+{
+	int dfd, r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = util_open_dir(path, false, 0, &dfd);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = owner_list_dir(dfd, ret, ret_n);
+	if (r < 0)
+		return errbuf_errno(err, r, "cannot list %s", path);
+	return 0;
+}
+
 const char *owner_key(owner_t o, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s=%" PRIu32, owner_is_group(o) ? "gid" : "uid", owner_id(o));

@@ -442,17 +442,13 @@ int state_remove(const struct uns_paths *p, owner_t owner, struct errbuf *err)
 
 int state_list(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err)
 {
-	int dfd, r;
+	char path[PATH_MAX];
 
 	*ret = NULL;
 	*ret_n = 0;
-	r = open_subdir(p, "users", 0700, false, &dfd, err);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	r = owner_list_dir(dfd, ret, ret_n);
-	if (r < 0)
-		return errbuf_errno(err, r, "cannot list %s/users", p->runstatedir);
-	return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/users", p->runstatedir) >= sizeof(path)) {
+		errbuf_set(err, "path %s/users is too long", p->runstatedir);
+		return -ENAMETOOLONG;
+	}
+	return owner_list_path(path, ret, ret_n, err);
 }

@@ -303,17 +303,12 @@ int usage_total(const struct uns_paths *p, owner_t owner, const char *since,
 int usage_owners(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err)
 {
 	char dir[PATH_MAX];
-	int dfd, r;
 
 	*ret = NULL;
 	*ret_n = 0;
-	r = open_usage_dir(p, false, &dfd, dir, sizeof(dir), err);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	r = owner_list_dir(dfd, ret, ret_n);
-	if (r < 0)
-		errbuf_errno(err, r, "cannot read %s", dir);
-	return r;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/usage", p->statedir) >= sizeof(dir)) {
+		errbuf_set(err, "usage path too long");
+		return -ENAMETOOLONG;
+	}
+	return owner_list_path(dir, ret, ret_n, err);
 }

@@ -58,6 +58,11 @@ int owner_compare(const void *a, const void *b);
  */
 int owner_list_dir(int dfd, owner_t **ret, size_t *ret_n);
 
+struct errbuf;
+
+/* The same for the directory at path, which may not exist (no owners then). */
+int owner_list_path(const char *path, owner_t **ret, size_t *ret_n, struct errbuf *err);
+
 /* "uid=1001" or "gid=2000": records, leases, the mark on host ends. */
 const char *owner_key(owner_t o, char *buf, size_t size);
 
