@@ -272,6 +272,19 @@ static const char *base_groups(void)
 	return text;
 }
 
+/* A PAM service of name: pam_permit.so, then our built module reading conf. */
+static void module_service(const char *name, const char *conf)
+{
+	char path[256], text[1024];
+
+	snprintf(text, sizeof(text),
+		 "session required pam_permit.so\n"
+		 "session required %s/pam/.libs/pam_usernetns.so conf=%s\n",
+		 builddir, conf);
+	snprintf(path, sizeof(path), WORK "/%s", name);
+	write_text(path, text);
+}
+
 static void setup(void)
 {
 	char text[4096];
@@ -299,48 +312,24 @@ static void setup(void)
 	}
 	write_text(USERNETNS_POLICY_PATH, "[group:netusers]\nmode = veth\n"
 					  "pool4 = 10.200.0.0/16\nprefix4 = 30\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/usernetns.conf\n",
-		 builddir);
-	write_text(WORK "/" SERVICE, text);
+	module_service(SERVICE, WORK "/usernetns.conf");
 	write_text(WORK "/" BARE, "session required pam_permit.so\n");
 	write_text(WORK "/nat.conf", "[global]\nforwarding = enable\n[group:netusers]\nmode = nat\n"
 				     "pool4 = 10.200.0.0/16\nprefix4 = 30\n"
 				     "deny = 192.168.0.0/16, 172.16.0.0/12\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/nat.conf\n",
-		 builddir);
-	write_text(WORK "/" NAT, text);
+	module_service(NAT, WORK "/nat.conf");
 	write_text(WORK "/dns.conf", "[global]\nhostname = %u.netns\n[group:netusers]\nmode = veth\n"
 				     "pool4 = 10.200.0.0/16\nprefix4 = 30\ndns = host-end\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/dns.conf\n",
-		 builddir);
-	write_text(WORK "/" DNS, text);
+	module_service(DNS, WORK "/dns.conf");
 	write_text(WORK "/wan.conf", "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\n"
 				     "prefix4 = 30\ndeny = 192.168.0.0/16, 172.16.0.0/12\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/wan.conf\n",
-		 builddir);
-	write_text(WORK "/" WAN, text);
+	module_service(WAN, WORK "/wan.conf");
 	write_text(WORK "/limited.conf", "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\n"
 					 "prefix4 = 30\ndeny = 192.168.0.0/16, 172.16.0.0/12\n"
 					 "rate_out = 10mbit\nrate_in = 10mbit\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/limited.conf\n",
-		 builddir);
-	write_text(WORK "/" LIMITED, text);
+	module_service(LIMITED, WORK "/limited.conf");
 	write_text(WORK "/iso.conf", "[group:netusers]\nmode = isolated\n");
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/iso.conf\n",
-		 builddir);
-	write_text(WORK "/" ISO, text);
+	module_service(ISO, WORK "/iso.conf");
 	if (!pam_net)
 		die("%s", "USERNETNS_BENCH_PAM_NET (libpam-net's pam_usernet.so) is not set: run bench/run");
 	snprintf(text, sizeof(text), "session required pam_permit.so\nsession required %s\n",
@@ -771,11 +760,7 @@ static void groups(FILE *md)
 	snprintf(policy + len, size - len, "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n");
 	write_text(WORK "/group.conf", policy);
 	free(policy);
-	snprintf(text, sizeof(text),
-		 "session required pam_permit.so\n"
-		 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/group.conf\n",
-		 builddir);
-	write_text(WORK "/" GVETH, text);
+	module_service(GVETH, WORK "/group.conf");
 	write_text(WORK "/" GROUP, text);
 	n_groups = n;
 	groups_made = 0;
@@ -1264,23 +1249,14 @@ static void limits(FILE *md)
 	for (size_t i = 0; i < ELEMENTSOF(rates); i++) {
 		unsigned int user = next_user++;
 		double out[8], in[8], idle, busy_out, busy_in;
-		char text[1024];
+		char text[256];
 
-		snprintf(text, sizeof(text),
-			 "session required pam_permit.so\n"
-			 "session required %s/pam/.libs/pam_usernetns.so conf=" WORK "/limits%u.conf\n",
-			 builddir, rates[i]);
-		write_text(WORK "/uns-limits-now", text);
 		snprintf(text, sizeof(text),
 			 "[group:netusers]\nmode = veth\npool4 = 10.200.0.0/16\nprefix4 = 30\n"
 			 "rate_out = %umbit\nrate_in = %umbit\n",
 			 rates[i], rates[i]);
-		{
-			char path[128];
-
-			snprintf(path, sizeof(path), WORK "/limits%u.conf", rates[i]);
-			write_text(path, text);
-		}
+		write_text(WORK "/limits-now.conf", text);
+		module_service("uns-limits-now", WORK "/limits-now.conf");
 		users(user, 1);
 		pam_login_to("uns-limits-now", user);
 		for (unsigned int r = 0; r < rounds; r++) {

@@ -147,19 +147,9 @@ int session_count(const struct uns_paths *p, owner_t owner, bool prune, size_t *
 int session_owners(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err)
 {
 	char path[PATH_MAX];
-	int dfd, r;
 
-	*ret = NULL;
-	*ret_n = 0;
 	snprintf(path, sizeof(path), "%s/sessions", p->runstatedir);
-	r = util_open_dir(path, false, 0, &dfd);
-	if (r == -ENOENT)
-		return 0;
-	if (r == 0)
-		r = owner_list_dir(dfd, ret, ret_n);
-	if (r < 0)
-		return errbuf_errno(err, r, "cannot list %s", path);
-	return 0;
+	return owner_list_path(path, ret, ret_n, err);
 }
 
 struct members {
