@@ -27,16 +27,19 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [--json] [--stats] [-u USER]\n"
+		"       %s --usage [--since YYYY-MM-DD] [--json] [-u USER]\n"
 		"\n"
 		"List the network namespaces usernetns made: yours, or everybody's for\n"
 		"root and members of admin_group.\n"
 		"\n"
 		"  -j, --json       print JSON instead of a table\n"
 		"  -s, --stats      with what each namespace's filter refused (root)\n"
+		"  -U, --usage      what namespaces sent and received, kept past them\n"
+		"      --since DAY  --usage from DAY (UTC) on\n"
 		"  -u, --user USER  only USER's\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n",
-		helper_prog);
+		helper_prog, helper_prog);
 }
 
 /*
@@ -60,24 +63,35 @@ static int read_stats(struct inventory *inv, struct errbuf *err)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },	  { "stats", no_argument, NULL, 's' },
-		{ "user", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	  { 0 }
+		{ "json", no_argument, NULL, 'j' },	   { "stats", no_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },  { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	   { "usage", no_argument, NULL, 'U' },
+		{ "since", required_argument, NULL, 'S' }, { 0 }
 	};
 	struct inventory inv = { 0 };
 	struct report_host_side fw = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
-	const char *user = NULL;
-	bool json = false, stats = false, all, ptrace;
+	const char *user = NULL, *since = NULL;
+	bool json = false, stats = false, usage_wanted = false, all, ptrace;
 	uid_t target;
 	owner_t owners[2];
 	size_t n_owners = 0;
 	int c, r;
 
 	helper_prog = "usernetns-list";
-	while ((c = getopt_long(argc, argv, "jsu:hV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jsUu:hV", options, NULL)) != -1) {
 		switch (c) {
+		case 'U':
+			usage_wanted = true;
+			break;
+		case 'S':
+			since = optarg;
+			if (!usage_day_valid(since)) {
+				helper_error("--since '%s': expected a day, YYYY-MM-DD", since);
+				return HELPER_EXIT_USAGE;
+			}
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -94,6 +108,12 @@ int main(int argc, char **argv)
 	r = helper_no_arguments(argc, argv);
 	if (r)
 		return r;
+	if ((since || usage_wanted) && (stats || (since && !usage_wanted))) {
+		helper_error("%s", since && !usage_wanted ?
+					   "--since goes with --usage" :
+					   "--usage and --stats do not go together");
+		return HELPER_EXIT_USAGE;
+	}
 
 	r = helper_start(helper_prog, read_caps);
 	if (r)
@@ -121,6 +141,16 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		helper_error("%s", err.msg);
 		return HELPER_EXIT_FAILED;
+	}
+	if (usage_wanted) {
+		r = report_usage(&uns_paths_default, all ? NULL : owners, n_owners, since, json,
+				 stdout, &err);
+		caps_drop_all(NULL);
+		if (r < 0) {
+			helper_error("%s", err.msg);
+			return HELPER_EXIT_FAILED;
+		}
+		return HELPER_EXIT_OK;
 	}
 	r = inventory_collect(&uns_paths_default, all ? NULL : owners, n_owners, 0, &inv, &err);
 	/* Asking the kernel needs CAP_NET_ADMIN: root may, others see the login's. */

@@ -93,6 +93,9 @@ int cleanup_report_outcome(const struct cleanup_item *it, FILE *out, struct errb
 	switch (it->kind) {
 	case CLEANUP_NAMESPACE:
 		fprintf(out, "removed %s of %s: %s\n", rec->netns, rec->name, it->why);
+		if (it->msg[0])
+			fprintf(out, "its traffic is not in the usage of %s: %s\n", rec->name,
+				it->msg);
 		break;
 	case CLEANUP_ORPHAN_LINK:
 		fprintf(out, "removed host interface %s (of %s, no record named it)\n",

@@ -226,6 +226,8 @@ static void apply_namespace(const struct uns_paths *p, struct cleanup_item *it, 
 	switch (res.outcome) {
 	case SESSION_REMOVED:
 		it->outcome = CLEANUP_REMOVED;
+		/* Removed, but its traffic is not in the usage: the report says so. */
+		snprintf(it->msg, sizeof(it->msg), "%s", res.uncounted);
 		break;
 	case SESSION_NOTHING:
 		it->outcome = CLEANUP_GONE; /* another cleanup was first */

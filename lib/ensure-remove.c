@@ -48,8 +48,46 @@ void ensure_roll_back(struct ensure_ctx *c)
 	state_remove(c->p, c->plan->owner, &ignored);
 }
 
+/*
+ * What the host end l of rec passed since it was last counted, added to
+ * its owner's usage (usage.h), and rec's count moved on.  The host end
+ * received what the namespace sent.  A counter below the count means the
+ * link is another: counted from zero.
+ */
+static int count_usage(const struct uns_paths *p, const struct rtnl_link *l,
+		       struct state_record *rec, struct errbuf *err)
+{
+	struct usage_counts now, since;
+	int r;
+
+	if (!l->has_stats)
+		return 0;
+	now = (struct usage_counts){ .sent_bytes = l->rx_bytes,
+				     .received_bytes = l->tx_bytes,
+				     .sent_packets = l->rx_packets,
+				     .received_packets = l->tx_packets };
+	since = now;
+	if (l->ifindex == rec->counted_ifindex && now.sent_bytes >= rec->counted.sent_bytes &&
+	    now.received_bytes >= rec->counted.received_bytes &&
+	    now.sent_packets >= rec->counted.sent_packets &&
+	    now.received_packets >= rec->counted.received_packets) {
+		since.sent_bytes -= rec->counted.sent_bytes;
+		since.received_bytes -= rec->counted.received_bytes;
+		since.sent_packets -= rec->counted.sent_packets;
+		since.received_packets -= rec->counted.received_packets;
+	}
+	if (since.sent_packets || since.received_packets) {
+		r = usage_add(p, rec->owner, time(NULL), &since, err);
+		if (r < 0)
+			return r;
+	}
+	rec->counted = now;
+	rec->counted_ifindex = l->ifindex;
+	return 0;
+}
+
 int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
-			 pid_t *ret_pid, struct errbuf *err)
+			 struct ensure_removal *ret, struct errbuf *err)
 {
 	struct state_record rec;
 	struct ours_found f;
@@ -103,8 +141,8 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 		else if (n > 0) {
 			errbuf_set(err, "%zu process%s still in namespace '%s' (pid %ld)", n,
 				   n == 1 ? "" : "es", rec.netns, (long)pid);
-			if (ret_pid)
-				*ret_pid = pid;
+			if (ret)
+				ret->busy_pid = pid;
 			r = -EBUSY;
 		} else if (hidden > 0) {
 			/* Removing it could cut processes we cannot see off. */
@@ -124,13 +162,29 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 		}
 	}
 
-	if (rec.host_ifname[0] && !(flags & ENSURE_REMOVE_KEEP_LINK)) {
+	if (rec.host_ifname[0]) {
 		struct rtnl host = RTNL_INIT;
+		struct rtnl_link l;
 
 		r = rtnl_open(&host, err);
 		if (r < 0)
 			return r;
-		r = ensure_delete_host_link(&host, owner, rec.host_ifname, err);
+		r = rtnl_link_get(&host, rec.host_ifname, &l, err);
+		if (r == 0 && ours_host_link_of(&l, owner)) {
+			struct errbuf why;
+
+			/*
+			 * Nobody is inside: what its host end counted is all it
+			 * will.  A count that fails loses this namespace's
+			 * usage, not its removal; the caller says so.
+			 */
+			if (count_usage(p, &l, &rec, &why) < 0 && ret)
+				snprintf(ret->uncounted, sizeof(ret->uncounted), "%.159s", why.msg);
+			if (!(flags & ENSURE_REMOVE_KEEP_LINK))
+				r = rtnl_link_delete(&host, l.ifindex, rec.host_ifname, err);
+		} else if (r == -ENODEV) {
+			r = 0;
+		}
 		rtnl_close(&host);
 		if (r == 0)
 			r = fault_err("remove.host-link", err);

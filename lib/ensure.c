@@ -149,14 +149,14 @@ static int ensure_locked(struct ensure_ctx *c)
 
 	/* A previous policy named the namespace differently: retire it. */
 	if (c->have_old && !streq(c->old.netns, plan->netns)) {
-		pid_t pid = 0;
+		struct ensure_removal gone = { 0 };
 
-		r = ensure_remove_locked(c->p, plan->owner, 0, &pid, c->err);
+		r = ensure_remove_locked(c->p, plan->owner, 0, &gone, c->err);
 		if (r == -EBUSY) {
 			errbuf_set(
 				c->err,
 				"namespace '%s' of an earlier policy still has processes (pid %ld); end them or run usernetns-cleanup --force %s",
-				c->old.netns, (long)pid, plan->user);
+				c->old.netns, (long)gone.busy_pid, plan->user);
 			return r;
 		}
 		if (r < 0 && r != -ENOENT)

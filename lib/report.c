@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <pwd.h>
@@ -336,4 +338,106 @@ int report_table(const struct inventory *inv, const struct report_host_side *h, 
 			"(PROCS: only processes you may inspect; %zu others are not counted)\n",
 			inv->hidden_processes);
 	return 0;
+}
+
+/* An owner's name as NSS knows it now, else its id. */
+static void owner_name(owner_t o, char *buf, size_t size)
+{
+	char *nssbuf = NULL;
+
+	if (owner_is_group(o)) {
+		struct group gr;
+
+		if (util_getgrgid(owner_id(o), &gr, &nssbuf) == 0)
+			snprintf(buf, size, "%s", gr.gr_name);
+		else
+			snprintf(buf, size, "%" PRIu32, owner_id(o));
+	} else {
+		member_name(owner_id(o), buf, size);
+	}
+	free(nssbuf);
+}
+
+struct usage_row {
+	owner_t owner;
+	struct usage_counts c;
+	char first[USAGE_DAY_STRLEN], last[USAGE_DAY_STRLEN];
+};
+
+int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n, const char *since,
+		 bool json, FILE *out, struct errbuf *err)
+{
+	owner_t *all = NULL;
+	struct usage_row *rows;
+	int r = 0;
+
+	if (!owners) {
+		r = usage_owners(paths, &all, &n, err);
+		if (r < 0)
+			return r;
+		owners = all;
+	}
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		free(all);
+		return errbuf_errno(err, -ENOMEM, "cannot list the usage");
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		rows[i].owner = owners[i];
+		r = usage_total(paths, owners[i], since, &rows[i].c, rows[i].first, rows[i].last,
+				err);
+	}
+	if (r == 0 && json) {
+		fprintf(out, "{\"since\": ");
+		if (since)
+			fprintf(out, "\"%s\"", since);
+		else
+			fprintf(out, "null");
+		fprintf(out, ", \"usage\": [");
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+			char name[CELL_MAX];
+
+			owner_name(rows[i].owner, name, sizeof(name));
+			json_put(o, owner_is_group(rows[i].owner) ? "group" : "user",
+				 json_object_new_string(name));
+			json_put(o, owner_is_group(rows[i].owner) ? "gid" : "uid",
+				 json_object_new_int64(owner_id(rows[i].owner)));
+			json_put(o, "sent_bytes", json_object_new_uint64(rows[i].c.sent_bytes));
+			json_put(o, "received_bytes",
+				 json_object_new_uint64(rows[i].c.received_bytes));
+			json_put(o, "sent_packets", json_object_new_uint64(rows[i].c.sent_packets));
+			json_put(o, "received_packets",
+				 json_object_new_uint64(rows[i].c.received_packets));
+			json_put(o, "first_day",
+				 rows[i].first[0] ? json_object_new_string(rows[i].first) : NULL);
+			json_put(o, "last_day",
+				 rows[i].last[0] ? json_object_new_string(rows[i].last) : NULL);
+			fprintf(out, "%s\n%s", i ? "," : "",
+				json_object_to_json_string_ext(
+					o,
+					JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		}
+		fprintf(out, "\n]}\n");
+	} else if (r == 0) {
+		fprintf(out, "%-16s %-6s %16s %16s %12s %12s %-10s %-10s\n", "OWNER", "KIND",
+			"SENT", "RECEIVED", "PKTS OUT", "PKTS IN", "FROM", "TO");
+		for (size_t i = 0; i < n; i++) {
+			char name[CELL_MAX];
+
+			owner_name(rows[i].owner, name, sizeof(name));
+			fprintf(out,
+				"%-16s %-6s %16" PRIu64 " %16" PRIu64 " %12" PRIu64 " %12" PRIu64
+				" %-10s %-10s\n",
+				name, owner_is_group(rows[i].owner) ? "group" : "user",
+				rows[i].c.sent_bytes, rows[i].c.received_bytes,
+				rows[i].c.sent_packets, rows[i].c.received_packets,
+				rows[i].first[0] ? rows[i].first : "-",
+				rows[i].last[0] ? rows[i].last : "-");
+		}
+	}
+	free(rows);
+	free(all);
+	return r;
 }

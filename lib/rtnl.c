@@ -184,6 +184,19 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
 			mnl_attr_parse_nested(attr, linkinfo_attr_cb, l);
 		break;
+	case IFLA_STATS64:
+		if (mnl_attr_get_payload_len(attr) >= sizeof(struct rtnl_link_stats64)) {
+			struct rtnl_link_stats64 s;
+
+			/* Attributes are 4-byte aligned: copied, not read in place. */
+			memcpy(&s, mnl_attr_get_payload(attr), sizeof(s));
+			l->rx_bytes = s.rx_bytes;
+			l->rx_packets = s.rx_packets;
+			l->tx_bytes = s.tx_bytes;
+			l->tx_packets = s.tx_packets;
+			l->has_stats = true;
+		}
+		break;
 	case IFLA_AF_SPEC:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
 			read_inet_conf(attr, l);

@@ -335,7 +335,11 @@ static int abort_locked(void *data, void *out, int *ret_fd, struct errbuf *err)
 static int remove_namespace(const struct uns_paths *p, owner_t owner, unsigned int flags,
 			    struct session_close_result *res, struct errbuf *err)
 {
-	int r = ensure_remove_locked(p, owner, flags, &res->busy_pid, err);
+	struct ensure_removal gone = { 0 };
+	int r = ensure_remove_locked(p, owner, flags, &gone, err);
+
+	res->busy_pid = gone.busy_pid;
+	memcpy(res->uncounted, gone.uncounted, sizeof(res->uncounted));
 
 	if (r == 0) {
 		res->outcome = SESSION_REMOVED;

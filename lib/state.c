@@ -140,6 +140,12 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 				      "rate_out=%" PRIu64 "\nrate_in=%" PRIu64 "\nburst=%" PRIu32
 				      "\n",
 				      rec->rate_out, rec->rate_in, rec->burst);
+	if (n < size && rec->counted_ifindex)
+		n += (size_t)snprintf(
+			buf + n, size - n,
+			"counted=%d/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
+			rec->counted_ifindex, rec->counted.sent_bytes, rec->counted.received_bytes,
+			rec->counted.sent_packets, rec->counted.received_packets);
 	if (n < size && rec->netns_unlisted)
 		n += (size_t)snprintf(buf + n, size - n, "netns_unlisted=yes\n");
 	if (n < size)
@@ -158,6 +164,24 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 static int parse_u64(const char *v, uint64_t *ret)
 {
 	return util_parse_decimal(v, UINT64_MAX, ret, NULL);
+}
+
+/* "IFINDEX/SENT_BYTES/RECEIVED_BYTES/SENT_PACKETS/RECEIVED_PACKETS" */
+static int parse_counted(const char *v, struct state_record *rec)
+{
+	uint64_t *field[] = { &rec->counted.sent_bytes, &rec->counted.received_bytes,
+			      &rec->counted.sent_packets, &rec->counted.received_packets };
+	uint64_t ifindex;
+	const char *end;
+	int r = util_parse_decimal(v, INT32_MAX, &ifindex, &end);
+
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(field); i++)
+		r = *end != '/' ? -EINVAL :
+				  util_parse_decimal(end + 1, UINT64_MAX, field[i],
+						     i + 1 < ELEMENTSOF(field) ? &end : NULL);
+	if (r == 0)
+		rec->counted_ifindex = (int)ifindex;
+	return r;
 }
 
 /* "DIGEST/GENERATION": the digest in 16 hexadecimal digits, the generation in decimal. */
@@ -259,6 +283,8 @@ static int parse_field(struct state_record *rec, const char *key, const char *v,
 	} else if (streq(key, "netns_unlisted")) {
 		rec->netns_unlisted = streq(v, "yes");
 		r = rec->netns_unlisted ? 0 : -EINVAL;
+	} else if (streq(key, "counted")) {
+		r = parse_counted(v, rec);
 	} else if (streq(key, "rate_out")) {
 		r = parse_u64(v, &rec->rate_out);
 	} else if (streq(key, "rate_in")) {

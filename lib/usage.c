@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
-#include "usernetns/fault.h"
 #include "usernetns/usage.h"
 
 #define USAGE_MAGIC "usernetns-usage 1\n"
@@ -197,6 +197,25 @@ static int read_days(int dfd, const char *dir, const char *name, struct usage_da
 	return 0;
 }
 
+/* The lock of owner's file (name) in dfd, taken; its fd, to close. */
+static int lock_owner(int dfd, const char *dir, const char *name, int *ret_fd, struct errbuf *err)
+{
+	char lock[OWNER_STRLEN + 8];
+	int fd, r;
+
+	snprintf(lock, sizeof(lock), ".%s.lock", name);
+	fd = openat(dfd, lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errbuf_errno(err, -errno, "cannot open %s/%s", dir, lock);
+	r = util_flock_timeout(fd, LOCK_EX, USAGE_LOCK_TIMEOUT_MS);
+	if (r < 0) {
+		close(fd);
+		return errbuf_errno(err, r, "cannot lock %s/%s", dir, lock);
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 static size_t format_days(const struct usage_day *days, size_t n, char *out)
 {
 	size_t len = strlen(USAGE_MAGIC);
@@ -218,7 +237,7 @@ int usage_add(const struct uns_paths *p, owner_t owner, time_t when, const struc
 	char dir[PATH_MAX], name[OWNER_STRLEN], today[USAGE_DAY_STRLEN], *out = NULL;
 	struct usage_day *days = NULL;
 	size_t n, at;
-	int dfd = -1, r;
+	int dfd = -1, lock = -1, r;
 
 	if (usage_day(when, today) < 0) {
 		errbuf_set(err, "the clock gives no day");
@@ -228,6 +247,11 @@ int usage_add(const struct uns_paths *p, owner_t owner, time_t when, const struc
 	r = open_usage_dir(p, true, &dfd, dir, sizeof(dir), err);
 	if (r < 0)
 		return r;
+	r = lock_owner(dfd, dir, name, &lock, err);
+	if (r < 0) {
+		close(dfd);
+		return r;
+	}
 	r = read_days(dfd, dir, name, &days, &n, err);
 	if (r < 0)
 		goto out;
@@ -253,16 +277,14 @@ int usage_add(const struct uns_paths *p, owner_t owner, time_t when, const struc
 		r = errbuf_errno(err, -ENOMEM, "cannot write %s/%s", dir, name);
 		goto out;
 	}
-	r = fault_err("usage.replace", err);
-	if (r == 0) {
-		r = util_write_atomic(dfd, name, out, format_days(days, n, out), 0600,
-				      UTIL_SYNC_DATA | UTIL_SYNC_NAME);
-		if (r < 0)
-			errbuf_errno(err, r, "cannot write %s/%s", dir, name);
-	}
+	r = util_write_atomic(dfd, name, out, format_days(days, n, out), 0600,
+			      UTIL_SYNC_DATA | UTIL_SYNC_NAME);
+	if (r < 0)
+		errbuf_errno(err, r, "cannot write %s/%s", dir, name);
 out:
 	free(out);
 	free(days);
+	close(lock);
 	close(dfd);
 	return r;
 }

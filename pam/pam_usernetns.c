@@ -470,6 +470,11 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 			pam_syslog(pamh, LOG_INFO,
 				   "last session of %s closed: its network namespace was removed",
 				   user);
+			if (res.uncounted[0])
+				pam_syslog(
+					pamh, LOG_WARNING,
+					"the traffic of %s's namespace is not in their usage: %s",
+					user, res.uncounted);
 			break;
 		case SESSION_BUSY:
 			pam_syslog(

@@ -120,15 +120,25 @@ enum {
 	ENSURE_REMOVE_KEEP_LINK = 1u << 1,
 };
 
+/* How a removal went, beside its return code. */
+struct ensure_removal {
+	pid_t busy_pid; /* -EBUSY: one of the processes inside */
+	/*
+	 * Why what its host end counted could not be added to the owner's
+	 * usage (usage.h), "" when it was: lost, and to be said.
+	 */
+	char uncounted[160];
+};
+
 /*
- * Remove what ensure_netns() made for owner: the host end (which takes its
- * peer), the name (unmounted and unlinked) and the record.  Leases stay.
- * The caller holds the lock of owner (session_close() and session_reap()
+ * Remove what ensure_netns() made for owner: what its host end counted
+ * added to the owner's usage, then the host end (which takes its peer),
+ * the name (unmounted and unlinked) and the record.  Leases stay.  The
+ * caller holds the lock of owner (session_close() and session_reap()
  * take it).  -EBUSY when processes remain in the namespace and FORCE is
- * not given (*ret_pid, if not NULL, gets one of them); -ENOENT when there
- * is no record.
+ * not given; -ENOENT when there is no record.  ret may be NULL.
  */
 int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
-			 pid_t *ret_pid, struct errbuf *err);
+			 struct ensure_removal *ret, struct errbuf *err);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "usernetns/firewall.h"
 #include "usernetns/inventory.h"
+#include "usernetns/usage.h"
 
 /* The host's side of mode nat: now, when the kernel could be asked, else as at login. */
 struct report_host_side {
@@ -43,5 +44,14 @@ int report_table(const struct inventory *inv, const struct report_host_side *h, 
 /* The same as JSON: {"namespaces": [...], "process_counts_complete": ...}. */
 void report_json(const struct inventory *inv, const struct report_host_side *h, bool stats,
 		 FILE *out);
+
+/*
+ * The usage of owners (NULL: everybody's who has a usage file; else the
+ * n given) from the day since on ("YYYY-MM-DD", NULL for all): a row
+ * each as a table, or JSON {"usage": [...]}.  0, or -errno naming the
+ * file, before anything is printed.
+ */
+int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n, const char *since,
+		 bool json, FILE *out, struct errbuf *err);
 
 #endif

@@ -48,6 +48,9 @@ struct rtnl_link {
 	bool route_localnet; /* IPv4 takes 127.0.0.0/8 on the wire */
 	uint8_t mac[6];	     /* IFLA_ADDRESS, when has_mac */
 	bool has_mac;
+	/* What it received and sent (IFLA_STATS64), when has_stats. */
+	bool has_stats;
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
 	/* IPv6's settings of the link (IFLA_INET6_CONF), when it has IPv6 at all. */
 	struct {
 		bool known;

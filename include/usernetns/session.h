@@ -56,6 +56,8 @@ struct session_close_result {
 	enum session_close_outcome outcome;
 	size_t live;	/* sessions still open */
 	pid_t busy_pid; /* SESSION_BUSY: one process inside */
+	/* SESSION_REMOVED: why its usage was not counted, "" when it was. */
+	char uncounted[160];
 };
 
 /*

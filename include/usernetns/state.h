@@ -19,6 +19,7 @@
 #include "usernetns/owner.h"
 #include "usernetns/paths.h"
 #include "usernetns/policy.h"
+#include "usernetns/usage.h"
 #include "usernetns/util.h"
 
 /* How long a login waits for another one of the same owner. */
@@ -81,6 +82,13 @@ struct state_record {
 	 */
 	uint64_t rate_out, rate_in;
 	uint32_t burst;
+	/*
+	 * What of the host end's counters is in the usage files already
+	 * (usage.h), and of which link (its ifindex): the next count adds
+	 * what came since, and a new link counts from zero.
+	 */
+	struct usage_counts counted;
+	int counted_ifindex;
 };
 
 /*

@@ -10,7 +10,7 @@
  *   2026-12-04 sent_bytes=N received_bytes=N sent_packets=N received_packets=N refused_packets=N
  *   2026-12-05 ...
  * one line a day with traffic, in order; replaced atomically (a temporary
- * file renamed over it, synced) at each addition.  At most USAGE_DAYS_MAX
+ * file renamed over it, synced) at each addition, under .<owner>.lock.  At most USAGE_DAYS_MAX
  * lines: beyond them the oldest day takes the next one's counts (the
  * totals stay whole, an old day gets more than it had).
  */
@@ -47,9 +47,13 @@ int usage_day(time_t t, char buf[USAGE_DAY_STRLEN]);
 /* Is s a day of the calendar, written "YYYY-MM-DD"? */
 bool usage_day_valid(const char *s);
 
+/* How long an addition waits for another to the same owner's file. */
+#define USAGE_LOCK_TIMEOUT_MS 2000
+
 /*
- * Add c to owner's usage of the UTC day of when.  The caller holds the
- * owner's lock (state_lock()), which is what keeps two additions apart.
+ * Add c to owner's usage of the UTC day of when.  Additions to one
+ * owner's file take turns on a lock of its own (.OWNER.lock beside it),
+ * held only by root's processes for the read and the rename.
  */
 int usage_add(const struct uns_paths *p, owner_t owner, time_t when, const struct usage_counts *c,
 	      struct errbuf *err);

@@ -52,5 +52,7 @@ fi
 [ "${1:-}" = nosessions ] && shift
 if [ "${1:-}" != noleases ]; then
 	echo "== leases"
-	(cd "$statedir" 2>/dev/null && find . -type f | sort && cat leases/*/* 2>/dev/null)
+	# Not the usage files: what was used before, which a fault cannot undo.
+	(cd "$statedir" 2>/dev/null && find . -type f ! -path './usage/*' | sort &&
+		cat leases/*/* 2>/dev/null)
 fi

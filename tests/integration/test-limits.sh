@@ -71,6 +71,42 @@ tc qdisc del dev vu1101 root
 "$create" alice >/dev/null 2>&1
 check "a limit root removed is made again at the next login" sh -c "tc qdisc show dev vu1101 root | grep -q 'rate 40Mbit'"
 
-"$USERNETNS_BUILDDIR/helpers/usernetns-cleanup" --all >/dev/null 2>&1
+# ---- usage that outlives the namespace ------------------------------------------
+
+list=$USERNETNS_BUILDDIR/helpers/usernetns-list
+cleanup=$USERNETNS_BUILDDIR/helpers/usernetns-cleanup
+# usage FIELD: alice's total of FIELD, from usernetns-list --usage --json.
+usage() { "$list" --usage --json "$@" | jq -r '.usage[] | select(.user == "alice") | .'"$field"; }
+
+check_eq "no usage before a namespace went" "" "$(field=sent_bytes usage)"
+out=$("$cleanup" --all 2>&1)
+check_contains "the cleanup removes her namespace" "removed user-alice of alice" "$out"
+check_lacks "and counts its traffic" "not in the usage" "$out"
+sent_bytes=$(field=sent_bytes usage)
+received_bytes=$(field=received_bytes usage)
+diag "usage after the cleanup: sent $sent_bytes, received $received_bytes bytes"
+# iperf3 moved ~4.5 MB out and ~9.5 MB in; the counters count whole frames.
+check "what she sent is in her usage" test "${sent_bytes:-0}" -gt 2000000
+check "and what she received" test "${received_bytes:-0}" -gt 4000000
+check_eq "counted on today's day (UTC)" "$(date -u +%F) $(date -u +%F)" \
+	"$("$list" --usage --json | jq -r '.usage[] | select(.user == "alice") | "\(.first_day) \(.last_day)"')"
+check_eq "nothing from tomorrow on" "0" "$(field=sent_bytes usage --since "$(date -u -d tomorrow +%F)")"
+"$list" --usage --since 2026-02-30 >/dev/null 2>/run/since.err
+check_eq "a day that does not exist is a usage error" 2 "$?"
+check_contains "that names it" "--since '2026-02-30': expected a day, YYYY-MM-DD" "$(cat /run/since.err)"
+
+# A reboot: /run starts empty, /var/lib keeps the usage.  Her next
+# namespace's traffic adds to it.
+sent_packets=$(field=sent_packets usage)
+rm -rf /run/usernetns
+"$create" alice >/dev/null 2>&1
+inside ping -c 5 -i 0.2 -q 198.51.100.1 >/dev/null
+"$cleanup" --all >/dev/null 2>&1
+check "after a reboot, her next namespace's traffic adds to her usage" \
+	test "$(field=sent_packets usage)" -ge "$((sent_packets + 5))"
+check "and the bytes with it" test "$(field=sent_bytes usage)" -gt "$sent_bytes"
+table=$("$list" --usage)
+check_contains "the table has a row of hers" "alice            user" "$table"
+
 pkill -x iperf3
 done_testing

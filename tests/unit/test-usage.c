@@ -3,10 +3,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "usernetns/usage.h"
@@ -220,6 +223,28 @@ static void test_bad_files(void **state)
 	}
 }
 
+/* Additions take turns: one waits for another, with a bound. */
+static void test_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct usage_counts c = { .sent_bytes = 1 };
+	struct errbuf err = { "" };
+	char path[128];
+	int fd;
+
+	add(f, 1001, DEC4, 1, 0);
+	snprintf(path, sizeof(path), "%s/usage/.1001.lock", f->dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(usage_add(&f->paths, 1001, DEC4, &c, &err), -ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "cannot lock"));
+	assert_non_null(strstr(err.msg, "usage/.1001.lock"));
+	close(fd);
+	add(f, 1001, DEC4, 1, 0);
+	assert_int_equal(total(f, 1001, NULL, NULL, NULL).sent_bytes, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_saturates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_days_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
