@@ -120,6 +120,11 @@ void *util_grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
 		}
 		c *= 2;
 	}
+	/* Said here, not left to reallocarray(): a sanitizer aborts there. */
+	if (size && c > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	grown = reallocarray(v, c, size);
 	if (grown)
 		*cap = c;
