@@ -102,9 +102,15 @@ static int classify(const struct uns_paths *p, struct inventory_entry *e, const 
  */
 #define LINK_NAMES_MAX_BYTES (64u << 20)
 
+/* A link's name and what it counted (the file's first four numbers of each way). */
+struct link_slot {
+	char name[IFNAMSIZ];	     /* "" for free */
+	struct usage_counts counted; /* as the namespace beyond it sees it */
+};
+
 /* A set of names: open addressing, at most half full. */
 struct link_names {
-	char (*slot)[IFNAMSIZ]; /* "" for free */
+	struct link_slot *slot;
 	size_t mask;
 };
 
@@ -117,16 +123,38 @@ static size_t name_hash(const char *name)
 	return (size_t)h;
 }
 
-static bool link_names_has(const struct link_names *set, const char *name)
+static const struct link_slot *link_names_find(const struct link_names *set, const char *name)
 {
 	if (!set->slot)
-		return false;
+		return NULL;
 	for (size_t i = name_hash(name) & set->mask;; i = (i + 1) & set->mask) {
-		if (!set->slot[i][0])
-			return false;
-		if (streq(set->slot[i], name))
-			return true;
+		if (!set->slot[i].name[0])
+			return NULL;
+		if (streq(set->slot[i].name, name))
+			return &set->slot[i];
 	}
+}
+
+/*
+ * "bytes packets errs drop fifo frame compressed multicast" received,
+ * then "bytes packets ..." sent: a host end received what its namespace
+ * sent.  Left at zero if the line is not as expected.
+ */
+static void read_counters(const char *s, struct usage_counts *ret)
+{
+	uint64_t v[10];
+	size_t n = 0;
+
+	while (n < ELEMENTSOF(v)) {
+		s += strspn(s, " ");
+		if (util_parse_decimal(s, UINT64_MAX, &v[n], &s) < 0)
+			return;
+		n++;
+	}
+	*ret = (struct usage_counts){ .sent_bytes = v[0],
+				      .sent_packets = v[1],
+				      .received_bytes = v[8],
+				      .received_packets = v[9] };
 }
 
 static int read_link_names(struct link_names *ret)
@@ -164,8 +192,9 @@ static int read_link_names(struct link_names *ret)
 			continue;
 		line[skip + n] = '\0';
 		for (size_t i = name_hash(line + skip) & ret->mask;; i = (i + 1) & ret->mask)
-			if (!ret->slot[i][0]) {
-				memcpy(ret->slot[i], line + skip, n + 1);
+			if (!ret->slot[i].name[0]) {
+				memcpy(ret->slot[i].name, line + skip, n + 1);
+				read_counters(colon + 1, &ret->slot[i].counted);
 				break;
 			}
 	}
@@ -413,6 +442,7 @@ int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_o
 	have_now = have_now && names.slot;
 	for (size_t i = 0; i < inv.n; i++) {
 		struct inventory_entry *e = &inv.v[i];
+		const struct link_slot *slot;
 
 		e->host_link_known = have_now && netns_id_equal(&now, &e->rec.host_id);
 		/*
@@ -420,9 +450,10 @@ int inventory_collect(const struct uns_paths *p, const owner_t *only, size_t n_o
 		 * (what is deleted is checked again: index, name and mark).
 		 */
 		if (e->host_link_known && e->rec.host_ifname[0] &&
-		    link_names_has(&names, e->rec.host_ifname)) {
+		    (slot = link_names_find(&names, e->rec.host_ifname))) {
 			e->host_link = true;
 			e->host_ifindex = e->rec.host_ifindex;
+			e->traffic = slot->counted;
 		}
 	}
 

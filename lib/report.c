@@ -113,6 +113,18 @@ static void json_put(json_object *o, const char *key, json_object *v)
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
+/* What went through a host end, from the namespace's side. */
+static json_object *traffic_json(const struct usage_counts *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_put(o, "sent_bytes", json_object_new_uint64(c->sent_bytes));
+	json_put(o, "received_bytes", json_object_new_uint64(c->received_bytes));
+	json_put(o, "sent_packets", json_object_new_uint64(c->sent_packets));
+	json_put(o, "received_packets", json_object_new_uint64(c->received_packets));
+	return o;
+}
+
 /* A group's namespace: who is in it, with how many sessions each. */
 static json_object *members_json(const struct inventory_entry *e)
 {
@@ -194,6 +206,7 @@ void report_json(const struct inventory *inv, const struct report_host_side *h, 
 		}
 		if (stats)
 			json_put(o, "refused", refused_json(e));
+		json_put(o, "traffic", e->host_link ? traffic_json(&e->traffic) : NULL);
 		json_put(o, "netns_inode", json_object_new_int64((int64_t)rec->id.ino));
 		fprintf(out, "%s\n%s", i ? "," : "",
 			json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
@@ -212,7 +225,23 @@ struct column {
 	int width;
 };
 
-#define COLUMNS 12
+#define COLUMNS 14
+
+/* Bytes for people: "812B", "5.0MiB". */
+static void human_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	if (n < 1024) {
+		snprintf(buf, size, "%" PRIu64 "B", n);
+		return;
+	}
+	for (v /= 1024; v >= 1024 && u + 1 < ELEMENTSOF(units); u++)
+		v /= 1024;
+	snprintf(buf, size, "%.1f%s", v, units[u]);
+}
 
 /*
  * The table's text, every cell of every row one after the other, each
@@ -271,12 +300,13 @@ int report_table(const struct inventory *inv, const struct report_host_side *h, 
 	bool complete = inv->hidden_processes == 0;
 
 	struct column cols[COLUMNS] = {
-		{ "NAME", 4 },	{ "USER", 4 },	  { "UID", 3 },	      { "MODE", 4 },
-		{ "STATE", 5 }, { "HOST-IF", 7 }, { "ADDRESSES", 9 }, { "SESSIONS", 8 },
-		{ "PROCS", 5 }, { "CREATED", 7 }, { "HOST-SIDE", 9 }, { "REFUSED", 7 },
+		{ "NAME", 4 },	{ "USER", 4 },	   { "UID", 3 },       { "MODE", 4 },
+		{ "STATE", 5 }, { "HOST-IF", 7 },  { "ADDRESSES", 9 }, { "SESSIONS", 8 },
+		{ "PROCS", 5 }, { "CREATED", 7 },  { "HOST-SIDE", 9 }, { "REFUSED", 7 },
+		{ "SENT", 4 },	{ "RECEIVED", 8 },
 	};
-	/* The last column only with --stats. */
-	size_t n_cols = stats ? COLUMNS : COLUMNS - 1;
+	/* The last three columns only with --stats. */
+	size_t n_cols = stats ? COLUMNS : COLUMNS - 3;
 	struct cells cells = { 0 };
 	const char *cell;
 	bool ok = true;
@@ -304,6 +334,13 @@ int report_table(const struct inventory *inv, const struct report_host_side *h, 
 			snprintf(row[11], CELL_MAX, "%llu", (unsigned long long)e->refused_packets);
 		else
 			snprintf(row[11], CELL_MAX, "-");
+		if (e->host_link) {
+			human_bytes(e->traffic.sent_bytes, row[12], CELL_MAX);
+			human_bytes(e->traffic.received_bytes, row[13], CELL_MAX);
+		} else {
+			snprintf(row[12], CELL_MAX, "-");
+			snprintf(row[13], CELL_MAX, "-");
+		}
 		for (size_t k = 0; k < n_cols && ok; k++)
 			ok = cell_add(&cells, row[k], &cols[k]);
 	}

@@ -16,6 +16,7 @@
 #include "usernetns/paths.h"
 #include "usernetns/session.h"
 #include "usernetns/state.h"
+#include "usernetns/usage.h"
 #include "usernetns/util.h"
 
 #define INVENTORY_MEMBERS_MAX 16
@@ -27,8 +28,10 @@ struct inventory_entry {
 	size_t sessions;       /* live ones */
 	size_t processes;      /* in the namespace, that we could see */
 	bool host_link;	       /* the recorded host end exists (its name and index) */
-	int host_ifindex;      /* its ifindex, when it does */
-	bool host_link_known;  /* false: not run from the host's namespace */
+	/* With host_link: what the namespace sent and received through it (zero: none). */
+	struct usage_counts traffic;
+	int host_ifindex;     /* its ifindex, when it does */
+	bool host_link_known; /* false: not run from the host's namespace */
 	/* A group's namespace: who is in it (the first INVENTORY_MEMBERS_MAX). */
 	struct session_member members[INVENTORY_MEMBERS_MAX];
 	size_t n_members;

@@ -78,6 +78,11 @@ cleanup=$USERNETNS_BUILDDIR/helpers/usernetns-cleanup
 # usage FIELD: alice's total of FIELD, from usernetns-list --usage --json.
 usage() { "$list" --usage --json "$@" | jq -r '.usage[] | select(.user == "alice") | .'"$field"; }
 
+live=$("$list" --json | jq -r '.namespaces[] | select(.user == "alice") | "\(.traffic.sent_bytes) \(.traffic.received_bytes)"')
+diag "usernetns-list --json: sent and received $live"
+check "usernetns-list shows what her namespace sent" test "${live% *}" -gt 2000000
+check "and received" test "${live#* }" -gt 4000000
+check_contains "the table's --stats has it too" "RECEIVED" "$("$list" --stats)"
 check_eq "no usage before a namespace went" "" "$(field=sent_bytes usage)"
 out=$("$cleanup" --all 2>&1)
 check_contains "the cleanup removes her namespace" "removed user-alice of alice" "$out"

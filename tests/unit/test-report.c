@@ -87,12 +87,40 @@ static void test_table(void **state)
 	assert_int_equal(r, 0);
 	assert_string_equal(
 		text,
-		"NAME       USER  UID          MODE      STATE    HOST-IF    ADDRESSES                 SESSIONS  PROCS  CREATED               HOST-SIDE      REFUSED\n"
-		"user-ann   ann   4000000001   nat       active   vu1(gone)  10.200.0.2/30 fd42::2/64  1         3+     1970-01-02T00:00:00Z  ok (at login)  7\n"
-		"team-team  team  g4000000003  isolated  missing  -          -                         0         0+     1970-01-01T00:00:00Z  -              -\n"
+		"NAME       USER  UID          MODE      STATE    HOST-IF    ADDRESSES                 SESSIONS  PROCS  CREATED               HOST-SIDE      REFUSED  SENT  RECEIVED\n"
+		"user-ann   ann   4000000001   nat       active   vu1(gone)  10.200.0.2/30 fd42::2/64  1         3+     1970-01-02T00:00:00Z  ok (at login)  7        -     -\n"
+		"team-team  team  g4000000003  isolated  missing  -          -                         0         0+     1970-01-01T00:00:00Z  -              -        -     -\n"
 		"team-team (group team): 4000000002 2 ? 1\n"
 		"(PROCS: only processes you may inspect; 5 others are not counted)\n");
 	free(text);
+}
+
+/* What went through a host end that is there: the table's bytes for people, JSON's all four. */
+static void test_traffic(void **state)
+{
+	struct report_host_side h = { 0 };
+	struct inventory_entry v[2];
+	struct inventory inv = sample(v);
+	struct errbuf err = { "" };
+	char *text;
+	int r;
+
+	inv.n = 1;
+	v[0].host_link = true;
+	v[0].traffic = (struct usage_counts){ .sent_bytes = 5 << 20,
+					      .received_bytes = 812,
+					      .sent_packets = 3600,
+					      .received_packets = 9 };
+	text = PRINTED(r = report_table(&inv, &h, true, out, &err));
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(text, "REFUSED  SENT    RECEIVED\n"));
+	assert_non_null(strstr(text, "  7        5.0MiB  812B\n"));
+	free(text);
+	text = PRINTED(report_json(&inv, &h, false, out));
+	assert_non_null(strstr(text, "\"traffic\": { \"sent_bytes\": 5242880, \"received_bytes\": 812, "
+				     "\"sent_packets\": 3600, \"received_packets\": 9 }"));
+	free(text);
+	(void)state;
 }
 
 static void test_json(void **state)
@@ -107,8 +135,8 @@ static void test_json(void **state)
 	assert_string_equal(
 		text,
 		"{\"namespaces\":[\n"
-		"{ \"name\": \"user-ann\", \"user\": \"ann\", \"uid\": 4000000001, \"mode\": \"nat\", \"state\": \"active\", \"host_interface\": \"vu1\", \"host_interface_present\": false, \"addresses\": [ \"10.200.0.2/30\", \"fd42::2/64\" ], \"sessions\": 1, \"processes\": 3, \"created\": \"1970-01-02T00:00:00Z\", \"host_side\": \"ok (at login)\", \"netns_inode\": 4026532999 },\n"
-		"{ \"name\": \"team-team\", \"group\": \"team\", \"gid\": 4000000003, \"mode\": \"isolated\", \"state\": \"missing\", \"host_interface\": null, \"host_interface_present\": null, \"addresses\": [ ], \"sessions\": 0, \"members\": [ { \"user\": \"4000000002\", \"uid\": 4000000002, \"sessions\": 2 }, { \"user\": \"?\", \"uid\": null, \"sessions\": 1 } ], \"processes\": 0, \"created\": \"1970-01-01T00:00:00Z\", \"netns_inode\": 0 }\n"
+		"{ \"name\": \"user-ann\", \"user\": \"ann\", \"uid\": 4000000001, \"mode\": \"nat\", \"state\": \"active\", \"host_interface\": \"vu1\", \"host_interface_present\": false, \"addresses\": [ \"10.200.0.2/30\", \"fd42::2/64\" ], \"sessions\": 1, \"processes\": 3, \"created\": \"1970-01-02T00:00:00Z\", \"host_side\": \"ok (at login)\", \"traffic\": null, \"netns_inode\": 4026532999 },\n"
+		"{ \"name\": \"team-team\", \"group\": \"team\", \"gid\": 4000000003, \"mode\": \"isolated\", \"state\": \"missing\", \"host_interface\": null, \"host_interface_present\": null, \"addresses\": [ ], \"sessions\": 0, \"members\": [ { \"user\": \"4000000002\", \"uid\": 4000000002, \"sessions\": 2 }, { \"user\": \"?\", \"uid\": null, \"sessions\": 1 } ], \"processes\": 0, \"created\": \"1970-01-01T00:00:00Z\", \"traffic\": null, \"netns_inode\": 0 }\n"
 		"],\n"
 		"\"process_counts_complete\": true}\n");
 	free(text);
@@ -173,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_traffic),
 		cmocka_unit_test(test_cleanup_lines),
 	};
 
