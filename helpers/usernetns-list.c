@@ -28,6 +28,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: %s [--json] [--stats] [-u USER]\n"
 		"       %s --usage [--since YYYY-MM-DD] [--json] [-u USER]\n"
+		"       %s --openmetrics|--prometheus [--stats] [-u USER]\n"
 		"\n"
 		"List the network namespaces usernetns made: yours, or everybody's for\n"
 		"root and members of admin_group.\n"
@@ -36,10 +37,12 @@ static void usage(FILE *out)
 		"  -s, --stats      with what each namespace's filter refused (root)\n"
 		"  -U, --usage      what namespaces sent and received, kept past them\n"
 		"      --since DAY  --usage from DAY (UTC) on\n"
+		"      --openmetrics  all of it as metrics, OpenMetrics text\n"
+		"      --prometheus   the same in Prometheus' text format (node_exporter)\n"
 		"  -u, --user USER  only USER's\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n",
-		helper_prog, helper_prog);
+		helper_prog, helper_prog, helper_prog);
 }
 
 /*
@@ -62,18 +65,23 @@ static int read_stats(struct inventory *inv, struct errbuf *err)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },	   { "stats", no_argument, NULL, 's' },
-		{ "user", required_argument, NULL, 'u' },  { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	   { "usage", no_argument, NULL, 'U' },
-		{ "since", required_argument, NULL, 'S' }, { 0 }
-	};
+	static const struct option options[] = { { "json", no_argument, NULL, 'j' },
+						 { "stats", no_argument, NULL, 's' },
+						 { "user", required_argument, NULL, 'u' },
+						 { "help", no_argument, NULL, 'h' },
+						 { "version", no_argument, NULL, 'V' },
+						 { "usage", no_argument, NULL, 'U' },
+						 { "since", required_argument, NULL, 'S' },
+						 { "openmetrics", no_argument, NULL, 'O' },
+						 { "prometheus", no_argument, NULL, 'P' },
+						 { 0 } };
 	struct inventory inv = { 0 };
 	struct report_host_side fw = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
 	const char *user = NULL, *since = NULL;
 	bool json = false, stats = false, usage_wanted = false, all, ptrace;
+	int metrics = -1; /* enum report_metrics_format, or none */
 	uid_t target;
 	owner_t owners[2];
 	size_t n_owners = 0;
@@ -84,6 +92,12 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'U':
 			usage_wanted = true;
+			break;
+		case 'O':
+			metrics = REPORT_OPENMETRICS;
+			break;
+		case 'P':
+			metrics = REPORT_PROMETHEUS;
 			break;
 		case 'S':
 			since = optarg;
@@ -108,6 +122,10 @@ int main(int argc, char **argv)
 	r = helper_no_arguments(argc, argv);
 	if (r)
 		return r;
+	if (metrics >= 0 && (json || usage_wanted || since)) {
+		helper_error("%s", "--openmetrics and --prometheus go with --stats and -u alone");
+		return HELPER_EXIT_USAGE;
+	}
 	if ((since || usage_wanted) && (stats || (since && !usage_wanted))) {
 		helper_error("%s", since && !usage_wanted ?
 					   "--since goes with --usage" :
@@ -158,8 +176,19 @@ int main(int argc, char **argv)
 	caps_lower();
 	if (r == 0 && stats)
 		r = read_stats(&inv, &err);
+	/* The usage files are root's (0600): read with the records' capability. */
+	if (r == 0 && metrics >= 0) {
+		r = caps_raise(read_caps, &err);
+		if (r == 0)
+			r = report_metrics(&uns_paths_default, &inv, &fw, all ? NULL : owners,
+					   n_owners, (enum report_metrics_format)metrics, stdout,
+					   &err);
+		caps_lower();
+	}
 	caps_drop_all(NULL);
-	if (r == 0 && json)
+	if (metrics >= 0)
+		; /* printed above */
+	else if (r == 0 && json)
 		report_json(&inv, &fw, stats, stdout);
 	else if (r == 0)
 		r = report_table(&inv, &fw, stats, stdout, &err);

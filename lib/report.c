@@ -88,6 +88,14 @@ static void created(const struct state_record *rec, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+bool report_host_side_ok(const struct report_host_side *h, const struct state_record *rec)
+{
+	char side[160];
+
+	host_side(h, rec, side, sizeof(side));
+	return streq(side, "ok") || streq(side, "ok (at login)");
+}
+
 /* A member's user name, or the uid when it has none (any more). */
 static void member_name(uid_t uid, char *buf, size_t size)
 {
@@ -377,8 +385,7 @@ int report_table(const struct inventory *inv, const struct report_host_side *h, 
 	return 0;
 }
 
-/* An owner's name as NSS knows it now, else its id. */
-static void owner_name(owner_t o, char *buf, size_t size)
+void report_owner_name(owner_t o, char *buf, size_t size)
 {
 	char *nssbuf = NULL;
 
@@ -435,7 +442,7 @@ int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n,
 			json_object *o = json_object_new_object();
 			char name[CELL_MAX];
 
-			owner_name(rows[i].owner, name, sizeof(name));
+			report_owner_name(rows[i].owner, name, sizeof(name));
 			json_put(o, owner_is_group(rows[i].owner) ? "group" : "user",
 				 json_object_new_string(name));
 			json_put(o, owner_is_group(rows[i].owner) ? "gid" : "uid",
@@ -463,7 +470,7 @@ int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n,
 		for (size_t i = 0; i < n; i++) {
 			char name[CELL_MAX];
 
-			owner_name(rows[i].owner, name, sizeof(name));
+			report_owner_name(rows[i].owner, name, sizeof(name));
 			fprintf(out,
 				"%-16s %-6s %16" PRIu64 " %16" PRIu64 " %12" PRIu64 " %12" PRIu64
 				" %-10s %-10s\n",

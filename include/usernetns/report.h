@@ -45,6 +45,30 @@ int report_table(const struct inventory *inv, const struct report_host_side *h, 
 void report_json(const struct inventory *inv, const struct report_host_side *h, bool stats,
 		 FILE *out);
 
+/* Mode nat: is the host's side in place (as the table's HOST-SIDE says "ok")? */
+bool report_host_side_ok(const struct report_host_side *h, const struct state_record *rec);
+
+/* Enough for a name from NSS (POLICY_NAME_MAX) or an id. */
+#define REPORT_OWNER_NAME_MAX 300
+
+/* An owner's name as NSS knows it now, else its id. */
+void report_owner_name(owner_t o, char *buf, size_t size);
+
+enum report_metrics_format {
+	REPORT_OPENMETRICS, /* OpenMetrics 1.0 text, ended by # EOF */
+	REPORT_PROMETHEUS,  /* Prometheus' text format 0.0.4: node_exporter's textfile collector */
+};
+
+/*
+ * The inventory (with what its filters refused, when read) and the usage
+ * files of owners (NULL: everybody's; else the n given) as metrics, on
+ * out (usernetns-list(1) lists them).  0, or -errno before anything is
+ * printed.
+ */
+int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
+		   const struct report_host_side *h, const owner_t *owners, size_t n,
+		   enum report_metrics_format fmt, FILE *out, struct errbuf *err);
+
 /*
  * The usage of owners (NULL: everybody's who has a usage file; else the
  * n given) from the day since on ("YYYY-MM-DD", NULL for all): a row

@@ -83,6 +83,47 @@ diag "usernetns-list --json: sent and received $live"
 check "usernetns-list shows what her namespace sent" test "${live% *}" -gt 2000000
 check "and received" test "${live#* }" -gt 4000000
 check_contains "the table's --stats has it too" "RECEIVED" "$("$list" --stats)"
+# metric FORMAT: "FAMILY LABELS VALUE" lines of the metrics, as a real
+# parser (Debian's python3-prometheus-client) reads them.
+metric() {
+	"$list" "--$1" --stats >/run/metrics.txt 2>/run/metrics.err || return 1
+	/usr/bin/python3 - "$1" /run/metrics.txt <<'PY'
+import sys
+if sys.argv[1] == "openmetrics":
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+else:
+    from prometheus_client.parser import text_string_to_metric_families
+for family in text_string_to_metric_families(open(sys.argv[2]).read()):
+    for s in family.samples:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+        print(family.type, s.name, labels, int(s.value))
+PY
+}
+om=$(metric openmetrics)
+check "the OpenMetrics output parses" test $? -eq 0 -a -n "$om"
+check_contains "with what her namespace sent" \
+	"counter usernetns_sent_bytes_total kind=user,namespace=user-alice,owner=alice ${live% *}" "$om"
+check_contains "her limits, in bytes a second" \
+	"gauge usernetns_limit_bytes_per_second direction=out,kind=user,namespace=user-alice,owner=alice 2500000" "$om"
+check_contains "each way" \
+	"gauge usernetns_limit_bytes_per_second direction=in,kind=user,namespace=user-alice,owner=alice 5000000" "$om"
+check_contains "what her filter refused" "counter usernetns_refused_packets_total kind=user,namespace=user-alice,owner=alice " "$om"
+check_contains "and her sessions" "gauge usernetns_sessions kind=user,namespace=user-alice,owner=alice 0" "$om"
+check_eq "it ends as OpenMetrics does" "# EOF" "$(tail -n 1 /run/metrics.txt)"
+prom=$(metric prometheus)
+check "Prometheus' text format parses too (node_exporter's textfile collector reads it)" test $? -eq 0 -a -n "$prom"
+check_contains "with the same counters" \
+	"counter usernetns_sent_bytes usernetns_sent_bytes_total kind=user,namespace=user-alice,owner=alice ${live% *}" \
+	"$(/usr/bin/python3 - /run/metrics.txt <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in family.samples:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+        print(family.type, family.name, s.name, labels, int(s.value))
+PY
+)"
+check_lacks "and no OpenMetrics-only line" "# EOF" "$(cat /run/metrics.txt)"
 check_eq "no usage before a namespace went" "" "$(field=sent_bytes usage)"
 out=$("$cleanup" --all 2>&1)
 check_contains "the cleanup removes her namespace" "removed user-alice of alice" "$out"
@@ -110,6 +151,9 @@ inside ping -c 5 -i 0.2 -q 198.51.100.1 >/dev/null
 check "after a reboot, her next namespace's traffic adds to her usage" \
 	test "$(field=sent_packets usage)" -ge "$((sent_packets + 5))"
 check "and the bytes with it" test "$(field=sent_bytes usage)" -gt "$sent_bytes"
+om=$(metric openmetrics)
+check_contains "her usage is a metric too" \
+	"counter usernetns_usage_sent_bytes_total kind=user,owner=alice $(field=sent_bytes usage)" "$om"
 table=$("$list" --usage)
 check_contains "the table has a row of hers" "alice            user" "$table"
 
