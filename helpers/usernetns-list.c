@@ -28,7 +28,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: %s [--json] [--stats] [-u USER]\n"
 		"       %s --usage [--since YYYY-MM-DD] [--json] [-u USER]\n"
-		"       %s --openmetrics|--prometheus [--stats] [-u USER]\n"
+		"       %s --openmetrics|--prometheus [--stats] [-u USER] [-o FILE]\n"
 		"\n"
 		"List the network namespaces usernetns made: yours, or everybody's for\n"
 		"root and members of admin_group.\n"
@@ -39,6 +39,7 @@ static void usage(FILE *out)
 		"      --since DAY  --usage from DAY (UTC) on\n"
 		"      --openmetrics  all of it as metrics, OpenMetrics text\n"
 		"      --prometheus   the same in Prometheus' text format (node_exporter)\n"
+		"  -o, --output FILE  the metrics into FILE, replaced whole (0644)\n"
 		"  -u, --user USER  only USER's\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n",
@@ -63,6 +64,20 @@ static int read_stats(struct inventory *inv, struct errbuf *err)
 	return r;
 }
 
+/*
+ * The metrics on stdout, or into output whole (report_metrics_to_file()),
+ * written with the caller's own rights: the capability raised is for
+ * reading the usage files.
+ */
+static int write_metrics(const struct inventory *inv, const struct report_host_side *fw,
+			 const owner_t *owners, size_t n, enum report_metrics_format fmt,
+			 const char *output, struct errbuf *err)
+{
+	if (!output)
+		return report_metrics(&uns_paths_default, inv, fw, owners, n, fmt, stdout, err);
+	return report_metrics_to_file(&uns_paths_default, inv, fw, owners, n, fmt, output, err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = { { "json", no_argument, NULL, 'j' },
@@ -74,12 +89,13 @@ int main(int argc, char **argv)
 						 { "since", required_argument, NULL, 'S' },
 						 { "openmetrics", no_argument, NULL, 'O' },
 						 { "prometheus", no_argument, NULL, 'P' },
+						 { "output", required_argument, NULL, 'o' },
 						 { 0 } };
 	struct inventory inv = { 0 };
 	struct report_host_side fw = { 0 };
 	struct errbuf err = { "" };
 	struct policy *policy;
-	const char *user = NULL, *since = NULL;
+	const char *user = NULL, *since = NULL, *output = NULL;
 	bool json = false, stats = false, usage_wanted = false, all, ptrace;
 	int metrics = -1; /* enum report_metrics_format, or none */
 	uid_t target;
@@ -88,7 +104,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	helper_prog = "usernetns-list";
-	while ((c = getopt_long(argc, argv, "jsUu:hV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jsUu:o:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'U':
 			usage_wanted = true;
@@ -98,6 +114,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			metrics = REPORT_PROMETHEUS;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'S':
 			since = optarg;
@@ -122,6 +141,10 @@ int main(int argc, char **argv)
 	r = helper_no_arguments(argc, argv);
 	if (r)
 		return r;
+	if (output && metrics < 0) {
+		helper_error("%s", "--output goes with --openmetrics or --prometheus");
+		return HELPER_EXIT_USAGE;
+	}
 	if (metrics >= 0 && (json || usage_wanted || since)) {
 		helper_error("%s", "--openmetrics and --prometheus go with --stats and -u alone");
 		return HELPER_EXIT_USAGE;
@@ -180,9 +203,8 @@ int main(int argc, char **argv)
 	if (r == 0 && metrics >= 0) {
 		r = caps_raise(read_caps, &err);
 		if (r == 0)
-			r = report_metrics(&uns_paths_default, &inv, &fw, all ? NULL : owners,
-					   n_owners, (enum report_metrics_format)metrics, stdout,
-					   &err);
+			r = write_metrics(&inv, &fw, all ? NULL : owners, n_owners,
+					  (enum report_metrics_format)metrics, output, &err);
 		caps_lower();
 	}
 	caps_drop_all(NULL);

@@ -10,9 +10,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "usernetns/report.h"
 
@@ -237,4 +240,45 @@ int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
 	free(totals);
 	free(owners);
 	return 0;
+}
+
+int report_metrics_to_file(const struct uns_paths *paths, const struct inventory *inv,
+			   const struct report_host_side *h, const owner_t *owners, size_t n,
+			   enum report_metrics_format fmt, const char *path, struct errbuf *err)
+{
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	char dir[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	int dfd, r;
+	FILE *out;
+
+	if (!*name) {
+		errbuf_set(err, "%s: not a file name", path);
+		return -EINVAL;
+	}
+	/* The directory: what comes before the last slash ("/" for "/x", "." without one). */
+	if (snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		     slash ? path : ".") >= (int)sizeof(dir)) {
+		errbuf_set(err, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	out = open_memstream(&text, &len);
+	if (!out)
+		return errbuf_errno(err, -errno, "cannot write %s", path);
+	r = report_metrics(paths, inv, h, owners, n, fmt, out, err);
+	if (fclose(out) != 0 && r == 0)
+		r = errbuf_errno(err, -errno, "cannot write %s", path);
+	if (r == 0) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) {
+			r = errbuf_errno(err, -errno, "cannot open %s", dir);
+		} else {
+			r = util_write_atomic(dfd, name, text, len, 0644, 0);
+			if (r < 0)
+				errbuf_errno(err, r, "cannot write %s", path);
+			close(dfd);
+		}
+	}
+	free(text);
+	return r;
 }

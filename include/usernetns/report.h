@@ -70,6 +70,15 @@ int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
 		   enum report_metrics_format fmt, FILE *out, struct errbuf *err);
 
 /*
+ * The same into the file at path, replaced whole: a temporary file beside
+ * it (0644: a scraper's user reads it) renamed over it, so that nobody
+ * reads half of them.  Nothing is left behind on failure.
+ */
+int report_metrics_to_file(const struct uns_paths *paths, const struct inventory *inv,
+			   const struct report_host_side *h, const owner_t *owners, size_t n,
+			   enum report_metrics_format fmt, const char *path, struct errbuf *err);
+
+/*
  * The usage of owners (NULL: everybody's who has a usage file; else the
  * n given) from the day since on ("YYYY-MM-DD", NULL for all): a row
  * each as a table, or JSON {"usage": [...]}.  0, or -errno naming the

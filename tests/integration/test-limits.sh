@@ -124,6 +124,15 @@ for family in text_string_to_metric_families(open(sys.argv[1]).read()):
 PY
 )"
 check_lacks "and no OpenMetrics-only line" "# EOF" "$(cat /run/metrics.txt)"
+mkdir -p /run/textfile
+"$list" --prometheus --output /run/textfile/usernetns.prom
+check_eq "--output writes the file whole, readable by a scraper's user, and nothing else" \
+	"usernetns.prom 644" "$(cd /run/textfile && stat -c '%n %a' -- * .[!.]* 2>/dev/null)"
+check "the same metrics" grep -q '^usernetns_sent_bytes_total{namespace="user-alice",owner="alice",kind="user"} ' \
+	/run/textfile/usernetns.prom
+"$list" --output /run/textfile/x.prom 2>/run/output.err
+check_eq "--output alone is a usage error" "2 usernetns-list: --output goes with --openmetrics or --prometheus" \
+	"$? $(cat /run/output.err)"
 check_eq "no usage before a namespace went" "" "$(field=sent_bytes usage)"
 out=$("$cleanup" --all 2>&1)
 check_contains "the cleanup removes her namespace" "removed user-alice of alice" "$out"
