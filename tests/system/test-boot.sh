@@ -160,6 +160,15 @@ check "her user manager runs" sys_unit_is "user@$alice_uid.service" active
 manager=$(sys_run systemctl show --property=MainPID --value "user@$alice_uid.service")
 check_eq "in user-alice (/proc/PID/ns/net of user@$alice_uid.service's process)" \
 	"$ns" "$(sys_run readlink "/proc/$manager/ns/net" 2>&1)"
+# node_exporter's textfile directory, as prometheus-node-exporter makes it:
+# the timer's service writes every user's traffic there.
+check "usernetns-metrics.timer is active" sys_unit_is usernetns-metrics.timer active
+sys_run mkdir -p /var/lib/prometheus/node-exporter
+run sys_run systemctl start usernetns-metrics.service
+check_status "usernetns-metrics.service runs where node_exporter's textfile directory is"
+check_contains "and writes alice's traffic there, in the text format node_exporter reads" \
+	'usernetns_sent_bytes_total{namespace="user-alice",owner="alice",kind="user"} ' \
+	"$(sys_run cat /var/lib/prometheus/node-exporter/usernetns.prom 2>&1)"
 sys_run timeout "$SYS_WAIT" sh -c 'echo >/run/hold'
 wait "$held"
 
