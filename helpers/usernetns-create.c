@@ -18,6 +18,7 @@
 
 #include <linux/capability.h>
 
+#include "create-reload.h"
 #include "helper.h"
 #include "usernetns/dryrun.h"
 #include "usernetns/ensure.h"
@@ -31,16 +32,18 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [--dry-run] [--config FILE] [USER...]\n"
+		"       %s --reload\n"
 		"\n"
 		"Make the network namespace of each USER (default: yourself) as a login\n"
 		"would, without entering it; with --dry-run, only show what it would be.\n"
 		"\n"
 		"  -n, --dry-run      print the plan; change nothing\n"
+		"  -r, --reload       apply the policy to every live namespace (root)\n"
 		"  -c, --config FILE  read FILE instead of %s\n"
 		"                     (root, or with --dry-run)\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n",
-		helper_prog, USERNETNS_POLICY_PATH);
+		helper_prog, helper_prog, USERNETNS_POLICY_PATH);
 }
 
 /*
@@ -207,20 +210,23 @@ static int create_one(const struct policy *policy, const char *user)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = { { "dry-run", no_argument, NULL, 'n' },
-						 { "config", required_argument, NULL, 'c' },
-						 { "help", no_argument, NULL, 'h' },
-						 { "version", no_argument, NULL, 'V' },
-						 { 0 } };
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' }, { "config", required_argument, NULL, 'c' },
+		{ "reload", no_argument, NULL, 'r' },  { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { 0 }
+	};
 	const char *config = NULL;
 	struct policy *policy;
 	struct errbuf err = { "" };
-	bool dry_run = false, nat = false;
+	bool dry_run = false, nat = false, reload = false;
 	int c, status = 0;
 
 	helper_prog = "usernetns-create";
-	while ((c = getopt_long(argc, argv, "nc:hV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nc:rhV", options, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			reload = true;
+			break;
 		case 'n':
 			dry_run = true;
 			break;
@@ -232,6 +238,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (reload && (dry_run || config || optind < argc)) {
+		helper_error("--reload takes no user, --config or --dry-run: it is the policy's");
+		return HELPER_EXIT_USAGE;
+	}
 	if (dry_run) {
 		/* Nothing privileged in a dry run: no capability survives. */
 		if (caps_drop_all(&err) < 0) {
@@ -266,7 +276,9 @@ int main(int argc, char **argv)
 	policy = helper_load_policy(config, false, false, &status);
 	if (!policy)
 		return status;
-	if (optind == argc)
+	if (reload)
+		status = create_reload(policy, work_caps);
+	else if (optind == argc)
 		status = create_one(policy, NULL);
 	for (int i = optind; i < argc; i++) {
 		int r = create_one(policy, argv[i]);

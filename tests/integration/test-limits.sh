@@ -71,6 +71,56 @@ tc qdisc del dev vu1101 root
 "$create" alice >/dev/null 2>&1
 check "a limit root removed is made again at the next login" sh -c "tc qdisc show dev vu1101 root | grep -q 'rate 40Mbit'"
 
+# ---- a changed policy reaches the live namespace -----------------------------------
+
+# Her session: a process in her namespace, which the reload must leave running.
+nsenter --net=/run/netns/user-alice setpriv --reuid=alice --regid=alice --init-groups -- sleep 600 &
+session=$!
+wait_for sh -c "ip netns pids user-alice | grep -qx $session" || bail_out "her session did not start"
+check "before the reload she reaches the wan" inside ping -c 1 -W 2 -q 198.51.100.1
+write_policy <<'EOF'
+[group:students]
+mode     = veth
+pool4    = 10.210.0.0/16
+rate_out = 10mbit
+rate_in  = 40mbit
+deny     = 198.51.100.0/24
+EOF
+out=$("$create" --reload 2>&1)
+check_contains "usernetns-create --reload applies the policy to her live namespace" \
+	"alice: namespace user-alice reloaded" "$out"
+check "her new limit is in place" ip netns exec user-alice sh -c "tc qdisc show dev eth0 root | grep -q 'rate 10Mbit'"
+wan_refused() { ! inside ping -c 1 -W 2 -q 198.51.100.1 >/dev/null 2>&1; }
+check "the wan, now denied, is refused" wan_refused
+check "her session ran on through it" kill -0 "$session"
+out=$("$create" --reload 2>&1)
+check_contains "a second reload finds nothing to do" "alice: namespace user-alice already as the policy says" "$out"
+write_policy <<'EOF'
+[group:students]
+mode     = veth
+pool4    = 10.211.0.0/16
+rate_out = 20mbit
+rate_in  = 40mbit
+EOF
+out=$("$create" --reload 2>&1)
+check_contains "a new pool is not applied live, and said" \
+	"alice: namespace user-alice kept as it is: the policy gives it addresses from elsewhere" "$out"
+check "nor is anything else of it" wan_refused
+write_policy <<'EOF'
+[group:students]
+mode     = veth
+pool4    = 10.210.0.0/16
+rate_out = 20mbit
+rate_in  = 40mbit
+EOF
+"$create" --reload >/dev/null 2>&1
+check "the policy as it was, reloaded: she reaches the wan again" inside ping -c 1 -W 2 -q 198.51.100.1
+check "at her old limit" ip netns exec user-alice sh -c "tc qdisc show dev eth0 root | grep -q 'rate 20Mbit'"
+as alice "$create" --reload
+check_eq "--reload is root's" "3" "$status"
+kill "$session"
+wait "$session" 2>/dev/null
+
 # ---- usage that outlives the namespace ------------------------------------------
 
 list=$USERNETNS_BUILDDIR/helpers/usernetns-list
