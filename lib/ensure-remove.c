@@ -11,6 +11,7 @@
 #include "ensure-internal.h"
 #include "usernetns/fault.h"
 #include "usernetns/hosts.h"
+#include "usernetns/nstable.h"
 #include "usernetns/ours.h"
 
 /*
@@ -48,16 +49,34 @@ void ensure_roll_back(struct ensure_ctx *c)
 	state_remove(c->p, c->plan->owner, &ignored);
 }
 
+/* b - a, each counter, or b's own when one went down (a new link or table counts from zero). */
+static struct usage_counts counts_since(const struct usage_counts *a, const struct usage_counts *b)
+{
+	const uint64_t x[] = { a->sent_bytes, a->received_bytes, a->sent_packets,
+			       a->received_packets, a->refused_packets };
+	uint64_t y[] = { b->sent_bytes, b->received_bytes, b->sent_packets, b->received_packets,
+			 b->refused_packets };
+
+	for (size_t i = 0; i < ELEMENTSOF(y); i++)
+		y[i] = y[i] >= x[i] ? y[i] - x[i] : y[i];
+	return (struct usage_counts){ .sent_bytes = y[0],
+				      .received_bytes = y[1],
+				      .sent_packets = y[2],
+				      .received_packets = y[3],
+				      .refused_packets = y[4] };
+}
+
 /*
- * What the host end l of rec passed since it was last counted, added to
- * its owner's usage (usage.h), and rec's count moved on.  The host end
- * received what the namespace sent.  A counter below the count means the
- * link is another: counted from zero.
+ * What the host end l of rec passed, and what the namespace's filter
+ * refused, since they were last counted, added to the owner's usage
+ * (usage.h); rec's count moved on.  The host end received what the
+ * namespace sent.  Another link than the one counted counts from zero.
  */
 static int count_usage(const struct uns_paths *p, const struct rtnl_link *l,
-		       struct state_record *rec, struct errbuf *err)
+		       const struct nstable_refused *refused, struct state_record *rec,
+		       struct errbuf *err)
 {
-	struct usage_counts now, since;
+	struct usage_counts now, since, zero = { 0 };
 	int r;
 
 	if (!l->has_stats)
@@ -65,18 +84,10 @@ static int count_usage(const struct uns_paths *p, const struct rtnl_link *l,
 	now = (struct usage_counts){ .sent_bytes = l->rx_bytes,
 				     .received_bytes = l->tx_bytes,
 				     .sent_packets = l->rx_packets,
-				     .received_packets = l->tx_packets };
-	since = now;
-	if (l->ifindex == rec->counted_ifindex && now.sent_bytes >= rec->counted.sent_bytes &&
-	    now.received_bytes >= rec->counted.received_bytes &&
-	    now.sent_packets >= rec->counted.sent_packets &&
-	    now.received_packets >= rec->counted.received_packets) {
-		since.sent_bytes -= rec->counted.sent_bytes;
-		since.received_bytes -= rec->counted.received_bytes;
-		since.sent_packets -= rec->counted.sent_packets;
-		since.received_packets -= rec->counted.received_packets;
-	}
-	if (since.sent_packets || since.received_packets) {
+				     .received_packets = l->tx_packets,
+				     .refused_packets = refused->packets };
+	since = counts_since(l->ifindex == rec->counted_ifindex ? &rec->counted : &zero, &now);
+	if (since.sent_packets || since.received_packets || since.refused_packets) {
 		r = usage_add(p, rec->owner, time(NULL), &since, err);
 		if (r < 0)
 			return r;
@@ -89,11 +100,12 @@ static int count_usage(const struct uns_paths *p, const struct rtnl_link *l,
 int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int flags,
 			 struct ensure_removal *ret, struct errbuf *err)
 {
+	struct nstable_refused refused = { 0 };
 	struct state_record rec;
 	struct ours_found f;
 	struct netns_id now;
+	int nsfd = -1, r;
 	bool ours;
-	int r;
 
 	r = state_read(p, owner, &rec, err);
 	if (r < 0)
@@ -107,9 +119,17 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 		return -EXDEV;
 	}
 
-	r = ours_netns(p->rundir, -1, rec.netns, &rec, &f, NULL, err);
+	r = ours_netns(p->rundir, -1, rec.netns, &rec, &f, &nsfd, err);
 	if (r < 0)
 		return r;
+	/*
+	 * What its filter refused, while it is there to ask: for the usage.
+	 * Not a reason to keep it (a namespace without a table is fine).
+	 */
+	if (f.verdict == OURS_ACTIVE && nsfd >= 0 && rec.host_ifname[0])
+		(void)nstable_refused_in(nsfd, &refused, NULL);
+	if (nsfd >= 0)
+		close(nsfd);
 	ours = f.verdict == OURS_ACTIVE || f.verdict == OURS_UNFINISHED;
 	/*
 	 * Marked before anybody inside is looked for: usernetns-join, which
@@ -178,7 +198,7 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 			 * will.  A count that fails loses this namespace's
 			 * usage, not its removal; the caller says so.
 			 */
-			if (count_usage(p, &l, &rec, &why) < 0 && ret)
+			if (count_usage(p, &l, &refused, &rec, &why) < 0 && ret)
 				snprintf(ret->uncounted, sizeof(ret->uncounted), "%.159s", why.msg);
 			if (!(flags & ENSURE_REMOVE_KEEP_LINK))
 				r = rtnl_link_delete(&host, l.ifindex, rec.host_ifname, err);

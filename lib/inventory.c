@@ -491,24 +491,6 @@ struct refused_read {
 };
 
 /* Inside the namespace: its counter, over a socket opened there. */
-static int read_refused(void *data, struct errbuf *err)
-{
-	struct inventory_entry *e = data;
-	struct nfnl n;
-	int r;
-
-	r = nfnl_open(&n, err);
-	if (r < 0)
-		return r;
-	r = nstable_refused(&n, &e->refused_packets, &e->refused_bytes, err);
-	nfnl_close(&n);
-	if (r == -ENOENT)
-		return 0;
-	if (r == 0)
-		e->refused_known = true;
-	return r;
-}
-
 int inventory_read_refused(const struct uns_paths *p, struct inventory_entry *e, struct errbuf *err)
 {
 	struct ours_found f;
@@ -521,8 +503,14 @@ int inventory_read_refused(const struct uns_paths *p, struct inventory_entry *e,
 	if (r < 0)
 		return r;
 	/* Only into the very namespace the record names. */
-	if (f.verdict == OURS_ACTIVE)
-		r = netns_run_in(fd, read_refused, e, err);
+	if (f.verdict == OURS_ACTIVE) {
+		struct nstable_refused got;
+
+		r = nstable_refused_in(fd, &got, err);
+		e->refused_known = r == 0 && got.known;
+		e->refused_packets = got.packets;
+		e->refused_bytes = got.bytes;
+	}
 	if (fd >= 0)
 		close(fd);
 	return r;

@@ -164,6 +164,8 @@ static const struct family usage_families[] = {
 	  "Packets the owner's namespaces sent, counted when each was removed." },
 	{ "usernetns_usage_received_packets", COUNTER, NULL,
 	  "Packets the owner's namespaces received, counted when each was removed." },
+	{ "usernetns_usage_refused_packets", COUNTER, NULL,
+	  "Packets the filters of the owner's namespaces refused, counted when each was removed." },
 };
 
 int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
@@ -227,7 +229,8 @@ int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
 		family_header(&usage_families[k], fmt, out);
 		for (size_t i = 0; i < n_owners; i++) {
 			const uint64_t v[] = { totals[i].sent_bytes, totals[i].received_bytes,
-					       totals[i].sent_packets, totals[i].received_packets };
+					       totals[i].sent_packets, totals[i].received_packets,
+					       totals[i].refused_packets };
 			char name[REPORT_OWNER_NAME_MAX];
 
 			report_owner_name(owners[i], name, sizeof(name));

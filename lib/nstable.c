@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "usernetns/fault.h"
+#include "usernetns/netns.h"
 #include "usernetns/nstable.h"
 
 /* The register nft itself uses for one-value matches (128 bits: an IPv6 address fits). */
@@ -784,4 +785,27 @@ int nstable_refused(struct nfnl *n, uint64_t *ret_packets, uint64_t *ret_bytes, 
 	*ret_packets = c.packets;
 	*ret_bytes = c.bytes;
 	return 0;
+}
+
+static int refused_inside(void *data, struct errbuf *err)
+{
+	struct nstable_refused *ret = data;
+	struct nfnl n;
+	int r;
+
+	r = nfnl_open(&n, err);
+	if (r < 0)
+		return r;
+	r = nstable_refused(&n, &ret->packets, &ret->bytes, err);
+	nfnl_close(&n);
+	if (r == -ENOENT)
+		return 0;
+	ret->known = r == 0;
+	return r;
+}
+
+int nstable_refused_in(int nsfd, struct nstable_refused *ret, struct errbuf *err)
+{
+	*ret = (struct nstable_refused){ 0 };
+	return netns_run_in(nsfd, refused_inside, ret, err);
 }

@@ -453,6 +453,8 @@ int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n,
 			json_put(o, "sent_packets", json_object_new_uint64(rows[i].c.sent_packets));
 			json_put(o, "received_packets",
 				 json_object_new_uint64(rows[i].c.received_packets));
+			json_put(o, "refused_packets",
+				 json_object_new_uint64(rows[i].c.refused_packets));
 			json_put(o, "first_day",
 				 rows[i].first[0] ? json_object_new_string(rows[i].first) : NULL);
 			json_put(o, "last_day",
@@ -465,19 +467,19 @@ int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n,
 		}
 		fprintf(out, "\n]}\n");
 	} else if (r == 0) {
-		fprintf(out, "%-16s %-6s %16s %16s %12s %12s %-10s %-10s\n", "OWNER", "KIND",
-			"SENT", "RECEIVED", "PKTS OUT", "PKTS IN", "FROM", "TO");
+		fprintf(out, "%-16s %-6s %16s %16s %12s %12s %10s %-10s %-10s\n", "OWNER", "KIND",
+			"SENT", "RECEIVED", "PKTS OUT", "PKTS IN", "REFUSED", "FROM", "TO");
 		for (size_t i = 0; i < n; i++) {
 			char name[CELL_MAX];
 
 			report_owner_name(rows[i].owner, name, sizeof(name));
 			fprintf(out,
 				"%-16s %-6s %16" PRIu64 " %16" PRIu64 " %12" PRIu64 " %12" PRIu64
-				" %-10s %-10s\n",
+				" %10" PRIu64 " %-10s %-10s\n",
 				name, owner_is_group(rows[i].owner) ? "group" : "user",
 				rows[i].c.sent_bytes, rows[i].c.received_bytes,
 				rows[i].c.sent_packets, rows[i].c.received_packets,
-				rows[i].first[0] ? rows[i].first : "-",
+				rows[i].c.refused_packets, rows[i].first[0] ? rows[i].first : "-",
 				rows[i].last[0] ? rows[i].last : "-");
 		}
 	}

@@ -141,11 +141,12 @@ int state_format(const struct state_record *rec, char *buf, size_t size)
 				      "\n",
 				      rec->rate_out, rec->rate_in, rec->burst);
 	if (n < size && rec->counted_ifindex)
-		n += (size_t)snprintf(
-			buf + n, size - n,
-			"counted=%d/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
-			rec->counted_ifindex, rec->counted.sent_bytes, rec->counted.received_bytes,
-			rec->counted.sent_packets, rec->counted.received_packets);
+		n += (size_t)snprintf(buf + n, size - n,
+				      "counted=%d/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64
+				      "/%" PRIu64 "\n",
+				      rec->counted_ifindex, rec->counted.sent_bytes,
+				      rec->counted.received_bytes, rec->counted.sent_packets,
+				      rec->counted.received_packets, rec->counted.refused_packets);
 	if (n < size && rec->netns_unlisted)
 		n += (size_t)snprintf(buf + n, size - n, "netns_unlisted=yes\n");
 	if (n < size)
@@ -166,11 +167,12 @@ static int parse_u64(const char *v, uint64_t *ret)
 	return util_parse_decimal(v, UINT64_MAX, ret, NULL);
 }
 
-/* "IFINDEX/SENT_BYTES/RECEIVED_BYTES/SENT_PACKETS/RECEIVED_PACKETS" */
+/* "IFINDEX/SENT_BYTES/RECEIVED_BYTES/SENT_PACKETS/RECEIVED_PACKETS/REFUSED_PACKETS" */
 static int parse_counted(const char *v, struct state_record *rec)
 {
 	uint64_t *field[] = { &rec->counted.sent_bytes, &rec->counted.received_bytes,
-			      &rec->counted.sent_packets, &rec->counted.received_packets };
+			      &rec->counted.sent_packets, &rec->counted.received_packets,
+			      &rec->counted.refused_packets };
 	uint64_t ifindex;
 	const char *end;
 	int r = util_parse_decimal(v, INT32_MAX, &ifindex, &end);

@@ -145,4 +145,11 @@ int nstable_generation(struct nfnl *n, uint32_t *ret, struct errbuf *err);
 /* What the table refused so far: -ENOENT when there is no table. */
 int nstable_refused(struct nfnl *n, uint64_t *ret_packets, uint64_t *ret_bytes, struct errbuf *err);
 
+/* What the table of the namespace nsfd refused, asked from inside it (netns_run_in()). */
+struct nstable_refused {
+	bool known; /* false: the namespace has no table */
+	uint64_t packets, bytes;
+};
+int nstable_refused_in(int nsfd, struct nstable_refused *ret, struct errbuf *err);
+
 #endif

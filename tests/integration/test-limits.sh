@@ -26,6 +26,7 @@ mode     = veth
 pool4    = 10.210.0.0/16
 rate_out = 20mbit
 rate_in  = 40mbit
+deny     = 203.0.113.0/24
 EOF
 
 ip link set lo up
@@ -84,7 +85,7 @@ mode     = veth
 pool4    = 10.210.0.0/16
 rate_out = 10mbit
 rate_in  = 40mbit
-deny     = 198.51.100.0/24
+deny     = 198.51.100.0/24, 203.0.113.0/24
 EOF
 out=$("$create" --reload 2>&1)
 check_contains "usernetns-create --reload applies the policy to her live namespace" \
@@ -101,6 +102,7 @@ mode     = veth
 pool4    = 10.211.0.0/16
 rate_out = 20mbit
 rate_in  = 40mbit
+deny     = 203.0.113.0/24
 EOF
 out=$("$create" --reload 2>&1)
 check_contains "a new pool is not applied live, and said" \
@@ -112,6 +114,7 @@ mode     = veth
 pool4    = 10.210.0.0/16
 rate_out = 20mbit
 rate_in  = 40mbit
+deny     = 203.0.113.0/24
 EOF
 "$create" --reload >/dev/null 2>&1
 check "the policy as it was, reloaded: she reaches the wan again" inside ping -c 1 -W 2 -q 198.51.100.1
@@ -184,6 +187,9 @@ check "the same metrics" grep -q '^usernetns_sent_bytes_total{namespace="user-al
 check_eq "--output alone is a usage error" "2 usernetns-list: --output goes with --openmetrics or --prometheus" \
 	"$? $(cat /run/output.err)"
 check_eq "no usage before a namespace went" "" "$(field=sent_bytes usage)"
+# Refused by her filter, twice: bound to her link (SO_BINDTODEVICE), past
+# the route that refuses a denied network first, and uncounted.
+inside ping -I eth0 -c 2 -i 0.2 -W 1 -q 203.0.113.1 >/dev/null 2>&1
 out=$("$cleanup" --all 2>&1)
 check_contains "the cleanup removes her namespace" "removed user-alice of alice" "$out"
 check_lacks "and counts its traffic" "not in the usage" "$out"
@@ -193,6 +199,7 @@ diag "usage after the cleanup: sent $sent_bytes, received $received_bytes bytes"
 # iperf3 moved ~4.5 MB out and ~9.5 MB in; the counters count whole frames.
 check "what she sent is in her usage" test "${sent_bytes:-0}" -gt 2000000
 check "and what she received" test "${received_bytes:-0}" -gt 4000000
+check "and what her filter refused" test "$(field=refused_packets usage)" -ge 2
 check_eq "counted on today's day (UTC)" "$(date -u +%F) $(date -u +%F)" \
 	"$("$list" --usage --json | jq -r '.usage[] | select(.user == "alice") | "\(.first_day) \(.last_day)"')"
 check_eq "nothing from tomorrow on" "0" "$(field=sent_bytes usage --since "$(date -u -d tomorrow +%F)")"
