@@ -250,7 +250,8 @@ refused "and the rest, whatever the options"
 
 out=$("$list" --stats 2>&1)
 check_contains "usernetns-list --stats has a REFUSED column" "REFUSED" "$out"
-refused_alice=$(echo "$out" | awk '$1 == "user-alice" { print $NF }')
+# REFUSED, then SENT and RECEIVED: third from the end (HOST-SIDE may hold spaces).
+refused_alice=$(echo "$out" | awk '$1 == "user-alice" { print $(NF - 2) }')
 check "and counts alice's refused packets" [ "${refused_alice:-0}" -gt 0 ]
 json=$("$list" --stats --json 2>&1)
 check "the JSON has them too" python3 -c '
