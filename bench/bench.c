@@ -1291,6 +1291,44 @@ static void limits(FILE *md)
 	fflush(stdout);
 }
 
+/*
+ * A changed policy reaching live namespaces: N sessions' namespaces, the
+ * policy given a deny list and limits, usernetns-create --reload timed;
+ * a process inside one of them must live through it.
+ */
+static void reload(FILE *md)
+{
+	unsigned int n = quick ? 20 : 1000;
+	char *argv[] = { prog("helpers/usernetns-create"), (char *)"--reload", NULL };
+	double t;
+	int alive;
+
+	reset();
+	populate(n);
+	/* A session's process, in the first namespace. */
+	if (test_sh("ip netns exec user-b%05u sleep 600 >/dev/null 2>&1 & echo $! >" WORK "/held.pid",
+		    populated_first))
+		die("%s", "cannot start a process in a namespace");
+	write_text(USERNETNS_POLICY_PATH, "[group:netusers]\nmode = veth\n"
+					  "pool4 = 10.200.0.0/16\nprefix4 = 30\n"
+					  "deny = 192.168.0.0/16, 172.16.0.0/12\n"
+					  "rate_out = 20mbit\nrate_in = 100mbit\n");
+	t = time_cmd(argv);
+	alive = test_sh("kill -0 $(cat " WORK "/held.pid)");
+	write_text(USERNETNS_POLICY_PATH, "[group:netusers]\nmode = veth\n"
+					  "pool4 = 10.200.0.0/16\nprefix4 = 30\n");
+	test_sh("kill $(cat " WORK "/held.pid)");
+	if (test_sh("ip netns exec user-b%05u tc qdisc show dev eth0 root | grep -q 'rate 20Mbit'",
+		    populated_first + n - 1))
+		die("%s", "the reload did not make the limits");
+	fprintf(md, "### A changed policy reaching live namespaces\n\n"
+		    "`usernetns-create --reload` of %u namespaces given a deny list and limits each way: %.2f s (%.2f ms each); a process in one of them %s.\n\n",
+		n, t / 1e6, t / 1e3 / n, alive == 0 ? "lived through it" : "did NOT live through it");
+	printf("reload: %u namespaces in %.2f s (%.2f ms each), the process inside %s\n", n, t / 1e6,
+	       t / 1e3 / n, alive == 0 ? "alive" : "GONE");
+	fflush(stdout);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(FILE *md);
@@ -1298,7 +1336,8 @@ static const struct {
 	{ "contenders", contenders }, { "isolated", isolated }, { "modes", modes }, { "filter", filter },
 	{ "groups", groups },
 	{ "names", names },	      { "scale", scale },	{ "concurrency", concurrency },
-	{ "dataplane", dataplane }, { "limits", limits }, { "leases", lease_fs },
+	{ "dataplane", dataplane }, { "limits", limits }, { "reload", reload },
+	{ "leases", lease_fs },
 };
 
 /* Is this part of the run wanted?  BENCH_ONLY="isolated leases" picks parts. */
