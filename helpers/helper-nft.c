@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -217,4 +218,28 @@ int helper_nft_verdict(const char *table, const char *what)
 		helper_error("warning: %s is not checked with nft: %s", what ? what : "the table",
 			     err.msg);
 	return 0;
+}
+
+int helper_print_host_table(const struct policy *policy, const char *heading)
+{
+	struct errbuf err = { "" };
+	char *table = NULL;
+	int r;
+
+	r = firewall_render(policy, &table, NULL, &err);
+	if (r < 0 && heading) {
+		helper_error("warning: the host's side cannot be made: %s", err.msg);
+		return 0;
+	}
+	if (r < 0) {
+		helper_error("cannot make the table: %s", err.msg);
+		return HELPER_EXIT_FAILED;
+	}
+	if (heading)
+		printf("%s", heading);
+	fputs(table, stdout);
+	fflush(stdout);
+	r = helper_nft_verdict(table, heading ? "the host's side" : NULL);
+	free(table);
+	return r;
 }

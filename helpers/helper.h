@@ -105,6 +105,15 @@ int helper_nft_check(const char *table, struct errbuf *why);
  */
 int helper_nft_verdict(const char *table, const char *what);
 
+/*
+ * The host's table as policy makes it, on standard output, and nft's
+ * verdict on it (helper_nft_verdict()); an exit code.  With heading
+ * (usernetns-create --dry-run's), the table comes after it and is
+ * "the host's side", and a policy it cannot be made from is a warning
+ * (the plans said what matters); without, it is the table, and an error.
+ */
+int helper_print_host_table(const struct policy *policy, const char *heading);
+
 /* Print --version. */
 void helper_version(void);
 

@@ -47,29 +47,6 @@ static void usage(FILE *out)
 }
 
 /*
- * After the plans of mode nat: the host's side they need, as
- * usernetns-firewall would load it, and whether nft would (see
- * usernetns-firewall --print).  An exit code.
- */
-static int print_host_side(const struct policy *policy)
-{
-	struct errbuf err = { "" };
-	char *table = NULL;
-	int r;
-
-	r = firewall_render(policy, &table, NULL, &err);
-	if (r < 0) {
-		helper_error("warning: the host's side cannot be made: %s", err.msg);
-		return 0;
-	}
-	printf("\nThe host's side (usernetns-firewall --load loads it):\n%s", table);
-	fflush(stdout);
-	r = helper_nft_verdict(table, "the host's side");
-	free(table);
-	return r;
-}
-
-/*
  * The namespace's table a login makes, with what it takes from the host
  * (lib/dryrun.c), and what a login would find wrong about it.  An exit
  * code: a deny that holds the gateway is an error, as it is at login.
@@ -260,7 +237,10 @@ int main(int argc, char **argv)
 				status = r;
 		}
 		if (nat) {
-			int r = print_host_side(policy);
+			/* After the plans of mode nat: the host's side they need. */
+			int r = helper_print_host_table(
+				policy,
+				"\nThe host's side (usernetns-firewall --load loads it):\n");
 
 			if (r && !status)
 				status = r;

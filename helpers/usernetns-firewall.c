@@ -47,29 +47,6 @@ static void usage(FILE *out)
 		helper_prog, FIREWALL_FAMILY, FIREWALL_TABLE, USERNETNS_POLICY_PATH);
 }
 
-/*
- * The table on standard output, and whether nft would load it: what it
- * refuses is an error here, not at boot.  Without nft, or where it
- * cannot be asked, the table is printed all the same, with a warning.
- */
-static int print(const struct policy *policy)
-{
-	struct errbuf err = { "" };
-	char *table = NULL;
-	int r;
-
-	r = firewall_render(policy, &table, NULL, &err);
-	if (r < 0) {
-		helper_error("cannot make the table: %s", err.msg);
-		return HELPER_EXIT_FAILED;
-	}
-	fputs(table, stdout);
-	fflush(stdout);
-	r = helper_nft_verdict(table, NULL);
-	free(table);
-	return r;
-}
-
 static int load(const struct policy *policy)
 {
 	struct errbuf err = { "" };
@@ -259,7 +236,7 @@ int main(int argc, char **argv)
 	if (action == STATUS)
 		r = status(policy);
 	else
-		r = print(policy);
+		r = helper_print_host_table(policy, NULL);
 	policy_free(policy);
 	return r;
 }

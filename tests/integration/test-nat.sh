@@ -323,7 +323,10 @@ check "and starts the reload service when it changes" \
 	grep -qx 'Unit=usernetns-firewall-reload.service' "$units/usernetns-firewall.path"
 check "which reloads the service (or starts it, were it not active)" \
 	grep -qx 'ExecStart=/bin/systemctl reload-or-restart usernetns-firewall.service' \
-	"$USERNETNS_SRCDIR/conf/systemd/usernetns-firewall-reload.service"
+	"$units/usernetns-firewall-reload.service"
+check "and then applies the policy to the live namespaces" \
+	grep -qx "ExecStart=$(dirname "$(sed -n 's/^ExecStart=\([^ ]*usernetns-firewall\) .*/\1/p' "$units/usernetns-firewall.service")")/usernetns-create --reload" \
+	"$units/usernetns-firewall-reload.service"
 
 # What systemctl restart runs (ExecStop=, then ExecStart=) and what
 # systemctl reload runs, with a policy that cannot be loaded.
