@@ -1273,11 +1273,11 @@ static void limits(FILE *md)
 		idle = limits_rtt(user, NULL);
 		busy_out = limits_rtt(user, "");
 		busy_in = limits_rtt(user, "-R");
-		fprintf(md, "| %u Mbit/s | %.2f Mbit/s | %.3f | %.2f Mbit/s | %.3f | %.3f ms | +%.2f ms | +%.2f ms |\n",
+		fprintf(md, "| %u Mbit/s | %.2f Mbit/s | %.3f | %.2f Mbit/s | %.3f | %.3f ms | %+.2f ms | %+.2f ms |\n",
 			rates[i], quantile(out, rounds, 0.5), quantile(out, rounds, 0.5) / rates[i],
 			quantile(in, rounds, 0.5), quantile(in, rounds, 0.5) / rates[i], idle,
 			busy_out - idle, busy_in - idle);
-		printf("limits %u Mbit/s: sent %.2f, received %.2f Mbit/s; rtt idle %.3f ms, +%.2f out, +%.2f in\n",
+		printf("limits %u Mbit/s: sent %.2f, received %.2f Mbit/s; rtt idle %.3f ms, %+.2f out, %+.2f in\n",
 		       rates[i], quantile(out, rounds, 0.5), quantile(in, rounds, 0.5), idle,
 		       busy_out - idle, busy_in - idle);
 	}
