@@ -268,10 +268,17 @@ sys_run usernetns-cleanup --as-teardown --uid "$alice_uid" >/dev/null 2>&1
 # ---- editing the policy is all it takes ------------------------------------------------
 
 cp "$SYS_ROOT/etc/security/usernetns.conf" "$SYS_DIR/policy.good"
+run sys_run usernetns-create alice
+check_status "alice's namespace is there before the edit"
+# A section more, and a limit for the section alice is in.
 printf '\n[group:staff]\nmode  = nat\npool4 = 10.211.0.0/16\n' >>"$SYS_ROOT/etc/security/usernetns.conf"
+sed -i 's/^\[group:netusers\]$/&\nrate_out = 20mbit/' "$SYS_ROOT/etc/security/usernetns.conf"
 follows() { sys_run nft list table inet usernetns | grep -q 10.211.0.0/16 && sys_run usernetns-firewall --status; }
 check "an edited policy reaches the host's table by itself (the path unit), and --status is fine" \
 	sys_poll follows
+limited() { sys_run ip netns exec user-alice tc qdisc show dev eth0 root | grep -q 'rate 20Mbit'; }
+check "and her live namespace, by usernetns-create --reload from the same unit" sys_poll limited
+sys_run usernetns-cleanup --as-teardown --uid "$alice_uid" >/dev/null 2>&1
 
 # ---- names on a stock host: dns = host -----------------------------------------------
 
