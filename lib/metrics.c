@@ -68,86 +68,68 @@ static void sample(const struct family *f, const char *netns, const char *owner,
 	fprintf(out, "} %" PRIu64 "\n", v);
 }
 
-/* What a namespace's entry gives for family i; false for none. */
-typedef bool (*entry_value_fn)(const struct inventory_entry *e, const struct report_host_side *h,
-			       uint64_t *ret);
+/* What of a namespace's entry a family shows. */
+enum entry_value {
+	SENT_BYTES,
+	RECEIVED_BYTES,
+	SENT_PACKETS,
+	RECEIVED_PACKETS,
+	REFUSED,
+	SESSIONS,
+	HOST_SIDE_OK
+};
 
-static bool sent_bytes(const struct inventory_entry *e, const struct report_host_side *h,
-		       uint64_t *ret)
+/* The value of e for what; false when e has none (no host end, not counted, not nat). */
+static bool entry_value(const struct inventory_entry *e, const struct report_host_side *h,
+			enum entry_value what, uint64_t *ret)
 {
-	(void)h;
-	*ret = e->traffic.sent_bytes;
-	return e->host_link;
-}
-
-static bool received_bytes(const struct inventory_entry *e, const struct report_host_side *h,
-			   uint64_t *ret)
-{
-	(void)h;
-	*ret = e->traffic.received_bytes;
-	return e->host_link;
-}
-
-static bool sent_packets(const struct inventory_entry *e, const struct report_host_side *h,
-			 uint64_t *ret)
-{
-	(void)h;
-	*ret = e->traffic.sent_packets;
-	return e->host_link;
-}
-
-static bool received_packets(const struct inventory_entry *e, const struct report_host_side *h,
-			     uint64_t *ret)
-{
-	(void)h;
-	*ret = e->traffic.received_packets;
-	return e->host_link;
-}
-
-static bool refused_packets(const struct inventory_entry *e, const struct report_host_side *h,
-			    uint64_t *ret)
-{
-	(void)h;
-	*ret = e->refused_packets;
-	return e->refused_known;
-}
-
-static bool sessions(const struct inventory_entry *e, const struct report_host_side *h,
-		     uint64_t *ret)
-{
-	(void)h;
-	*ret = e->sessions;
-	return true;
-}
-
-static bool host_side_ok(const struct inventory_entry *e, const struct report_host_side *h,
-			 uint64_t *ret)
-{
-	*ret = report_host_side_ok(h, &e->rec);
-	return e->rec.mode == POLICY_MODE_NAT;
+	switch (what) {
+	case SENT_BYTES:
+		*ret = e->traffic.sent_bytes;
+		return e->host_link;
+	case RECEIVED_BYTES:
+		*ret = e->traffic.received_bytes;
+		return e->host_link;
+	case SENT_PACKETS:
+		*ret = e->traffic.sent_packets;
+		return e->host_link;
+	case RECEIVED_PACKETS:
+		*ret = e->traffic.received_packets;
+		return e->host_link;
+	case REFUSED:
+		*ret = e->refused_packets;
+		return e->refused_known;
+	case SESSIONS:
+		*ret = e->sessions;
+		return true;
+	case HOST_SIDE_OK:
+		*ret = report_host_side_ok(h, &e->rec);
+		return e->rec.mode == POLICY_MODE_NAT;
+	}
+	return false;
 }
 
 static const struct {
 	struct family f;
-	entry_value_fn value;
+	enum entry_value value;
 } per_namespace[] = {
 	{ { "usernetns_sent_bytes", COUNTER, "bytes",
 	    "What the namespace sent through its host end since it was made." },
-	  sent_bytes },
+	  SENT_BYTES },
 	{ { "usernetns_received_bytes", COUNTER, "bytes",
 	    "What the namespace received through its host end since it was made." },
-	  received_bytes },
+	  RECEIVED_BYTES },
 	{ { "usernetns_sent_packets", COUNTER, NULL, "Packets the namespace sent." },
-	  sent_packets },
+	  SENT_PACKETS },
 	{ { "usernetns_received_packets", COUNTER, NULL, "Packets the namespace received." },
-	  received_packets },
+	  RECEIVED_PACKETS },
 	{ { "usernetns_refused_packets", COUNTER, NULL,
 	    "Packets the namespace's filter refused (with --stats)." },
-	  refused_packets },
-	{ { "usernetns_sessions", GAUGE, NULL, "Open sessions in the namespace." }, sessions },
+	  REFUSED },
+	{ { "usernetns_sessions", GAUGE, NULL, "Open sessions in the namespace." }, SESSIONS },
 	{ { "usernetns_host_side_ok", GAUGE, NULL,
 	    "Mode nat: 1 when the host's side (its table, forwarding, uplink) is in place." },
-	  host_side_ok },
+	  HOST_SIDE_OK },
 };
 
 static const struct family limit_family = {
@@ -172,44 +154,20 @@ int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
 		   const struct report_host_side *h, const owner_t *only, size_t n_only,
 		   enum report_metrics_format fmt, FILE *out, struct errbuf *err)
 {
-	struct usage_counts *totals = NULL;
-	owner_t *owners = NULL;
-	size_t n_owners = 0;
-	int r = 0;
-
+	struct usage_owner_total *totals;
+	size_t n_owners;
 	/* Everything read before anything is printed: a failure prints nothing. */
-	if (only) {
-		owners = calloc(n_only ? n_only : 1, sizeof(*owners));
-		if (!owners)
-			return errbuf_errno(err, -ENOMEM, "cannot read the usage");
-		memcpy(owners, only, n_only * sizeof(*owners));
-		n_owners = n_only;
-	} else {
-		r = usage_owners(paths, &owners, &n_owners, err);
-	}
-	if (r == 0 && n_owners) {
-		totals = calloc(n_owners, sizeof(*totals));
-		if (!totals)
-			r = errbuf_errno(err, -ENOMEM, "cannot read the usage");
-	}
-	for (size_t i = 0; r == 0 && i < n_owners; i++) {
-		char first[USAGE_DAY_STRLEN], last[USAGE_DAY_STRLEN];
+	int r = usage_totals(paths, only, n_only, NULL, &totals, &n_owners, err);
 
-		r = usage_total(paths, owners[i], NULL, &totals[i], first, last, err);
-	}
-	if (r < 0) {
-		free(totals);
-		free(owners);
+	if (r < 0)
 		return r;
-	}
-
 	for (size_t k = 0; k < ELEMENTSOF(per_namespace); k++) {
 		family_header(&per_namespace[k].f, fmt, out);
 		for (size_t i = 0; i < inv->n; i++) {
 			const struct inventory_entry *e = &inv->v[i];
 			uint64_t v;
 
-			if (per_namespace[k].value(e, h, &v))
+			if (entry_value(e, h, per_namespace[k].value, &v))
 				sample(&per_namespace[k].f, e->rec.netns, e->rec.name,
 				       owner_is_group(e->rec.owner), NULL, NULL, v, out);
 		}
@@ -228,20 +186,19 @@ int report_metrics(const struct uns_paths *paths, const struct inventory *inv,
 	for (size_t k = 0; k < ELEMENTSOF(usage_families); k++) {
 		family_header(&usage_families[k], fmt, out);
 		for (size_t i = 0; i < n_owners; i++) {
-			const uint64_t v[] = { totals[i].sent_bytes, totals[i].received_bytes,
-					       totals[i].sent_packets, totals[i].received_packets,
-					       totals[i].refused_packets };
+			const struct usage_counts *c = &totals[i].c;
+			const uint64_t v[] = { c->sent_bytes, c->received_bytes, c->sent_packets,
+					       c->received_packets, c->refused_packets };
 			char name[REPORT_OWNER_NAME_MAX];
 
-			report_owner_name(owners[i], name, sizeof(name));
-			sample(&usage_families[k], NULL, name, owner_is_group(owners[i]), NULL,
-			       NULL, v[k], out);
+			report_owner_name(totals[i].owner, name, sizeof(name));
+			sample(&usage_families[k], NULL, name, owner_is_group(totals[i].owner),
+			       NULL, NULL, v[k], out);
 		}
 	}
 	if (fmt == REPORT_OPENMETRICS)
 		fputs("# EOF\n", out);
 	free(totals);
-	free(owners);
 	return 0;
 }
 

@@ -402,36 +402,15 @@ void report_owner_name(owner_t o, char *buf, size_t size)
 	free(nssbuf);
 }
 
-struct usage_row {
-	owner_t owner;
-	struct usage_counts c;
-	char first[USAGE_DAY_STRLEN], last[USAGE_DAY_STRLEN];
-};
-
 int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n, const char *since,
 		 bool json, FILE *out, struct errbuf *err)
 {
-	owner_t *all = NULL;
-	struct usage_row *rows;
-	int r = 0;
+	struct usage_owner_total *rows;
+	int r = usage_totals(paths, owners, n, since, &rows, &n, err);
 
-	if (!owners) {
-		r = usage_owners(paths, &all, &n, err);
-		if (r < 0)
-			return r;
-		owners = all;
-	}
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		free(all);
-		return errbuf_errno(err, -ENOMEM, "cannot list the usage");
-	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		rows[i].owner = owners[i];
-		r = usage_total(paths, owners[i], since, &rows[i].c, rows[i].first, rows[i].last,
-				err);
-	}
-	if (r == 0 && json) {
+	if (r < 0)
+		return r;
+	if (json) {
 		fprintf(out, "{\"since\": ");
 		if (since)
 			fprintf(out, "\"%s\"", since);
@@ -466,7 +445,7 @@ int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n,
 			json_object_put(o);
 		}
 		fprintf(out, "\n]}\n");
-	} else if (r == 0) {
+	} else {
 		fprintf(out, "%-16s %-6s %16s %16s %12s %12s %10s %-10s %-10s\n", "OWNER", "KIND",
 			"SENT", "RECEIVED", "PKTS OUT", "PKTS IN", "REFUSED", "FROM", "TO");
 		for (size_t i = 0; i < n; i++) {
@@ -484,6 +463,5 @@ int report_usage(const struct uns_paths *paths, const owner_t *owners, size_t n,
 		}
 	}
 	free(rows);
-	free(all);
-	return r;
+	return 0;
 }

@@ -334,3 +334,37 @@ int usage_owners(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct
 	}
 	return owner_list_path(dir, ret, ret_n, err);
 }
+
+int usage_totals(const struct uns_paths *p, const owner_t *owners, size_t n, const char *since,
+		 struct usage_owner_total **ret, size_t *ret_n, struct errbuf *err)
+{
+	struct usage_owner_total *v;
+	owner_t *all = NULL;
+	int r = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!owners) {
+		r = usage_owners(p, &all, &n, err);
+		if (r < 0)
+			return r;
+		owners = all;
+	}
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		free(all);
+		return errbuf_errno(err, -ENOMEM, "cannot read the usage");
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		v[i].owner = owners[i];
+		r = usage_total(p, owners[i], since, &v[i].c, v[i].first, v[i].last, err);
+	}
+	free(all);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}

@@ -68,6 +68,21 @@ int usage_total(const struct uns_paths *p, owner_t owner, const char *since,
 		struct usage_counts *ret, char ret_first[USAGE_DAY_STRLEN],
 		char ret_last[USAGE_DAY_STRLEN], struct errbuf *err);
 
+/* An owner's totals (usage_total()). */
+struct usage_owner_total {
+	owner_t owner;
+	struct usage_counts c;
+	char first[USAGE_DAY_STRLEN], last[USAGE_DAY_STRLEN];
+};
+
+/*
+ * The totals since since (NULL: all days) of owners (NULL: everybody's
+ * who has a usage file, sorted; else the n given, in their order), all
+ * read before returning.  *ret to free().
+ */
+int usage_totals(const struct uns_paths *p, const owner_t *owners, size_t n, const char *since,
+		 struct usage_owner_total **ret, size_t *ret_n, struct errbuf *err);
+
 /* The owners that have a usage file, sorted (owner_compare()); *ret to free(). */
 int usage_owners(const struct uns_paths *p, owner_t **ret, size_t *ret_n, struct errbuf *err);
 
