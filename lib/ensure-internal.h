@@ -94,6 +94,10 @@ int ensure_neighbours(struct ensure_ctx *c, const struct rtnl_link *hl, const st
 /* ensure-limit.c: the limits of the plan on both ends, or none left of ours. */
 int ensure_limits(struct ensure_ctx *c, const struct rtnl_link *hl, const struct rtnl_link *pl);
 
+/* The host link named ifname: 1 when it is owner's (ours_host_link_of()), 0 when absent or not. */
+int ensure_find_host_link(struct rtnl *host, owner_t owner, const char *ifname,
+			  struct rtnl_link *ret, struct errbuf *err);
+
 /* Delete the host link named ifname if it is owner's (ours_host_link_of()); fine if absent. */
 int ensure_delete_host_link(struct rtnl *host, owner_t owner, const char *ifname,
 			    struct errbuf *err);

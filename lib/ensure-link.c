@@ -23,20 +23,25 @@
 /* Addresses a link may carry before we call it corrupt. */
 #define ADDRS_MAX 64
 
-int ensure_delete_host_link(struct rtnl *host, owner_t owner, const char *ifname,
-			    struct errbuf *err)
+int ensure_find_host_link(struct rtnl *host, owner_t owner, const char *ifname,
+			  struct rtnl_link *ret, struct errbuf *err)
 {
-	struct rtnl_link l;
-	int r;
+	int r = rtnl_link_get(host, ifname, ret, err);
 
-	r = rtnl_link_get(host, ifname, &l, err);
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
 		return r;
-	if (!ours_host_link_of(&l, owner))
-		return 0; /* not ours: leave it be */
-	return rtnl_link_delete(host, l.ifindex, ifname, err);
+	return ours_host_link_of(ret, owner); /* not ours: leave it be */
+}
+
+int ensure_delete_host_link(struct rtnl *host, owner_t owner, const char *ifname,
+			    struct errbuf *err)
+{
+	struct rtnl_link l;
+	int r = ensure_find_host_link(host, owner, ifname, &l, err);
+
+	return r <= 0 ? r : rtnl_link_delete(host, l.ifindex, ifname, err);
 }
 
 /*

@@ -189,8 +189,8 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 		r = rtnl_open(&host, err);
 		if (r < 0)
 			return r;
-		r = rtnl_link_get(&host, rec.host_ifname, &l, err);
-		if (r == 0 && ours_host_link_of(&l, owner)) {
+		r = ensure_find_host_link(&host, owner, rec.host_ifname, &l, err);
+		if (r > 0) {
 			struct errbuf why;
 
 			/*
@@ -202,8 +202,8 @@ int ensure_remove_locked(const struct uns_paths *p, owner_t owner, unsigned int 
 				snprintf(ret->uncounted, sizeof(ret->uncounted), "%.159s", why.msg);
 			if (!(flags & ENSURE_REMOVE_KEEP_LINK))
 				r = rtnl_link_delete(&host, l.ifindex, rec.host_ifname, err);
-		} else if (r == -ENODEV) {
-			r = 0;
+			else
+				r = 0;
 		}
 		rtnl_close(&host);
 		if (r == 0)

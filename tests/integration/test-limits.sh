@@ -20,14 +20,12 @@ create=$USERNETNS_BUILDDIR/helpers/usernetns-create
 
 world_writable_etc
 add_user alice 1101 students
-write_policy <<'EOF'
-[group:students]
-mode     = veth
-pool4    = 10.210.0.0/16
-rate_out = 20mbit
-rate_in  = 40mbit
-deny     = 203.0.113.0/24
-EOF
+# students POOL RATE_OUT DENY: the policy, all but these as it starts.
+students() {
+	printf '[group:students]\nmode = veth\npool4 = %s\nrate_out = %s\nrate_in = 40mbit\ndeny = %s\n' \
+		"$1" "$2" "$3" | write_policy
+}
+students 10.210.0.0/16 20mbit 203.0.113.0/24
 
 ip link set lo up
 ip netns add wan && ip link add up0 type veth peer name wan0 netns wan &&
@@ -79,14 +77,7 @@ nsenter --net=/run/netns/user-alice setpriv --reuid=alice --regid=alice --init-g
 session=$!
 wait_for sh -c "ip netns pids user-alice | grep -qx $session" || bail_out "her session did not start"
 check "before the reload she reaches the wan" inside ping -c 1 -W 2 -q 198.51.100.1
-write_policy <<'EOF'
-[group:students]
-mode     = veth
-pool4    = 10.210.0.0/16
-rate_out = 10mbit
-rate_in  = 40mbit
-deny     = 198.51.100.0/24, 203.0.113.0/24
-EOF
+students 10.210.0.0/16 10mbit "198.51.100.0/24, 203.0.113.0/24"
 out=$("$create" --reload 2>&1)
 check_contains "usernetns-create --reload applies the policy to her live namespace" \
 	"alice: namespace user-alice reloaded" "$out"
@@ -96,26 +87,12 @@ check "the wan, now denied, is refused" wan_refused
 check "her session ran on through it" kill -0 "$session"
 out=$("$create" --reload 2>&1)
 check_contains "a second reload finds nothing to do" "alice: namespace user-alice already as the policy says" "$out"
-write_policy <<'EOF'
-[group:students]
-mode     = veth
-pool4    = 10.211.0.0/16
-rate_out = 20mbit
-rate_in  = 40mbit
-deny     = 203.0.113.0/24
-EOF
+students 10.211.0.0/16 20mbit 203.0.113.0/24
 out=$("$create" --reload 2>&1)
 check_contains "a new pool is not applied live, and said" \
 	"alice: namespace user-alice kept as it is: the policy gives it addresses from elsewhere" "$out"
 check "nor is anything else of it" wan_refused
-write_policy <<'EOF'
-[group:students]
-mode     = veth
-pool4    = 10.210.0.0/16
-rate_out = 20mbit
-rate_in  = 40mbit
-deny     = 203.0.113.0/24
-EOF
+students 10.210.0.0/16 20mbit 203.0.113.0/24
 "$create" --reload >/dev/null 2>&1
 check "the policy as it was, reloaded: she reaches the wan again" inside ping -c 1 -W 2 -q 198.51.100.1
 check "at her old limit" ip netns exec user-alice sh -c "tc qdisc show dev eth0 root | grep -q 'rate 20Mbit'"
